@@ -1,0 +1,793 @@
+//! Directory listing formats: `LIST` (the `ls -l` lines clients parse), `NLST` names, and
+//! the `MLSD`/`MLST` facts of RFC 3659, plus the `YYYYMMDDHHMMSS` time format of MDTM/MFMT.
+
+use std::borrow::Cow;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+
+use crate::perms::Permissions;
+
+/// What kind of thing a directory entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// A symbolic link (shown as such only where the backend reports it unresolved).
+    Symlink,
+}
+
+/// Facts about one file or directory, as a storage backend reports them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryInfo {
+    /// The entry's name: its last path component (empty for the root).
+    pub name: String,
+    /// File, directory or link.
+    pub kind: EntryKind,
+    /// Size in bytes (0 for directories where the backend has none).
+    pub size: u64,
+    /// Last modification time, if known.
+    pub modified: Option<SystemTime>,
+    /// Unix permission bits (`0o644`), if the backend has them.
+    pub mode: Option<u32>,
+    /// A value that names this object uniquely on the server (MLSx `unique` fact), if any.
+    pub unique: Option<String>,
+}
+
+/// English month abbreviations for `LIST`; clients parse these, so they never follow a locale.
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// Seconds of `0000-01-01T00:00:00Z`: the earliest instant a four-digit year can show.
+const MIN_SECS: i64 = -62_167_219_200;
+/// Seconds of `9999-12-31T23:59:59Z`: the latest instant a four-digit year can show.
+const MAX_SECS: i64 = 253_402_300_799;
+
+/// How far back a time still counts as "recent" in `LIST` (shown with the time of day).
+const RECENT_PAST: Duration = Duration::from_secs(180 * 24 * 3600);
+/// How far ahead a time may be (clock skew) and still count as "recent".
+const RECENT_FUTURE: Duration = Duration::from_secs(3600);
+
+/// Seconds since the Unix epoch of `t`, negative before it, clamped to four-digit years.
+/// Done by hand because chrono's `From<SystemTime>` panics on times outside its range, and a
+/// file's mtime is whatever the file system holds.
+fn unix_secs(t: SystemTime) -> i64 {
+    let secs = match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => {
+            let d = e.duration();
+            // Round towards the past so that -0.5 s is 23:59:59 of the day before.
+            let whole = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+            let extra = i64::from(d.subsec_nanos() > 0);
+            whole.saturating_add(extra).saturating_neg()
+        }
+    };
+    secs.clamp(MIN_SECS, MAX_SECS)
+}
+
+/// `t` as a UTC calendar time, clamped to years 0000..=9999.
+fn utc(t: SystemTime) -> DateTime<Utc> {
+    DateTime::from_timestamp(unix_secs(t), 0).unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+/// The name as it may appear on a listing line: CR and LF would end the line early and let a
+/// crafted file name forge extra entries, so they are shown as `?`.
+fn display_name(name: &str) -> Cow<'_, str> {
+    if name.contains(['\r', '\n']) {
+        Cow::Owned(name.replace(['\r', '\n'], "?"))
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// The ten `ls -l` mode characters: type, then `rwx` for user, group and other, with the
+/// setuid, setgid and sticky bits shown the way `ls` shows them.
+fn mode_string(kind: EntryKind, mode: u32) -> String {
+    let mut s = String::with_capacity(10);
+    s.push(match kind {
+        EntryKind::File => '-',
+        EntryKind::Dir => 'd',
+        EntryKind::Symlink => 'l',
+    });
+    // (read bit, write bit, exec bit, special bit, special char when exec set / unset)
+    let triads = [
+        (0o400, 0o200, 0o100, 0o4000, 's', 'S'),
+        (0o040, 0o020, 0o010, 0o2000, 's', 'S'),
+        (0o004, 0o002, 0o001, 0o1000, 't', 'T'),
+    ];
+    for (r, w, x, special, on, off) in triads {
+        s.push(if mode & r != 0 { 'r' } else { '-' });
+        s.push(if mode & w != 0 { 'w' } else { '-' });
+        let exec = mode & x != 0;
+        s.push(match (mode & special != 0, exec) {
+            (true, true) => on,
+            (true, false) => off,
+            (false, true) => 'x',
+            (false, false) => '-',
+        });
+    }
+    s
+}
+
+/// One line of `LIST` output, in the `ls -l` layout that FileZilla, lftp, curl, ftplib and
+/// WinSCP parse:
+///
+/// ```text
+/// -rw-r--r--   1 ftp      ftp          1234 Nov 25 14:03 name
+/// ```
+///
+/// The mode defaults to `0o644` for files, `0o755` for directories and `0o777` for links
+/// when the backend has none. Owner and group are always `ftp` (real account names would
+/// leak server details). The date shows `Mon dd HH:MM` when the time lies within the 180
+/// days before `now` and at most one hour after it (clock skew), else `Mon dd  yyyy`, in
+/// UTC. A missing modification time shows as the Unix epoch. CR and LF in the name show as
+/// `?`. The line carries no CRLF; the caller adds it.
+pub fn list_line(entry: &EntryInfo, now: SystemTime) -> String {
+    let default_mode = match entry.kind {
+        EntryKind::File => 0o644,
+        EntryKind::Dir => 0o755,
+        EntryKind::Symlink => 0o777,
+    };
+    let mode = entry.mode.unwrap_or(default_mode);
+    let mtime = entry.modified.unwrap_or(UNIX_EPOCH);
+    let t = utc(mtime);
+    let (mtime_s, now_s) = (unix_secs(mtime), unix_secs(now));
+    let oldest = now_s.saturating_sub(RECENT_PAST.as_secs() as i64);
+    let newest = now_s.saturating_add(RECENT_FUTURE.as_secs() as i64);
+    let recent = (oldest..=newest).contains(&mtime_s);
+    let month = MONTHS[t.month0() as usize % 12];
+    let when = if recent {
+        format!("{month} {:>2} {:02}:{:02}", t.day(), t.hour(), t.minute())
+    } else {
+        format!("{month} {:>2}  {:04}", t.day(), t.year())
+    };
+    format!(
+        "{} {:>3} {:<8} {:<8} {:>8} {} {}",
+        mode_string(entry.kind, mode),
+        1,
+        "ftp",
+        "ftp",
+        entry.size,
+        when,
+        display_name(&entry.name)
+    )
+}
+
+/// Which RFC 3659 facts `MLSD`/`MLST` report; chosen by the client with `OPTS MLST`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MlstFacts {
+    /// `type`: file, dir, cdir.
+    pub kind: bool,
+    /// `size`: bytes of a file.
+    pub size: bool,
+    /// `modify`: last modification time, UTC `YYYYMMDDHHMMSS`.
+    pub modify: bool,
+    /// `perm`: what the user may do with the entry (RFC 3659 7.5.5).
+    pub perm: bool,
+    /// `unique`: an identifier of the object on the server.
+    pub unique: bool,
+}
+
+impl Default for MlstFacts {
+    /// All facts on, as the server starts each session.
+    fn default() -> Self {
+        MlstFacts {
+            kind: true,
+            size: true,
+            modify: true,
+            perm: true,
+            unique: true,
+        }
+    }
+}
+
+impl MlstFacts {
+    /// No fact at all: what an empty `OPTS MLST` selects.
+    const NONE: MlstFacts = MlstFacts {
+        kind: false,
+        size: false,
+        modify: false,
+        perm: false,
+        unique: false,
+    };
+
+    /// The facts in their fixed output order, with their names and whether each is on.
+    fn entries(&self) -> [(&'static str, bool); 5] {
+        [
+            ("type", self.kind),
+            ("size", self.size),
+            ("modify", self.modify),
+            ("perm", self.perm),
+            ("unique", self.unique),
+        ]
+    }
+}
+
+/// Parses the argument of `OPTS MLST` (`type;size;`): a `;`-separated list of fact names,
+/// case-insensitive. Unknown names are ignored, as RFC 3659 7.9 requires; an empty argument
+/// turns every fact off.
+pub fn parse_opts_mlst(arg: &str) -> MlstFacts {
+    let mut facts = MlstFacts::NONE;
+    for name in arg.split(';').map(str::trim) {
+        if name.eq_ignore_ascii_case("type") {
+            facts.kind = true;
+        } else if name.eq_ignore_ascii_case("size") {
+            facts.size = true;
+        } else if name.eq_ignore_ascii_case("modify") {
+            facts.modify = true;
+        } else if name.eq_ignore_ascii_case("perm") {
+            facts.perm = true;
+        } else if name.eq_ignore_ascii_case("unique") {
+            facts.unique = true;
+        }
+    }
+    facts
+}
+
+/// The `FEAT` line announcing MLST: every supported fact, `*` marking the enabled ones, as
+/// in `MLST type*;size*;modify*;perm*;unique*;`.
+pub fn mlst_feat_line(facts: &MlstFacts) -> String {
+    let mut s = String::from("MLST ");
+    for (name, on) in facts.entries() {
+        s.push_str(name);
+        if on {
+            s.push('*');
+        }
+        s.push(';');
+    }
+    s
+}
+
+/// The text of the `200` reply to `OPTS MLST`: `MLST OPTS` followed by the enabled facts
+/// (`MLST OPTS type;size;`), or just `MLST OPTS` when none is enabled (RFC 3659 7.9).
+pub fn mlst_opts_reply(facts: &MlstFacts) -> String {
+    let mut s = String::from("MLST OPTS");
+    let mut first = true;
+    for (name, on) in facts.entries() {
+        if on {
+            if first {
+                s.push(' ');
+                first = false;
+            }
+            s.push_str(name);
+            s.push(';');
+        }
+    }
+    s
+}
+
+/// The `perm` fact value for an entry (RFC 3659 7.5.5), from what the user may do.
+///
+/// Files: `r` (RETR) needs read; `a` (APPE) and `w` (STOR) need write; `d` (DELE) needs
+/// delete; `f` (RNFR) needs rename. Directories: `e` (CWD) and `l` (LIST) need list; `c`
+/// (create files in it) needs write; `m` (MKD) needs mkdir; `d` (RMD of the directory
+/// itself) and `p` (delete entries in it) need delete; `f` needs rename. An unresolved
+/// symlink only offers `d` and `f`, which act on the link itself.
+fn perm_fact(kind: EntryKind, perms: &Permissions) -> String {
+    let flags: &[(char, bool)] = match kind {
+        EntryKind::File => &[
+            ('r', perms.read),
+            ('a', perms.write),
+            ('d', perms.delete),
+            ('f', perms.rename),
+            ('w', perms.write),
+        ],
+        EntryKind::Dir => &[
+            ('e', perms.list),
+            ('l', perms.list),
+            ('c', perms.write),
+            ('m', perms.mkdir),
+            ('d', perms.delete),
+            ('p', perms.delete),
+            ('f', perms.rename),
+        ],
+        EntryKind::Symlink => &[('d', perms.delete), ('f', perms.rename)],
+    };
+    flags
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(c, _)| *c)
+        .collect()
+}
+
+/// Shared body of [`mlsx_line`] and [`mlsx_line_cdir`]; `type_name` is the `type` value.
+fn mlsx_line_typed(
+    entry: &EntryInfo,
+    type_name: &str,
+    facts: &MlstFacts,
+    perms: &Permissions,
+) -> String {
+    let mut s = String::new();
+    if facts.kind {
+        s.push_str("type=");
+        s.push_str(type_name);
+        s.push(';');
+    }
+    if facts.size && entry.kind == EntryKind::File {
+        s.push_str(&format!("size={};", entry.size));
+    }
+    // An unknown time is left out rather than invented: RFC 3659 lets a server omit facts.
+    if let (true, Some(t)) = (facts.modify, entry.modified) {
+        s.push_str("modify=");
+        s.push_str(&format_mdtm(t));
+        s.push(';');
+    }
+    if facts.perm {
+        s.push_str("perm=");
+        s.push_str(&perm_fact(entry.kind, perms));
+        s.push(';');
+    }
+    if let (true, Some(u)) = (facts.unique, entry.unique.as_deref()) {
+        // A value with `;`, `=`, space or line breaks would corrupt the fact list; omit it.
+        let clean = !u.is_empty() && !u.contains([';', '=', ' ', '\r', '\n']);
+        if clean {
+            s.push_str("unique=");
+            s.push_str(u);
+            s.push(';');
+        }
+    }
+    s.push(' ');
+    s.push_str(&display_name(&entry.name));
+    s
+}
+
+/// One `MLSD` line (or the fact line of an `MLST` reply) per RFC 3659:
+///
+/// ```text
+/// type=file;size=12;modify=20261125140301;perm=radfw;unique=abc; name
+/// ```
+///
+/// Facts come in the order type, size, modify, perm, unique, each ending with `;`, followed
+/// by one space and `entry.name` exactly as given (the caller passes the bare name for MLSD,
+/// the path for MLST, and prepends the leading space MLST replies need). `type` is `file`,
+/// `dir`, or `OS.unix=symlink` for an unresolved link; `size` is given for files only;
+/// `modify` only when the time is known; `unique` only when the backend has one. See
+/// [`mlsx_line_cdir`] for the `type=cdir` form. The line carries no CRLF.
+pub fn mlsx_line(entry: &EntryInfo, facts: &MlstFacts, perms: &Permissions) -> String {
+    let type_name = match entry.kind {
+        EntryKind::File => "file",
+        EntryKind::Dir => "dir",
+        EntryKind::Symlink => "OS.unix=symlink",
+    };
+    mlsx_line_typed(entry, type_name, facts, perms)
+}
+
+/// Like [`mlsx_line`], but a directory is reported as `type=cdir`: the form for the
+/// directory being listed itself (the optional first line of `MLSD`, or `MLST` without an
+/// argument). A non-directory entry is formatted exactly as by [`mlsx_line`]. Kept as a
+/// separate function so that the common call stays free of a flag most callers never need.
+pub fn mlsx_line_cdir(entry: &EntryInfo, facts: &MlstFacts, perms: &Permissions) -> String {
+    if entry.kind == EntryKind::Dir {
+        mlsx_line_typed(entry, "cdir", facts, perms)
+    } else {
+        mlsx_line(entry, facts, perms)
+    }
+}
+
+/// A time as `YYYYMMDDHHMMSS` in UTC: the MDTM reply and the MLSx `modify` fact. Times
+/// outside years 0000..=9999 are clamped so that the result always has 14 digits.
+pub fn format_mdtm(t: SystemTime) -> String {
+    let t = utc(t);
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Parses an MFMT/MDTM time value: `YYYYMMDDHHMMSS` in UTC, optionally followed by `.` and
+/// one to three fraction digits. Anything else, including an impossible date, gives `None`.
+/// A seconds value of 60 (RFC 3659 allows it for leap seconds) is read as 59.
+pub fn parse_mfmt_time(s: &str) -> Option<SystemTime> {
+    let b = s.as_bytes();
+    if b.len() < 14 || !b[..14].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let millis = match &b[14..] {
+        [] => 0,
+        [b'.', frac @ ..]
+            if (1..=3).contains(&frac.len()) && frac.iter().all(u8::is_ascii_digit) =>
+        {
+            // "5" is 500 ms, "05" is 50 ms, "005" is 5 ms.
+            let mut ms = 0u32;
+            for i in 0..3 {
+                ms = ms * 10 + frac.get(i).map_or(0, |d| u32::from(d - b'0'));
+            }
+            ms
+        }
+        _ => return None,
+    };
+    // Every byte of the first 14 is an ASCII digit, checked above.
+    let num = |from: usize, to: usize| {
+        b[from..to]
+            .iter()
+            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
+    };
+    let (year, month, day) = (num(0, 4), num(4, 6), num(6, 8));
+    let (hour, minute, second) = (num(8, 10), num(10, 12), num(12, 14));
+    let second = if second == 60 { 59 } else { second };
+    let dt = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?
+        .and_hms_milli_opt(hour, minute, second, millis)?
+        .and_utc();
+    let secs = dt.timestamp();
+    let base = if secs >= 0 {
+        UNIX_EPOCH.checked_add(Duration::from_secs(secs.unsigned_abs()))?
+    } else {
+        UNIX_EPOCH.checked_sub(Duration::from_secs(secs.unsigned_abs()))?
+    };
+    base.checked_add(Duration::from_millis(u64::from(millis)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A UTC instant from calendar fields.
+    fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> SystemTime {
+        let secs = NaiveDate::from_ymd_opt(y, mo, d)
+            .and_then(|d| d.and_hms_opt(h, mi, s))
+            .map(|dt| dt.and_utc().timestamp())
+            .expect("valid test date");
+        if secs >= 0 {
+            UNIX_EPOCH + Duration::from_secs(secs as u64)
+        } else {
+            UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+        }
+    }
+
+    fn file(name: &str, size: u64, modified: Option<SystemTime>) -> EntryInfo {
+        EntryInfo {
+            name: name.to_owned(),
+            kind: EntryKind::File,
+            size,
+            modified,
+            mode: None,
+            unique: None,
+        }
+    }
+
+    fn dir(name: &str) -> EntryInfo {
+        EntryInfo {
+            name: name.to_owned(),
+            kind: EntryKind::Dir,
+            size: 4096,
+            modified: Some(at(2026, 11, 20, 9, 5, 0)),
+            mode: None,
+            unique: Some("801-2a".to_owned()),
+        }
+    }
+
+    fn now() -> SystemTime {
+        at(2026, 11, 25, 15, 0, 0)
+    }
+
+    #[test]
+    fn list_line_recent_file() {
+        let e = file("name", 1234, Some(at(2026, 11, 25, 14, 3, 59)));
+        assert_eq!(
+            list_line(&e, now()),
+            "-rw-r--r--   1 ftp      ftp          1234 Nov 25 14:03 name"
+        );
+    }
+
+    #[test]
+    fn list_line_directory_and_padding() {
+        let mut e = dir("sub");
+        e.modified = Some(at(2026, 11, 5, 7, 4, 0));
+        assert_eq!(
+            list_line(&e, now()),
+            "drwxr-xr-x   1 ftp      ftp          4096 Nov  5 07:04 sub"
+        );
+    }
+
+    #[test]
+    fn list_line_old_year_format() {
+        let e = file("old.txt", 7, Some(at(2019, 3, 9, 23, 59, 0)));
+        assert_eq!(
+            list_line(&e, now()),
+            "-rw-r--r--   1 ftp      ftp             7 Mar  9  2019 old.txt"
+        );
+    }
+
+    #[test]
+    fn list_line_missing_mtime_is_epoch() {
+        let e = file("x", 0, None);
+        assert_eq!(
+            list_line(&e, now()),
+            "-rw-r--r--   1 ftp      ftp             0 Jan  1  1970 x"
+        );
+    }
+
+    #[test]
+    fn list_line_six_month_boundary() {
+        let n = now();
+        let day = Duration::from_secs(24 * 3600);
+        // Exactly 180 days back is still recent; one second more is not.
+        let edge = n - 180 * day;
+        let line = list_line(&file("a", 1, Some(edge)), n);
+        assert!(line.ends_with("May 29 15:00 a"), "{line}");
+        let past = edge - Duration::from_secs(1);
+        let line = list_line(&file("a", 1, Some(past)), n);
+        assert!(line.ends_with("May 29  2026 a"), "{line}");
+        // Up to an hour ahead is clock skew; beyond that the year shows.
+        let soon = n + Duration::from_secs(3600);
+        let line = list_line(&file("a", 1, Some(soon)), n);
+        assert!(line.ends_with("Nov 25 16:00 a"), "{line}");
+        let later = soon + Duration::from_secs(1);
+        let line = list_line(&file("a", 1, Some(later)), n);
+        assert!(line.ends_with("Nov 25  2026 a"), "{line}");
+    }
+
+    #[test]
+    fn list_line_modes() {
+        let mut e = file("s", 1, Some(now()));
+        e.mode = Some(0o4755);
+        assert!(list_line(&e, now()).starts_with("-rwsr-xr-x "));
+        e.mode = Some(0o1777);
+        e.kind = EntryKind::Dir;
+        assert!(list_line(&e, now()).starts_with("drwxrwxrwt "));
+        e.mode = Some(0o2640);
+        e.kind = EntryKind::File;
+        assert!(list_line(&e, now()).starts_with("-rw-r-S--- "));
+        e.mode = Some(0o100600); // file type bits from st_mode are ignored
+        assert!(list_line(&e, now()).starts_with("-rw------- "));
+        e.mode = None;
+        e.kind = EntryKind::Symlink;
+        assert!(list_line(&e, now()).starts_with("lrwxrwxrwx "));
+    }
+
+    #[test]
+    fn list_line_large_size_and_odd_names() {
+        let e = file("my file  with spaces.txt", 12_345_678_901, Some(now()));
+        assert_eq!(
+            list_line(&e, now()),
+            "-rw-r--r--   1 ftp      ftp      12345678901 Nov 25 15:00 my file  with spaces.txt"
+        );
+        let e = file("résumé 日本語.pdf", 3, Some(now()));
+        assert!(list_line(&e, now()).ends_with(" Nov 25 15:00 résumé 日本語.pdf"));
+        let e = file("evil\r\nfake", 3, Some(now()));
+        let line = list_line(&e, now());
+        assert!(line.ends_with(" evil??fake"), "{line}");
+        assert!(!line.contains(['\r', '\n']));
+    }
+
+    #[test]
+    fn list_line_extreme_times_do_not_panic() {
+        let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 4);
+        let line = list_line(&file("f", 1, Some(far)), now());
+        assert!(line.contains("Dec 31  9999"), "{line}");
+        let before = UNIX_EPOCH - Duration::from_secs(100 * 365 * 24 * 3600);
+        let line = list_line(&file("f", 1, Some(before)), now());
+        assert!(line.contains(" 1870 ") || line.contains(" 1869 "), "{line}");
+        // `now` itself may be odd too.
+        let _ = list_line(&file("f", 1, Some(now())), far);
+        let _ = list_line(&file("f", 1, Some(now())), before);
+    }
+
+    #[test]
+    fn opts_mlst_parsing() {
+        assert_eq!(parse_opts_mlst(""), MlstFacts::NONE);
+        let f = parse_opts_mlst("type;size;");
+        assert!(f.kind && f.size && !f.modify && !f.perm && !f.unique);
+        let f = parse_opts_mlst("MODIFY;Perm;unique;bogus;;UNIX.mode;");
+        assert!(!f.kind && !f.size && f.modify && f.perm && f.unique);
+        let f = parse_opts_mlst("size");
+        assert!(f.size && !f.kind);
+        assert_eq!(parse_opts_mlst("nothing;known;"), MlstFacts::NONE);
+    }
+
+    #[test]
+    fn feat_and_opts_reply() {
+        assert_eq!(
+            mlst_feat_line(&MlstFacts::default()),
+            "MLST type*;size*;modify*;perm*;unique*;"
+        );
+        let f = parse_opts_mlst("size;type;");
+        assert_eq!(mlst_feat_line(&f), "MLST type*;size*;modify;perm;unique;");
+        assert_eq!(mlst_opts_reply(&f), "MLST OPTS type;size;");
+        assert_eq!(mlst_opts_reply(&MlstFacts::NONE), "MLST OPTS");
+        assert_eq!(
+            mlst_opts_reply(&MlstFacts::default()),
+            "MLST OPTS type;size;modify;perm;unique;"
+        );
+    }
+
+    #[test]
+    fn mlsx_file_line() {
+        let mut e = file("notes.txt", 12, Some(at(2026, 11, 25, 14, 3, 1)));
+        e.unique = Some("abc".to_owned());
+        let all = MlstFacts::default();
+        assert_eq!(
+            mlsx_line(&e, &all, &Permissions::ALL),
+            "type=file;size=12;modify=20261125140301;perm=radfw;unique=abc; notes.txt"
+        );
+        assert_eq!(
+            mlsx_line(&e, &all, &Permissions::READ_ONLY),
+            "type=file;size=12;modify=20261125140301;perm=r;unique=abc; notes.txt"
+        );
+        e.unique = None;
+        e.modified = None;
+        assert_eq!(
+            mlsx_line(&e, &all, &Permissions::ALL),
+            "type=file;size=12;perm=radfw; notes.txt"
+        );
+        assert_eq!(
+            mlsx_line(&e, &parse_opts_mlst("size;"), &Permissions::ALL),
+            "size=12; notes.txt"
+        );
+        assert_eq!(
+            mlsx_line(&e, &MlstFacts::NONE, &Permissions::ALL),
+            " notes.txt"
+        );
+    }
+
+    #[test]
+    fn mlsx_dir_and_cdir() {
+        let e = dir("photos");
+        let all = MlstFacts::default();
+        assert_eq!(
+            mlsx_line(&e, &all, &Permissions::ALL),
+            "type=dir;modify=20261120090500;perm=elcmdpf;unique=801-2a; photos"
+        );
+        assert_eq!(
+            mlsx_line(&e, &all, &Permissions::READ_ONLY),
+            "type=dir;modify=20261120090500;perm=el;unique=801-2a; photos"
+        );
+        let mut cwd = dir("/photos");
+        cwd.unique = None;
+        assert_eq!(
+            mlsx_line_cdir(&cwd, &all, &Permissions::READ_ONLY),
+            "type=cdir;modify=20261120090500;perm=el; /photos"
+        );
+        let f = file("f", 1, None);
+        assert_eq!(
+            mlsx_line_cdir(&f, &all, &Permissions::READ_ONLY),
+            mlsx_line(&f, &all, &Permissions::READ_ONLY)
+        );
+    }
+
+    #[test]
+    fn mlsx_symlink_odd_names_and_bad_unique() {
+        let mut e = file("dangling link", 0, None);
+        e.kind = EntryKind::Symlink;
+        e.unique = Some("a;b".to_owned());
+        assert_eq!(
+            mlsx_line(&e, &MlstFacts::default(), &Permissions::ALL),
+            "type=OS.unix=symlink;perm=df; dangling link"
+        );
+        let e = file(" lead space ünï", 1, None);
+        assert_eq!(
+            mlsx_line(&e, &parse_opts_mlst("type"), &Permissions::ALL),
+            "type=file;  lead space ünï"
+        );
+        let e = file("a\nb", 1, None);
+        assert_eq!(
+            mlsx_line(&e, &parse_opts_mlst("type"), &Permissions::ALL),
+            "type=file; a?b"
+        );
+    }
+
+    #[test]
+    fn mdtm_format() {
+        assert_eq!(format_mdtm(at(2026, 1, 2, 3, 4, 5)), "20260102030405");
+        assert_eq!(format_mdtm(UNIX_EPOCH), "19700101000000");
+        let frac = at(2026, 1, 2, 3, 4, 5) + Duration::from_millis(999);
+        assert_eq!(format_mdtm(frac), "20260102030405");
+        assert_eq!(
+            format_mdtm(UNIX_EPOCH - Duration::from_millis(1)),
+            "19691231235959"
+        );
+        let far = UNIX_EPOCH + Duration::from_secs(u64::MAX / 4);
+        assert_eq!(format_mdtm(far), "99991231235959");
+    }
+
+    #[test]
+    fn mfmt_parse_valid() {
+        assert_eq!(
+            parse_mfmt_time("20261125140301"),
+            Some(at(2026, 11, 25, 14, 3, 1))
+        );
+        let base = at(2026, 11, 25, 14, 3, 1);
+        assert_eq!(
+            parse_mfmt_time("20261125140301.5"),
+            Some(base + Duration::from_millis(500))
+        );
+        assert_eq!(
+            parse_mfmt_time("20261125140301.05"),
+            Some(base + Duration::from_millis(50))
+        );
+        assert_eq!(
+            parse_mfmt_time("20261125140301.123"),
+            Some(base + Duration::from_millis(123))
+        );
+        assert_eq!(parse_mfmt_time("19700101000000"), Some(UNIX_EPOCH));
+        assert_eq!(
+            parse_mfmt_time("19691231235959"),
+            Some(UNIX_EPOCH - Duration::from_secs(1))
+        );
+        assert_eq!(
+            parse_mfmt_time("20161231235960"),
+            Some(at(2016, 12, 31, 23, 59, 59))
+        );
+        assert_eq!(
+            parse_mfmt_time("20240229000000"),
+            Some(at(2024, 2, 29, 0, 0, 0))
+        );
+        // Round trip.
+        let t = at(2031, 7, 4, 12, 0, 30);
+        assert_eq!(parse_mfmt_time(&format_mdtm(t)), Some(t));
+    }
+
+    #[test]
+    fn mfmt_parse_rejects_garbage() {
+        for bad in [
+            "",
+            "2026112514030",
+            "202611251403011",
+            "20261125140301.",
+            "20261125140301.1234",
+            "20261125140301.a",
+            "20261125140301,5",
+            "20261125140301 ",
+            " 20261125140301",
+            "2026112514030x",
+            "20261325140301",
+            "20261100140301",
+            "20230229000000",
+            "20261125240000",
+            "20261125146000",
+            "20261125140361",
+            "+2026112514030",
+            "-20261125140301",
+            "２０２６１１２５１４０３０１",
+            "2026112514030é",
+            "20261125140301.é",
+        ] {
+            assert_eq!(parse_mfmt_time(bad), None, "{bad:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn mfmt_parse_never_panics(s in "\\PC{0,24}") {
+            let _ = parse_mfmt_time(&s);
+        }
+
+        #[test]
+        fn mfmt_digits_round_trip(s in "[0-9]{14}(\\.[0-9]{1,3})?") {
+            // A valid time formats back to its 14 digits (fraction dropped); a leap second
+            // (60) is read as 59 and so does not round-trip.
+            if let (Some(t), false) = (parse_mfmt_time(&s), &s[12..14] == "60") {
+                proptest::prop_assert_eq!(&format_mdtm(t), &s[..14]);
+            }
+        }
+
+        #[test]
+        fn lines_never_panic(name in "\\PC{0,40}", size: u64, secs: i64, now_secs: i64, mode: u32) {
+            let to_time = |v: i64| if v >= 0 {
+                UNIX_EPOCH.checked_add(Duration::from_secs(v.unsigned_abs()))
+            } else {
+                UNIX_EPOCH.checked_sub(Duration::from_secs(v.unsigned_abs()))
+            };
+            let e = EntryInfo {
+                name,
+                kind: EntryKind::File,
+                size,
+                modified: to_time(secs),
+                mode: Some(mode),
+                unique: None,
+            };
+            let n = to_time(now_secs).unwrap_or(UNIX_EPOCH);
+            let line = list_line(&e, n);
+            proptest::prop_assert!(!line.contains(['\r', '\n']));
+            let _ = mlsx_line(&e, &MlstFacts::default(), &Permissions::ALL);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Authentication: who may log in, where their home is and what they may do.
+//!
+//! The users file is TOML with argon2id password hashes; see [`UsersFile`].
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use ferroftp_proto::perms::Permissions;
+
+/// A user who has logged in: what the session needs to serve them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The login name.
+    pub name: String,
+    /// The directory the user sees as `/`.
+    pub home: PathBuf,
+    /// What the user may do.
+    pub permissions: Permissions,
+}
+
+/// Why a login was refused. The client sees the same `530` either way, so that nobody can
+/// learn which user names exist.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AuthError {
+    /// No such user, or the password does not match.
+    #[error("invalid user name or password")]
+    Invalid,
+    /// The users file could not be read.
+    #[error("authentication backend failed: {0}")]
+    Backend(String),
+}
+
+/// Checks user names and passwords.
+#[async_trait]
+pub trait Authenticator: Send + Sync + std::fmt::Debug {
+    /// Returns the account when `password` is right for `user`.
+    async fn authenticate(&self, user: &str, password: &str) -> Result<Account, AuthError>;
+}

@@ -1,0 +1,71 @@
+//! Server settings, as the binary builds them from flags and the TOML config file.
+
+use std::net::{IpAddr, SocketAddr};
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything the server needs to know to run, with sensible defaults.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Control-connection listen addresses (IPv4 and IPv6 alike).
+    pub listen: Vec<SocketAddr>,
+    /// Ports handed out for passive data connections.
+    pub passive_ports: RangeInclusive<u16>,
+    /// The IPv4 address advertised in PASV replies (for servers behind NAT); by default the
+    /// local address of the control connection.
+    pub passive_address: Option<IpAddr>,
+    /// Text of the `220` greeting. No version number by default.
+    pub greeting: String,
+    /// Most control connections open at once; more get `421`.
+    pub max_connections: usize,
+    /// Most control connections from one IP address; more get `421`.
+    pub max_connections_per_ip: usize,
+    /// A session with no command for this long gets `421 Timeout` and is closed.
+    pub idle_timeout: Duration,
+    /// How long to wait for a data connection to be made (passive accept or active connect).
+    pub data_connect_timeout: Duration,
+    /// Pause after each failed login, to slow down password guessing.
+    pub login_failure_delay: Duration,
+    /// Whether `USER` while logged in may switch to another user.
+    pub allow_user_switch: bool,
+    /// Whether PORT/EPRT may name an address other than the client's (FTP bounce); off by
+    /// default.
+    pub allow_foreign_data_address: bool,
+    /// On shutdown, how long running transfers may go on before they are cut.
+    pub shutdown_grace: Duration,
+    /// Names accepted by `HOST` (RFC 7151). Empty: any name is accepted (one default host).
+    pub hosts: Vec<String>,
+    /// Anonymous login (`USER anonymous` or `ftp`), off when `None`.
+    pub anonymous: Option<AnonymousConfig>,
+}
+
+/// Anonymous FTP settings.
+#[derive(Debug, Clone)]
+pub struct AnonymousConfig {
+    /// The directory anonymous users see as `/`.
+    pub root: PathBuf,
+    /// Whether anonymous users may upload, create, rename and delete.
+    pub writable: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: vec![SocketAddr::from(([127, 0, 0, 1], 2121))],
+            passive_ports: 50000..=50100,
+            passive_address: None,
+            greeting: "ferroftp ready.".to_owned(),
+            max_connections: 1000,
+            max_connections_per_ip: 50,
+            idle_timeout: Duration::from_secs(600),
+            data_connect_timeout: Duration::from_secs(30),
+            login_failure_delay: Duration::from_secs(1),
+            allow_user_switch: false,
+            allow_foreign_data_address: false,
+            shutdown_grace: Duration::from_secs(30),
+            hosts: Vec::new(),
+            anonymous: None,
+        }
+    }
+}

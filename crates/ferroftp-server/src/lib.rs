@@ -1,0 +1,23 @@
+//! # ferroftp-server
+//!
+//! The tokio side of ferroftp: it accepts control connections, runs each session's control
+//! loop around the sans-I/O state machine of [`ferroftp_proto::session`], opens data
+//! channels, and reaches files through a [`storage::Storage`] backend.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod config;
+pub mod storage;
+pub mod users_file;
+
+pub use auth::{Account, AuthError, Authenticator};
+pub use config::{AnonymousConfig, ServerConfig};
+pub mod control;
+pub mod data;
+pub mod errors;
+pub mod server;
+pub mod transfer;
+
+pub use server::Server;

@@ -1,0 +1,417 @@
+//! One data transfer as an owned job: it opens the file or listing, makes the data
+//! connection, streams the bytes and reports its replies (`150`, then `226` or an error) to
+//! the control loop, which stays free to answer NOOP, STAT and ABOR meanwhile.
+//!
+//! Every byte a transfer moves goes through [`copy`], the one place where zero-copy sending
+//! can be slotted in later.
+
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use ferroftp_proto::ascii;
+use ferroftp_proto::listing::{self, EntryInfo, EntryKind, MlstFacts};
+use ferroftp_proto::path::VPath;
+use ferroftp_proto::perms::Permissions;
+use ferroftp_proto::session::{ListFormat, StoreKind};
+use ferroftp_proto::Reply;
+use futures::StreamExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::data::DataSource;
+use crate::errors::storage_error_reply;
+use crate::storage::{Storage, WriteMode};
+
+const CHUNK: usize = 64 * 1024;
+
+/// What a transfer moves.
+#[derive(Debug)]
+pub enum JobKind {
+    /// RETR.
+    Retrieve {
+        /// The file.
+        path: VPath,
+        /// Start offset (REST).
+        offset: u64,
+        /// TYPE A conversion.
+        ascii: bool,
+    },
+    /// STOR, APPE, STOU.
+    Store {
+        /// The target, or for STOU the name hint.
+        path: VPath,
+        /// How to write.
+        kind: StoreKind,
+        /// TYPE A conversion.
+        ascii: bool,
+    },
+    /// LIST, NLST, MLSD.
+    List {
+        /// What to list.
+        path: VPath,
+        /// In which format.
+        format: ListFormat,
+        /// MLSx facts the client chose.
+        facts: MlstFacts,
+        /// The user's permissions, for the `perm` fact.
+        perms: Permissions,
+    },
+}
+
+/// A message from a transfer to its control loop.
+#[derive(Debug)]
+pub enum TransferEvent {
+    /// The data connection is open (`150`).
+    Started(Reply),
+    /// The transfer ended with this reply (`226`, `425`, `426`, `451`, `550`...).
+    Finished(Reply),
+}
+
+/// A transfer ready to run.
+#[derive(Debug)]
+pub struct TransferJob {
+    /// The user's storage.
+    pub storage: Arc<dyn Storage>,
+    /// Where the data connection comes from.
+    pub source: DataSource,
+    /// What to move.
+    pub kind: JobKind,
+    /// Where to report.
+    pub events: mpsc::Sender<TransferEvent>,
+    /// Fires on ABOR.
+    pub abort: oneshot::Receiver<()>,
+    /// Bytes moved so far, for STAT during the transfer.
+    pub progress: Arc<AtomicU64>,
+}
+
+/// How a transfer ended, before it becomes a reply.
+enum Failure {
+    Reply(Reply),
+    Aborted,
+}
+
+impl From<Reply> for Failure {
+    fn from(r: Reply) -> Failure {
+        Failure::Reply(r)
+    }
+}
+
+impl TransferJob {
+    /// Runs the transfer to its end and reports the final reply.
+    pub async fn run(mut self) {
+        let events = self.events.clone();
+        let kind = std::mem::replace(
+            &mut self.kind,
+            JobKind::Retrieve {
+                path: VPath::root(),
+                offset: 0,
+                ascii: false,
+            },
+        );
+        let result = match kind {
+            JobKind::Retrieve {
+                path,
+                offset,
+                ascii,
+            } => self.retrieve(&path, offset, ascii).await,
+            JobKind::Store { path, kind, ascii } => self.store(path, kind, ascii).await,
+            JobKind::List {
+                path,
+                format,
+                facts,
+                perms,
+            } => self.list(&path, format, &facts, &perms).await,
+        };
+        let reply = match result {
+            Ok(reply) => reply,
+            Err(Failure::Reply(r)) => r,
+            Err(Failure::Aborted) => Reply::new(426, "Transfer aborted by ABOR."),
+        };
+        let _ = events.send(TransferEvent::Finished(reply)).await;
+    }
+
+    /// Opens the data connection unless ABOR comes first.
+    async fn connect(&mut self) -> Result<DataConnection, Failure> {
+        let source = std::mem::replace(&mut self.source, DataSource::Taken);
+        tokio::select! {
+            r = source.connect() => r.map_err(|e| {
+                Failure::Reply(Reply::new(425, format!("Can't open data connection: {e}.")))
+            }),
+            _ = &mut self.abort => Err(Failure::Aborted),
+        }
+    }
+
+    async fn started(&self, text: String) {
+        let _ = self
+            .events
+            .send(TransferEvent::Started(Reply::new(150, text)))
+            .await;
+    }
+
+    async fn retrieve(&mut self, path: &VPath, offset: u64, ascii: bool) -> Result<Reply, Failure> {
+        let meta = self.storage.metadata(path).await.map_err(|e| storage_error_reply(&e))?;
+        if meta.kind == EntryKind::Dir {
+            return Err(Reply::new(550, "Not a plain file: use LIST or MLSD for directories.").into());
+        }
+        let reader = self
+            .storage
+            .read(path, offset)
+            .await
+            .map_err(|e| storage_error_reply(&e))?;
+        let mut data = self.connect().await?;
+        let mode = if ascii { "ASCII" } else { "BINARY" };
+        self.started(format!(
+            "Opening {mode} mode data connection for {} ({} bytes).",
+            meta.name,
+            meta.size.saturating_sub(offset)
+        ))
+        .await;
+        let conversion = if ascii {
+            Conversion::ToNetwork(ascii::ToNetwork::default())
+        } else {
+            Conversion::None
+        };
+        let progress = self.progress.clone();
+        let copied = tokio::select! {
+            r = copy(reader, &mut data, conversion, &progress) => r,
+            _ = &mut self.abort => return Err(Failure::Aborted),
+        };
+        match copied {
+            Ok(_) => {
+                shutdown(&mut data).await?;
+                Ok(Reply::new(226, "Transfer complete."))
+            }
+            Err(CopyError::Read(e)) => {
+                tracing::warn!(error = %e, "read failed during RETR");
+                Err(Reply::new(451, "Local error reading the file: transfer aborted.").into())
+            }
+            Err(CopyError::Write(_)) => {
+                Err(Reply::new(426, "Data connection closed: transfer aborted.").into())
+            }
+        }
+    }
+
+    async fn store(&mut self, path: VPath, kind: StoreKind, ascii: bool) -> Result<Reply, Failure> {
+        let (target, mode) = match kind {
+            StoreKind::Store { offset: 0 } => (path, WriteMode::Create),
+            StoreKind::Store { offset } => (path, WriteMode::Resume(offset)),
+            StoreKind::Append => (path, WriteMode::Append),
+            StoreKind::Unique => (self.unique_name(path).await?, WriteMode::CreateNew),
+        };
+        if let Ok(meta) = self.storage.metadata(&target).await {
+            if meta.kind == EntryKind::Dir {
+                return Err(Reply::new(553, "A directory has that name.").into());
+            }
+        }
+        let upload = self
+            .storage
+            .write(&target, mode)
+            .await
+            .map_err(|e| storage_error_reply(&e))?;
+        let mut data = match self.connect().await {
+            Ok(d) => d,
+            Err(f) => {
+                upload.abort().await;
+                return Err(f);
+            }
+        };
+        let text = match kind {
+            // RFC 1123 4.1.2.9: the STOU preliminary reply names the file.
+            StoreKind::Unique => format!("FILE: {}", target.file_name().unwrap_or_default()),
+            _ => format!("Ok to send data for {}.", target.file_name().unwrap_or_default()),
+        };
+        self.started(text).await;
+        let mut upload = upload;
+        let conversion = if ascii {
+            Conversion::FromNetwork(ascii::FromNetwork::default())
+        } else {
+            Conversion::None
+        };
+        let progress = self.progress.clone();
+        let copied = tokio::select! {
+            r = copy(&mut data, &mut upload, conversion, &progress) => r,
+            _ = &mut self.abort => {
+                upload.abort().await;
+                return Err(Failure::Aborted);
+            }
+        };
+        if let Err(e) = copied {
+            upload.abort().await;
+            return Err(match e {
+                CopyError::Read(_) => Reply::new(426, "Data connection lost: upload discarded.").into(),
+                CopyError::Write(e) => storage_error_reply(&e).into(),
+            });
+        }
+        match upload.commit().await {
+            Ok(_) => Ok(match kind {
+                StoreKind::Unique => Reply::new(
+                    226,
+                    format!("Transfer complete: FILE: {}", target.file_name().unwrap_or_default()),
+                ),
+                _ => Reply::new(226, "Transfer complete."),
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, "commit failed");
+                Err(Reply::new(451, "Could not save the file: upload discarded.").into())
+            }
+        }
+    }
+
+    /// Picks a name for STOU: in `hint` itself when it is a directory, else beside it.
+    async fn unique_name(&self, hint: VPath) -> Result<VPath, Failure> {
+        let (dir, stem) = match self.storage.metadata(&hint).await {
+            Ok(m) if m.kind == EntryKind::Dir => (hint, "ftp".to_owned()),
+            _ => (
+                hint.parent(),
+                hint.file_name().unwrap_or("ftp").to_owned(),
+            ),
+        };
+        for _ in 0..16 {
+            let suffix: u32 = rand::random();
+            let name = format!("{stem}.{suffix:08x}");
+            if let Ok(p) = dir.join(&name) {
+                if self.storage.metadata(&p).await.is_err() {
+                    return Ok(p);
+                }
+            }
+        }
+        Err(Reply::new(451, "Could not find a unique file name.").into())
+    }
+
+    async fn list(
+        &mut self,
+        path: &VPath,
+        format: ListFormat,
+        facts: &MlstFacts,
+        perms: &Permissions,
+    ) -> Result<Reply, Failure> {
+        let meta = self.storage.metadata(path).await.map_err(|e| storage_error_reply(&e))?;
+        let mut entries = if meta.kind == EntryKind::Dir {
+            Some(self.storage.list(path).await.map_err(|e| storage_error_reply(&e))?)
+        } else if format == ListFormat::Mlsd {
+            return Err(Reply::new(501, "Not a directory: use MLST for a single file.").into());
+        } else {
+            None
+        };
+        let mut data = self.connect().await?;
+        self.started("Here comes the directory listing.".to_owned()).await;
+        let now = SystemTime::now();
+        let progress = self.progress.clone();
+        let line = |e: &EntryInfo| -> String {
+            let mut s = match format {
+                ListFormat::List => listing::list_line(e, now),
+                ListFormat::Nlst => e.name.clone(),
+                ListFormat::Mlsd => listing::mlsx_line(e, facts, perms),
+            };
+            s.push_str("\r\n");
+            s
+        };
+        let write_all = async {
+            let mut out = BufWriter::with_capacity(16 * 1024, &mut data);
+            match entries.as_mut() {
+                None => {
+                    let l = line(&meta);
+                    out.write_all(l.as_bytes()).await.map_err(CopyError::Write)?;
+                }
+                Some(stream) => {
+                    while let Some(entry) = stream.next().await {
+                        let entry = entry.map_err(CopyError::Read)?;
+                        let l = line(&entry);
+                        progress.fetch_add(l.len() as u64, Ordering::Relaxed);
+                        out.write_all(l.as_bytes()).await.map_err(CopyError::Write)?;
+                    }
+                }
+            }
+            out.flush().await.map_err(CopyError::Write)
+        };
+        let written = tokio::select! {
+            r = write_all => r,
+            _ = &mut self.abort => return Err(Failure::Aborted),
+        };
+        match written {
+            Ok(()) => {
+                shutdown(&mut data).await?;
+                Ok(Reply::new(226, "Directory send OK."))
+            }
+            Err(CopyError::Read(e)) => {
+                tracing::warn!(error = %e, "listing failed");
+                Err(Reply::new(451, "Local error reading the directory.").into())
+            }
+            Err(CopyError::Write(_)) => {
+                Err(Reply::new(426, "Data connection closed: listing aborted.").into())
+            }
+        }
+    }
+}
+
+/// A data connection, plain for now; the TLS variant slots in here.
+pub type DataConnection = tokio::net::TcpStream;
+
+async fn shutdown(data: &mut DataConnection) -> Result<(), Failure> {
+    data.shutdown()
+        .await
+        .map_err(|_| Failure::Reply(Reply::new(426, "Data connection closed: transfer aborted.")))
+}
+
+/// Which side of a copy failed.
+#[derive(Debug)]
+enum CopyError {
+    Read(io::Error),
+    Write(io::Error),
+}
+
+/// TYPE A conversion applied by [`copy`], if any.
+enum Conversion {
+    None,
+    ToNetwork(ascii::ToNetwork),
+    FromNetwork(ascii::FromNetwork),
+}
+
+/// Moves bytes from `src` to `dst`, converting line ends for TYPE A, and counts them.
+async fn copy<R, W>(
+    mut src: R,
+    dst: &mut W,
+    mut conversion: Conversion,
+    progress: &AtomicU64,
+) -> Result<u64, CopyError>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    let mut buf = vec![0u8; CHUNK];
+    let mut out = Vec::new();
+    let mut total = 0u64;
+    loop {
+        let n = src.read(&mut buf).await.map_err(CopyError::Read)?;
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n];
+        let bytes: &[u8] = match &mut conversion {
+            Conversion::None => chunk,
+            Conversion::ToNetwork(c) => {
+                out.clear();
+                c.convert(chunk, &mut out);
+                &out
+            }
+            Conversion::FromNetwork(c) => {
+                out.clear();
+                c.convert(chunk, &mut out);
+                &out
+            }
+        };
+        dst.write_all(bytes).await.map_err(CopyError::Write)?;
+        total += n as u64;
+        progress.store(total, Ordering::Relaxed);
+    }
+    if let Conversion::FromNetwork(c) = &mut conversion {
+        out.clear();
+        c.finish(&mut out);
+        dst.write_all(&out).await.map_err(CopyError::Write)?;
+    }
+    dst.flush().await.map_err(CopyError::Write)?;
+    Ok(total)
+}
+

@@ -1,0 +1,172 @@
+//! Command-line syntax (clap derive).
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config_file::PortRange;
+
+/// ferroftp: a correct, fast and safe FTP server.
+#[derive(Debug, Parser)]
+#[command(name = "ferroftp", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the FTP server (with no users file: a quick start with a random password).
+    Serve(ServeArgs),
+    /// Manage the users file.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `ferroftp serve` options. Every one except `--config` can also be set as a key of the
+/// config file (snake_case of the flag name); flags win over the file.
+#[derive(Debug, Default, Args)]
+pub struct ServeArgs {
+    /// TOML config file; relative paths in it are relative to its directory.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Control connection address to listen on (repeatable) [default: 127.0.0.1:2121].
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Vec<SocketAddr>,
+    /// Users file (argon2id hashes); without it, a quick-start user is made up.
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<PathBuf>,
+    /// Port range for passive data connections [default: 50000-50100].
+    #[arg(long, value_name = "FIRST-LAST")]
+    pub passive_ports: Option<PortRange>,
+    /// IPv4 address advertised in PASV replies (when behind NAT).
+    #[arg(long, value_name = "IP")]
+    pub passive_address: Option<IpAddr>,
+    /// Text of the 220 greeting [default: "ferroftp ready."].
+    #[arg(long, value_name = "TEXT")]
+    pub greeting: Option<String>,
+    /// Most control connections at once [default: 1000].
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Most control connections from one IP address [default: 50].
+    #[arg(long, value_name = "N")]
+    pub max_connections_per_ip: Option<usize>,
+    /// Close sessions idle for this many seconds [default: 600].
+    #[arg(long, value_name = "SECS")]
+    pub idle_timeout: Option<u64>,
+    /// Seconds to wait for a data connection to be made [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub data_timeout: Option<u64>,
+    /// Pause after each failed login, in milliseconds [default: 1000].
+    #[arg(long, value_name = "MS")]
+    pub login_failure_delay_ms: Option<u64>,
+    /// Let USER switch to another user while logged in.
+    #[arg(long)]
+    pub allow_user_switch: bool,
+    /// Let PORT/EPRT name an address other than the client's (enables FTP bounce).
+    #[arg(long)]
+    pub allow_foreign_data_address: bool,
+    /// Seconds running transfers may go on after a shutdown signal [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub shutdown_grace: Option<u64>,
+    /// Host name accepted by HOST, RFC 7151 (repeatable) [default: any].
+    #[arg(long, value_name = "NAME")]
+    pub host: Vec<String>,
+    /// Enable anonymous login, serving this directory.
+    #[arg(long, value_name = "DIR")]
+    pub anonymous_root: Option<PathBuf>,
+    /// Let anonymous users upload, create, rename and delete.
+    #[arg(long)]
+    pub anonymous_writable: bool,
+    /// Quick-start data directory, used when there is no users file [default: ./ftp-data].
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Log level or filter, e.g. debug or ferroftp=trace (RUST_LOG overrides) [default: info].
+    #[arg(long, value_name = "LEVEL")]
+    pub log: Option<String>,
+}
+
+/// `ferroftp user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user (creates the users file and the home directory if missing).
+    Add(UserAddArgs),
+    /// Change a user's password.
+    Passwd(UserPasswdArgs),
+    /// Remove a user (the home directory is left in place).
+    Del(UserDelArgs),
+    /// List users with their home directories and permissions.
+    List(UserListArgs),
+}
+
+/// The users file option shared by the `user` subcommands.
+#[derive(Debug, Args)]
+pub struct UsersFileArg {
+    /// Users file to edit.
+    #[arg(long, value_name = "FILE", env = "FERROFTP_USERS")]
+    pub users: PathBuf,
+}
+
+/// `ferroftp user add`.
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// Login name.
+    pub name: String,
+    /// Home directory (the user's `/`); created if missing.
+    #[arg(long, value_name = "DIR")]
+    pub home: PathBuf,
+    /// Browse and download only.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Users file.
+    #[command(flatten)]
+    pub users: UsersFileArg,
+    /// Read the password from one line of standard input instead of the terminal.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `ferroftp user passwd`.
+#[derive(Debug, Args)]
+pub struct UserPasswdArgs {
+    /// Login name.
+    pub name: String,
+    /// Users file.
+    #[command(flatten)]
+    pub users: UsersFileArg,
+    /// Read the password from one line of standard input instead of the terminal.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `ferroftp user del`.
+#[derive(Debug, Args)]
+pub struct UserDelArgs {
+    /// Login name.
+    pub name: String,
+    /// Users file.
+    #[command(flatten)]
+    pub users: UsersFileArg,
+}
+
+/// `ferroftp user list`.
+#[derive(Debug, Args)]
+pub struct UserListArgs {
+    /// Users file.
+    #[command(flatten)]
+    pub users: UsersFileArg,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

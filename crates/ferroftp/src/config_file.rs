@@ -1,0 +1,598 @@
+//! The TOML config file of `ferroftp serve`, and merging it with the command line into a
+//! [`ServerConfig`]: flags win over the file, the file wins over the defaults.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use ferroftp_server::{AnonymousConfig, ServerConfig};
+use serde::Deserialize;
+
+use crate::cli::ServeArgs;
+
+/// Where the quick start keeps its files when `--root` is not given.
+pub const DEFAULT_ROOT: &str = "./ftp-data";
+
+/// Log filter when neither `--log`, the file nor `RUST_LOG` says otherwise.
+pub const DEFAULT_LOG: &str = "info";
+
+/// Why the configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read config file {}: {source}", path.display())]
+    Io {
+        /// The config file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML, has an unknown key or a bad value.
+    #[error("config file {}: {message}", path.display())]
+    Parse {
+        /// The config file.
+        path: PathBuf,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+    /// A setting has a value the server cannot use.
+    #[error("invalid setting {key}: {message}")]
+    Invalid {
+        /// The flag / key name, snake_case.
+        key: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+/// An inclusive port range, written `FIRST-LAST` (or a single port).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortRange(pub RangeInclusive<u16>);
+
+impl FromStr for PortRange {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parse_port = |p: &str| -> Result<u16, String> {
+            let port: u16 = p
+                .trim()
+                .parse()
+                .map_err(|_| format!("{:?} is not a port number (1-65535)", p.trim()))?;
+            if port == 0 {
+                return Err("port 0 cannot be used in a passive range".to_owned());
+            }
+            Ok(port)
+        };
+        let (first, last) = match s.split_once('-') {
+            Some((a, b)) => (parse_port(a)?, parse_port(b)?),
+            None => {
+                let p = parse_port(s)?;
+                (p, p)
+            }
+        };
+        if first > last {
+            return Err(format!(
+                "range {first}-{last} is backwards (first port above last)"
+            ));
+        }
+        Ok(PortRange(first..=last))
+    }
+}
+
+impl fmt::Display for PortRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.0.start(), self.0.end())
+    }
+}
+
+impl<'de> Deserialize<'de> for PortRange {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The config file. Keys are the `serve` flag names in snake_case; unknown keys are errors
+/// so that typos do not go unnoticed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// `--listen`.
+    pub listen: Option<Vec<SocketAddr>>,
+    /// `--users`.
+    pub users: Option<PathBuf>,
+    /// `--passive-ports`, as a `"FIRST-LAST"` string.
+    pub passive_ports: Option<PortRange>,
+    /// `--passive-address`.
+    pub passive_address: Option<IpAddr>,
+    /// `--greeting`.
+    pub greeting: Option<String>,
+    /// `--max-connections`.
+    pub max_connections: Option<usize>,
+    /// `--max-connections-per-ip`.
+    pub max_connections_per_ip: Option<usize>,
+    /// `--idle-timeout`, seconds.
+    pub idle_timeout: Option<u64>,
+    /// `--data-timeout`, seconds.
+    pub data_timeout: Option<u64>,
+    /// `--login-failure-delay-ms`.
+    pub login_failure_delay_ms: Option<u64>,
+    /// `--allow-user-switch`.
+    pub allow_user_switch: Option<bool>,
+    /// `--allow-foreign-data-address`.
+    pub allow_foreign_data_address: Option<bool>,
+    /// `--shutdown-grace`, seconds.
+    pub shutdown_grace: Option<u64>,
+    /// `--host`, a list (`hosts` is accepted too).
+    #[serde(alias = "hosts")]
+    pub host: Option<Vec<String>>,
+    /// `--anonymous-root`.
+    pub anonymous_root: Option<PathBuf>,
+    /// `--anonymous-writable`.
+    pub anonymous_writable: Option<bool>,
+    /// `--root`.
+    pub root: Option<PathBuf>,
+    /// `--log`.
+    pub log: Option<String>,
+}
+
+impl FileConfig {
+    /// Reads and parses the config file at `path`, making its relative paths relative to the
+    /// file's directory (so the server does not depend on where it was started from).
+    pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config = FileConfig::parse(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })?;
+        if let Some(dir) = path.parent() {
+            config.resolve_paths(dir);
+        }
+        Ok(config)
+    }
+
+    /// Parses config text; the error is one line with the line and column.
+    pub fn parse(text: &str) -> Result<FileConfig, String> {
+        toml::from_str(text).map_err(|e| {
+            let message = e.message().trim_end().replace('\n', "; ");
+            match e.span() {
+                Some(span) => {
+                    let (line, col) = line_col(text, span.start);
+                    format!("line {line}, column {col}: {message}")
+                }
+                None => message,
+            }
+        })
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        for p in [&mut self.users, &mut self.anonymous_root, &mut self.root]
+            .into_iter()
+            .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+    }
+}
+
+/// Line and column (1-based) of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |l| l.chars().count())
+        + 1;
+    (line, col)
+}
+
+/// Everything `serve` needs, after merging flags, file and defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// What the server library runs with.
+    pub server: ServerConfig,
+    /// The users file; `None` means quick start.
+    pub users: Option<PathBuf>,
+    /// The quick-start data directory.
+    pub root: PathBuf,
+    /// The log filter (unless `RUST_LOG` is set).
+    pub log: String,
+}
+
+fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        message: message.into(),
+    }
+}
+
+/// Text that ends up in replies must not be able to end a reply line early.
+fn check_reply_text(key: &'static str, text: &str) -> Result<(), ConfigError> {
+    if text.chars().any(char::is_control) {
+        return Err(invalid(key, "must not contain control characters or newlines"));
+    }
+    Ok(())
+}
+
+fn positive(key: &'static str, value: u64) -> Result<u64, ConfigError> {
+    if value == 0 {
+        return Err(invalid(key, "must be greater than 0"));
+    }
+    Ok(value)
+}
+
+/// Merges the command line over the config file over the defaults, and checks the result.
+pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError> {
+    let defaults = ServerConfig::default();
+
+    // Repeatable flags replace the file's list as a whole rather than adding to it.
+    let listen = if !args.listen.is_empty() {
+        args.listen.clone()
+    } else {
+        file.listen.unwrap_or(defaults.listen)
+    };
+    if listen.is_empty() {
+        return Err(invalid("listen", "at least one address is needed"));
+    }
+    let hosts = if !args.host.is_empty() {
+        args.host.clone()
+    } else {
+        file.host.unwrap_or(defaults.hosts)
+    };
+    for h in &hosts {
+        if h.is_empty() || h.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid(
+                "host",
+                format!("{h:?} is not a host name (empty, or has spaces or control characters)"),
+            ));
+        }
+    }
+
+    let passive_ports = args
+        .passive_ports
+        .clone()
+        .or(file.passive_ports)
+        .map_or(defaults.passive_ports, |r| r.0);
+    // A range parsed from text is already ordered; check again for ranges built in code.
+    if passive_ports.start() > passive_ports.end() || *passive_ports.start() == 0 {
+        return Err(invalid("passive_ports", "need 1 <= FIRST <= LAST"));
+    }
+
+    let passive_address = args.passive_address.or(file.passive_address);
+    if let Some(IpAddr::V6(_)) = passive_address {
+        // PASV replies can only carry an IPv4 address; EPSV carries none.
+        return Err(invalid(
+            "passive_address",
+            "must be an IPv4 address (PASV replies cannot carry IPv6)",
+        ));
+    }
+
+    let greeting = args
+        .greeting
+        .clone()
+        .or(file.greeting)
+        .unwrap_or(defaults.greeting);
+    check_reply_text("greeting", &greeting)?;
+
+    let max_connections = args
+        .max_connections
+        .or(file.max_connections)
+        .unwrap_or(defaults.max_connections);
+    if max_connections == 0 {
+        return Err(invalid("max_connections", "must be greater than 0"));
+    }
+    let max_connections_per_ip = args
+        .max_connections_per_ip
+        .or(file.max_connections_per_ip)
+        .unwrap_or(defaults.max_connections_per_ip);
+    if max_connections_per_ip == 0 {
+        return Err(invalid("max_connections_per_ip", "must be greater than 0"));
+    }
+
+    let idle_timeout = match args.idle_timeout.or(file.idle_timeout) {
+        Some(s) => Duration::from_secs(positive("idle_timeout", s)?),
+        None => defaults.idle_timeout,
+    };
+    let data_connect_timeout = match args.data_timeout.or(file.data_timeout) {
+        Some(s) => Duration::from_secs(positive("data_timeout", s)?),
+        None => defaults.data_connect_timeout,
+    };
+    let login_failure_delay = args
+        .login_failure_delay_ms
+        .or(file.login_failure_delay_ms)
+        .map_or(defaults.login_failure_delay, Duration::from_millis);
+    let shutdown_grace = args
+        .shutdown_grace
+        .or(file.shutdown_grace)
+        .map_or(defaults.shutdown_grace, Duration::from_secs);
+
+    // Boolean flags can only switch a setting on; the file can switch it either way.
+    let allow_user_switch =
+        args.allow_user_switch || file.allow_user_switch.unwrap_or(defaults.allow_user_switch);
+    let allow_foreign_data_address = args.allow_foreign_data_address
+        || file
+            .allow_foreign_data_address
+            .unwrap_or(defaults.allow_foreign_data_address);
+
+    let anonymous_writable = args.anonymous_writable || file.anonymous_writable.unwrap_or(false);
+    let anonymous = match args.anonymous_root.clone().or(file.anonymous_root) {
+        Some(root) => Some(AnonymousConfig {
+            root,
+            writable: anonymous_writable,
+        }),
+        None if anonymous_writable => {
+            return Err(invalid(
+                "anonymous_writable",
+                "needs anonymous_root (anonymous login is off without it)",
+            ))
+        }
+        None => None,
+    };
+
+    let log = args
+        .log
+        .clone()
+        .or(file.log)
+        .unwrap_or_else(|| DEFAULT_LOG.to_owned());
+
+    Ok(Settings {
+        server: ServerConfig {
+            listen,
+            passive_ports,
+            passive_address,
+            greeting,
+            max_connections,
+            max_connections_per_ip,
+            idle_timeout,
+            data_connect_timeout,
+            login_failure_delay,
+            allow_user_switch,
+            allow_foreign_data_address,
+            shutdown_grace,
+            hosts,
+            anonymous,
+        },
+        users: args.users.clone().or(file.users),
+        root: args
+            .root
+            .clone()
+            .or(file.root)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_ROOT)),
+        log,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn serve_args(extra: &[&str]) -> ServeArgs {
+        let argv = ["ferroftp", "serve"].iter().chain(extra).copied();
+        match Cli::try_parse_from(argv).expect("valid command line").command {
+            Command::Serve(args) => args,
+            other => panic!("expected serve, got {other:?}"),
+        }
+    }
+
+    fn file(text: &str) -> FileConfig {
+        FileConfig::parse(text).expect("valid config")
+    }
+
+    #[test]
+    fn defaults_when_nothing_is_set() {
+        let s = merge(&serve_args(&[]), FileConfig::default()).expect("merge");
+        let d = ServerConfig::default();
+        assert_eq!(s.server.listen, d.listen);
+        assert_eq!(s.server.passive_ports, d.passive_ports);
+        assert_eq!(s.server.greeting, d.greeting);
+        assert_eq!(s.server.idle_timeout, d.idle_timeout);
+        assert!(s.server.anonymous.is_none());
+        assert!(s.users.is_none());
+        assert_eq!(s.root, PathBuf::from(DEFAULT_ROOT));
+        assert_eq!(s.log, DEFAULT_LOG);
+    }
+
+    #[test]
+    fn file_beats_defaults_and_flags_beat_file() {
+        let f = r#"
+listen = ["127.0.0.1:2121", "[::1]:2121"]
+users = "/etc/ferroftp/users.toml"
+passive_ports = "40000-40010"
+passive_address = "203.0.113.7"
+greeting = "from file"
+max_connections = 10
+max_connections_per_ip = 2
+idle_timeout = 60
+data_timeout = 5
+login_failure_delay_ms = 250
+allow_user_switch = true
+allow_foreign_data_address = false
+shutdown_grace = 3
+host = ["ftp.example.com"]
+anonymous_root = "/srv/pub"
+anonymous_writable = false
+root = "/tmp/data"
+log = "debug"
+"#;
+        // File only.
+        let s = merge(&serve_args(&[]), file(f)).expect("merge");
+        assert_eq!(s.server.listen.len(), 2);
+        assert_eq!(s.server.passive_ports, 40000..=40010);
+        assert_eq!(
+            s.server.passive_address,
+            Some("203.0.113.7".parse().expect("ip"))
+        );
+        assert_eq!(s.server.greeting, "from file");
+        assert_eq!(s.server.max_connections, 10);
+        assert_eq!(s.server.max_connections_per_ip, 2);
+        assert_eq!(s.server.idle_timeout, Duration::from_secs(60));
+        assert_eq!(s.server.data_connect_timeout, Duration::from_secs(5));
+        assert_eq!(s.server.login_failure_delay, Duration::from_millis(250));
+        assert!(s.server.allow_user_switch);
+        assert!(!s.server.allow_foreign_data_address);
+        assert_eq!(s.server.shutdown_grace, Duration::from_secs(3));
+        assert_eq!(s.server.hosts, ["ftp.example.com"]);
+        let anon = s.server.anonymous.as_ref().expect("anonymous on");
+        assert_eq!(anon.root, PathBuf::from("/srv/pub"));
+        assert!(!anon.writable);
+        assert_eq!(s.users, Some(PathBuf::from("/etc/ferroftp/users.toml")));
+        assert_eq!(s.root, PathBuf::from("/tmp/data"));
+        assert_eq!(s.log, "debug");
+
+        // Flags over the file.
+        let args = serve_args(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--users",
+            "u.toml",
+            "--passive-ports",
+            "60000-60001",
+            "--passive-address",
+            "198.51.100.1",
+            "--greeting",
+            "from flag",
+            "--max-connections",
+            "20",
+            "--max-connections-per-ip",
+            "4",
+            "--idle-timeout",
+            "61",
+            "--data-timeout",
+            "6",
+            "--login-failure-delay-ms",
+            "0",
+            "--allow-foreign-data-address",
+            "--shutdown-grace",
+            "0",
+            "--host",
+            "a.example",
+            "--host",
+            "b.example",
+            "--anonymous-root",
+            "/srv/anon",
+            "--anonymous-writable",
+            "--root",
+            "/tmp/other",
+            "--log",
+            "warn",
+        ]);
+        let s = merge(&args, file(f)).expect("merge");
+        assert_eq!(s.server.listen, ["127.0.0.1:0".parse().expect("addr")]);
+        assert_eq!(s.server.passive_ports, 60000..=60001);
+        assert_eq!(
+            s.server.passive_address,
+            Some("198.51.100.1".parse().expect("ip"))
+        );
+        assert_eq!(s.server.greeting, "from flag");
+        assert_eq!(s.server.max_connections, 20);
+        assert_eq!(s.server.max_connections_per_ip, 4);
+        assert_eq!(s.server.idle_timeout, Duration::from_secs(61));
+        assert_eq!(s.server.data_connect_timeout, Duration::from_secs(6));
+        assert_eq!(s.server.login_failure_delay, Duration::ZERO);
+        assert!(s.server.allow_user_switch, "file value kept");
+        assert!(s.server.allow_foreign_data_address);
+        assert_eq!(s.server.shutdown_grace, Duration::ZERO);
+        assert_eq!(s.server.hosts, ["a.example", "b.example"]);
+        let anon = s.server.anonymous.as_ref().expect("anonymous on");
+        assert_eq!(anon.root, PathBuf::from("/srv/anon"));
+        assert!(anon.writable);
+        assert_eq!(s.users, Some(PathBuf::from("u.toml")));
+        assert_eq!(s.root, PathBuf::from("/tmp/other"));
+        assert_eq!(s.log, "warn");
+    }
+
+    #[test]
+    fn passive_range_parsing() {
+        assert_eq!(
+            "50000-50100".parse::<PortRange>(),
+            Ok(PortRange(50000..=50100))
+        );
+        assert_eq!(" 1 - 2 ".parse::<PortRange>(), Ok(PortRange(1..=2)));
+        assert_eq!("2121".parse::<PortRange>(), Ok(PortRange(2121..=2121)));
+        for bad in ["", "-", "50100-50000", "0-10", "1-65536", "a-b", "1-2-3", "-5"] {
+            assert!(bad.parse::<PortRange>().is_err(), "{bad:?} accepted");
+        }
+        assert_eq!(PortRange(1..=2).to_string(), "1-2");
+        // The same rules apply in the file, with the position reported.
+        let err = FileConfig::parse("passive_ports = \"9-8\"").expect_err("backwards");
+        assert!(err.contains("backwards"), "{err}");
+        assert!(err.starts_with("line 1"), "{err}");
+        // And on the command line, as a usage error.
+        let argv = ["ferroftp", "serve", "--passive-ports", "9-8"];
+        assert!(Cli::try_parse_from(argv).is_err());
+    }
+
+    #[test]
+    fn unknown_key_is_an_error() {
+        let err = FileConfig::parse("listen = [\"127.0.0.1:21\"]\nmax_conections = 5\n")
+            .expect_err("typo");
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("max_conections"), "{err}");
+        assert!(!err.contains('\n'), "one line: {err}");
+        // `config` itself is not a key.
+        assert!(FileConfig::parse("config = \"x.toml\"").is_err());
+        // Wrong types are reported too.
+        assert!(FileConfig::parse("max_connections = \"many\"").is_err());
+        assert!(FileConfig::parse("listen = [\"nonsense\"]").is_err());
+    }
+
+    #[test]
+    fn hosts_alias() {
+        let s = merge(&serve_args(&[]), file("hosts = [\"x.example\"]")).expect("merge");
+        assert_eq!(s.server.hosts, ["x.example"]);
+    }
+
+    #[test]
+    fn relative_paths_follow_the_config_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ferroftp.toml");
+        std::fs::write(
+            &path,
+            "users = \"users.toml\"\nroot = \"/abs\"\nanonymous_root = \"pub\"\n",
+        )
+        .expect("write");
+        let f = FileConfig::load(&path).expect("load");
+        assert_eq!(f.users, Some(dir.path().join("users.toml")));
+        assert_eq!(f.root, Some(PathBuf::from("/abs")));
+        assert_eq!(f.anonymous_root, Some(dir.path().join("pub")));
+        assert!(matches!(
+            FileConfig::load(&dir.path().join("missing.toml")),
+            Err(ConfigError::Io { .. })
+        ));
+    }
+
+    #[test]
+    fn invalid_values_are_rejected() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["--max-connections", "0"], ""),
+            (&["--max-connections-per-ip", "0"], ""),
+            (&["--idle-timeout", "0"], ""),
+            (&["--data-timeout", "0"], ""),
+            (&["--passive-address", "::1"], ""),
+            (&["--greeting", "a\r\n230 fake"], ""),
+            (&["--anonymous-writable"], ""),
+            (&["--host", "a b"], ""),
+            (&[], "listen = []"),
+            (&[], "greeting = \"x\\ny\""),
+        ];
+        for (flags, text) in cases {
+            let result = merge(&serve_args(flags), file(text));
+            assert!(
+                matches!(result, Err(ConfigError::Invalid { .. })),
+                "{flags:?} / {text:?} accepted"
+            );
+        }
+    }
+}
