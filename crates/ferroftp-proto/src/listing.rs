@@ -157,7 +157,7 @@ pub fn list_line(entry: &EntryInfo, now: SystemTime) -> String {
 }
 
 /// Which RFC 3659 facts `MLSD`/`MLST` report; chosen by the client with `OPTS MLST`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MlstFacts {
     /// `type`: file, dir, cdir.
     pub kind: bool,

@@ -37,7 +37,7 @@ const MAX_NAME_CHARS: usize = 64;
 #[derive(Debug, thiserror::Error)]
 pub enum UsersFileError {
     /// Reading or writing the file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("users file {}: {source}", path.display())]
     Io {
         /// The file concerned.
         path: PathBuf,
@@ -46,7 +46,7 @@ pub enum UsersFileError {
         source: io::Error,
     },
     /// The file is not valid TOML or does not describe users correctly.
-    #[error("{}: {message}", path.display())]
+    #[error("users file {}: {message}", path.display())]
     Parse {
         /// The file concerned.
         path: PathBuf,
@@ -232,7 +232,9 @@ fn check_phc(phc: &str) -> Result<(), String> {
     let hash = PasswordHash::new(phc).map_err(|e| format!("not a PHC string ({e})"))?;
     match hash.algorithm.as_str() {
         "argon2id" | "argon2i" | "argon2d" => Ok(()),
-        other => Err(format!("unsupported hash algorithm {other:?}, expected argon2id")),
+        other => Err(format!(
+            "unsupported hash algorithm {other:?}, expected argon2id"
+        )),
     }
 }
 
@@ -264,11 +266,7 @@ fn dummy_hash() -> &'static str {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
 }
 
@@ -676,7 +674,10 @@ mod tests {
         let removed = f.remove("alice").expect("remove");
         assert_eq!(removed.name(), "alice");
         assert_eq!(f.verify("alice", "secret"), Err(AuthError::Invalid));
-        assert!(matches!(f.remove("alice"), Err(UsersFileError::NotFound(_))));
+        assert!(matches!(
+            f.remove("alice"),
+            Err(UsersFileError::NotFound(_))
+        ));
         assert_eq!(f.len(), 1);
     }
 
@@ -823,7 +824,13 @@ permissions = []
                 "{name:?} should be rejected"
             );
         }
-        for name in ["a", "alice", "bob.smith@example.com", "ünïcode", &"x".repeat(64)] {
+        for name in [
+            "a",
+            "alice",
+            "bob.smith@example.com",
+            "ünïcode",
+            &"x".repeat(64),
+        ] {
             assert!(validate_name(name).is_ok(), "{name:?} should be accepted");
         }
         let mut f = UsersFile::new();

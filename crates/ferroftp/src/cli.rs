@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the FTP server (with no users file: a quick start with a random password).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage the users file.
     #[command(subcommand)]
     User(UserCommand),

@@ -188,11 +188,7 @@ impl FileConfig {
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
 }
 
@@ -219,7 +215,10 @@ fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
 /// Text that ends up in replies must not be able to end a reply line early.
 fn check_reply_text(key: &'static str, text: &str) -> Result<(), ConfigError> {
     if text.chars().any(char::is_control) {
-        return Err(invalid(key, "must not contain control characters or newlines"));
+        return Err(invalid(
+            key,
+            "must not contain control characters or newlines",
+        ));
     }
     Ok(())
 }
@@ -380,8 +379,11 @@ mod tests {
 
     fn serve_args(extra: &[&str]) -> ServeArgs {
         let argv = ["ferroftp", "serve"].iter().chain(extra).copied();
-        match Cli::try_parse_from(argv).expect("valid command line").command {
-            Command::Serve(args) => args,
+        match Cli::try_parse_from(argv)
+            .expect("valid command line")
+            .command
+        {
+            Command::Serve(args) => *args,
             other => panic!("expected serve, got {other:?}"),
         }
     }
@@ -521,7 +523,16 @@ log = "debug"
         );
         assert_eq!(" 1 - 2 ".parse::<PortRange>(), Ok(PortRange(1..=2)));
         assert_eq!("2121".parse::<PortRange>(), Ok(PortRange(2121..=2121)));
-        for bad in ["", "-", "50100-50000", "0-10", "1-65536", "a-b", "1-2-3", "-5"] {
+        for bad in [
+            "",
+            "-",
+            "50100-50000",
+            "0-10",
+            "1-65536",
+            "a-b",
+            "1-2-3",
+            "-5",
+        ] {
             assert!(bad.parse::<PortRange>().is_err(), "{bad:?} accepted");
         }
         assert_eq!(PortRange(1..=2).to_string(), "1-2");

@@ -8,7 +8,7 @@ mod cli;
 mod config_file;
 mod user_cmd;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -54,7 +54,7 @@ fn main() -> ExitCode {
     // Usage errors exit with 2 (and --help / --version with 0) inside `parse`.
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::User(cmd) => user_cmd::run(cmd),
     };
     match result {
@@ -80,6 +80,8 @@ fn init_logging(level: &str) -> Result<(), Error> {
     };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colour codes only help on a terminal; they clutter journals and log files.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(filter)
         .try_init()
         .map_err(|e| Error::msg(format!("cannot set up logging: {e}")))
@@ -117,35 +119,35 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
 
     // With a users file, its users; without, one made-up user (announced after binding, so
     // a password is never printed for a server that did not start).
-    let (auth, quick_start): (Arc<dyn Authenticator>, Option<(String, PathBuf)>) =
-        match &settings.users {
-            Some(path) => {
-                let auth = UsersFileAuthenticator::load(path)?;
-                check_users_file(path, &auth);
-                if args.root.is_some() {
-                    tracing::warn!("--root is only used without a users file; ignoring it");
-                }
-                (Arc::new(auth), None)
+    let (auth, quick_start): (Arc<dyn Authenticator>, Option<(String, PathBuf)>) = match &settings
+        .users
+    {
+        Some(path) => {
+            let auth = UsersFileAuthenticator::load(path)?;
+            check_users_file(path, &auth);
+            if args.root.is_some() {
+                tracing::warn!("--root is only used without a users file; ignoring it");
             }
-            None => {
-                std::fs::create_dir_all(&settings.root).map_err(|e| {
-                    Error::msg(format!(
-                        "cannot create data directory {}: {e}",
-                        settings.root.display()
-                    ))
-                })?;
-                let root = existing_dir("data directory", &settings.root)?;
-                let password =
-                    Alphanumeric.sample_string(&mut rand::rng(), QUICK_START_PASSWORD_LEN);
-                let auth = StaticAuthenticator::new(
-                    QUICK_START_USER,
-                    password.clone(),
-                    root.clone(),
-                    Permissions::ALL,
-                );
-                (Arc::new(auth), Some((password, root)))
-            }
-        };
+            (Arc::new(auth), None)
+        }
+        None => {
+            std::fs::create_dir_all(&settings.root).map_err(|e| {
+                Error::msg(format!(
+                    "cannot create data directory {}: {e}",
+                    settings.root.display()
+                ))
+            })?;
+            let root = existing_dir("data directory", &settings.root)?;
+            let password = Alphanumeric.sample_string(&mut rand::rng(), QUICK_START_PASSWORD_LEN);
+            let auth = StaticAuthenticator::new(
+                QUICK_START_USER,
+                password.clone(),
+                root.clone(),
+                Permissions::ALL,
+            );
+            (Arc::new(auth), Some((password, root)))
+        }
+    };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -82,7 +82,10 @@ fn add_list_passwd_del() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&users).expect("meta").permissions().mode();
+        let mode = std::fs::metadata(&users)
+            .expect("meta")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
     let file = UsersFile::load(&users).expect("load");
@@ -307,6 +310,9 @@ fn help_lists_everything() {
         "--root",
         "--log",
     ] {
-        assert!(out.contains(flag), "{flag} missing from serve --help:\n{out}");
+        assert!(
+            out.contains(flag),
+            "{flag} missing from serve --help:\n{out}"
+        );
     }
 }

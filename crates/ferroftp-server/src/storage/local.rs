@@ -1,1 +1,1126 @@
-//! Local filesystem storage.
+//! Local filesystem storage, confined to one directory.
+//!
+//! Every access goes through a [`cap_std::fs::Dir`] handle on the user's root, so the kernel
+//! (via `openat2(RESOLVE_BENEATH)` where available, or cap-std's own checked resolution)
+//! refuses any path that would leave it: `..`, absolute symlinks and symlinks pointing
+//! outside all fail with `io::ErrorKind::PermissionDenied`. The `VPath` clamping done by the
+//! protocol layer is thus only the first line of defence, not the only one.
+//!
+//! cap-std calls block, so each runs on tokio's blocking pool.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::io::{self, Seek, SeekFrom};
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use cap_std::fs::{Dir, Metadata, MetadataExt as _, OpenOptions, Permissions};
+use ferroftp_proto::listing::{EntryInfo, EntryKind};
+use ferroftp_proto::path::VPath;
+use tokio::io::{AsyncWrite, AsyncWriteExt as _};
+use tokio::sync::mpsc;
+
+use super::{EntryStream, ReadStream, Storage, Upload, WriteMode};
+
+/// How many directory entries the listing task may read ahead of the consumer; bounds the
+/// memory a listing uses whatever the directory's size.
+const LIST_CHANNEL_CAPACITY: usize = 64;
+
+/// How many random temporary names an upload tries before giving up (a clash is already
+/// astronomically unlikely with 64 random bits; more attempts only guard against a broken RNG).
+const TEMP_NAME_ATTEMPTS: usize = 8;
+
+/// Prefix of the temporary files that `WriteMode::Create` uploads write into.
+const TEMP_PREFIX: &str = ".ferroftp-upload.";
+
+/// Storage in a directory of the local file system, which no client path can leave.
+#[derive(Clone)]
+pub struct LocalStorage {
+    /// The capability on the root directory; every operation is relative to it.
+    root: Arc<Dir>,
+    /// The root as configured, for logs and `Debug` only; never used to reach files.
+    root_path: PathBuf,
+}
+
+impl fmt::Debug for LocalStorage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalStorage")
+            .field("root", &self.root_path)
+            .finish()
+    }
+}
+
+impl LocalStorage {
+    /// Opens `root`, which must exist and be a directory, as the root of a storage.
+    ///
+    /// This is the one place that uses ambient authority: the configured path itself is
+    /// trusted; nothing a client sends is.
+    pub fn new(root: impl AsRef<Path>) -> io::Result<LocalStorage> {
+        let root_path = root.as_ref().to_path_buf();
+        let dir = Dir::open_ambient_dir(&root_path, cap_std::ambient_authority())?;
+        Ok(LocalStorage {
+            root: Arc::new(dir),
+            root_path,
+        })
+    }
+
+    /// The directory this storage was opened on.
+    pub fn root_path(&self) -> &Path {
+        &self.root_path
+    }
+
+    /// Runs a blocking file-system operation against the root on tokio's blocking pool.
+    async fn run<T, F>(&self, f: F) -> io::Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Dir) -> io::Result<T> + Send + 'static,
+    {
+        let root = Arc::clone(&self.root);
+        tokio::task::spawn_blocking(move || f(&root))
+            .await
+            .map_err(join_error)?
+    }
+}
+
+/// A blocking task that panicked or was cancelled, as an I/O error.
+fn join_error(e: tokio::task::JoinError) -> io::Error {
+    io::Error::other(format!("storage task failed: {e}"))
+}
+
+/// The cap-std path of a virtual path: relative to the root, `.` for the root itself.
+fn rel(path: &VPath) -> PathBuf {
+    match path.relative() {
+        "" => PathBuf::from("."),
+        r => PathBuf::from(r),
+    }
+}
+
+/// An error of `kind` with a message for the log.
+fn err(kind: io::ErrorKind, msg: &'static str) -> io::Error {
+    io::Error::new(kind, msg)
+}
+
+/// Converts cap-std metadata into the protocol's entry facts.
+fn entry_info(name: String, md: &Metadata) -> EntryInfo {
+    let kind = if md.is_dir() {
+        EntryKind::Dir
+    } else if md.is_symlink() {
+        EntryKind::Symlink
+    } else {
+        // Devices, FIFOs and sockets have no kind of their own in FTP; they read as files
+        // (and `read` refuses them).
+        EntryKind::File
+    };
+    EntryInfo {
+        name,
+        kind,
+        size: md.len(),
+        modified: md.modified().ok().map(|t| t.into_std()),
+        mode: Some(md.mode() & 0o7777),
+        unique: Some(format!("{:x}-{:x}", md.dev(), md.ino())),
+    }
+}
+
+/// Checks that what `md` describes may be opened as a file to read or write: a directory
+/// is `IsADirectory`; a FIFO, socket or device is refused, because opening one could block
+/// a worker thread forever or touch hardware.
+fn require_regular_file(md: &Metadata) -> io::Result<()> {
+    if md.is_dir() {
+        Err(err(io::ErrorKind::IsADirectory, "is a directory"))
+    } else if !md.is_file() {
+        Err(err(io::ErrorKind::PermissionDenied, "not a regular file"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Like [`require_regular_file`] for a path that may not exist yet (it will be created).
+fn require_regular_or_missing(root: &Dir, path: &Path) -> io::Result<()> {
+    match root.metadata(path) {
+        Ok(md) => require_regular_file(&md),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Refuses an operation on the root itself (which the client cannot remove or rename).
+fn not_root(path: &VPath) -> io::Result<()> {
+    if path.is_root() {
+        Err(err(
+            io::ErrorKind::PermissionDenied,
+            "the root directory cannot be changed",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Reads the entries of `dir` (at `dir_rel` under `root`) into `tx` until the directory ends
+/// or the receiver goes away. Runs on the blocking pool.
+fn list_worker(root: &Dir, dir: &Dir, dir_rel: &Path, tx: &mpsc::Sender<io::Result<EntryInfo>>) {
+    let entries = match dir.entries() {
+        Ok(entries) => entries,
+        Err(e) => {
+            let _ = tx.blocking_send(Err(e));
+            return;
+        }
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                // A failing readdir may fail again at once; stop rather than loop.
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
+        };
+        let file_name = entry.file_name();
+        let info = match entry_for(root, dir_rel, &file_name) {
+            Some(md) => md,
+            // Neither the target nor the entry itself can be examined: it vanished
+            // meanwhile, or is unreadable. Skipping it keeps the rest of the listing.
+            None => match entry.metadata() {
+                Ok(md) => entry_info(name_of(&file_name), &md),
+                Err(_) => continue,
+            },
+        };
+        if tx.blocking_send(Ok(info)).is_err() {
+            // The client went away; nobody wants the rest.
+            return;
+        }
+    }
+}
+
+/// The facts of the entry `name` in `dir_rel`, following a symlink only where it stays
+/// inside the root. Resolved from the root rather than from the listed directory so that a
+/// link like `../other/file` counts as inside whenever it is.
+fn entry_for(root: &Dir, dir_rel: &Path, name: &OsStr) -> Option<EntryInfo> {
+    root.metadata(dir_rel.join(name))
+        .ok()
+        .map(|md| entry_info(name_of(name), &md))
+}
+
+/// A file name as text. A name that is not UTF-8 is shown with U+FFFD in place of the bad
+/// bytes: the protocol layer speaks UTF-8 only, and hiding the file would be worse.
+fn name_of(name: &OsStr) -> String {
+    name.to_string_lossy().into_owned()
+}
+
+#[async_trait]
+impl Storage for LocalStorage {
+    async fn metadata(&self, path: &VPath) -> io::Result<EntryInfo> {
+        let p = rel(path);
+        let md = self.run(move |root| root.metadata(p)).await?;
+        Ok(entry_info(path.file_name().unwrap_or("").to_owned(), &md))
+    }
+
+    async fn list(&self, path: &VPath) -> io::Result<EntryStream> {
+        let dir_rel = rel(path);
+        let open_rel = dir_rel.clone();
+        // Opened before returning so that a missing directory or a file fails the call
+        // itself rather than the first item of the stream.
+        let dir = self.run(move |root| root.open_dir(open_rel)).await?;
+        let (tx, mut rx) = mpsc::channel(LIST_CHANNEL_CAPACITY);
+        let root = Arc::clone(&self.root);
+        // Not awaited: the task ends when the directory does or the receiver is dropped.
+        tokio::task::spawn_blocking(move || list_worker(&root, &dir, &dir_rel, &tx));
+        Ok(Box::pin(futures::stream::poll_fn(move |cx| {
+            rx.poll_recv(cx)
+        })))
+    }
+
+    async fn read(&self, path: &VPath, offset: u64) -> io::Result<ReadStream> {
+        let p = rel(path);
+        let file = self
+            .run(move |root| {
+                require_regular_file(&root.metadata(&p)?)?;
+                let file = root.open(&p)?;
+                // Checked again on the handle: the path may have changed since.
+                require_regular_file(&file.metadata()?)?;
+                let mut file = file.into_std();
+                file.seek(SeekFrom::Start(offset))?;
+                Ok(file)
+            })
+            .await?;
+        Ok(Box::pin(tokio::fs::File::from_std(file)))
+    }
+
+    async fn write(&self, path: &VPath, mode: WriteMode) -> io::Result<Box<dyn Upload>> {
+        if path.is_root() {
+            return Err(err(io::ErrorKind::IsADirectory, "is a directory"));
+        }
+        let target = rel(path);
+        let parent = rel(&path.parent());
+        let (file, temp) = self
+            .run(move |root| open_upload(root, &target, &parent, mode))
+            .await?;
+        Ok(Box::new(LocalUpload {
+            file: tokio::fs::File::from_std(file),
+            written: 0,
+            root: Arc::clone(&self.root),
+            temp,
+        }))
+    }
+
+    async fn mkdir(&self, path: &VPath) -> io::Result<()> {
+        let p = rel(path);
+        self.run(move |root| root.create_dir(p)).await
+    }
+
+    async fn rmdir(&self, path: &VPath) -> io::Result<()> {
+        not_root(path)?;
+        let p = rel(path);
+        self.run(move |root| root.remove_dir(p)).await
+    }
+
+    async fn delete(&self, path: &VPath) -> io::Result<()> {
+        if path.is_root() {
+            return Err(err(io::ErrorKind::IsADirectory, "is a directory"));
+        }
+        let p = rel(path);
+        self.run(move |root| {
+            // unlink(2) on a directory gives EISDIR on Linux but EPERM elsewhere; checking
+            // first makes the answer the same everywhere. A symlink is removed, not followed.
+            if root.symlink_metadata(&p)?.is_dir() {
+                return Err(err(io::ErrorKind::IsADirectory, "is a directory"));
+            }
+            root.remove_file(&p)
+        })
+        .await
+    }
+
+    async fn rename(&self, from: &VPath, to: &VPath) -> io::Result<()> {
+        not_root(from)?;
+        not_root(to)?;
+        let (from, to) = (rel(from), rel(to));
+        self.run(move |root| root.rename(from, root, to)).await
+    }
+
+    async fn set_modified(&self, path: &VPath, time: SystemTime) -> io::Result<()> {
+        let p = rel(path);
+        self.run(move |root| {
+            // cap-std has no `set_times` of its own (that lives in cap-fs-ext), so the time
+            // is set on an open handle, which std supports (futimens).
+            let md = root.metadata(&p)?;
+            // Directories too are opened as plain read-only files: `open_dir` may give an
+            // `O_PATH` handle, on which futimens fails with EBADF.
+            if !md.is_dir() {
+                require_regular_file(&md)?;
+            }
+            let file = root.open(&p)?.into_std();
+            file.set_modified(time)
+        })
+        .await
+    }
+
+    async fn chmod(&self, path: &VPath, mode: u32) -> io::Result<()> {
+        // Only the nine rwx bits: setuid, setgid and sticky on files a remote user uploaded
+        // would be a privilege-escalation hazard on the server host.
+        let perms = Permissions::from_std(std::fs::Permissions::from_mode(mode & 0o777));
+        let p = rel(path);
+        self.run(move |root| root.set_permissions(p, perms)).await
+    }
+}
+
+/// The temporary file of a `Create` upload and the name it takes on commit.
+#[derive(Debug)]
+struct TempTarget {
+    /// Path of the temporary file, relative to the root.
+    temp: PathBuf,
+    /// Final path, relative to the root.
+    target: PathBuf,
+}
+
+/// Opens the file an upload writes to. For `Create` it is a fresh temporary file next to
+/// `target`, returned together with its name. Runs on the blocking pool.
+fn open_upload(
+    root: &Dir,
+    target: &Path,
+    parent: &Path,
+    mode: WriteMode,
+) -> io::Result<(std::fs::File, Option<TempTarget>)> {
+    match mode {
+        WriteMode::Create => {
+            // Fail now rather than at commit if the name is taken by a directory (or
+            // resolves outside the root).
+            require_regular_or_missing(root, target)?;
+            let mut opts = OpenOptions::new();
+            opts.write(true).create_new(true);
+            for _ in 0..TEMP_NAME_ATTEMPTS {
+                let temp = parent.join(format!("{TEMP_PREFIX}{:016x}.tmp", rand::random::<u64>()));
+                match root.open_with(&temp, &opts) {
+                    Ok(file) => {
+                        let target = target.to_path_buf();
+                        return Ok((file.into_std(), Some(TempTarget { temp, target })));
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(err(
+                io::ErrorKind::AlreadyExists,
+                "no free temporary upload name",
+            ))
+        }
+        WriteMode::Resume(offset) => {
+            // REST 0 + STOR is a plain upload and may create the file; a real resume needs
+            // the file it resumes.
+            let create = offset == 0;
+            if create {
+                require_regular_or_missing(root, target)?;
+            } else {
+                require_regular_file(&root.metadata(target)?)?;
+            }
+            let file = root.open_with(target, OpenOptions::new().write(true).create(create))?;
+            require_regular_file(&file.metadata()?)?;
+            // Per REST + STOR convention the file ends where the new bytes end: cut (or
+            // zero-extend) it to `offset`, then write from there.
+            file.set_len(offset)?;
+            let mut file = file.into_std();
+            file.seek(SeekFrom::Start(offset))?;
+            Ok((file, None))
+        }
+        WriteMode::Append => {
+            require_regular_or_missing(root, target)?;
+            let file = root.open_with(target, OpenOptions::new().append(true).create(true))?;
+            require_regular_file(&file.metadata()?)?;
+            Ok((file.into_std(), None))
+        }
+        WriteMode::CreateNew => {
+            // O_EXCL: fails on any existing entry, and never follows a symlink.
+            let file = root.open_with(target, OpenOptions::new().write(true).create_new(true))?;
+            Ok((file.into_std(), None))
+        }
+    }
+}
+
+/// An upload to the local file system.
+///
+/// For `Create` the bytes go to a temporary file that [`Upload::commit`] renames over the
+/// final name (atomic: readers see the old file or the new one, never half of it), and that
+/// `abort` or dropping the upload removes. The other modes write in place, and abort keeps
+/// what was written: resuming and appending are partial by nature, and the bytes that
+/// reached the disk are what the client resumes from next time (its `SIZE` says where).
+struct LocalUpload {
+    /// The file being written.
+    file: tokio::fs::File,
+    /// Bytes accepted so far.
+    written: u64,
+    /// The root the paths below are relative to.
+    root: Arc<Dir>,
+    /// For `Create` until committed or aborted: the temporary file to rename or remove.
+    temp: Option<TempTarget>,
+}
+
+impl fmt::Debug for LocalUpload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalUpload")
+            .field("written", &self.written)
+            .field("temp", &self.temp)
+            .finish()
+    }
+}
+
+#[async_trait]
+impl Upload for LocalUpload {
+    async fn commit(mut self: Box<Self>) -> io::Result<u64> {
+        // tokio's File writes in the background; flush surfaces any write error. An early
+        // return here drops `self`, which removes a temporary file.
+        self.file.flush().await?;
+        self.file.sync_all().await?;
+        if let Some(t) = &self.temp {
+            let (temp, target) = (t.temp.clone(), t.target.clone());
+            let root = Arc::clone(&self.root);
+            tokio::task::spawn_blocking(move || root.rename(&temp, &root, &target))
+                .await
+                .map_err(join_error)??;
+            // Renamed: nothing left for Drop to clean up.
+            self.temp = None;
+        }
+        Ok(self.written)
+    }
+
+    async fn abort(mut self: Box<Self>) {
+        match self.temp.take() {
+            Some(t) => {
+                let root = Arc::clone(&self.root);
+                let _ = tokio::task::spawn_blocking(move || root.remove_file(&t.temp)).await;
+            }
+            // Keep what was written (see the type's docs), but let pending writes land.
+            None => {
+                let _ = self.file.flush().await;
+            }
+        }
+    }
+}
+
+impl Drop for LocalUpload {
+    fn drop(&mut self) {
+        // An upload dropped without commit or abort (a cancelled task, a failed commit):
+        // remove its temporary file. One unlink; fine to do synchronously. Best effort.
+        if let Some(t) = self.temp.take() {
+            if let Err(e) = self.root.remove_file(&t.temp) {
+                tracing::warn!(error = %e, temp = %t.temp.display(), "could not remove temporary upload");
+            }
+        }
+    }
+}
+
+impl AsyncWrite for LocalUpload {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        let res = Pin::new(&mut this.file).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = &res {
+            this.written += *n as u64;
+        }
+        res
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.file).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.file).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::StreamExt as _;
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+    use tokio::io::AsyncReadExt as _;
+
+    /// A temporary directory holding `root/` (the storage) and `outside/` (a sibling that
+    /// must stay unreachable), with `outside/secret.txt` in it.
+    struct Fixture {
+        _tmp: tempfile::TempDir,
+        root: PathBuf,
+        outside: PathBuf,
+        storage: LocalStorage,
+    }
+
+    fn fixture() -> Fixture {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path().join("root");
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir(&root).expect("mkdir root");
+        std::fs::create_dir(&outside).expect("mkdir outside");
+        std::fs::write(outside.join("secret.txt"), b"secret").expect("write secret");
+        let storage = LocalStorage::new(&root).expect("open storage");
+        Fixture {
+            _tmp: tmp,
+            root,
+            outside,
+            storage,
+        }
+    }
+
+    fn vp(s: &str) -> VPath {
+        VPath::root().resolve(s).expect("valid path")
+    }
+
+    async fn read_all(s: &LocalStorage, path: &str, offset: u64) -> io::Result<Vec<u8>> {
+        let mut r = s.read(&vp(path), offset).await?;
+        let mut buf = Vec::new();
+        r.read_to_end(&mut buf).await?;
+        Ok(buf)
+    }
+
+    async fn upload(s: &LocalStorage, path: &str, mode: WriteMode, data: &[u8]) -> io::Result<u64> {
+        let mut up = s.write(&vp(path), mode).await?;
+        up.write_all(data).await?;
+        up.commit().await
+    }
+
+    async fn names(s: &LocalStorage, path: &str) -> io::Result<BTreeSet<String>> {
+        let mut stream = s.list(&vp(path)).await?;
+        let mut out = BTreeSet::new();
+        while let Some(e) = stream.next().await {
+            out.insert(e?.name);
+        }
+        Ok(out)
+    }
+
+    /// Names in `dir` other than the expected ones: leftover temporary files show up here.
+    fn dir_names(dir: &Path) -> BTreeSet<String> {
+        std::fs::read_dir(dir)
+            .expect("read_dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect()
+    }
+
+    fn set(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn new_requires_an_existing_directory() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        assert!(LocalStorage::new(tmp.path().join("missing")).is_err());
+        let file = tmp.path().join("f");
+        std::fs::write(&file, b"x").expect("write");
+        assert!(LocalStorage::new(&file).is_err());
+        let s = LocalStorage::new(tmp.path()).expect("open");
+        assert_eq!(s.root_path(), tmp.path());
+        assert!(format!("{s:?}").contains("LocalStorage"));
+    }
+
+    #[tokio::test]
+    async fn metadata_of_files_dirs_and_root() {
+        let f = fixture();
+        std::fs::write(f.root.join("a.txt"), b"hello").expect("write");
+        std::fs::create_dir(f.root.join("sub")).expect("mkdir");
+        std::os::unix::fs::symlink("a.txt", f.root.join("link")).expect("symlink");
+
+        let m = f.storage.metadata(&vp("/a.txt")).await.expect("file");
+        assert_eq!(m.name, "a.txt");
+        assert_eq!(m.kind, EntryKind::File);
+        assert_eq!(m.size, 5);
+        assert!(m.modified.is_some());
+        let std_md = std::fs::metadata(f.root.join("a.txt")).expect("std md");
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            assert_eq!(m.mode, Some(std_md.mode() & 0o7777));
+            let unique = format!("{:x}-{:x}", std_md.dev(), std_md.ino());
+            assert_eq!(m.unique.as_deref(), Some(unique.as_str()));
+        }
+
+        let m = f.storage.metadata(&vp("/sub")).await.expect("dir");
+        assert_eq!((m.name.as_str(), m.kind), ("sub", EntryKind::Dir));
+        let m = f.storage.metadata(&VPath::root()).await.expect("root");
+        assert_eq!((m.name.as_str(), m.kind), ("", EntryKind::Dir));
+        // A link inside the root is followed.
+        let m = f.storage.metadata(&vp("/link")).await.expect("link");
+        assert_eq!(
+            (m.name.as_str(), m.kind, m.size),
+            ("link", EntryKind::File, 5)
+        );
+        let e = f.storage.metadata(&vp("/nope")).await.expect_err("missing");
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[tokio::test]
+    async fn list_reports_entries_and_odd_links() {
+        let f = fixture();
+        std::fs::write(f.root.join("a.txt"), b"abc").expect("write");
+        std::fs::write(f.root.join("with space ü.txt"), b"").expect("write");
+        std::fs::create_dir(f.root.join("sub")).expect("mkdir");
+        std::fs::write(f.root.join("sub/inner"), b"1").expect("write");
+        std::os::unix::fs::symlink("sub", f.root.join("to-sub")).expect("symlink");
+        std::os::unix::fs::symlink("missing", f.root.join("dangling")).expect("symlink");
+        std::os::unix::fs::symlink("/etc", f.root.join("etc")).expect("symlink");
+        std::os::unix::fs::symlink(&f.outside, f.root.join("out-abs")).expect("symlink");
+        std::os::unix::fs::symlink("../outside", f.root.join("out-rel")).expect("symlink");
+        // From inside sub, ../a.txt is still inside the root and must resolve.
+        std::os::unix::fs::symlink("../a.txt", f.root.join("sub/up")).expect("symlink");
+
+        let mut stream = f.storage.list(&VPath::root()).await.expect("list");
+        let mut seen = Vec::new();
+        while let Some(e) = stream.next().await {
+            seen.push(e.expect("entry"));
+        }
+        seen.sort_by(|a, b| a.name.cmp(&b.name));
+        let got: Vec<(&str, EntryKind)> = seen.iter().map(|e| (e.name.as_str(), e.kind)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("a.txt", EntryKind::File),
+                ("dangling", EntryKind::Symlink),
+                ("etc", EntryKind::Symlink),
+                ("out-abs", EntryKind::Symlink),
+                ("out-rel", EntryKind::Symlink),
+                ("sub", EntryKind::Dir),
+                ("to-sub", EntryKind::Dir),
+                ("with space ü.txt", EntryKind::File),
+            ]
+        );
+        assert_eq!(seen[0].size, 3);
+
+        let mut stream = f.storage.list(&vp("/sub")).await.expect("list sub");
+        let mut sub = Vec::new();
+        while let Some(e) = stream.next().await {
+            sub.push(e.expect("entry"));
+        }
+        sub.sort_by(|a, b| a.name.cmp(&b.name));
+        assert_eq!(sub.len(), 2);
+        assert_eq!(
+            (sub[1].name.as_str(), sub[1].kind, sub[1].size),
+            ("up", EntryKind::File, 3)
+        );
+
+        assert_eq!(
+            names(&f.storage, "/to-sub").await.expect("via link"),
+            set(&["inner", "up"])
+        );
+        let e = f.storage.list(&vp("/a.txt")).await.err().expect("file");
+        assert_eq!(e.kind(), io::ErrorKind::NotADirectory);
+        let e = f.storage.list(&vp("/nope")).await.err().expect("missing");
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[tokio::test]
+    async fn list_streams_a_large_directory() {
+        let f = fixture();
+        for i in 0..2000 {
+            std::fs::write(f.root.join(format!("file-{i:04}")), b"").expect("write");
+        }
+        let got = names(&f.storage, "/").await.expect("list");
+        assert_eq!(got.len(), 2000);
+        assert!(got.contains("file-0000") && got.contains("file-1999"));
+        // Dropping the stream early stops the worker instead of blocking forever.
+        let mut stream = f.storage.list(&VPath::root()).await.expect("list");
+        assert!(stream.next().await.is_some());
+        drop(stream);
+    }
+
+    #[tokio::test]
+    async fn read_from_offsets() {
+        let f = fixture();
+        std::fs::write(f.root.join("a.txt"), b"hello world").expect("write");
+        assert_eq!(
+            read_all(&f.storage, "/a.txt", 0).await.expect("read"),
+            b"hello world"
+        );
+        assert_eq!(
+            read_all(&f.storage, "/a.txt", 6).await.expect("read"),
+            b"world"
+        );
+        assert_eq!(read_all(&f.storage, "/a.txt", 11).await.expect("read"), b"");
+        assert_eq!(
+            read_all(&f.storage, "/a.txt", 500).await.expect("read"),
+            b""
+        );
+        let e = read_all(&f.storage, "/", 0).await.expect_err("dir");
+        assert_eq!(e.kind(), io::ErrorKind::IsADirectory);
+        let e = read_all(&f.storage, "/nope", 0).await.expect_err("missing");
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[tokio::test]
+    async fn create_commit_replaces_atomically() {
+        let f = fixture();
+        let n = upload(&f.storage, "/new.bin", WriteMode::Create, b"first")
+            .await
+            .expect("up");
+        assert_eq!(n, 5);
+        assert_eq!(
+            std::fs::read(f.root.join("new.bin")).expect("read"),
+            b"first"
+        );
+        let n = upload(&f.storage, "/new.bin", WriteMode::Create, b"2nd")
+            .await
+            .expect("up");
+        assert_eq!(n, 3);
+        assert_eq!(std::fs::read(f.root.join("new.bin")).expect("read"), b"2nd");
+        assert_eq!(dir_names(&f.root), set(&["new.bin"]));
+
+        // While the upload runs, the old content stays visible and the temp is in place.
+        let mut up = f
+            .storage
+            .write(&vp("/new.bin"), WriteMode::Create)
+            .await
+            .expect("w");
+        up.write_all(b"third").await.expect("write");
+        up.flush().await.expect("flush");
+        assert_eq!(std::fs::read(f.root.join("new.bin")).expect("read"), b"2nd");
+        assert_eq!(dir_names(&f.root).len(), 2);
+        assert_eq!(up.commit().await.expect("commit"), 5);
+        assert_eq!(
+            std::fs::read(f.root.join("new.bin")).expect("read"),
+            b"third"
+        );
+        assert_eq!(dir_names(&f.root), set(&["new.bin"]));
+
+        // In a subdirectory, the temp lives there too.
+        std::fs::create_dir(f.root.join("d")).expect("mkdir");
+        upload(&f.storage, "/d/x", WriteMode::Create, b"x")
+            .await
+            .expect("up");
+        assert_eq!(dir_names(&f.root.join("d")), set(&["x"]));
+
+        let e = f
+            .storage
+            .write(&vp("/d"), WriteMode::Create)
+            .await
+            .err()
+            .expect("dir");
+        assert_eq!(e.kind(), io::ErrorKind::IsADirectory);
+        let e = f
+            .storage
+            .write(&VPath::root(), WriteMode::Create)
+            .await
+            .err()
+            .expect("root");
+        assert_eq!(e.kind(), io::ErrorKind::IsADirectory);
+        let e = f
+            .storage
+            .write(&vp("/nope/x"), WriteMode::Create)
+            .await
+            .err()
+            .expect("parent");
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[tokio::test]
+    async fn create_abort_and_drop_leave_nothing() {
+        let f = fixture();
+        let mut up = f
+            .storage
+            .write(&vp("/a"), WriteMode::Create)
+            .await
+            .expect("w");
+        up.write_all(b"partial").await.expect("write");
+        up.abort().await;
+        assert!(dir_names(&f.root).is_empty());
+
+        let mut up = f
+            .storage
+            .write(&vp("/b"), WriteMode::Create)
+            .await
+            .expect("w");
+        up.write_all(b"partial").await.expect("write");
+        drop(up);
+        assert!(dir_names(&f.root).is_empty());
+
+        // Abort of a replacement keeps the old file intact.
+        std::fs::write(f.root.join("c"), b"old").expect("write");
+        let mut up = f
+            .storage
+            .write(&vp("/c"), WriteMode::Create)
+            .await
+            .expect("w");
+        up.write_all(b"new content").await.expect("write");
+        up.abort().await;
+        assert_eq!(std::fs::read(f.root.join("c")).expect("read"), b"old");
+        assert_eq!(dir_names(&f.root), set(&["c"]));
+    }
+
+    #[tokio::test]
+    async fn commit_failure_removes_temp() {
+        let f = fixture();
+        let mut up = f
+            .storage
+            .write(&vp("/later-dir"), WriteMode::Create)
+            .await
+            .expect("w");
+        up.write_all(b"data").await.expect("write");
+        // The target becomes a non-empty directory before commit: rename must fail.
+        std::fs::create_dir(f.root.join("later-dir")).expect("mkdir");
+        std::fs::write(f.root.join("later-dir/x"), b"").expect("write");
+        assert!(up.commit().await.is_err());
+        assert_eq!(dir_names(&f.root), set(&["later-dir"]));
+    }
+
+    #[tokio::test]
+    async fn resume_truncates_at_offset() {
+        let f = fixture();
+        std::fs::write(f.root.join("r"), b"hello world").expect("write");
+        let n = upload(&f.storage, "/r", WriteMode::Resume(5), b"XY")
+            .await
+            .expect("resume");
+        assert_eq!(n, 2);
+        assert_eq!(std::fs::read(f.root.join("r")).expect("read"), b"helloXY");
+        // Beyond the end, the gap is zero-filled.
+        upload(&f.storage, "/r", WriteMode::Resume(9), b"Z")
+            .await
+            .expect("resume");
+        assert_eq!(
+            std::fs::read(f.root.join("r")).expect("read"),
+            b"helloXY\0\0Z"
+        );
+        // Abort keeps what was written.
+        let mut up = f
+            .storage
+            .write(&vp("/r"), WriteMode::Resume(2))
+            .await
+            .expect("w");
+        up.write_all(b"--").await.expect("write");
+        up.abort().await;
+        assert_eq!(std::fs::read(f.root.join("r")).expect("read"), b"he--");
+        // Resume(0) may create; a real resume needs the file.
+        upload(&f.storage, "/fresh", WriteMode::Resume(0), b"ok")
+            .await
+            .expect("resume 0");
+        assert_eq!(std::fs::read(f.root.join("fresh")).expect("read"), b"ok");
+        let e = f
+            .storage
+            .write(&vp("/none"), WriteMode::Resume(3))
+            .await
+            .err()
+            .expect("missing");
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        std::fs::create_dir(f.root.join("d")).expect("mkdir");
+        let e = f
+            .storage
+            .write(&vp("/d"), WriteMode::Resume(3))
+            .await
+            .err()
+            .expect("dir");
+        assert_eq!(e.kind(), io::ErrorKind::IsADirectory);
+    }
+
+    #[tokio::test]
+    async fn append_creates_or_extends() {
+        let f = fixture();
+        upload(&f.storage, "/log", WriteMode::Append, b"one")
+            .await
+            .expect("append");
+        let n = upload(&f.storage, "/log", WriteMode::Append, b",two")
+            .await
+            .expect("append");
+        assert_eq!(n, 4);
+        assert_eq!(std::fs::read(f.root.join("log")).expect("read"), b"one,two");
+        let e = f
+            .storage
+            .write(&VPath::root(), WriteMode::Append)
+            .await
+            .err()
+            .expect("root");
+        assert_eq!(e.kind(), io::ErrorKind::IsADirectory);
+    }
+
+    #[tokio::test]
+    async fn create_new_refuses_existing_names() {
+        let f = fixture();
+        upload(&f.storage, "/u", WriteMode::CreateNew, b"1")
+            .await
+            .expect("create new");
+        assert_eq!(std::fs::read(f.root.join("u")).expect("read"), b"1");
+        let e = f
+            .storage
+            .write(&vp("/u"), WriteMode::CreateNew)
+            .await
+            .err()
+            .expect("exists");
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        std::os::unix::fs::symlink("/etc/passwd", f.root.join("l")).expect("symlink");
+        let e = f
+            .storage
+            .write(&vp("/l"), WriteMode::CreateNew)
+            .await
+            .err()
+            .expect("link");
+        assert_eq!(e.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(f.root.join("u")).expect("read"), b"1");
+    }
+
+    #[tokio::test]
+    async fn mkdir_rmdir_delete_rename() {
+        let f = fixture();
+        let s = &f.storage;
+        s.mkdir(&vp("/d")).await.expect("mkdir");
+        assert!(f.root.join("d").is_dir());
+        assert_eq!(
+            s.mkdir(&vp("/d")).await.expect_err("again").kind(),
+            io::ErrorKind::AlreadyExists
+        );
+        assert_eq!(
+            s.mkdir(&vp("/x/y")).await.expect_err("parent").kind(),
+            io::ErrorKind::NotFound
+        );
+        assert!(s.mkdir(&VPath::root()).await.is_err());
+
+        std::fs::write(f.root.join("d/f"), b"f").expect("write");
+        assert_eq!(
+            s.rmdir(&vp("/d")).await.expect_err("not empty").kind(),
+            io::ErrorKind::DirectoryNotEmpty
+        );
+        assert_eq!(
+            s.delete(&vp("/d")).await.expect_err("dir").kind(),
+            io::ErrorKind::IsADirectory
+        );
+        assert_eq!(
+            s.delete(&VPath::root()).await.expect_err("root").kind(),
+            io::ErrorKind::IsADirectory
+        );
+        assert_eq!(
+            s.rmdir(&VPath::root()).await.expect_err("root").kind(),
+            io::ErrorKind::PermissionDenied
+        );
+
+        s.rename(&vp("/d/f"), &vp("/g")).await.expect("rename file");
+        assert_eq!(std::fs::read(f.root.join("g")).expect("read"), b"f");
+        std::fs::write(f.root.join("h"), b"h").expect("write");
+        s.rename(&vp("/h"), &vp("/g"))
+            .await
+            .expect("rename replaces");
+        assert_eq!(std::fs::read(f.root.join("g")).expect("read"), b"h");
+        s.rename(&vp("/d"), &vp("/e")).await.expect("rename dir");
+        assert!(f.root.join("e").is_dir());
+        assert_eq!(
+            s.rename(&vp("/zz"), &vp("/y"))
+                .await
+                .expect_err("missing")
+                .kind(),
+            io::ErrorKind::NotFound
+        );
+        assert!(s.rename(&VPath::root(), &vp("/r")).await.is_err());
+        assert!(s.rename(&vp("/e"), &VPath::root()).await.is_err());
+
+        s.delete(&vp("/g")).await.expect("delete");
+        assert!(!f.root.join("g").exists());
+        assert_eq!(
+            s.delete(&vp("/g")).await.expect_err("gone").kind(),
+            io::ErrorKind::NotFound
+        );
+        s.rmdir(&vp("/e")).await.expect("rmdir");
+        assert!(dir_names(&f.root).is_empty());
+
+        // Deleting a link removes the link, never its target.
+        std::os::unix::fs::symlink(f.outside.join("secret.txt"), f.root.join("s"))
+            .expect("symlink");
+        s.delete(&vp("/s")).await.expect("delete link");
+        assert!(f.outside.join("secret.txt").exists());
+    }
+
+    #[tokio::test]
+    async fn set_modified_and_chmod() {
+        let f = fixture();
+        std::fs::write(f.root.join("f"), b"x").expect("write");
+        std::fs::create_dir(f.root.join("d")).expect("mkdir");
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        f.storage
+            .set_modified(&vp("/f"), t)
+            .await
+            .expect("mtime file");
+        f.storage
+            .set_modified(&vp("/d"), t)
+            .await
+            .expect("mtime dir");
+        for p in ["f", "d"] {
+            let m = std::fs::metadata(f.root.join(p))
+                .expect("md")
+                .modified()
+                .expect("mtime");
+            assert_eq!(m, t);
+        }
+        let m = f.storage.metadata(&vp("/f")).await.expect("md");
+        assert_eq!(m.modified, Some(t));
+        let e = f
+            .storage
+            .set_modified(&vp("/nope"), t)
+            .await
+            .expect_err("missing");
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+
+        f.storage.chmod(&vp("/f"), 0o600).await.expect("chmod");
+        assert_eq!(
+            f.storage.metadata(&vp("/f")).await.expect("md").mode,
+            Some(0o600)
+        );
+        f.storage.chmod(&vp("/f"), 0o4755).await.expect("chmod");
+        assert_eq!(
+            f.storage.metadata(&vp("/f")).await.expect("md").mode,
+            Some(0o755)
+        );
+        f.storage.chmod(&vp("/d"), 0o700).await.expect("chmod dir");
+        assert_eq!(
+            f.storage.metadata(&vp("/d")).await.expect("md").mode,
+            Some(0o700)
+        );
+    }
+
+    /// Asserts an operation was refused as an escape.
+    fn denied<T>(r: io::Result<T>, what: &str) {
+        match r {
+            Ok(_) => panic!("{what}: escaped the root"),
+            Err(e) => assert_eq!(e.kind(), io::ErrorKind::PermissionDenied, "{what}: {e}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn symlinks_cannot_escape_the_root() {
+        let f = fixture();
+        let s = &f.storage;
+        std::os::unix::fs::symlink("/etc", f.root.join("etc")).expect("symlink");
+        std::os::unix::fs::symlink("/etc/passwd", f.root.join("pw")).expect("symlink");
+        std::os::unix::fs::symlink(&f.outside, f.root.join("out-abs")).expect("symlink");
+        std::os::unix::fs::symlink("../outside", f.root.join("out-rel")).expect("symlink");
+        std::os::unix::fs::symlink("../outside/secret.txt", f.root.join("sec")).expect("symlink");
+        std::fs::write(f.root.join("mine"), b"mine").expect("write");
+
+        denied(read_all(s, "/etc/passwd", 0).await, "read /etc/passwd");
+        denied(read_all(s, "/pw", 0).await, "read pw");
+        denied(s.list(&vp("/etc")).await, "list /etc");
+        denied(s.metadata(&vp("/etc/passwd")).await, "metadata");
+        denied(
+            s.write(&vp("/etc/x"), WriteMode::Create).await,
+            "create in /etc",
+        );
+        denied(s.write(&vp("/pw"), WriteMode::Append).await, "append pw");
+        denied(s.write(&vp("/pw"), WriteMode::Resume(1)).await, "resume pw");
+        denied(
+            s.write(&vp("/pw"), WriteMode::Create).await,
+            "create over pw",
+        );
+        for link in ["/out-abs", "/out-rel"] {
+            let secret = format!("{link}/secret.txt");
+            denied(read_all(s, &secret, 0).await, "read secret");
+            denied(s.list(&vp(link)).await, "list outside");
+            denied(
+                s.write(&vp(&format!("{link}/new")), WriteMode::Create)
+                    .await,
+                "create",
+            );
+            denied(
+                s.write(&vp(&format!("{link}/new")), WriteMode::CreateNew)
+                    .await,
+                "create new",
+            );
+            denied(s.write(&vp(&secret), WriteMode::Append).await, "append");
+            denied(s.write(&vp(&secret), WriteMode::Resume(0)).await, "resume");
+            denied(s.mkdir(&vp(&format!("{link}/d"))).await, "mkdir");
+            denied(s.delete(&vp(&secret)).await, "delete");
+            denied(s.rename(&vp(&secret), &vp("/stolen")).await, "rename out");
+            denied(
+                s.rename(&vp("/mine"), &vp(&format!("{link}/mine"))).await,
+                "rename in",
+            );
+            denied(s.chmod(&vp(&secret), 0o777).await, "chmod");
+            denied(
+                s.set_modified(&vp(&secret), SystemTime::UNIX_EPOCH).await,
+                "mtime",
+            );
+        }
+        denied(read_all(s, "/sec", 0).await, "read sec");
+        denied(s.chmod(&vp("/sec"), 0o777).await, "chmod through link");
+        denied(
+            s.set_modified(&vp("/sec"), SystemTime::UNIX_EPOCH).await,
+            "mtime via link",
+        );
+
+        // Nothing outside changed, and nothing was created there.
+        assert_eq!(dir_names(&f.outside), set(&["secret.txt"]));
+        assert_eq!(
+            std::fs::read(f.outside.join("secret.txt")).expect("read"),
+            b"secret"
+        );
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(f.outside.join("secret.txt"))
+                .expect("md")
+                .permissions()
+                .mode();
+            assert_ne!(mode & 0o777, 0o777);
+        }
+        assert!(f.root.join("mine").exists());
+        assert!(!f.root.join("stolen").exists());
+        // No temp file was left in the root by the refused uploads.
+        assert_eq!(
+            dir_names(&f.root),
+            set(&["etc", "mine", "out-abs", "out-rel", "pw", "sec"])
+        );
+    }
+}

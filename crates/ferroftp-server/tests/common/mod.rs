@@ -1,0 +1,241 @@
+//! A real ferroftp server on an ephemeral port, and a raw control-connection client for
+//! checking reply codes byte for byte.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferroftp_proto::perms::Permissions;
+use ferroftp_server::users_file::StaticAuthenticator;
+use ferroftp_server::{Server, ServerConfig};
+use tempfile::TempDir;
+
+pub const USER: &str = "alice";
+pub const PASS: &str = "wonderland";
+
+/// A server running on its own runtime thread, stopped on drop.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub root: TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    pub fn start() -> TestServer {
+        TestServer::start_with(|_| {})
+    }
+
+    pub fn start_with(adjust: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        TestServer::start_with_perms(Permissions::ALL, adjust)
+    }
+
+    pub fn start_with_perms(
+        perms: Permissions,
+        adjust: impl FnOnce(&mut ServerConfig),
+    ) -> TestServer {
+        let root = tempfile::tempdir().expect("tempdir");
+        let mut config = ServerConfig {
+            listen: vec!["127.0.0.1:0".parse().unwrap()],
+            // Port 0 range: the OS picks each passive port, so parallel tests never collide.
+            passive_ports: 0..=0,
+            login_failure_delay: Duration::from_millis(20),
+            data_connect_timeout: Duration::from_secs(5),
+            shutdown_grace: Duration::from_secs(5),
+            ..ServerConfig::default()
+        };
+        adjust(&mut config);
+        let auth = Arc::new(StaticAuthenticator::new(USER, PASS, root.path(), perms));
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let server = Server::bind(config, auth).await.expect("bind");
+                addr_tx.send(server.local_addrs()[0]).expect("send addr");
+                server
+                    .run(async move {
+                        let _ = stop_rx.await;
+                    })
+                    .await
+                    .expect("run");
+            });
+        });
+        let addr = addr_rx.recv().expect("server address");
+        TestServer {
+            addr,
+            root,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, data: &[u8]) {
+        let p = self.path(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(p, data).unwrap();
+    }
+
+    /// A logged-in suppaftp client.
+    pub fn client(&self) -> suppaftp::FtpStream {
+        let mut ftp = suppaftp::FtpStream::connect(self.addr).expect("connect");
+        ftp.login(USER, PASS).expect("login");
+        ftp.transfer_type(suppaftp::types::FileType::Binary)
+            .expect("TYPE I");
+        ftp
+    }
+
+    /// A raw control connection that has read the greeting.
+    pub fn raw(&self) -> Raw {
+        Raw::connect(self.addr)
+    }
+
+    /// A raw control connection, logged in.
+    pub fn raw_logged_in(&self) -> Raw {
+        let mut r = self.raw();
+        assert_eq!(r.cmd(&format!("USER {USER}")).0, 331);
+        assert_eq!(r.cmd(&format!("PASS {PASS}")).0, 230);
+        r
+    }
+
+    /// Stops the server and waits for it.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// A control connection driven line by line.
+pub struct Raw {
+    pub reader: BufReader<TcpStream>,
+    pub greeting: (u16, String),
+}
+
+impl Raw {
+    pub fn connect(addr: SocketAddr) -> Raw {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut r = Raw {
+            reader: BufReader::new(stream),
+            greeting: (0, String::new()),
+        };
+        r.greeting = r.reply();
+        r
+    }
+
+    pub fn send(&mut self, line: &str) {
+        self.send_bytes(format!("{line}\r\n").as_bytes());
+    }
+
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        self.reader.get_mut().write_all(bytes).expect("write");
+    }
+
+    /// Reads one whole reply (all lines of a multi-line one): its code and its wire text.
+    pub fn reply(&mut self) -> (u16, String) {
+        let mut text = String::new();
+        let mut first = String::new();
+        if self.reader.read_line(&mut first).unwrap_or(0) == 0 {
+            return (0, String::new());
+        }
+        text.push_str(&first);
+        let code: u16 = first.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
+        if first.as_bytes().get(3) == Some(&b'-') {
+            let end = format!("{code} ");
+            loop {
+                let mut line = String::new();
+                if self.reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                text.push_str(&line);
+                if line.starts_with(&end) {
+                    break;
+                }
+            }
+        }
+        (code, text)
+    }
+
+    pub fn cmd(&mut self, line: &str) -> (u16, String) {
+        self.send(line);
+        self.reply()
+    }
+
+    pub fn code(&mut self, line: &str) -> u16 {
+        self.cmd(line).0
+    }
+
+    /// Sends PASV and connects to the advertised port.
+    pub fn pasv(&mut self) -> TcpStream {
+        let (code, text) = self.cmd("PASV");
+        assert_eq!(code, 227, "{text}");
+        let inner = text
+            .split('(')
+            .nth(1)
+            .and_then(|t| t.split(')').next())
+            .expect("PASV tuple");
+        let n: Vec<u16> = inner.split(',').map(|x| x.trim().parse().unwrap()).collect();
+        let addr = SocketAddr::from((
+            [n[0] as u8, n[1] as u8, n[2] as u8, n[3] as u8],
+            n[4] * 256 + n[5],
+        ));
+        TcpStream::connect(addr).expect("data connect")
+    }
+
+    /// Sends EPSV and connects to the advertised port on the control connection's host.
+    pub fn epsv(&mut self) -> TcpStream {
+        let (code, text) = self.cmd("EPSV");
+        assert_eq!(code, 229, "{text}");
+        let port: u16 = text
+            .split("|||")
+            .nth(1)
+            .and_then(|t| t.split('|').next())
+            .and_then(|p| p.parse().ok())
+            .expect("EPSV port");
+        let host = self.reader.get_ref().peer_addr().unwrap().ip();
+        TcpStream::connect((host, port)).expect("data connect")
+    }
+
+    /// Whether the server has closed the connection.
+    pub fn is_closed(&mut self) -> bool {
+        let mut b = [0u8; 1];
+        matches!(self.reader.read(&mut b), Ok(0) | Err(_))
+    }
+}
+
+/// Reads a data connection to its end.
+pub fn read_all(mut s: TcpStream) -> Vec<u8> {
+    let mut v = Vec::new();
+    s.read_to_end(&mut v).expect("read data");
+    v
+}

@@ -1,0 +1,207 @@
+//! Data-channel security and reuse, path containment, and many sessions at once.
+
+mod common;
+
+use std::io::{Cursor, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use common::TestServer;
+
+#[test]
+fn passive_connection_from_another_address_is_refused_with_425() {
+    let s = TestServer::start();
+    s.write("secret.txt", b"mine");
+    let mut r = s.raw_logged_in();
+    let (code, text) = r.cmd("EPSV");
+    assert_eq!(code, 229);
+    let port: u16 = text.split("|||").nth(1).unwrap().split('|').next().unwrap().parse().unwrap();
+    // Connect from 127.0.0.2 while the control connection comes from 127.0.0.1.
+    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    sock.bind(&SocketAddr::from(([127, 0, 0, 2], 0)).into()).unwrap();
+    sock.connect(&SocketAddr::from(([127, 0, 0, 1], port)).into()).unwrap();
+    let thief: TcpStream = sock.into();
+    r.send("RETR secret.txt");
+    let (code, text) = r.reply();
+    assert_eq!(code, 425, "{text}");
+    drop(thief);
+    assert_eq!(r.code("NOOP"), 200);
+}
+
+#[test]
+fn port_to_another_address_is_501_unless_allowed() {
+    let s = TestServer::start();
+    let mut r = s.raw_logged_in();
+    let (code, text) = r.cmd("PORT 10,0,0,1,200,10");
+    assert_eq!(code, 501, "{text}");
+    assert!(text.contains("bounce"), "{text}");
+    assert_eq!(r.code("EPRT |1|192.0.2.7|5000|"), 501);
+    assert_eq!(r.code("PORT 127,0,0,1,200,10"), 200);
+
+    let s = TestServer::start_with(|c| c.allow_foreign_data_address = true);
+    let mut r = s.raw_logged_in();
+    assert_eq!(r.code("PORT 127,0,0,2,200,10"), 200);
+}
+
+#[test]
+fn active_connect_failure_is_425() {
+    let s = TestServer::start_with(|c| c.data_connect_timeout = Duration::from_millis(500));
+    s.write("f", b"x");
+    let mut r = s.raw_logged_in();
+    // A port nobody listens on.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    assert_eq!(r.code(&format!("EPRT |1|127.0.0.1|{port}|")), 200);
+    assert_eq!(r.code("RETR f"), 425);
+}
+
+#[test]
+fn passive_accept_timeout_is_425() {
+    let s = TestServer::start_with(|c| c.data_connect_timeout = Duration::from_millis(300));
+    s.write("f", b"x");
+    let mut r = s.raw_logged_in();
+    assert_eq!(r.code("PASV"), 227);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(r.code("RETR f"), 425);
+}
+
+#[test]
+fn second_pasv_closes_the_first_listener() {
+    let s = TestServer::start();
+    let mut r = s.raw_logged_in();
+    let (_, first) = r.cmd("EPSV");
+    let port: u16 = first.split("|||").nth(1).unwrap().split('|').next().unwrap().parse().unwrap();
+    assert_eq!(r.code("EPSV"), 229);
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "old listener still open");
+}
+
+#[test]
+fn ten_passive_ports_serve_many_sessions_in_a_row_and_at_once() {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = probe.local_addr().unwrap().port().saturating_sub(5000).max(20000);
+    drop(probe);
+    let s = TestServer::start_with(move |c| c.passive_ports = base..=base + 9);
+    s.write("f.txt", b"pool");
+    // 60 transfers in a row on one session, then 20 sessions each doing 5 transfers at once.
+    let mut ftp = s.client();
+    for _ in 0..60 {
+        assert_eq!(ftp.retr_as_buffer("f.txt").unwrap().into_inner(), b"pool");
+    }
+    let addr = s.addr;
+    let handles: Vec<_> = (0..20)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut ftp = suppaftp::FtpStream::connect(addr).unwrap();
+                ftp.login(common::USER, common::PASS).unwrap();
+                for _ in 0..5 {
+                    // A busy range may refuse for a moment; a client retries.
+                    let mut tries = 0;
+                    loop {
+                        match ftp.retr_as_buffer("f.txt") {
+                            Ok(b) => {
+                                assert_eq!(b.into_inner(), b"pool");
+                                break;
+                            }
+                            Err(e) if tries < 50 => {
+                                tries += 1;
+                                let _ = e;
+                                std::thread::sleep(Duration::from_millis(20));
+                            }
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+}
+
+#[test]
+fn paths_never_leave_the_root() {
+    let s = TestServer::start();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), b"outside").unwrap();
+    std::os::unix::fs::symlink(outside.path(), s.path("escape")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", s.path("passwd")).unwrap();
+    s.write("inside.txt", b"in");
+    let mut ftp = s.client();
+    for p in ["../../../../etc/passwd", "/../etc/passwd", "escape/secret", "passwd", "..\\..\\etc\\passwd"] {
+        assert!(ftp.retr_as_buffer(p).is_err(), "{p} readable");
+    }
+    assert!(ftp.put_file("escape/new", &mut Cursor::new(b"x".to_vec())).is_err());
+    assert!(!outside.path().join("new").exists());
+    assert!(ftp.cwd("escape").is_err());
+    ftp.cwd("../../..").unwrap();
+    assert_eq!(ftp.pwd().unwrap(), "/");
+    assert_eq!(ftp.retr_as_buffer("../inside.txt").unwrap().into_inner(), b"in");
+    assert!(ftp.rm("escape/secret").is_err());
+    assert!(outside.path().join("secret").exists());
+    // Renaming something out of the root is impossible: the target resolves inside it.
+    ftp.rename("inside.txt", "../../moved.txt").unwrap();
+    assert!(s.path("moved.txt").exists());
+    // The listing survives links that point outside.
+    assert!(ftp.list(None).is_ok());
+}
+
+#[test]
+fn nul_in_a_name_is_refused() {
+    let s = TestServer::start();
+    let mut r = s.raw_logged_in();
+    r.send_bytes(b"MKD a\x00b\r\n");
+    let (code, _) = r.reply();
+    assert!(code == 553 || code == 501, "{code}");
+    assert_eq!(r.code("NOOP"), 200);
+}
+
+#[test]
+fn two_hundred_concurrent_sessions() {
+    let s = TestServer::start_with(|c| {
+        c.max_connections_per_ip = 500;
+        c.login_failure_delay = Duration::from_millis(1);
+    });
+    let addr = s.addr;
+    let handles: Vec<_> = (0..200)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let mut ftp = suppaftp::FtpStream::connect(addr).unwrap();
+                ftp.login(common::USER, common::PASS).unwrap();
+                ftp.transfer_type(suppaftp::types::FileType::Binary).unwrap();
+                let name = format!("file-{i}.txt");
+                let body = format!("session {i}").into_bytes();
+                ftp.put_file(&name, &mut Cursor::new(body.clone())).unwrap();
+                assert_eq!(ftp.retr_as_buffer(&name).unwrap().into_inner(), body);
+                ftp.quit().unwrap();
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(std::fs::read_dir(s.root.path()).unwrap().count(), 200);
+}
+
+#[test]
+fn data_connection_reset_during_upload_discards_it() {
+    let s = TestServer::start();
+    let mut r = s.raw_logged_in();
+    r.code("TYPE I");
+    let mut data = r.pasv();
+    r.send("STOR reset.bin");
+    assert_eq!(r.reply().0, 150);
+    data.write_all(&[9u8; 50_000]).unwrap();
+    // SO_LINGER 0 makes close send RST instead of FIN.
+    let sock = socket2::Socket::from(data);
+    sock.set_linger(Some(Duration::ZERO)).unwrap();
+    drop(sock);
+    let (code, text) = r.reply();
+    assert!(code == 426 || code == 226, "{code} {text}");
+    if code == 426 {
+        assert!(!s.path("reset.bin").exists());
+    }
+    assert_eq!(r.code("NOOP"), 200);
+}
