@@ -56,13 +56,22 @@ fn logged_in() -> Session {
 fn logged_in_with(perms: Permissions) -> Session {
     let mut s = session();
     assert_eq!(code(&mut s, "USER alice"), 331);
-    assert!(matches!(act(&mut s, "PASS secret"), Action::Authenticate { .. }));
+    assert!(matches!(
+        act(&mut s, "PASS secret"),
+        Action::Authenticate { .. }
+    ));
     assert_eq!(s.on_login(Some(perms)).code, 230);
     s
 }
 
 fn with_passive(s: &mut Session) {
-    assert!(matches!(act(s, "PASV"), Action::Passive { extended: false, .. }));
+    assert!(matches!(
+        act(s, "PASV"),
+        Action::Passive {
+            extended: false,
+            ..
+        }
+    ));
     s.on_data_channel(DataChannel::Passive);
 }
 
@@ -113,10 +122,35 @@ fn failed_login_returns_to_connected() {
 #[test]
 fn commands_before_login_are_530() {
     for line in [
-        "CWD /", "CDUP", "PWD", "MKD a", "RMD a", "DELE a", "RNFR a", "RETR a", "STOR a",
-        "APPE a", "STOU", "LIST", "NLST", "MLSD", "MLST", "SIZE a", "MDTM a", "PASV", "EPSV",
-        "PORT 127,0,0,1,4,1", "EPRT |1|127.0.0.1|1025|", "TYPE I", "REST 0", "STAT", "SITE HELP",
-        "MFMT 20200101000000 a", "STRU F", "MODE S", "ALLO 10",
+        "CWD /",
+        "CDUP",
+        "PWD",
+        "MKD a",
+        "RMD a",
+        "DELE a",
+        "RNFR a",
+        "RETR a",
+        "STOR a",
+        "APPE a",
+        "STOU",
+        "LIST",
+        "NLST",
+        "MLSD",
+        "MLST",
+        "SIZE a",
+        "MDTM a",
+        "PASV",
+        "EPSV",
+        "PORT 127,0,0,1,4,1",
+        "EPRT |1|127.0.0.1|1025|",
+        "TYPE I",
+        "REST 0",
+        "STAT",
+        "SITE HELP",
+        "MFMT 20200101000000 a",
+        "STRU F",
+        "MODE S",
+        "ALLO 10",
     ] {
         let mut s = session();
         assert_eq!(
@@ -148,8 +182,14 @@ fn commands_allowed_before_login() {
 fn rnto_needs_rnfr_immediately_before() {
     let mut s = logged_in();
     assert_eq!(text(&mut s, "RNTO b"), "503 RNFR required first.\r\n");
-    assert_eq!(act(&mut s, "RNFR a"), Action::RenameFrom(VPath::root().resolve("a").unwrap()));
-    assert_eq!(s.on_rename_from(VPath::root().resolve("/a").unwrap()).code, 350);
+    assert_eq!(
+        act(&mut s, "RNFR a"),
+        Action::RenameFrom(VPath::root().resolve("a").unwrap())
+    );
+    assert_eq!(
+        s.on_rename_from(VPath::root().resolve("/a").unwrap()).code,
+        350
+    );
     assert_eq!(
         act(&mut s, "RNTO b"),
         Action::Rename {
@@ -209,9 +249,16 @@ fn epsv_all_forbids_port_pasv_eprt() {
     let mut s = logged_in();
     assert_eq!(code(&mut s, "EPSV ALL"), 200);
     for line in ["PASV", "PORT 127,0,0,1,4,1", "EPRT |1|127.0.0.1|1025|"] {
-        assert_eq!(text(&mut s, line), "503 EPSV ALL is in effect: use EPSV.\r\n", "{line}");
+        assert_eq!(
+            text(&mut s, line),
+            "503 EPSV ALL is in effect: use EPSV.\r\n",
+            "{line}"
+        );
     }
-    assert!(matches!(act(&mut s, "EPSV"), Action::Passive { extended: true, .. }));
+    assert!(matches!(
+        act(&mut s, "EPSV"),
+        Action::Passive { extended: true, .. }
+    ));
 }
 
 #[test]
@@ -236,7 +283,9 @@ fn rest_survives_commands_that_prepare_a_transfer() {
     let mut s = logged_in();
     code(&mut s, "TYPE I");
     code(&mut s, "REST 7");
-    for line in ["TYPE I", "MODE S", "STRU F", "NOOP", "SIZE a", "MDTM a", "EPSV"] {
+    for line in [
+        "TYPE I", "MODE S", "STRU F", "NOOP", "SIZE a", "MDTM a", "EPSV",
+    ] {
         s.handle(&cmd(line));
     }
     s.on_data_channel(DataChannel::Passive);
@@ -301,7 +350,10 @@ fn rein_resets_to_freshly_connected() {
     code(&mut s, "USER alice");
     act(&mut s, "PASS a");
     s.on_login(Some(Permissions::ALL));
-    assert_eq!(text(&mut s, "PWD"), "257 \"/\" is the current directory.\r\n");
+    assert_eq!(
+        text(&mut s, "PWD"),
+        "257 \"/\" is the current directory.\r\n"
+    );
     // EPSV ALL was reset too.
     assert!(matches!(act(&mut s, "PASV"), Action::Passive { .. }));
 }
@@ -310,7 +362,10 @@ fn rein_resets_to_freshly_connected() {
 fn host_must_come_before_user() {
     let mut s = session();
     code(&mut s, "USER a");
-    assert_eq!(text(&mut s, "HOST example.com"), "503 HOST must be sent before USER.\r\n");
+    assert_eq!(
+        text(&mut s, "HOST example.com"),
+        "503 HOST must be sent before USER.\r\n"
+    );
     let mut s = logged_in();
     assert_eq!(code(&mut s, "HOST example.com"), 503);
 }
@@ -332,7 +387,10 @@ fn pwd_doubles_embedded_quotes() {
     let mut s = logged_in();
     act(&mut s, "CWD a\"b");
     s.on_cwd(VPath::root().resolve("/a\"b").unwrap());
-    assert_eq!(text(&mut s, "PWD"), "257 \"/a\"\"b\" is the current directory.\r\n");
+    assert_eq!(
+        text(&mut s, "PWD"),
+        "257 \"/a\"\"b\" is the current directory.\r\n"
+    );
 }
 
 #[test]
@@ -347,7 +405,10 @@ fn paths_resolve_against_cwd_and_stay_in_root() {
         act(&mut s, "DELE ../../../etc/passwd"),
         Action::Delete(VPath::root().resolve("/etc/passwd").unwrap())
     );
-    assert_eq!(act(&mut s, "CDUP"), Action::ChangeDir(VPath::root().resolve("/a").unwrap()));
+    assert_eq!(
+        act(&mut s, "CDUP"),
+        Action::ChangeDir(VPath::root().resolve("/a").unwrap())
+    );
 }
 
 #[test]
@@ -393,7 +454,14 @@ fn unknown_verbs_are_502_and_http_closes() {
 #[test]
 fn permissions_are_enforced() {
     let mut s = logged_in_with(Permissions::READ_ONLY);
-    for line in ["MKD a", "RMD a", "DELE a", "RNFR a", "MFMT 20200101000000 a", "SITE CHMOD 644 a"] {
+    for line in [
+        "MKD a",
+        "RMD a",
+        "DELE a",
+        "RNFR a",
+        "MFMT 20200101000000 a",
+        "SITE CHMOD 644 a",
+    ] {
         assert_eq!(text(&mut s, line), "550 Permission denied.\r\n", "{line}");
     }
     with_passive(&mut s);
@@ -427,18 +495,38 @@ fn listing_commands_drop_ls_flags() {
 fn ascii_and_binary_reach_the_transfer() {
     let mut s = logged_in();
     with_passive(&mut s);
-    assert!(matches!(act(&mut s, "RETR a"), Action::Retrieve { ascii: true, .. }));
+    assert!(matches!(
+        act(&mut s, "RETR a"),
+        Action::Retrieve { ascii: true, .. }
+    ));
     code(&mut s, "TYPE I");
     with_passive(&mut s);
-    assert!(matches!(act(&mut s, "STOR a"), Action::Store { ascii: false, .. }));
+    assert!(matches!(
+        act(&mut s, "STOR a"),
+        Action::Store { ascii: false, .. }
+    ));
 }
 
 #[test]
 fn feat_lists_the_extensions() {
     let mut s = session();
     let feat = text(&mut s, "FEAT");
-    for f in ["EPSV", "EPRT", "MDTM", "MFMT", "SIZE", "UTF8", "REST STREAM", "TVFS", "HOST", "MLST type*"] {
-        assert!(feat.contains(&format!("\r\n {f}")), "{f} missing from {feat}");
+    for f in [
+        "EPSV",
+        "EPRT",
+        "MDTM",
+        "MFMT",
+        "SIZE",
+        "UTF8",
+        "REST STREAM",
+        "TVFS",
+        "HOST",
+        "MLST type*",
+    ] {
+        assert!(
+            feat.contains(&format!("\r\n {f}")),
+            "{f} missing from {feat}"
+        );
     }
     assert!(feat.starts_with("211-") && feat.ends_with("211 End\r\n"));
     assert!(!feat.contains("AUTH TLS"), "no TLS configured");

@@ -63,7 +63,12 @@ pub struct Control {
 
 impl Control {
     /// A session on a freshly accepted connection.
-    pub fn new(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, local: SocketAddr) -> Control {
+    pub fn new(
+        shared: Arc<Shared>,
+        stream: TcpStream,
+        peer: SocketAddr,
+        local: SocketAddr,
+    ) -> Control {
         let session = Session::new(shared.session_config.clone());
         Control {
             shared,
@@ -198,7 +203,8 @@ impl Control {
             None => {
                 // The job ended without a final word (it panicked): say so.
                 self.transfer = None;
-                self.send(&Reply::new(451, "Transfer failed: local error.")).await
+                self.send(&Reply::new(451, "Transfer failed: local error."))
+                    .await
             }
         }
     }
@@ -324,7 +330,8 @@ impl Control {
                 .map(|()| Reply::new(200, "SITE CHMOD command ok.")),
             Action::Mlst(path) => storage.metadata(&path).await.map(|mut m| {
                 m.name = path.to_string();
-                let facts = listing::mlsx_line(&m, self.session.mlst_facts(), self.session.permissions());
+                let facts =
+                    listing::mlsx_line(&m, self.session.mlst_facts(), self.session.permissions());
                 Reply::multi(
                     250,
                     vec![format!("Listing {path}"), format!(" {facts}"), "End".into()],
@@ -497,7 +504,14 @@ impl Control {
         let now = std::time::SystemTime::now();
         if meta.kind != EntryKind::Dir {
             let line = listing::list_line(&meta, now);
-            let reply = Reply::multi(213, vec![format!("Status of {path}:"), format!(" {line}"), "End of status".into()]);
+            let reply = Reply::multi(
+                213,
+                vec![
+                    format!("Status of {path}:"),
+                    format!(" {line}"),
+                    "End of status".into(),
+                ],
+            );
             self.send(&reply).await?;
             return Ok(Flow::Continue);
         }
@@ -513,7 +527,10 @@ impl Control {
         while let Some(entry) = entries.next().await {
             let Ok(entry) = entry else { continue };
             // One leading space keeps a name that starts with digits from ending the reply.
-            let line = format!(" {}\r\n", listing::list_line(&entry, now).replace(['\r', '\n'], " "));
+            let line = format!(
+                " {}\r\n",
+                listing::list_line(&entry, now).replace(['\r', '\n'], " ")
+            );
             self.stream.write_all(line.as_bytes()).await?;
         }
         self.stream.write_all(b"212 End of status\r\n").await?;

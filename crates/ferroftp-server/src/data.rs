@@ -26,7 +26,9 @@ pub enum DataError {
     #[error("data connection timed out")]
     Timeout,
     /// A passive connection came from an address other than the client's.
-    #[error("data connection from {0} refused: it must come from the control connection's address")]
+    #[error(
+        "data connection from {0} refused: it must come from the control connection's address"
+    )]
     ForeignPeer(IpAddr),
     /// The socket calls failed.
     #[error("data connection failed: {0}")]
@@ -252,7 +254,10 @@ mod tests {
         let other: IpAddr = "127.0.0.2".parse().unwrap();
         let ch = PassiveChannel::open(&pool, ip, other, Duration::from_secs(5)).unwrap();
         let _client = TcpStream::connect((ip, ch.port)).await.unwrap();
-        assert!(matches!(ch.connection().await, Err(DataError::ForeignPeer(_))));
+        assert!(matches!(
+            ch.connection().await,
+            Err(DataError::ForeignPeer(_))
+        ));
     }
 
     #[test]

@@ -100,9 +100,11 @@ impl Server {
     pub async fn bind(config: ServerConfig, auth: Arc<dyn Authenticator>) -> io::Result<Server> {
         let mut listeners = Vec::new();
         for addr in &config.listen {
-            listeners.push(bind_control(*addr).map_err(|e| {
-                io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
-            })?);
+            listeners.push(
+                bind_control(*addr).map_err(|e| {
+                    io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
+                })?,
+            );
         }
         let (shutdown_tx, shutdown) = watch::channel(false);
         let session_config = Arc::new(SessionConfig {
@@ -173,7 +175,10 @@ impl Server {
         })
         .await;
         if drained.is_err() {
-            tracing::warn!(sessions = sessions.len(), "grace period over: cutting remaining sessions");
+            tracing::warn!(
+                sessions = sessions.len(),
+                "grace period over: cutting remaining sessions"
+            );
             sessions.shutdown().await;
         }
         Ok(())

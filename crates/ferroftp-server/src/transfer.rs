@@ -151,9 +151,15 @@ impl TransferJob {
     }
 
     async fn retrieve(&mut self, path: &VPath, offset: u64, ascii: bool) -> Result<Reply, Failure> {
-        let meta = self.storage.metadata(path).await.map_err(|e| storage_error_reply(&e))?;
+        let meta = self
+            .storage
+            .metadata(path)
+            .await
+            .map_err(|e| storage_error_reply(&e))?;
         if meta.kind == EntryKind::Dir {
-            return Err(Reply::new(550, "Not a plain file: use LIST or MLSD for directories.").into());
+            return Err(
+                Reply::new(550, "Not a plain file: use LIST or MLSD for directories.").into(),
+            );
         }
         let reader = self
             .storage
@@ -220,7 +226,10 @@ impl TransferJob {
         let text = match kind {
             // RFC 1123 4.1.2.9: the STOU preliminary reply names the file.
             StoreKind::Unique => format!("FILE: {}", target.file_name().unwrap_or_default()),
-            _ => format!("Ok to send data for {}.", target.file_name().unwrap_or_default()),
+            _ => format!(
+                "Ok to send data for {}.",
+                target.file_name().unwrap_or_default()
+            ),
         };
         self.started(text).await;
         let mut upload = upload;
@@ -240,7 +249,9 @@ impl TransferJob {
         if let Err(e) = copied {
             upload.abort().await;
             return Err(match e {
-                CopyError::Read(_) => Reply::new(426, "Data connection lost: upload discarded.").into(),
+                CopyError::Read(_) => {
+                    Reply::new(426, "Data connection lost: upload discarded.").into()
+                }
                 CopyError::Write(e) => storage_error_reply(&e).into(),
             });
         }
@@ -248,7 +259,10 @@ impl TransferJob {
             Ok(_) => Ok(match kind {
                 StoreKind::Unique => Reply::new(
                     226,
-                    format!("Transfer complete: FILE: {}", target.file_name().unwrap_or_default()),
+                    format!(
+                        "Transfer complete: FILE: {}",
+                        target.file_name().unwrap_or_default()
+                    ),
                 ),
                 _ => Reply::new(226, "Transfer complete."),
             }),
@@ -263,10 +277,7 @@ impl TransferJob {
     async fn unique_name(&self, hint: VPath) -> Result<VPath, Failure> {
         let (dir, stem) = match self.storage.metadata(&hint).await {
             Ok(m) if m.kind == EntryKind::Dir => (hint, "ftp".to_owned()),
-            _ => (
-                hint.parent(),
-                hint.file_name().unwrap_or("ftp").to_owned(),
-            ),
+            _ => (hint.parent(), hint.file_name().unwrap_or("ftp").to_owned()),
         };
         for _ in 0..16 {
             let suffix: u32 = rand::random();
@@ -287,16 +298,26 @@ impl TransferJob {
         facts: &MlstFacts,
         perms: &Permissions,
     ) -> Result<Reply, Failure> {
-        let meta = self.storage.metadata(path).await.map_err(|e| storage_error_reply(&e))?;
+        let meta = self
+            .storage
+            .metadata(path)
+            .await
+            .map_err(|e| storage_error_reply(&e))?;
         let mut entries = if meta.kind == EntryKind::Dir {
-            Some(self.storage.list(path).await.map_err(|e| storage_error_reply(&e))?)
+            Some(
+                self.storage
+                    .list(path)
+                    .await
+                    .map_err(|e| storage_error_reply(&e))?,
+            )
         } else if format == ListFormat::Mlsd {
             return Err(Reply::new(501, "Not a directory: use MLST for a single file.").into());
         } else {
             None
         };
         let mut data = self.connect().await?;
-        self.started("Here comes the directory listing.".to_owned()).await;
+        self.started("Here comes the directory listing.".to_owned())
+            .await;
         let now = SystemTime::now();
         let progress = self.progress.clone();
         let line = |e: &EntryInfo| -> String {
@@ -313,14 +334,18 @@ impl TransferJob {
             match entries.as_mut() {
                 None => {
                     let l = line(&meta);
-                    out.write_all(l.as_bytes()).await.map_err(CopyError::Write)?;
+                    out.write_all(l.as_bytes())
+                        .await
+                        .map_err(CopyError::Write)?;
                 }
                 Some(stream) => {
                     while let Some(entry) = stream.next().await {
                         let entry = entry.map_err(CopyError::Read)?;
                         let l = line(&entry);
                         progress.fetch_add(l.len() as u64, Ordering::Relaxed);
-                        out.write_all(l.as_bytes()).await.map_err(CopyError::Write)?;
+                        out.write_all(l.as_bytes())
+                            .await
+                            .map_err(CopyError::Write)?;
                     }
                 }
             }
@@ -414,4 +439,3 @@ where
     dst.flush().await.map_err(CopyError::Write)?;
     Ok(total)
 }
-

@@ -42,7 +42,8 @@ fn upload_download_delete_passive() {
     let s = TestServer::start();
     let mut ftp = s.client();
     let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
-    ftp.put_file("big.bin", &mut Cursor::new(data.clone())).unwrap();
+    ftp.put_file("big.bin", &mut Cursor::new(data.clone()))
+        .unwrap();
     assert_eq!(std::fs::read(s.path("big.bin")).unwrap(), data);
     let got = ftp.retr_as_buffer("big.bin").unwrap().into_inner();
     assert_eq!(got, data);
@@ -57,7 +58,8 @@ fn extended_passive_and_active_modes() {
     let s = TestServer::start();
     let mut ftp = s.client();
     ftp.set_mode(Mode::ExtendedPassive);
-    ftp.put_file("e.txt", &mut Cursor::new(b"epsv".to_vec())).unwrap();
+    ftp.put_file("e.txt", &mut Cursor::new(b"epsv".to_vec()))
+        .unwrap();
     assert_eq!(ftp.retr_as_buffer("e.txt").unwrap().into_inner(), b"epsv");
 
     let mut ftp = suppaftp::FtpStream::connect(s.addr)
@@ -65,9 +67,14 @@ fn extended_passive_and_active_modes() {
         .active_mode(Duration::from_secs(5));
     ftp.login(common::USER, common::PASS).unwrap();
     ftp.transfer_type(FileType::Binary).unwrap();
-    ftp.put_file("a.txt", &mut Cursor::new(b"active".to_vec())).unwrap();
+    ftp.put_file("a.txt", &mut Cursor::new(b"active".to_vec()))
+        .unwrap();
     assert_eq!(ftp.retr_as_buffer("a.txt").unwrap().into_inner(), b"active");
-    assert!(ftp.list(None).unwrap().iter().any(|l| l.ends_with(" a.txt")));
+    assert!(ftp
+        .list(None)
+        .unwrap()
+        .iter()
+        .any(|l| l.ends_with(" a.txt")));
 }
 
 #[test]
@@ -93,22 +100,37 @@ fn list_nlst_mlsd_mlst() {
     let mut ftp = s.client();
     let list = ftp.list(None).unwrap();
     assert!(
-        list.iter().any(|l| l.starts_with("-rw") && l.contains(" 5 ") && l.ends_with(" one.txt")),
+        list.iter()
+            .any(|l| l.starts_with("-rw") && l.contains(" 5 ") && l.ends_with(" one.txt")),
         "{list:?}"
     );
-    assert!(list.iter().any(|l| l.starts_with('d') && l.ends_with(" dir")));
+    assert!(list
+        .iter()
+        .any(|l| l.starts_with('d') && l.ends_with(" dir")));
     let mut names = ftp.nlst(None).unwrap();
     names.sort();
     assert_eq!(names, vec!["dir", "one.txt"]);
     let mlsd = ftp.mlsd(None).unwrap();
     let one = mlsd.iter().find(|l| l.ends_with(" one.txt")).unwrap();
-    assert!(one.contains("type=file;") && one.contains("size=5;") && one.contains("modify="), "{one}");
+    assert!(
+        one.contains("type=file;") && one.contains("size=5;") && one.contains("modify="),
+        "{one}"
+    );
     assert!(one.contains("perm=") && one.contains("unique="), "{one}");
-    assert!(mlsd.iter().any(|l| l.contains("type=dir;") && l.ends_with(" dir")));
+    assert!(mlsd
+        .iter()
+        .any(|l| l.contains("type=dir;") && l.ends_with(" dir")));
     let mlst = ftp.mlst(Some("one.txt")).unwrap();
-    assert!(mlst.contains("size=5;") && mlst.contains("/one.txt"), "{mlst}");
+    assert!(
+        mlst.contains("size=5;") && mlst.contains("/one.txt"),
+        "{mlst}"
+    );
     // LIST of a subdirectory and of a single file.
-    assert!(ftp.list(Some("dir")).unwrap().iter().any(|l| l.ends_with(" inner.txt")));
+    assert!(ftp
+        .list(Some("dir"))
+        .unwrap()
+        .iter()
+        .any(|l| l.ends_with(" inner.txt")));
     assert_eq!(ftp.list(Some("one.txt")).unwrap().len(), 1);
     // LIST with ls flags, as many clients send.
     let (_, mut stream) = ftp
@@ -131,7 +153,10 @@ fn list_dates_and_size_mdtm_mfmt() {
     let (code, text) = r.cmd("MDTM t.txt");
     assert_eq!(code, 213);
     assert_eq!(text.trim().len(), "213 20261125120000".len());
-    assert_eq!(r.cmd("MFMT 20200102030405 t.txt").1, "213 Modify=20200102030405; /t.txt\r\n");
+    assert_eq!(
+        r.cmd("MFMT 20200102030405 t.txt").1,
+        "213 Modify=20200102030405; /t.txt\r\n"
+    );
     assert_eq!(r.cmd("MDTM t.txt").1, "213 20200102030405\r\n");
     // An old file is listed with its year.
     let data = r.pasv();
@@ -156,9 +181,11 @@ fn resume_download_and_upload() {
     assert_eq!(got, &data[40_000..]);
 
     // Upload half, then resume the rest with REST + STOR.
-    ftp.put_file("up.bin", &mut Cursor::new(data[..30_000].to_vec())).unwrap();
+    ftp.put_file("up.bin", &mut Cursor::new(data[..30_000].to_vec()))
+        .unwrap();
     ftp.resume_transfer(30_000).unwrap();
-    ftp.put_file("up.bin", &mut Cursor::new(data[30_000..].to_vec())).unwrap();
+    ftp.put_file("up.bin", &mut Cursor::new(data[30_000..].to_vec()))
+        .unwrap();
     assert_eq!(std::fs::read(s.path("up.bin")).unwrap(), data);
 }
 
@@ -166,8 +193,10 @@ fn resume_download_and_upload() {
 fn append_and_stou() {
     let s = TestServer::start();
     let mut ftp = s.client();
-    ftp.append_file("log.txt", &mut Cursor::new(b"one\n".to_vec())).unwrap();
-    ftp.append_file("log.txt", &mut Cursor::new(b"two\n".to_vec())).unwrap();
+    ftp.append_file("log.txt", &mut Cursor::new(b"one\n".to_vec()))
+        .unwrap();
+    ftp.append_file("log.txt", &mut Cursor::new(b"two\n".to_vec()))
+        .unwrap();
     assert_eq!(std::fs::read(s.path("log.txt")).unwrap(), b"one\ntwo\n");
 
     let mut r = s.raw_logged_in();
@@ -193,7 +222,8 @@ fn ascii_mode_converts_line_endings_both_ways() {
         .unwrap();
     let got = ftp.retr_as_buffer("unix.txt").unwrap().into_inner();
     assert_eq!(got, b"a\r\nb\r\n");
-    ftp.put_file("dos.txt", &mut Cursor::new(b"x\r\ny\r\n".to_vec())).unwrap();
+    ftp.put_file("dos.txt", &mut Cursor::new(b"x\r\ny\r\n".to_vec()))
+        .unwrap();
     assert_eq!(std::fs::read(s.path("dos.txt")).unwrap(), b"x\ny\n");
 }
 
@@ -213,7 +243,10 @@ fn type_stru_mode_allo_syst_help_feat_opts_site_stat_noop_acct() {
     assert_eq!(r.cmd("SYST").1, "215 UNIX Type: L8\r\n");
     assert_eq!(r.code("HELP"), 214);
     let feat = r.cmd("FEAT").1;
-    assert!(feat.contains(" REST STREAM\r\n") && feat.contains(" UTF8\r\n"), "{feat}");
+    assert!(
+        feat.contains(" REST STREAM\r\n") && feat.contains(" UTF8\r\n"),
+        "{feat}"
+    );
     assert_eq!(r.code("OPTS UTF8 ON"), 200);
     assert_eq!(r.code("OPTS MLST type;size;"), 200);
     assert_eq!(r.code("SITE HELP"), 214);
@@ -306,8 +339,13 @@ fn read_only_user_cannot_write() {
     let s = TestServer::start_with_perms(ferroftp_proto::perms::Permissions::READ_ONLY, |_| {});
     s.write("r.txt", b"read me");
     let mut ftp = s.client();
-    assert_eq!(ftp.retr_as_buffer("r.txt").unwrap().into_inner(), b"read me");
-    assert!(ftp.put_file("w.txt", &mut Cursor::new(b"x".to_vec())).is_err());
+    assert_eq!(
+        ftp.retr_as_buffer("r.txt").unwrap().into_inner(),
+        b"read me"
+    );
+    assert!(ftp
+        .put_file("w.txt", &mut Cursor::new(b"x".to_vec()))
+        .is_err());
     assert!(ftp.mkdir("d").is_err());
     assert!(ftp.rm("r.txt").is_err());
     assert!(ftp.rename("r.txt", "s.txt").is_err());
@@ -332,7 +370,10 @@ fn anonymous_login_is_read_only_by_default_and_off_unless_configured() {
     });
     let mut ftp = suppaftp::FtpStream::connect(s.addr).unwrap();
     ftp.login("ftp", "me@example.com").unwrap();
-    assert_eq!(ftp.retr_as_buffer("pub.txt").unwrap().into_inner(), b"public");
+    assert_eq!(
+        ftp.retr_as_buffer("pub.txt").unwrap().into_inner(),
+        b"public"
+    );
     assert!(ftp.put_file("x", &mut Cursor::new(b"x".to_vec())).is_err());
 }
 
@@ -342,7 +383,8 @@ fn unicode_and_space_names() {
     let mut ftp = s.client();
     ftp.mkdir("thư mục").unwrap();
     ftp.cwd("thư mục").unwrap();
-    ftp.put_file(" lead space.txt", &mut Cursor::new(b"v".to_vec())).unwrap();
+    ftp.put_file(" lead space.txt", &mut Cursor::new(b"v".to_vec()))
+        .unwrap();
     assert!(s.path("thư mục/ lead space.txt").exists());
     let names = ftp.nlst(None).unwrap();
     assert_eq!(names, vec![" lead space.txt"]);

@@ -15,11 +15,21 @@ fn passive_connection_from_another_address_is_refused_with_425() {
     let mut r = s.raw_logged_in();
     let (code, text) = r.cmd("EPSV");
     assert_eq!(code, 229);
-    let port: u16 = text.split("|||").nth(1).unwrap().split('|').next().unwrap().parse().unwrap();
+    let port: u16 = text
+        .split("|||")
+        .nth(1)
+        .unwrap()
+        .split('|')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     // Connect from 127.0.0.2 while the control connection comes from 127.0.0.1.
     let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    sock.bind(&SocketAddr::from(([127, 0, 0, 2], 0)).into()).unwrap();
-    sock.connect(&SocketAddr::from(([127, 0, 0, 1], port)).into()).unwrap();
+    sock.bind(&SocketAddr::from(([127, 0, 0, 2], 0)).into())
+        .unwrap();
+    sock.connect(&SocketAddr::from(([127, 0, 0, 1], port)).into())
+        .unwrap();
     let thief: TcpStream = sock.into();
     r.send("RETR secret.txt");
     let (code, text) = r.reply();
@@ -71,16 +81,32 @@ fn second_pasv_closes_the_first_listener() {
     let s = TestServer::start();
     let mut r = s.raw_logged_in();
     let (_, first) = r.cmd("EPSV");
-    let port: u16 = first.split("|||").nth(1).unwrap().split('|').next().unwrap().parse().unwrap();
+    let port: u16 = first
+        .split("|||")
+        .nth(1)
+        .unwrap()
+        .split('|')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(r.code("EPSV"), 229);
     std::thread::sleep(Duration::from_millis(100));
-    assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "old listener still open");
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "old listener still open"
+    );
 }
 
 #[test]
 fn ten_passive_ports_serve_many_sessions_in_a_row_and_at_once() {
     let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = probe.local_addr().unwrap().port().saturating_sub(5000).max(20000);
+    let base = probe
+        .local_addr()
+        .unwrap()
+        .port()
+        .saturating_sub(5000)
+        .max(20000);
     drop(probe);
     let s = TestServer::start_with(move |c| c.passive_ports = base..=base + 9);
     s.write("f.txt", b"pool");
@@ -130,15 +156,26 @@ fn paths_never_leave_the_root() {
     std::os::unix::fs::symlink("/etc/passwd", s.path("passwd")).unwrap();
     s.write("inside.txt", b"in");
     let mut ftp = s.client();
-    for p in ["../../../../etc/passwd", "/../etc/passwd", "escape/secret", "passwd", "..\\..\\etc\\passwd"] {
+    for p in [
+        "../../../../etc/passwd",
+        "/../etc/passwd",
+        "escape/secret",
+        "passwd",
+        "..\\..\\etc\\passwd",
+    ] {
         assert!(ftp.retr_as_buffer(p).is_err(), "{p} readable");
     }
-    assert!(ftp.put_file("escape/new", &mut Cursor::new(b"x".to_vec())).is_err());
+    assert!(ftp
+        .put_file("escape/new", &mut Cursor::new(b"x".to_vec()))
+        .is_err());
     assert!(!outside.path().join("new").exists());
     assert!(ftp.cwd("escape").is_err());
     ftp.cwd("../../..").unwrap();
     assert_eq!(ftp.pwd().unwrap(), "/");
-    assert_eq!(ftp.retr_as_buffer("../inside.txt").unwrap().into_inner(), b"in");
+    assert_eq!(
+        ftp.retr_as_buffer("../inside.txt").unwrap().into_inner(),
+        b"in"
+    );
     assert!(ftp.rm("escape/secret").is_err());
     assert!(outside.path().join("secret").exists());
     // Renaming something out of the root is impossible: the target resolves inside it.
@@ -170,7 +207,8 @@ fn two_hundred_concurrent_sessions() {
             std::thread::spawn(move || {
                 let mut ftp = suppaftp::FtpStream::connect(addr).unwrap();
                 ftp.login(common::USER, common::PASS).unwrap();
-                ftp.transfer_type(suppaftp::types::FileType::Binary).unwrap();
+                ftp.transfer_type(suppaftp::types::FileType::Binary)
+                    .unwrap();
                 let name = format!("file-{i}.txt");
                 let body = format!("session {i}").into_bytes();
                 ftp.put_file(&name, &mut Cursor::new(body.clone())).unwrap();
@@ -204,4 +242,49 @@ fn data_connection_reset_during_upload_discards_it() {
         assert!(!s.path("reset.bin").exists());
     }
     assert_eq!(r.code("NOOP"), 200);
+}
+
+#[test]
+fn ipv6_listener_with_epsv_and_eprt() {
+    let s = TestServer::start_with(|c| c.listen = vec!["[::1]:0".parse().unwrap()]);
+    assert!(s.addr.is_ipv6());
+    s.write("six.txt", b"over ipv6");
+    let mut r = s.raw_logged_in();
+    // PASV can only name an IPv4 address.
+    assert_eq!(r.code("PASV"), 425);
+    assert_eq!(r.code("EPSV 1"), 522);
+    let data = r.epsv();
+    r.send("RETR six.txt");
+    assert_eq!(r.reply().0, 150);
+    assert_eq!(common::read_all(data), b"over ipv6");
+    assert_eq!(r.reply().0, 226);
+    let l = std::net::TcpListener::bind("[::1]:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    assert_eq!(r.code(&format!("EPRT |2|::1|{port}|")), 200);
+    r.send("RETR six.txt");
+    let (conn, _) = l.accept().unwrap();
+    assert_eq!(r.reply().0, 150);
+    assert_eq!(common::read_all(conn), b"over ipv6");
+    assert_eq!(r.reply().0, 226);
+}
+
+#[test]
+fn shutdown_lets_a_running_transfer_finish() {
+    let s = TestServer::start();
+    s.write("big.bin", &vec![3u8; 8 * 1024 * 1024]);
+    let mut r = s.raw_logged_in();
+    r.code("TYPE I");
+    let data = r.pasv();
+    r.send("RETR big.bin");
+    assert_eq!(r.reply().0, 150);
+    let reader = std::thread::spawn(move || {
+        // Read slowly at first so the shutdown lands mid-transfer.
+        std::thread::sleep(Duration::from_millis(300));
+        common::read_all(data).len()
+    });
+    let stopper = std::thread::spawn(move || s.stop());
+    assert_eq!(reader.join().unwrap(), 8 * 1024 * 1024);
+    assert_eq!(r.reply().0, 226);
+    assert_eq!(r.reply().0, 421);
+    stopper.join().unwrap();
 }

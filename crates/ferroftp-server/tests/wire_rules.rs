@@ -26,8 +26,14 @@ fn pass_before_user_is_503() {
 fn commands_before_login_are_530() {
     let s = TestServer::start();
     let mut r = s.raw();
-    for c in ["PWD", "CWD /", "LIST", "RETR a", "STOR a", "PASV", "MKD x", "DELE x", "SIZE x"] {
-        assert_eq!(r.cmd(c).1, "530 Please login with USER and PASS.\r\n", "{c}");
+    for c in [
+        "PWD", "CWD /", "LIST", "RETR a", "STOR a", "PASV", "MKD x", "DELE x", "SIZE x",
+    ] {
+        assert_eq!(
+            r.cmd(c).1,
+            "530 Please login with USER and PASS.\r\n",
+            "{c}"
+        );
     }
 }
 
@@ -51,7 +57,11 @@ fn rnto_without_rnfr_is_503_and_rename_works() {
     assert_eq!(r.cmd("RNTO b.txt").1, "503 RNFR required first.\r\n");
     assert_eq!(r.code("RNFR a.txt"), 350);
     assert_eq!(r.code("NOOP"), 200);
-    assert_eq!(r.code("RNTO b.txt"), 503, "NOOP between RNFR and RNTO clears it");
+    assert_eq!(
+        r.code("RNTO b.txt"),
+        503,
+        "NOOP between RNFR and RNTO clears it"
+    );
     assert_eq!(r.code("RNFR missing.txt"), 550);
     assert_eq!(r.code("RNTO b.txt"), 503);
     assert_eq!(r.code("RNFR a.txt"), 350);
@@ -64,8 +74,20 @@ fn transfer_without_data_channel_is_425() {
     let s = TestServer::start();
     s.write("a.txt", b"x");
     let mut r = s.raw_logged_in();
-    for c in ["RETR a.txt", "STOR b", "APPE b", "STOU", "LIST", "NLST", "MLSD"] {
-        assert_eq!(r.cmd(c).1, "425 Use PORT, PASV, EPSV or EPRT first.\r\n", "{c}");
+    for c in [
+        "RETR a.txt",
+        "STOR b",
+        "APPE b",
+        "STOU",
+        "LIST",
+        "NLST",
+        "MLSD",
+    ] {
+        assert_eq!(
+            r.cmd(c).1,
+            "425 Use PORT, PASV, EPSV or EPRT first.\r\n",
+            "{c}"
+        );
     }
 }
 

@@ -154,11 +154,10 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         .build()
         .map_err(|e| Error::msg(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
-        let listen = settings.server.listen.clone();
-        let server = Server::bind(settings.server, auth).await.map_err(|e| {
-            let addrs: Vec<String> = listen.iter().map(ToString::to_string).collect();
-            Error::msg(format!("cannot listen on {}: {e}", addrs.join(", ")))
-        })?;
+        // The server's bind error already names the address.
+        let server = Server::bind(settings.server, auth)
+            .await
+            .map_err(|e| Error::msg(format!("cannot start the server: {e}")))?;
         announce(&server, quick_start.as_ref())
             .map_err(|e| Error::msg(format!("cannot write to stdout: {e}")))?;
         tracing::info!(version = env!("CARGO_PKG_VERSION"), "ferroftp started");

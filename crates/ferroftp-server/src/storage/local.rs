@@ -480,7 +480,7 @@ impl AsyncWrite for LocalUpload {
         let this = &mut *self;
         let res = Pin::new(&mut this.file).poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = &res {
-            this.written += *n as u64;
+            this.written = this.written.saturating_add(*n as u64);
         }
         res
     }

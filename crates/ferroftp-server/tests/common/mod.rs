@@ -204,7 +204,10 @@ impl Raw {
             .nth(1)
             .and_then(|t| t.split(')').next())
             .expect("PASV tuple");
-        let n: Vec<u16> = inner.split(',').map(|x| x.trim().parse().unwrap()).collect();
+        let n: Vec<u16> = inner
+            .split(',')
+            .map(|x| x.trim().parse().unwrap())
+            .collect();
         let addr = SocketAddr::from((
             [n[0] as u8, n[1] as u8, n[2] as u8, n[3] as u8],
             n[4] * 256 + n[5],
