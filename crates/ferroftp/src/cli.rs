@@ -39,7 +39,7 @@ pub struct ServeArgs {
     /// Users file (argon2id hashes); without it, a quick-start user is made up.
     #[arg(long, value_name = "FILE")]
     pub users: Option<PathBuf>,
-    /// Port range for passive data connections [default: 50000-50100].
+    /// Port range for passive data connections, or 0-0 for any free port [default: 50000-50100].
     #[arg(long, value_name = "FIRST-LAST")]
     pub passive_ports: Option<PortRange>,
     /// IPv4 address advertised in PASV replies (when behind NAT).

@@ -58,14 +58,9 @@ impl FromStr for PortRange {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let parse_port = |p: &str| -> Result<u16, String> {
-            let port: u16 = p
-                .trim()
-                .parse()
-                .map_err(|_| format!("{:?} is not a port number (1-65535)", p.trim()))?;
-            if port == 0 {
-                return Err("port 0 cannot be used in a passive range".to_owned());
-            }
-            Ok(port)
+            p.trim()
+                .parse::<u16>()
+                .map_err(|_| format!("{:?} is not a port number (1-65535)", p.trim()))
         };
         let (first, last) = match s.split_once('-') {
             Some((a, b)) => (parse_port(a)?, parse_port(b)?),
@@ -74,6 +69,10 @@ impl FromStr for PortRange {
                 (p, p)
             }
         };
+        // "0-0" alone means: let the operating system pick any free port.
+        if (first == 0) != (last == 0) {
+            return Err("port 0 is only allowed as 0-0 (any free port)".to_owned());
+        }
         if first > last {
             return Err(format!(
                 "range {first}-{last} is backwards (first port above last)"
@@ -263,8 +262,10 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
         .or(file.passive_ports)
         .map_or(defaults.passive_ports, |r| r.0);
     // A range parsed from text is already ordered; check again for ranges built in code.
-    if passive_ports.start() > passive_ports.end() || *passive_ports.start() == 0 {
-        return Err(invalid("passive_ports", "need 1 <= FIRST <= LAST"));
+    if passive_ports.start() > passive_ports.end()
+        || (*passive_ports.start() == 0) != (*passive_ports.end() == 0)
+    {
+        return Err(invalid("passive_ports", "need 1 <= FIRST <= LAST, or 0-0"));
     }
 
     let passive_address = args.passive_address.or(file.passive_address);
