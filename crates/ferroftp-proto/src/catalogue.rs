@@ -285,6 +285,14 @@ pub enum Msg {
     AuthMechanismUnsupported,
     /// PROT S or E.
     ProtUnsupported,
+    /// USER on a plain connection when the policy requires TLS for login.
+    TlsRequiredForLogin,
+    /// A transfer under PROT C when the policy requires protected data.
+    ProtPrivateRequired,
+    /// A data connection whose TLS session does not resume the control connection's.
+    TlsSessionReuseRequired,
+    /// The TLS handshake on a data connection failed.
+    DataTlsFailed,
 }
 
 /// The code and text of each [`Msg`], in one place.
@@ -405,6 +413,26 @@ pub const MESSAGES: &[(Msg, u16, &str)] = &[
         Msg::ProtUnsupported,
         536,
         "Only PROT C and PROT P are supported.",
+    ),
+    (
+        Msg::TlsRequiredForLogin,
+        534,
+        "TLS required: send AUTH TLS before USER.",
+    ),
+    (
+        Msg::ProtPrivateRequired,
+        521,
+        "Data connections must be protected: send PBSZ 0 and PROT P first.",
+    ),
+    (
+        Msg::TlsSessionReuseRequired,
+        522,
+        "Data connection refused: its TLS session must resume the control connection's (tls-session-reuse = required).",
+    ),
+    (
+        Msg::DataTlsFailed,
+        522,
+        "TLS handshake on the data connection failed.",
     ),
 ];
 

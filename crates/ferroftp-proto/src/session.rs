@@ -44,6 +44,9 @@ pub enum Precondition {
     PbszSent,
     /// The control connection is not secured yet (AUTH). Fails with `503 Control connection already secured with TLS.`
     NotSecured,
+    /// The data will be protected if the policy requires it (`PROT P` under
+    /// `tls-required = all`). Fails with `521`.
+    ProtectedData,
 }
 
 impl Precondition {
@@ -60,6 +63,7 @@ impl Precondition {
             Precondition::Secured => Msg::AuthFirst,
             Precondition::PbszSent => Msg::PbszFirst,
             Precondition::NotSecured => Msg::AlreadySecured,
+            Precondition::ProtectedData => Msg::ProtPrivateRequired,
         }
     }
 }
@@ -156,13 +160,22 @@ pub const RULES: &[Rule] = &[
     rule(Verb::Rest, &[LoggedIn, Argument]),
     rule(Verb::Allo, &[LoggedIn]),
     // Transfers need a data channel.
-    rule(Verb::Retr, &[LoggedIn, Argument, DataChannel]),
-    rule(Verb::Stor, &[LoggedIn, Argument, DataChannel]),
-    rule(Verb::Appe, &[LoggedIn, Argument, DataChannel]),
-    rule(Verb::Stou, &[LoggedIn, DataChannel]),
-    rule(Verb::List, &[LoggedIn, DataChannel]),
-    rule(Verb::Nlst, &[LoggedIn, DataChannel]),
-    rule(Verb::Mlsd, &[LoggedIn, DataChannel]),
+    rule(
+        Verb::Retr,
+        &[LoggedIn, Argument, ProtectedData, DataChannel],
+    ),
+    rule(
+        Verb::Stor,
+        &[LoggedIn, Argument, ProtectedData, DataChannel],
+    ),
+    rule(
+        Verb::Appe,
+        &[LoggedIn, Argument, ProtectedData, DataChannel],
+    ),
+    rule(Verb::Stou, &[LoggedIn, ProtectedData, DataChannel]),
+    rule(Verb::List, &[LoggedIn, ProtectedData, DataChannel]),
+    rule(Verb::Nlst, &[LoggedIn, ProtectedData, DataChannel]),
+    rule(Verb::Mlsd, &[LoggedIn, ProtectedData, DataChannel]),
 ];
 
 /// The rule row for a verb.
@@ -191,6 +204,20 @@ pub struct SessionConfig {
     pub greeting: String,
     /// Whether TLS (AUTH TLS) is available.
     pub tls_available: bool,
+    /// How much TLS the server requires of every user.
+    pub tls_required: TlsRequired,
+}
+
+/// How much of a session must run under TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum TlsRequired {
+    /// TLS is optional.
+    #[default]
+    None,
+    /// The login (USER/PASS) must happen under TLS.
+    Login,
+    /// The login and every data connection (`PROT P`).
+    All,
 }
 
 /// Where the login stands.
@@ -253,6 +280,8 @@ pub enum ListFormat {
 /// call on success.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    /// Look up the user's own TLS policy and call [`Session::on_user`].
+    User(String),
     /// Check the password; call [`Session::on_login`] with the result.
     Authenticate {
         /// The user name from USER.
@@ -381,6 +410,7 @@ pub struct Session {
     transfer_type: TransferType,
     mlst_facts: MlstFacts,
     host: Option<String>,
+    tls_policy: TlsRequired,
     secured: bool,
     pbsz: bool,
     protection: Protection,
@@ -390,6 +420,7 @@ impl Session {
     /// A freshly connected session.
     pub fn new(config: Arc<SessionConfig>) -> Session {
         Session {
+            tls_policy: config.tls_required,
             config,
             login: LoginState::Connected,
             permissions: Permissions::READ_ONLY,
@@ -483,6 +514,9 @@ impl Session {
             Secured => self.secured,
             PbszSent => self.pbsz,
             NotSecured => !self.secured,
+            ProtectedData => {
+                self.tls_policy < TlsRequired::All || self.protection == Protection::Private
+            }
         }
     }
 
@@ -731,8 +765,25 @@ impl Session {
             }
             self.reset_login();
         }
+        // A user who sends USER again starts over.
+        self.login = LoginState::Connected;
+        Outcome::Act(Action::User(name.to_owned()))
+    }
+
+    /// Reports the TLS policy of the user named by [`Action::User`] (`None` when the user
+    /// has none of their own or does not exist): `331`, or `534` when the server's or the
+    /// user's policy requires TLS for login and the connection is plain.
+    pub fn on_user(&mut self, name: &str, user_policy: Option<TlsRequired>) -> Reply {
+        let policy = self
+            .config
+            .tls_required
+            .max(user_policy.unwrap_or_default());
+        if policy >= TlsRequired::Login && !self.secured {
+            return Msg::TlsRequiredForLogin.reply();
+        }
+        self.tls_policy = policy;
         self.login = LoginState::UserSent(name.to_owned());
-        Outcome::Reply(Reply::new(331, format!("Password required for {name}.")))
+        Reply::new(331, format!("Password required for {name}."))
     }
 
     fn pass_cmd(&mut self, password: &str) -> Outcome {
@@ -904,6 +955,7 @@ impl Session {
         self.rename_from = None;
         self.rest = 0;
         self.data = DataChannel::None;
+        self.tls_policy = self.config.tls_required;
     }
 
     /// Back to the freshly connected state (REIN). The TLS layer stays, as RFC 4217

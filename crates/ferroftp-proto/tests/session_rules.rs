@@ -30,6 +30,7 @@ fn cmd(line: &str) -> Command {
 fn code(s: &mut Session, line: &str) -> u16 {
     match s.handle(&cmd(line)) {
         Outcome::Reply(r) | Outcome::Close(r) => r.code,
+        Outcome::Act(Action::User(name)) => s.on_user(&name, None).code,
         Outcome::Act(_) => 0,
         Outcome::Silent => 1,
     }
@@ -38,6 +39,7 @@ fn code(s: &mut Session, line: &str) -> u16 {
 fn text(s: &mut Session, line: &str) -> String {
     match s.handle(&cmd(line)) {
         Outcome::Reply(r) | Outcome::Close(r) => r.to_wire(),
+        Outcome::Act(Action::User(name)) => s.on_user(&name, None).to_wire(),
         other => format!("{other:?}"),
     }
 }
@@ -553,6 +555,58 @@ fn tls_sequencing() {
 }
 
 #[test]
+fn tls_required_for_login_refuses_user_on_a_plain_connection() {
+    use ferroftp_proto::session::TlsRequired;
+    let mut s = Session::new(Arc::new(SessionConfig {
+        tls_available: true,
+        tls_required: TlsRequired::Login,
+        ..config()
+    }));
+    assert_eq!(
+        text(&mut s, "USER alice"),
+        "534 TLS required: send AUTH TLS before USER.\r\n"
+    );
+    assert_eq!(code(&mut s, "PASS x"), 503);
+    assert_eq!(act(&mut s, "AUTH TLS"), Action::StartTls);
+    s.on_tls_established();
+    assert_eq!(code(&mut s, "USER alice"), 331);
+
+    // A per-user policy applies on a server that requires nothing.
+    let mut s = Session::new(Arc::new(SessionConfig {
+        tls_available: true,
+        ..config()
+    }));
+    assert!(matches!(act(&mut s, "USER bob"), Action::User(_)));
+    assert_eq!(s.on_user("bob", Some(TlsRequired::Login)).code, 534);
+}
+
+#[test]
+fn tls_required_for_data_refuses_prot_c_transfers_with_521() {
+    use ferroftp_proto::session::TlsRequired;
+    let mut s = Session::new(Arc::new(SessionConfig {
+        tls_available: true,
+        ..config()
+    }));
+    act(&mut s, "AUTH TLS");
+    s.on_tls_established();
+    assert!(matches!(act(&mut s, "USER bob"), Action::User(_)));
+    assert_eq!(s.on_user("bob", Some(TlsRequired::All)).code, 331);
+    act(&mut s, "PASS x");
+    s.on_login(Some(Permissions::ALL));
+    with_passive(&mut s);
+    for line in ["RETR a", "STOR a", "LIST", "MLSD", "NLST", "APPE a", "STOU"] {
+        assert_eq!(
+            text(&mut s, line),
+            "521 Data connections must be protected: send PBSZ 0 and PROT P first.\r\n",
+            "{line}"
+        );
+    }
+    assert_eq!(code(&mut s, "PBSZ 0"), 200);
+    assert_eq!(code(&mut s, "PROT P"), 200);
+    assert!(matches!(act(&mut s, "RETR a"), Action::Retrieve { .. }));
+}
+
+#[test]
 fn abor_stat_noop_are_answered_during_transfers() {
     use ferroftp_proto::session::answered_during_transfer;
     for line in ["ABOR", "STAT", "NOOP"] {
@@ -613,6 +667,10 @@ mod props {
                         let wire = r.to_wire();
                         prop_assert!(wire.ends_with("\r\n"));
                         prop_assert!(wire.starts_with(&r.code.to_string()));
+                    }
+                    Outcome::Act(Action::User(name)) => {
+                        let r = s.on_user(&name, None);
+                        prop_assert!(r.code == 331 || r.code == 534);
                     }
                     Outcome::Act(Action::Authenticate { .. }) => {
                         s.on_login(ok.then_some(Permissions::ALL));

@@ -5,6 +5,10 @@ use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use ferroftp_proto::session::TlsRequired;
+
+use crate::tls::{CertSource, SessionReuse};
+
 /// Everything the server needs to know to run, with sensible defaults.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -38,6 +42,23 @@ pub struct ServerConfig {
     pub hosts: Vec<String>,
     /// Anonymous login (`USER anonymous` or `ftp`), off when `None`.
     pub anonymous: Option<AnonymousConfig>,
+    /// FTPS: off when `None`.
+    pub tls: Option<TlsOptions>,
+    /// Listen addresses for implicit FTPS (TLS from the first byte, conventionally port 990).
+    pub implicit_tls_listen: Vec<SocketAddr>,
+    /// How long a TLS handshake may take before the session is dropped.
+    pub tls_handshake_timeout: Duration,
+}
+
+/// FTPS settings.
+#[derive(Debug, Clone)]
+pub struct TlsOptions {
+    /// The certificate.
+    pub cert: CertSource,
+    /// How much TLS every user must use (users may be held to more in the users file).
+    pub required: TlsRequired,
+    /// Whether data connections must resume the control connection's TLS session.
+    pub session_reuse: SessionReuse,
 }
 
 /// Anonymous FTP settings.
@@ -66,6 +87,9 @@ impl Default for ServerConfig {
             shutdown_grace: Duration::from_secs(30),
             hosts: Vec::new(),
             anonymous: None,
+            tls: None,
+            implicit_tls_listen: Vec::new(),
+            tls_handshake_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -13,19 +13,20 @@ use ferroftp_proto::listing::{self, EntryKind};
 use ferroftp_proto::parser::{parse_line, LineBuffer, LineEvent, ParseError};
 use ferroftp_proto::path::VPath;
 use ferroftp_proto::session::{
-    answered_during_transfer, quote_path, Action, DataChannel, Outcome, Session,
+    answered_during_transfer, quote_path, Action, DataChannel, Outcome, Protection, Session,
 };
 use ferroftp_proto::{Command, Reply, Verb};
 use futures::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
+use tokio_rustls::TlsAcceptor;
 
 use crate::data::{same_host, DataSource, PassiveChannel};
 use crate::errors::storage_error_reply;
 use crate::server::Shared;
 use crate::storage::{LocalStorage, Storage};
-use crate::transfer::{JobKind, TransferEvent, TransferJob};
+use crate::stream::MaybeTls;
+use crate::transfer::{DataTls, JobKind, TransferEvent, TransferJob};
 use crate::Account;
 
 /// Whether the session goes on after a step.
@@ -47,7 +48,10 @@ struct Running {
 /// One client's control connection and everything it has set up.
 pub struct Control {
     shared: Arc<Shared>,
-    stream: TcpStream,
+    stream: MaybeTls,
+    /// The TLS acceptor of this session once it uses TLS; data connections under PROT P
+    /// use it too, so they can resume the control connection's session.
+    tls: Option<TlsAcceptor>,
     peer: SocketAddr,
     local: SocketAddr,
     session: Session,
@@ -65,14 +69,20 @@ impl Control {
     /// A session on a freshly accepted connection.
     pub fn new(
         shared: Arc<Shared>,
-        stream: TcpStream,
+        stream: MaybeTls,
         peer: SocketAddr,
         local: SocketAddr,
+        tls: Option<TlsAcceptor>,
     ) -> Control {
-        let session = Session::new(shared.session_config.clone());
+        let mut session = Session::new(shared.session_config.clone());
+        if stream.is_tls() {
+            // Implicit FTPS: secured before the first byte.
+            session.on_tls_established();
+        }
         Control {
             shared,
             stream,
+            tls,
             peer,
             local,
             session,
@@ -89,7 +99,6 @@ impl Control {
     /// Runs the session until the client quits, the connection drops, the session idles out
     /// or the server shuts down.
     pub async fn run(mut self) {
-        let _ = self.stream.set_nodelay(true);
         if self.send(&self.session.greeting()).await.is_err() {
             return;
         }
@@ -138,7 +147,9 @@ impl Control {
 
     async fn send(&mut self, reply: &Reply) -> std::io::Result<()> {
         tracing::debug!(code = reply.code, "reply");
-        self.stream.write_all(reply.to_wire().as_bytes()).await
+        self.stream.write_all(reply.to_wire().as_bytes()).await?;
+        // Under TLS a reply may sit in the record buffer until flushed.
+        self.stream.flush().await
     }
 
     /// Handles every complete command line already received.
@@ -216,6 +227,10 @@ impl Control {
     /// Carries out one action of the protocol core.
     async fn act(&mut self, action: Action) -> std::io::Result<Flow> {
         let reply = match action {
+            Action::User(name) => {
+                let policy = self.shared.auth.tls_policy(&name);
+                self.session.on_user(&name, policy)
+            }
             Action::Authenticate { user, password } => self.login(&user, &password).await,
             Action::Reinitialize => {
                 self.passive = None;
@@ -231,7 +246,7 @@ impl Control {
                 None => return Ok(Flow::Continue),
             },
             Action::ServerStatus => self.status(),
-            Action::StartTls => Msg::TlsNotConfigured.reply(),
+            Action::StartTls => return self.start_tls().await,
             Action::Retrieve {
                 path,
                 offset,
@@ -534,7 +549,55 @@ impl Control {
             self.stream.write_all(line.as_bytes()).await?;
         }
         self.stream.write_all(b"212 End of status\r\n").await?;
+        self.stream.flush().await?;
         Ok(Flow::Continue)
+    }
+
+    /// AUTH TLS: `234`, then the handshake on the control connection.
+    async fn start_tls(&mut self) -> std::io::Result<Flow> {
+        let Some(tls) = self.shared.tls.clone() else {
+            self.send(&Msg::TlsNotConfigured.reply()).await?;
+            return Ok(Flow::Continue);
+        };
+        // Commands sent in the clear after AUTH TLS would be read as if they came over
+        // TLS (the STARTTLS injection attack): refuse the session instead.
+        if !self.lines.is_empty() {
+            tracing::warn!("plain-text commands pipelined after AUTH TLS: closing");
+            self.send(&Reply::new(
+                421,
+                "Commands after AUTH TLS must wait for the TLS handshake: closing.",
+            ))
+            .await?;
+            return Ok(Flow::Close);
+        }
+        self.send(&Reply::new(
+            234,
+            "AUTH TLS successful: start the TLS handshake.",
+        ))
+        .await?;
+        self.stream.flush().await?;
+        let Some(tcp) = self.stream.take_plain() else {
+            return Ok(Flow::Close);
+        };
+        let acceptor = tls.session_acceptor();
+        let handshake = acceptor.accept(tcp);
+        match tokio::time::timeout(self.shared.config.tls_handshake_timeout, handshake).await {
+            Ok(Ok(stream)) => {
+                self.stream = MaybeTls::Tls(Box::new(stream));
+                self.tls = Some(acceptor);
+                self.session.on_tls_established();
+                tracing::info!("control connection secured with TLS");
+                Ok(Flow::Continue)
+            }
+            Ok(Err(e)) => {
+                tracing::info!(error = %e, "TLS handshake on the control connection failed");
+                Ok(Flow::Close)
+            }
+            Err(_) => {
+                tracing::info!("TLS handshake on the control connection timed out");
+                Ok(Flow::Close)
+            }
+        }
     }
 
     /// Hands a transfer to a job of its own.
@@ -555,6 +618,14 @@ impl Control {
         let (events_tx, events) = mpsc::channel(4);
         let (abort_tx, abort_rx) = oneshot::channel();
         let progress = Arc::new(AtomicU64::new(0));
+        let tls = match (self.session.protection(), &self.tls, &self.shared.tls) {
+            (Protection::Private, Some(acceptor), Some(config)) => Some(DataTls {
+                acceptor: acceptor.clone(),
+                reuse: config.reuse,
+                timeout: self.shared.config.tls_handshake_timeout,
+            }),
+            _ => None,
+        };
         let job = TransferJob {
             storage,
             source,
@@ -562,6 +633,7 @@ impl Control {
             events: events_tx,
             abort: abort_rx,
             progress: progress.clone(),
+            tls,
         };
         tracing::info!(transfer = %what, "transfer started");
         tokio::spawn(job.run());

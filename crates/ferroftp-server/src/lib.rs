@@ -13,11 +13,13 @@ pub mod storage;
 pub mod users_file;
 
 pub use auth::{Account, AuthError, Authenticator};
-pub use config::{AnonymousConfig, ServerConfig};
+pub use config::{AnonymousConfig, ServerConfig, TlsOptions};
 pub mod control;
 pub mod data;
 pub mod errors;
 pub mod server;
+pub mod stream;
+pub mod tls;
 pub mod transfer;
 
 pub use server::Server;

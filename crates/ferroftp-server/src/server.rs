@@ -21,6 +21,8 @@ use crate::auth::Authenticator;
 use crate::config::ServerConfig;
 use crate::control::Control;
 use crate::data::PortPool;
+use crate::stream::MaybeTls;
+use crate::tls::TlsConfig;
 
 /// What every session of a server shares.
 #[derive(Debug)]
@@ -35,6 +37,8 @@ pub struct Shared {
     pub ports: PortPool,
     /// Becomes `true` when the server shuts down.
     pub shutdown: watch::Receiver<bool>,
+    /// FTPS, when configured.
+    pub tls: Option<Arc<TlsConfig>>,
     connections: Mutex<Connections>,
 }
 
@@ -88,9 +92,18 @@ impl Shared {
     }
 }
 
+/// How a control listener's connections begin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Plain, possibly upgraded by `AUTH TLS`.
+    Explicit,
+    /// TLS from the first byte.
+    Implicit,
+}
+
 /// A bound, not yet running, FTP server.
 pub struct Server {
-    listeners: Vec<TcpListener>,
+    listeners: Vec<(TcpListener, Kind)>,
     shared: Arc<Shared>,
     shutdown_tx: watch::Sender<bool>,
 }
@@ -98,20 +111,38 @@ pub struct Server {
 impl Server {
     /// Binds every control listener of `config`.
     pub async fn bind(config: ServerConfig, auth: Arc<dyn Authenticator>) -> io::Result<Server> {
+        let tls = match &config.tls {
+            Some(opts) => Some(Arc::new(
+                TlsConfig::new(opts.cert.clone(), opts.session_reuse)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?,
+            )),
+            None => None,
+        };
+        if tls.is_none() && !config.implicit_tls_listen.is_empty() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "implicit FTPS needs a certificate: set tls-cert and tls-key, or tls-self-signed",
+            ));
+        }
         let mut listeners = Vec::new();
-        for addr in &config.listen {
-            listeners.push(
-                bind_control(*addr).map_err(|e| {
-                    io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}"))
-                })?,
-            );
+        let all = config.listen.iter().map(|a| (a, Kind::Explicit)).chain(
+            config
+                .implicit_tls_listen
+                .iter()
+                .map(|a| (a, Kind::Implicit)),
+        );
+        for (addr, kind) in all {
+            let listener = bind_control(*addr)
+                .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
+            listeners.push((listener, kind));
         }
         let (shutdown_tx, shutdown) = watch::channel(false);
         let session_config = Arc::new(SessionConfig {
             allow_user_switch: config.allow_user_switch,
             hosts: config.hosts.clone(),
             greeting: config.greeting.clone(),
-            tls_available: false,
+            tls_available: tls.is_some(),
+            tls_required: config.tls.as_ref().map(|t| t.required).unwrap_or_default(),
         });
         let shared = Arc::new(Shared {
             ports: PortPool::new(config.passive_ports.clone()),
@@ -119,6 +150,7 @@ impl Server {
             session_config,
             auth,
             shutdown,
+            tls,
             connections: Mutex::new(Connections::default()),
         });
         Ok(Server {
@@ -128,23 +160,38 @@ impl Server {
         })
     }
 
-    /// The addresses the control listeners are bound to (with the real port when the
-    /// configuration asked for port 0).
+    /// The addresses the (explicit) control listeners are bound to, with the real port
+    /// when the configuration asked for port 0.
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.addrs(Kind::Explicit)
+    }
+
+    /// The addresses the implicit-FTPS listeners are bound to.
+    pub fn implicit_tls_addrs(&self) -> Vec<SocketAddr> {
+        self.addrs(Kind::Implicit)
+    }
+
+    fn addrs(&self, kind: Kind) -> Vec<SocketAddr> {
         self.listeners
             .iter()
-            .filter_map(|l| l.local_addr().ok())
+            .filter(|(_, k)| *k == kind)
+            .filter_map(|(l, _)| l.local_addr().ok())
             .collect()
+    }
+
+    /// The TLS setup, to reload certificates (SIGHUP) or show the fingerprint.
+    pub fn tls(&self) -> Option<Arc<TlsConfig>> {
+        self.shared.tls.clone()
     }
 
     /// Serves until `shutdown` completes, then stops accepting, tells idle sessions `421`
     /// and gives running transfers the configured grace period to finish.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
-        let (conn_tx, mut conn_rx) = mpsc::channel::<(TcpStream, SocketAddr)>(64);
+        let (conn_tx, mut conn_rx) = mpsc::channel::<(TcpStream, SocketAddr, Kind)>(64);
         let mut acceptors = JoinSet::new();
-        for listener in self.listeners {
+        for (listener, kind) in self.listeners {
             let tx = conn_tx.clone();
-            acceptors.spawn(accept_loop(listener, tx));
+            acceptors.spawn(accept_loop(listener, kind, tx));
         }
         drop(conn_tx);
         let mut sessions = JoinSet::new();
@@ -154,10 +201,10 @@ impl Server {
             tokio::select! {
                 _ = &mut shutdown => break,
                 conn = conn_rx.recv() => match conn {
-                    Some((stream, peer)) => {
+                    Some((stream, peer, kind)) => {
                         let id = next_id.fetch_add(1, Ordering::Relaxed);
                         let shared = self.shared.clone();
-                        sessions.spawn(serve_connection(shared, stream, peer)
+                        sessions.spawn(serve_connection(shared, stream, peer, kind)
                             .instrument(tracing::info_span!("session", id, %peer)));
                     }
                     None => break,
@@ -198,11 +245,15 @@ fn bind_control(addr: SocketAddr) -> io::Result<TcpListener> {
     TcpListener::from_std(socket.into())
 }
 
-async fn accept_loop(listener: TcpListener, tx: mpsc::Sender<(TcpStream, SocketAddr)>) {
+async fn accept_loop(
+    listener: TcpListener,
+    kind: Kind,
+    tx: mpsc::Sender<(TcpStream, SocketAddr, Kind)>,
+) {
     loop {
         match listener.accept().await {
-            Ok(conn) => {
-                if tx.send(conn).await.is_err() {
+            Ok((stream, peer)) => {
+                if tx.send((stream, peer, kind)).await.is_err() {
                     return;
                 }
             }
@@ -215,7 +266,12 @@ async fn accept_loop(listener: TcpListener, tx: mpsc::Sender<(TcpStream, SocketA
     }
 }
 
-async fn serve_connection(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
+async fn serve_connection(
+    shared: Arc<Shared>,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    kind: Kind,
+) {
     let slot = match shared.admit(peer.ip()) {
         Ok(slot) => slot,
         Err(msg) => {
@@ -228,7 +284,28 @@ async fn serve_connection(shared: Arc<Shared>, mut stream: TcpStream, peer: Sock
         Ok(a) => a,
         Err(_) => return,
     };
-    tracing::info!("connected");
-    Control::new(shared, stream, peer, local).run().await;
+    let _ = stream.set_nodelay(true);
+    let (stream, acceptor) = match (kind, &shared.tls) {
+        (Kind::Implicit, Some(tls)) => {
+            let acceptor = tls.session_acceptor();
+            let handshake = acceptor.accept(stream);
+            match tokio::time::timeout(shared.config.tls_handshake_timeout, handshake).await {
+                Ok(Ok(s)) => (MaybeTls::Tls(Box::new(s)), Some(acceptor)),
+                Ok(Err(e)) => {
+                    tracing::info!(error = %e, "implicit TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    tracing::info!("implicit TLS handshake timed out");
+                    return;
+                }
+            }
+        }
+        _ => (MaybeTls::Plain(stream), None),
+    };
+    tracing::info!(tls = stream.is_tls(), "connected");
+    Control::new(shared, stream, peer, local, acceptor)
+        .run()
+        .await;
     drop(slot);
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use ferroftp_proto::ascii;
+use ferroftp_proto::catalogue::Msg;
 use ferroftp_proto::listing::{self, EntryInfo, EntryKind, MlstFacts};
 use ferroftp_proto::path::VPath;
 use ferroftp_proto::perms::Permissions;
@@ -23,6 +24,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::data::DataSource;
 use crate::errors::storage_error_reply;
 use crate::storage::{Storage, WriteMode};
+use crate::stream::MaybeTls;
+use crate::tls::SessionReuse;
 
 const CHUNK: usize = 64 * 1024;
 
@@ -84,6 +87,27 @@ pub struct TransferJob {
     pub abort: oneshot::Receiver<()>,
     /// Bytes moved so far, for STAT during the transfer.
     pub progress: Arc<AtomicU64>,
+    /// TLS for the data connection (`PROT P`), if any.
+    pub tls: Option<DataTls>,
+}
+
+/// How to secure a data connection under `PROT P`.
+#[derive(Clone)]
+pub struct DataTls {
+    /// The control connection's acceptor (its own session cache).
+    pub acceptor: tokio_rustls::TlsAcceptor,
+    /// Whether the data connection must resume the control connection's session.
+    pub reuse: SessionReuse,
+    /// How long the handshake may take.
+    pub timeout: std::time::Duration,
+}
+
+impl std::fmt::Debug for DataTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataTls")
+            .field("reuse", &self.reuse)
+            .finish()
+    }
 }
 
 /// How a transfer ended, before it becomes a reply.
@@ -132,22 +156,48 @@ impl TransferJob {
         let _ = events.send(TransferEvent::Finished(reply)).await;
     }
 
-    /// Opens the data connection unless ABOR comes first.
-    async fn connect(&mut self) -> Result<DataConnection, Failure> {
+    /// Opens the data connection unless ABOR comes first, sends the `150` with `text`, and
+    /// runs the TLS handshake under `PROT P`. The `150` goes first because clients (Python's
+    /// ftplib, curl) start their TLS handshake only once they have read it.
+    async fn open(&mut self, text: String) -> Result<DataConnection, Failure> {
         let source = std::mem::replace(&mut self.source, DataSource::Taken);
-        tokio::select! {
+        let tcp = tokio::select! {
             r = source.connect() => r.map_err(|e| {
                 Failure::Reply(Reply::new(425, format!("Can't open data connection: {e}.")))
-            }),
-            _ = &mut self.abort => Err(Failure::Aborted),
-        }
-    }
-
-    async fn started(&self, text: String) {
+            })?,
+            _ = &mut self.abort => return Err(Failure::Aborted),
+        };
         let _ = self
             .events
             .send(TransferEvent::Started(Reply::new(150, text)))
             .await;
+        let Some(tls) = self.tls.clone() else {
+            return Ok(MaybeTls::Plain(tcp));
+        };
+        let handshake = tokio::time::timeout(tls.timeout, tls.acceptor.accept(tcp));
+        let stream = tokio::select! {
+            r = handshake => match r {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "data connection TLS handshake failed");
+                    return Err(Msg::DataTlsFailed.reply().into());
+                }
+                Err(_) => {
+                    tracing::warn!("data connection TLS handshake timed out");
+                    return Err(Msg::DataTlsFailed.reply().into());
+                }
+            },
+            _ = &mut self.abort => return Err(Failure::Aborted),
+        };
+        let resumed = stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+        if tls.reuse == SessionReuse::Required && !resumed {
+            tracing::warn!("data connection did not resume the control connection's TLS session");
+            // Close cleanly, so the client reads an empty transfer and then our 522.
+            let mut stream = stream;
+            let _ = stream.shutdown().await;
+            return Err(Msg::TlsSessionReuseRequired.reply().into());
+        }
+        Ok(MaybeTls::Tls(Box::new(stream)))
     }
 
     async fn retrieve(&mut self, path: &VPath, offset: u64, ascii: bool) -> Result<Reply, Failure> {
@@ -166,14 +216,13 @@ impl TransferJob {
             .read(path, offset)
             .await
             .map_err(|e| storage_error_reply(&e))?;
-        let mut data = self.connect().await?;
         let mode = if ascii { "ASCII" } else { "BINARY" };
-        self.started(format!(
+        let text = format!(
             "Opening {mode} mode data connection for {} ({} bytes).",
             meta.name,
             meta.size.saturating_sub(offset)
-        ))
-        .await;
+        );
+        let mut data = self.open(text).await?;
         let conversion = if ascii {
             Conversion::ToNetwork(ascii::ToNetwork::default())
         } else {
@@ -216,13 +265,6 @@ impl TransferJob {
             .write(&target, mode)
             .await
             .map_err(|e| storage_error_reply(&e))?;
-        let mut data = match self.connect().await {
-            Ok(d) => d,
-            Err(f) => {
-                upload.abort().await;
-                return Err(f);
-            }
-        };
         let text = match kind {
             // RFC 1123 4.1.2.9: the STOU preliminary reply names the file.
             StoreKind::Unique => format!("FILE: {}", target.file_name().unwrap_or_default()),
@@ -231,7 +273,13 @@ impl TransferJob {
                 target.file_name().unwrap_or_default()
             ),
         };
-        self.started(text).await;
+        let mut data = match self.open(text).await {
+            Ok(d) => d,
+            Err(f) => {
+                upload.abort().await;
+                return Err(f);
+            }
+        };
         let mut upload = upload;
         let conversion = if ascii {
             Conversion::FromNetwork(ascii::FromNetwork::default())
@@ -315,9 +363,9 @@ impl TransferJob {
         } else {
             None
         };
-        let mut data = self.connect().await?;
-        self.started("Here comes the directory listing.".to_owned())
-            .await;
+        let mut data = self
+            .open("Here comes the directory listing.".to_owned())
+            .await?;
         let now = SystemTime::now();
         let progress = self.progress.clone();
         let line = |e: &EntryInfo| -> String {
@@ -371,8 +419,8 @@ impl TransferJob {
     }
 }
 
-/// A data connection, plain for now; the TLS variant slots in here.
-pub type DataConnection = tokio::net::TcpStream;
+/// A data connection, plain or under TLS.
+pub type DataConnection = MaybeTls;
 
 async fn shutdown(data: &mut DataConnection) -> Result<(), Failure> {
     data.shutdown()
@@ -409,7 +457,13 @@ where
     let mut out = Vec::new();
     let mut total = 0u64;
     loop {
-        let n = src.read(&mut buf).await.map_err(CopyError::Read)?;
+        let n = match src.read(&mut buf).await {
+            Ok(n) => n,
+            // A TLS peer that closes without close_notify: most FTPS clients do, and the
+            // FTP stream mode marks the end of a file by the close itself.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => 0,
+            Err(e) => return Err(CopyError::Read(e)),
+        };
         if n == 0 {
             break;
         }

@@ -25,6 +25,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use async_trait::async_trait;
 use ferroftp_proto::perms::Permissions;
+use ferroftp_proto::session::TlsRequired;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +81,7 @@ pub struct UserEntry {
     password_hash: String,
     home: PathBuf,
     permissions: Permissions,
+    tls: Option<TlsRequired>,
 }
 
 impl UserEntry {
@@ -96,6 +98,11 @@ impl UserEntry {
     /// What the user may do.
     pub fn permissions(&self) -> Permissions {
         self.permissions
+    }
+
+    /// The user's own TLS policy (`tls = "login"` or `"all"` in the file), if any.
+    pub fn tls_required(&self) -> Option<TlsRequired> {
+        self.tls
     }
 
     fn account(&self) -> Account {
@@ -143,6 +150,26 @@ struct RawUser {
     read_only: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     permissions: Option<Vec<Perm>>,
+    /// "none", "login" or "all": this user's TLS policy, on top of the server's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tls: Option<String>,
+}
+
+fn tls_from_text(text: &str) -> Result<TlsRequired, String> {
+    match text {
+        "none" => Ok(TlsRequired::None),
+        "login" => Ok(TlsRequired::Login),
+        "all" => Ok(TlsRequired::All),
+        other => Err(format!("tls = {other:?} is not one of none, login, all")),
+    }
+}
+
+fn tls_to_text(policy: TlsRequired) -> &'static str {
+    match policy {
+        TlsRequired::None => "none",
+        TlsRequired::Login => "login",
+        TlsRequired::All => "all",
+    }
 }
 
 /// One entry of the `permissions` list.
@@ -315,11 +342,18 @@ impl UsersFile {
                 None if user.read_only => Permissions::READ_ONLY,
                 None => Permissions::ALL,
             };
+            let tls = match &user.tls {
+                Some(t) => {
+                    Some(tls_from_text(t).map_err(|e| format!("user {:?}: {e}", user.name))?)
+                }
+                None => None,
+            };
             file.users.push(UserEntry {
                 name: user.name,
                 password_hash: user.password,
                 home: user.home,
                 permissions,
+                tls,
             });
         }
         Ok(file)
@@ -346,6 +380,7 @@ impl UsersFile {
                         home: u.home.clone(),
                         read_only,
                         permissions,
+                        tls: u.tls.map(|t| tls_to_text(t).to_owned()),
                     }
                 })
                 .collect(),
@@ -425,6 +460,7 @@ impl UsersFile {
             } else {
                 Permissions::ALL
             },
+            tls: None,
         });
         Ok(())
     }
@@ -550,6 +586,10 @@ impl Authenticator for UsersFileAuthenticator {
         tokio::task::spawn_blocking(move || users.verify(&user, &password))
             .await
             .map_err(|e| AuthError::Backend(format!("password check failed: {e}")))?
+    }
+
+    fn tls_policy(&self, user: &str) -> Option<TlsRequired> {
+        self.users.get(user).and_then(UserEntry::tls_required)
     }
 }
 

@@ -87,6 +87,24 @@ pub struct ServeArgs {
     /// Log level or filter, e.g. debug or ferroftp=trace (RUST_LOG overrides) [default: info].
     #[arg(long, value_name = "LEVEL")]
     pub log: Option<String>,
+    /// FTPS certificate chain (PEM); reloaded on SIGHUP.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// FTPS private key (PEM); reloaded on SIGHUP.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Make a self-signed FTPS certificate at start-up and print its SHA-256 fingerprint.
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    pub tls_self_signed: bool,
+    /// Implicit FTPS listen address, TLS from the first byte (repeatable; usually port 990).
+    #[arg(long, value_name = "ADDR")]
+    pub implicit_tls_listen: Vec<SocketAddr>,
+    /// Require TLS: none, login (AUTH TLS before USER) or all (login and PROT P data) [default: none].
+    #[arg(long, value_name = "POLICY", value_parser = ["none", "login", "all"])]
+    pub tls_required: Option<String>,
+    /// Whether data connections must resume the control connection's TLS session [default: required].
+    #[arg(long, value_name = "MODE", value_parser = ["required", "optional"])]
+    pub tls_session_reuse: Option<String>,
 }
 
 /// `ferroftp user` subcommands.

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use ferroftp_server::{AnonymousConfig, ServerConfig};
+use ferroftp_proto::session::TlsRequired;
+use ferroftp_server::tls::{CertSource, SessionReuse};
+use ferroftp_server::{AnonymousConfig, ServerConfig, TlsOptions};
 use serde::Deserialize;
 
 use crate::cli::ServeArgs;
@@ -137,6 +139,18 @@ pub struct FileConfig {
     pub root: Option<PathBuf>,
     /// `--log`.
     pub log: Option<String>,
+    /// `--tls-cert`.
+    pub tls_cert: Option<PathBuf>,
+    /// `--tls-key`.
+    pub tls_key: Option<PathBuf>,
+    /// `--tls-self-signed`.
+    pub tls_self_signed: Option<bool>,
+    /// `--implicit-tls-listen`.
+    pub implicit_tls_listen: Option<Vec<SocketAddr>>,
+    /// `--tls-required`: "none", "login" or "all".
+    pub tls_required: Option<String>,
+    /// `--tls-session-reuse`: "required" or "optional".
+    pub tls_session_reuse: Option<String>,
 }
 
 impl FileConfig {
@@ -172,9 +186,15 @@ impl FileConfig {
     }
 
     fn resolve_paths(&mut self, base: &Path) {
-        for p in [&mut self.users, &mut self.anonymous_root, &mut self.root]
-            .into_iter()
-            .flatten()
+        for p in [
+            &mut self.users,
+            &mut self.anonymous_root,
+            &mut self.root,
+            &mut self.tls_cert,
+            &mut self.tls_key,
+        ]
+        .into_iter()
+        .flatten()
         {
             if p.is_relative() {
                 *p = base.join(&*p);
@@ -232,6 +252,19 @@ fn positive(key: &'static str, value: u64) -> Result<u64, ConfigError> {
 /// Merges the command line over the config file over the defaults, and checks the result.
 pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError> {
     let defaults = ServerConfig::default();
+
+    let tls = tls_options(args, &file)?;
+    let implicit_tls_listen = if args.implicit_tls_listen.is_empty() {
+        file.implicit_tls_listen.clone().unwrap_or_default()
+    } else {
+        args.implicit_tls_listen.clone()
+    };
+    if tls.is_none() && !implicit_tls_listen.is_empty() {
+        return Err(invalid(
+            "implicit_tls_listen",
+            "needs a certificate: tls_cert and tls_key, or tls_self_signed",
+        ));
+    }
 
     // Repeatable flags replace the file's list as a whole rather than adding to it.
     let listen = if !args.listen.is_empty() {
@@ -342,7 +375,7 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
     let log = args
         .log
         .clone()
-        .or(file.log)
+        .or(file.log.clone())
         .unwrap_or_else(|| DEFAULT_LOG.to_owned());
 
     Ok(Settings {
@@ -361,6 +394,9 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             shutdown_grace,
             hosts,
             anonymous,
+            tls,
+            implicit_tls_listen,
+            tls_handshake_timeout: defaults.tls_handshake_timeout,
         },
         users: args.users.clone().or(file.users),
         root: args
@@ -370,6 +406,67 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             .unwrap_or_else(|| PathBuf::from(DEFAULT_ROOT)),
         log,
     })
+}
+
+/// The FTPS settings from flags and file, `None` when no certificate is configured.
+fn tls_options(args: &ServeArgs, file: &FileConfig) -> Result<Option<TlsOptions>, ConfigError> {
+    let cert = args.tls_cert.clone().or(file.tls_cert.clone());
+    let key = args.tls_key.clone().or(file.tls_key.clone());
+    let self_signed = args.tls_self_signed || file.tls_self_signed.unwrap_or(false);
+    let source = match (cert, key, self_signed) {
+        (Some(_), _, true) | (_, Some(_), true) => {
+            return Err(invalid(
+                "tls_self_signed",
+                "cannot be combined with tls_cert and tls_key",
+            ))
+        }
+        (Some(cert), Some(key), false) => CertSource::Files { cert, key },
+        (None, None, true) => CertSource::SelfSigned {
+            names: vec!["localhost".to_owned()],
+        },
+        (None, None, false) => {
+            if args.tls_required.is_some() || file.tls_required.is_some() {
+                return Err(invalid("tls_required", "needs a certificate"));
+            }
+            return Ok(None);
+        }
+        (Some(_), None, _) => return Err(invalid("tls_key", "tls_cert needs tls_key")),
+        (None, Some(_), _) => return Err(invalid("tls_cert", "tls_key needs tls_cert")),
+    };
+    let required = match args
+        .tls_required
+        .as_deref()
+        .or(file.tls_required.as_deref())
+    {
+        None | Some("none") => TlsRequired::None,
+        Some("login") => TlsRequired::Login,
+        Some("all") => TlsRequired::All,
+        Some(other) => {
+            return Err(invalid(
+                "tls_required",
+                format!("{other:?} is not one of none, login, all"),
+            ))
+        }
+    };
+    let session_reuse = match args
+        .tls_session_reuse
+        .as_deref()
+        .or(file.tls_session_reuse.as_deref())
+    {
+        None | Some("required") => SessionReuse::Required,
+        Some("optional") => SessionReuse::Optional,
+        Some(other) => {
+            return Err(invalid(
+                "tls_session_reuse",
+                format!("{other:?} is not one of required, optional"),
+            ))
+        }
+    };
+    Ok(Some(TlsOptions {
+        cert: source,
+        required,
+        session_reuse,
+    }))
 }
 
 #[cfg(test)]

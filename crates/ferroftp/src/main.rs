@@ -161,6 +161,9 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         announce(&server, quick_start.as_ref())
             .map_err(|e| Error::msg(format!("cannot write to stdout: {e}")))?;
         tracing::info!(version = env!("CARGO_PKG_VERSION"), "ferroftp started");
+        if let Some(tls) = server.tls() {
+            tokio::spawn(reload_on_sighup(tls));
+        }
         server
             .run(shutdown_signal())
             .await
@@ -181,10 +184,40 @@ fn announce(server: &Server, quick_start: Option<&(String, PathBuf)>) -> std::io
             root.display()
         )?;
     }
+    if let Some(tls) = server.tls() {
+        writeln!(
+            out,
+            "TLS certificate SHA-256 fingerprint: {}",
+            tls.fingerprint()
+        )?;
+    }
     for addr in server.local_addrs() {
         writeln!(out, "listening on ftp://{addr}")?;
     }
+    for addr in server.implicit_tls_addrs() {
+        writeln!(out, "listening on ftps://{addr}")?;
+    }
     out.flush()
+}
+
+/// Reads the certificate files again on each SIGHUP; sessions keep running.
+async fn reload_on_sighup(tls: std::sync::Arc<ferroftp_server::tls::TlsConfig>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hup = match signal(SignalKind::hangup()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot watch SIGHUP: certificates will not reload");
+            return;
+        }
+    };
+    while hup.recv().await.is_some() {
+        match tls.reload() {
+            Ok(()) => tracing::info!(fingerprint = %tls.fingerprint(), "TLS certificate reloaded"),
+            Err(e) => {
+                tracing::error!(error = %e, "TLS certificate reload failed; keeping the old one")
+            }
+        }
+    }
 }
 
 /// Warns about users-file problems that do not prevent starting.

@@ -14,12 +14,15 @@ use ferroftp_server::users_file::StaticAuthenticator;
 use ferroftp_server::{Server, ServerConfig};
 use tempfile::TempDir;
 
+pub use tls_support::*;
+
 pub const USER: &str = "alice";
 pub const PASS: &str = "wonderland";
 
 /// A server running on its own runtime thread, stopped on drop.
 pub struct TestServer {
     pub addr: SocketAddr,
+    pub implicit_addr: Option<SocketAddr>,
     pub root: TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -39,6 +42,14 @@ impl TestServer {
         adjust: impl FnOnce(&mut ServerConfig),
     ) -> TestServer {
         let root = tempfile::tempdir().expect("tempdir");
+        TestServer::start_in(root, perms, adjust)
+    }
+
+    pub fn start_in(
+        root: TempDir,
+        perms: Permissions,
+        adjust: impl FnOnce(&mut ServerConfig),
+    ) -> TestServer {
         let mut config = ServerConfig {
             listen: vec!["127.0.0.1:0".parse().unwrap()],
             // Port 0 range: the OS picks each passive port, so parallel tests never collide.
@@ -60,7 +71,10 @@ impl TestServer {
                 .expect("runtime");
             rt.block_on(async move {
                 let server = Server::bind(config, auth).await.expect("bind");
-                addr_tx.send(server.local_addrs()[0]).expect("send addr");
+                let implicit = server.implicit_tls_addrs().first().copied();
+                addr_tx
+                    .send((server.local_addrs()[0], implicit))
+                    .expect("send addr");
                 server
                     .run(async move {
                         let _ = stop_rx.await;
@@ -69,9 +83,10 @@ impl TestServer {
                     .expect("run");
             });
         });
-        let addr = addr_rx.recv().expect("server address");
+        let (addr, implicit_addr) = addr_rx.recv().expect("server address");
         TestServer {
             addr,
+            implicit_addr,
             root,
             stop: Some(stop),
             thread: Some(thread),
@@ -88,6 +103,22 @@ impl TestServer {
             std::fs::create_dir_all(parent).unwrap();
         }
         std::fs::write(p, data).unwrap();
+    }
+
+    /// A server with FTPS on, and the certificate clients must trust.
+    pub fn start_tls(
+        required: ferroftp_proto::session::TlsRequired,
+        reuse: ferroftp_server::tls::SessionReuse,
+        adjust: impl FnOnce(&mut ServerConfig),
+    ) -> (TestServer, TestCert) {
+        let certs = tempfile::tempdir().expect("tempdir");
+        let cert = TestCert::new(certs.path(), required, reuse);
+        let options = cert.options.clone();
+        let server = TestServer::start_with(move |c| {
+            c.tls = Some(options);
+            adjust(c);
+        });
+        (server, cert)
     }
 
     /// A logged-in suppaftp client.
@@ -230,9 +261,20 @@ impl Raw {
     }
 
     /// Whether the server has closed the connection.
+    /// Anything the server still sends (a TLS alert, say) is read and dropped first.
     pub fn is_closed(&mut self) -> bool {
-        let mut b = [0u8; 1];
-        matches!(self.reader.read(&mut b), Ok(0) | Err(_))
+        let mut b = [0u8; 512];
+        for _ in 0..64 {
+            match self.reader.read(&mut b) {
+                Ok(0) => return true,
+                Ok(_) => continue,
+                Err(e) => {
+                    return e.kind() != std::io::ErrorKind::WouldBlock
+                        && e.kind() != std::io::ErrorKind::TimedOut
+                }
+            }
+        }
+        false
     }
 }
 
@@ -241,4 +283,78 @@ pub fn read_all(mut s: TcpStream) -> Vec<u8> {
     let mut v = Vec::new();
     s.read_to_end(&mut v).expect("read data");
     v
+}
+
+mod tls_support {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use ferroftp_proto::session::TlsRequired;
+    use ferroftp_server::tls::{CertSource, SessionReuse};
+    use ferroftp_server::TlsOptions;
+    use suppaftp::{RustlsConnector, RustlsFtpStream};
+
+    /// A certificate for "localhost", written as PEM files into `dir`.
+    pub struct TestCert {
+        pub der: Vec<u8>,
+        pub options: TlsOptions,
+    }
+
+    impl TestCert {
+        pub fn new(dir: &Path, required: TlsRequired, reuse: SessionReuse) -> TestCert {
+            let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+            let cert = dir.join("cert.pem");
+            let key = dir.join("key.pem");
+            std::fs::write(&cert, made.cert.pem()).unwrap();
+            std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+            TestCert {
+                der: made.cert.der().to_vec(),
+                options: TlsOptions {
+                    cert: CertSource::Files { cert, key },
+                    required,
+                    session_reuse: reuse,
+                },
+            }
+        }
+
+        /// A rustls client config that trusts this certificate; `resume` off makes every
+        /// handshake a full one.
+        pub fn client_config(&self, resume: bool) -> Arc<rustls::ClientConfig> {
+            let mut roots = rustls::RootCertStore::empty();
+            roots
+                .add(rustls_pki_types::CertificateDer::from(self.der.clone()))
+                .unwrap();
+            let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+            if !resume {
+                config.resumption = rustls::client::Resumption::disabled();
+            }
+            Arc::new(config)
+        }
+
+        pub fn connector(&self, resume: bool) -> RustlsConnector {
+            RustlsConnector::from(self.client_config(resume))
+        }
+    }
+
+    /// An explicit-FTPS client: AUTH TLS, PBSZ 0, PROT P, then login.
+    pub fn explicit_client(
+        addr: std::net::SocketAddr,
+        cert: &TestCert,
+        resume: bool,
+    ) -> RustlsFtpStream {
+        let ftp = RustlsFtpStream::connect(addr).expect("connect");
+        let mut ftp = ftp
+            .into_secure(cert.connector(resume), "localhost")
+            .expect("AUTH TLS");
+        ftp.login(super::USER, super::PASS).expect("login");
+        ftp.transfer_type(suppaftp::types::FileType::Binary)
+            .expect("TYPE I");
+        ftp
+    }
 }
