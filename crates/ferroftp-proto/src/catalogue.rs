@@ -60,10 +60,9 @@ pub const CODES: &[CodeInfo] = &[
         "RFC 2428 3",
     ),
     c(230, "User logged in, proceed.", "RFC 959 4.2"),
-    c(231, "User logged out; service terminated.", "RFC 2228"),
     c(
         232,
-        "Logout command noted, will complete when transfer done.",
+        "User logged in, authorized by security data exchange.",
         "RFC 2228",
     ),
     c(

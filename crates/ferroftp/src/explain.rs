@@ -1,0 +1,599 @@
+//! `ferroftp explain`: what an FTP reply code means, when it appears and how to fix its cause.
+//!
+//! - `ferroftp explain 503` prints the code's page from [`ferroftp_proto::guide`].
+//! - `ferroftp explain "530 Login incorrect."` accepts a whole reply line pasted from a log.
+//! - `ferroftp explain 220 503` prints both pages, then the key differences and when to expect
+//!   which. With more than two codes, every page is printed once, followed by a comparison of
+//!   every pair, in the order the codes were given (220 503 530: 220/503, 220/530, 503/530).
+//! - `ferroftp explain --list` prints every code on one line.
+//! - `--lang vi` switches to Vietnamese, `--json` to machine-readable output: a page is an
+//!   object with the fields of [`Entry`]; a comparison is `{"lang", "entries": [...],
+//!   "comparisons": [{"a", "b", "differences", "when_which"}]}`; `--list` is an array of
+//!   `{"code", "title", "class_text"}`.
+//!
+//! An argument that is not a known reply code is reported on stderr with the nearest known
+//! codes, and the exit status is 2 (as for every other usage error).
+
+use std::io::Write;
+
+use clap::Args;
+use ferroftp_proto::catalogue;
+use ferroftp_proto::guide::{self, Entry, Lang};
+use serde_json::{json, Value};
+
+/// Exit status for usage errors, unknown codes included.
+const USAGE: i32 = 2;
+
+/// Width the text output is wrapped to.
+const WIDTH: usize = 80;
+
+/// `ferroftp explain` options.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Reply codes, or whole reply lines pasted from a log (quoted), e.g. 503 or
+    /// "530 Login incorrect."; two or more codes are compared.
+    #[arg(value_name = "CODE")]
+    pub codes: Vec<String>,
+    /// List every reply code with its name, one per line.
+    #[arg(long)]
+    pub list: bool,
+    /// Language of the guide: en (English) or vi (tiếng Việt).
+    #[arg(long, value_name = "LANG", default_value = "en")]
+    pub lang: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `ferroftp explain`: prints the result to stdout, or the errors to stderr. Returns the
+/// exit status: 0, or 2 for a usage error or an unknown code.
+pub fn run(args: &ExplainArgs) -> i32 {
+    match render(args) {
+        Ok(out) => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`ferroftp explain --list | head`) is not an error worth reporting.
+            match stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                Ok(()) => 0,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+                Err(e) => {
+                    eprintln!("ferroftp: cannot write to stdout: {e}");
+                    1
+                }
+            }
+        }
+        Err(errors) => {
+            for e in errors {
+                eprintln!("ferroftp: {e}");
+            }
+            USAGE
+        }
+    }
+}
+
+/// What `ferroftp explain` prints on stdout, or the error lines for stderr (each without the
+/// `ferroftp: ` prefix).
+pub fn render(args: &ExplainArgs) -> Result<String, Vec<String>> {
+    let lang: Lang = args.lang.parse().map_err(|e| vec![format!("{e}")])?;
+    if args.list {
+        if !args.codes.is_empty() {
+            return Err(vec![match lang {
+                Lang::En => "--list takes no codes".to_string(),
+                Lang::Vi => "--list không nhận mã nào".to_string(),
+            }]);
+        }
+        return Ok(if args.json {
+            json_text(&list_json(lang))
+        } else {
+            list_text(lang)
+        });
+    }
+    if args.codes.is_empty() {
+        return Err(vec![match lang {
+            Lang::En => "give one or more reply codes (ferroftp explain 503), or --list".into(),
+            Lang::Vi => {
+                "hãy nêu một hoặc nhiều mã phản hồi (ferroftp explain 503), hoặc dùng --list".into()
+            }
+        }]);
+    }
+    let codes = resolve_all(&args.codes, lang)?;
+    let entries: Vec<Entry> = codes
+        .iter()
+        .filter_map(|&c| guide::entry(c, lang))
+        .collect();
+    Ok(match (args.json, entries.as_slice()) {
+        (true, [one]) => json_text(&entry_json(one)),
+        (false, [one]) => page_text(one),
+        (true, many) => json_text(&comparison_json(many, lang)),
+        (false, many) => comparison_text(many, lang),
+    })
+}
+
+/// The known codes named by `args`, in order and without repeats; or one error per argument
+/// that names no known code.
+fn resolve_all(args: &[String], lang: Lang) -> Result<Vec<u16>, Vec<String>> {
+    let mut codes = Vec::new();
+    let mut errors = Vec::new();
+    for arg in args {
+        match resolve(arg, lang) {
+            Ok(code) if !codes.contains(&code) => codes.push(code),
+            Ok(_) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(codes)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The known code an argument names: a number, or a reply line. The error names the nearest
+/// known codes.
+fn resolve(arg: &str, lang: Lang) -> Result<u16, String> {
+    let t = arg.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        // Numbers too large for a u16 are simply far from every code.
+        let n = t.parse::<u16>().unwrap_or(u16::MAX);
+        return known(n).ok_or_else(|| unknown_number(t, n, lang));
+    }
+    if let Some(n) = guide::parse_reply_line(t) {
+        return known(n).ok_or_else(|| unknown_number(&n.to_string(), n, lang));
+    }
+    Err(not_a_code(t, lang))
+}
+
+fn known(code: u16) -> Option<u16> {
+    catalogue::lookup(code).map(|c| c.code)
+}
+
+fn join_codes(codes: &[u16]) -> String {
+    codes
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn unknown_number(shown: &str, n: u16, lang: Lang) -> String {
+    let near = join_codes(&guide::nearest(n));
+    match lang {
+        Lang::En => format!("{shown} is not an FTP reply code; nearest known codes: {near}"),
+        Lang::Vi => format!("{shown} không phải là mã phản hồi FTP; các mã gần nhất: {near}"),
+    }
+}
+
+/// The error for a word that is not a code: the codes whose title mentions it, if any, or a
+/// few common codes.
+fn not_a_code(word: &str, lang: Lang) -> String {
+    let related = codes_about(word, lang);
+    match (lang, related.is_empty()) {
+        (Lang::En, false) => format!(
+            "{word:?} is not an FTP reply code; codes about {word:?}: {}",
+            join_codes(&related)
+        ),
+        (Lang::En, true) => format!(
+            "{word:?} is not an FTP reply code; reply codes have three digits, such as 220, \
+             331 or 530 (ferroftp explain --list shows them all)"
+        ),
+        (Lang::Vi, false) => format!(
+            "{word:?} không phải là mã phản hồi FTP; các mã liên quan đến {word:?}: {}",
+            join_codes(&related)
+        ),
+        (Lang::Vi, true) => format!(
+            "{word:?} không phải là mã phản hồi FTP; mã phản hồi gồm ba chữ số, ví dụ 220, \
+             331 hoặc 530 (ferroftp explain --list liệt kê tất cả)"
+        ),
+    }
+}
+
+/// Up to three codes whose title (in `lang` or in English) contains `word`.
+fn codes_about(word: &str, lang: Lang) -> Vec<u16> {
+    let w = word.trim().to_lowercase();
+    if w.chars().count() < 3 {
+        return Vec::new();
+    }
+    guide::all(lang)
+        .filter(|e| {
+            let en = guide::entry(e.code, Lang::En).map_or("", |x| x.title);
+            e.title.to_lowercase().contains(&w) || en.to_lowercase().contains(&w)
+        })
+        .map(|e| e.code)
+        .take(3)
+        .collect()
+}
+
+/// Greedy word wrap: `first` starts the first line, `rest` the others.
+fn wrap(text: &str, first: &str, rest: &str, out: &mut String) {
+    let mut line = String::from(first);
+    let mut len = first.chars().count();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let wlen = word.chars().count();
+        if !empty && len + 1 + wlen > WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from(rest);
+            len = rest.chars().count();
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+            len += 1;
+        }
+        line.push_str(word);
+        len += wlen;
+        empty = false;
+    }
+    out.push_str(&line);
+    out.push('\n');
+}
+
+/// A section: a heading, then the text indented; several lines become a bulleted list.
+fn section(heading: &str, text: &str, out: &mut String) {
+    out.push('\n');
+    out.push_str(heading);
+    out.push('\n');
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() > 1 {
+        for l in lines {
+            wrap(l, "  - ", "    ", out);
+        }
+    } else {
+        wrap(text, "  ", "  ", out);
+    }
+}
+
+fn commands_text(e: &Entry) -> String {
+    let any = guide::labels(e.lang).any_command;
+    e.commands
+        .iter()
+        .map(|c| if *c == "*" { any } else { c })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One code's page as text.
+pub fn page_text(e: &Entry) -> String {
+    let l = guide::labels(e.lang);
+    let mut out = String::new();
+    out.push_str(&format!("{} {}\n", e.code, e.title));
+    wrap(e.class_text, "  ", "  ", &mut out);
+    wrap(e.second_digit, "  ", "    ", &mut out);
+    if let Some(info) = catalogue::lookup(e.code) {
+        let std = format!("{}: \"{} {}\"", l.standard_text, info.code, info.text);
+        wrap(&std, "  ", "    ", &mut out);
+    }
+    section(l.description, e.description, &mut out);
+    section(l.when, e.when, &mut out);
+    section(l.fix, e.fix, &mut out);
+    section(l.commands, &commands_text(e), &mut out);
+    section(l.defined_in, e.rfc, &mut out);
+    out
+}
+
+/// Every page, then the comparison of every pair, as text.
+fn comparison_text(entries: &[Entry], lang: Lang) -> String {
+    let l = guide::labels(lang);
+    let title = entries
+        .iter()
+        .map(|e| e.code.to_string())
+        .collect::<Vec<_>>()
+        .join(" vs ");
+    let mut out = format!("{title}\n{}\n", "=".repeat(title.chars().count()));
+    for e in entries {
+        out.push('\n');
+        out.push_str(&page_text(e));
+    }
+    let pairs = pairs(entries);
+    for (a, b) in &pairs {
+        let Some(c) = guide::compare(a.code, b.code, lang) else {
+            continue;
+        };
+        let suffix = if pairs.len() > 1 {
+            format!(": {} vs {}", a.code, b.code)
+        } else {
+            String::new()
+        };
+        out.push('\n');
+        out.push_str(&format!("{}{suffix}\n", l.key_differences));
+        for d in &c.differences {
+            wrap(d, "  - ", "    ", &mut out);
+        }
+        out.push('\n');
+        out.push_str(&format!("{}{suffix}\n", l.when_which));
+        for line in c.when_which.lines() {
+            wrap(line, "  ", "    ", &mut out);
+        }
+    }
+    out
+}
+
+/// Every pair of entries, in the order given.
+fn pairs(entries: &[Entry]) -> Vec<(Entry, Entry)> {
+    let mut v = Vec::new();
+    for (i, a) in entries.iter().enumerate() {
+        for b in &entries[i + 1..] {
+            v.push((*a, *b));
+        }
+    }
+    v
+}
+
+/// `--list` as text: `503  Bad sequence of commands`.
+fn list_text(lang: Lang) -> String {
+    guide::all(lang)
+        .map(|e| format!("{}  {}\n", e.code, e.title))
+        .collect()
+}
+
+fn list_json(lang: Lang) -> Value {
+    Value::Array(
+        guide::all(lang)
+            .map(|e| json!({ "code": e.code, "title": e.title, "class_text": e.class_text }))
+            .collect(),
+    )
+}
+
+/// One page as JSON: the fields of [`Entry`], plus the standard text and the language.
+pub fn entry_json(e: &Entry) -> Value {
+    json!({
+        "code": e.code,
+        "title": e.title,
+        "class": e.class.digit(),
+        "class_text": e.class_text,
+        "second_digit": e.second_digit,
+        "standard_text": catalogue::lookup(e.code).map(|c| c.text),
+        "description": e.description,
+        "when": e.when,
+        "fix": e.fix,
+        "commands": e.commands,
+        "rfc": e.rfc,
+        "lang": e.lang.tag(),
+    })
+}
+
+fn comparison_json(entries: &[Entry], lang: Lang) -> Value {
+    let comparisons: Vec<Value> = pairs(entries)
+        .iter()
+        .filter_map(|(a, b)| {
+            let c = guide::compare(a.code, b.code, lang)?;
+            Some(json!({
+                "a": a.code,
+                "b": b.code,
+                "differences": c.differences,
+                "when_which": c.when_which,
+            }))
+        })
+        .collect();
+    json!({
+        "lang": lang.tag(),
+        "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
+        "comparisons": comparisons,
+    })
+}
+
+fn json_text(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".to_string());
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(codes: &[&str]) -> ExplainArgs {
+        ExplainArgs {
+            codes: codes.iter().map(|s| s.to_string()).collect(),
+            list: false,
+            lang: "en".to_string(),
+            json: false,
+        }
+    }
+
+    fn vi(mut a: ExplainArgs) -> ExplainArgs {
+        a.lang = "vi".to_string();
+        a
+    }
+
+    fn json_of(mut a: ExplainArgs) -> Value {
+        a.json = true;
+        serde_json::from_str(&render(&a).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn one_code_prints_its_page() {
+        let out = render(&args(&["503"])).unwrap();
+        assert!(out.starts_with("503 Bad sequence of commands\n"), "{out}");
+        for heading in [
+            "\nDescription\n",
+            "\nWhen you see it\n",
+            "\nHow to fix it\n",
+            "\nCommands\n",
+            "\nDefined in\n",
+        ] {
+            assert!(out.contains(heading), "missing {heading:?} in {out}");
+        }
+        for word in ["USER", "PASS", "RNFR", "RNTO", "PBSZ", "5yz", "x0z"] {
+            assert!(out.contains(word), "missing {word}");
+        }
+        assert!(out.contains("Standard text: \"503 Bad sequence of commands.\""));
+        assert!(out.lines().all(|l| l.chars().count() <= WIDTH), "{out}");
+    }
+
+    #[test]
+    fn any_command_is_spelled_out() {
+        let out = render(&args(&["421"])).unwrap();
+        assert!(out.contains("\nCommands\n  any command\n"), "{out}");
+        let out = render(&vi(args(&["421"]))).unwrap();
+        assert!(out.contains("mọi lệnh"), "{out}");
+    }
+
+    #[test]
+    fn vietnamese_page() {
+        let out = render(&vi(args(&["550"]))).unwrap();
+        for heading in ["Mô tả", "Khi bạn thấy mã này", "Cách khắc phục"] {
+            assert!(out.contains(heading), "missing {heading} in {out}");
+        }
+        assert!(out.contains("5yz Phủ định vĩnh viễn"));
+    }
+
+    #[test]
+    fn a_pasted_reply_line_is_accepted() {
+        let pasted = render(&args(&["503 Bad sequence of commands"])).unwrap();
+        assert_eq!(pasted, render(&args(&["503"])).unwrap());
+        let out = render(&args(&["< 530 Login incorrect."])).unwrap();
+        assert!(out.starts_with("530 Not logged in\n"));
+        assert!(render(&args(&["211-Features:"])).is_ok());
+    }
+
+    #[test]
+    fn two_codes_are_compared() {
+        let out = render(&args(&["220", "503"])).unwrap();
+        assert!(out.starts_with("220 vs 503\n==========\n"), "{out}");
+        let p220 = out.find("220 Service ready for new user").unwrap();
+        let p503 = out.find("503 Bad sequence of commands").unwrap();
+        let kd = out.find("\nKey differences\n").unwrap();
+        let ww = out.find("\nWhen to expect which\n").unwrap();
+        assert!(p220 < p503 && p503 < kd && kd < ww, "{out}");
+        assert_eq!(out.matches("How to fix it").count(), 2);
+    }
+
+    #[test]
+    fn vietnamese_comparison() {
+        let out = render(&vi(args(&["425", "426"]))).unwrap();
+        assert!(out.contains("Sự khác biệt chính"), "{out}");
+        assert!(out.contains("Khi nào dùng cái nào"), "{out}");
+    }
+
+    #[test]
+    fn three_codes_compare_every_pair() {
+        let out = render(&args(&["220", "503", "530"])).unwrap();
+        assert!(out.starts_with("220 vs 503 vs 530\n"));
+        for pair in ["220 vs 503", "220 vs 530", "503 vs 530"] {
+            assert!(
+                out.contains(&format!("Key differences: {pair}\n")),
+                "{pair}"
+            );
+        }
+        let v = json_of(args(&["220", "503", "530"]));
+        assert_eq!(v["entries"].as_array().unwrap().len(), 3);
+        assert_eq!(v["comparisons"].as_array().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn repeated_codes_count_once() {
+        assert_eq!(
+            render(&args(&["503", "503 Bad sequence"])).unwrap(),
+            render(&args(&["503"])).unwrap()
+        );
+    }
+
+    #[test]
+    fn list_has_every_code() {
+        let mut a = args(&[]);
+        a.list = true;
+        let out = render(&a).unwrap();
+        assert_eq!(out.lines().count(), catalogue::CODES.len());
+        assert!(out.contains("\n503  Bad sequence of commands\n"), "{out}");
+        let v = json_of(a);
+        let arr = v.as_array().unwrap();
+        assert_eq!(arr.len(), catalogue::CODES.len());
+        assert_eq!(arr[0]["code"], 110);
+        let mut with_code = args(&["503"]);
+        with_code.list = true;
+        assert!(render(&with_code).is_err());
+    }
+
+    #[test]
+    fn json_page_and_comparison() {
+        let v = json_of(args(&["503"]));
+        assert_eq!(v["code"], 503);
+        assert_eq!(v["class"], 5);
+        assert_eq!(v["lang"], "en");
+        assert_eq!(v["standard_text"], "Bad sequence of commands.");
+        assert!(v["commands"].as_array().unwrap().contains(&json!("RNTO")));
+        for field in [
+            "title",
+            "class_text",
+            "second_digit",
+            "description",
+            "when",
+            "fix",
+            "rfc",
+        ] {
+            assert!(!v[field].as_str().unwrap().is_empty(), "{field}");
+        }
+        let v = json_of(vi(args(&["220", "503"])));
+        assert_eq!(v["lang"], "vi");
+        assert_eq!(v["entries"][1]["code"], 503);
+        let c = &v["comparisons"][0];
+        assert_eq!((c["a"].as_u64(), c["b"].as_u64()), (Some(220), Some(503)));
+        assert!(!c["differences"].as_array().unwrap().is_empty());
+        assert!(c["when_which"].as_str().unwrap().contains("503"));
+    }
+
+    #[test]
+    fn unknown_codes_name_the_nearest() {
+        let err = render(&args(&["599"])).unwrap_err();
+        assert_eq!(
+            err,
+            vec!["599 is not an FTP reply code; nearest known codes: 553, 552, 551"]
+        );
+        let err = render(&args(&["999 Strange reply"])).unwrap_err();
+        assert!(
+            err[0].starts_with("999 is not an FTP reply code; nearest"),
+            "{err:?}"
+        );
+        let err = render(&args(&["12345678901234567890"])).unwrap_err();
+        assert!(err[0].contains("633"), "{err:?}");
+        let err = render(&vi(args(&["0"]))).unwrap_err();
+        assert!(err[0].contains("không phải là mã phản hồi FTP"), "{err:?}");
+        // Every bad argument is reported, not just the first.
+        assert_eq!(
+            render(&args(&["599", "503", "hello"])).unwrap_err().len(),
+            2
+        );
+    }
+
+    #[test]
+    fn words_are_not_codes() {
+        let err = render(&args(&["hello"])).unwrap_err();
+        assert!(
+            err[0].starts_with("\"hello\" is not an FTP reply code"),
+            "{err:?}"
+        );
+        assert!(err[0].contains("220"), "{err:?}");
+        let err = render(&args(&["passive"])).unwrap_err();
+        assert!(
+            err[0].contains("codes about \"passive\": 227, 228, 229"),
+            "{err:?}"
+        );
+        assert!(render(&args(&[""])).is_err());
+    }
+
+    #[test]
+    fn usage_errors() {
+        assert!(render(&args(&[])).is_err());
+        let mut a = args(&["503"]);
+        a.lang = "fr".to_string();
+        let err = render(&a).unwrap_err();
+        assert!(err[0].contains("en or vi"), "{err:?}");
+        a.lang = "EN".to_string();
+        assert!(render(&a).is_ok());
+    }
+
+    #[test]
+    fn wrapping_keeps_words_whole() {
+        let mut out = String::new();
+        wrap(&"word ".repeat(40), "  - ", "    ", &mut out);
+        assert!(out.lines().all(|l| l.chars().count() <= WIDTH));
+        assert!(out.lines().skip(1).all(|l| l.starts_with("    word")));
+        let mut out = String::new();
+        wrap(&"x".repeat(100), "  ", "  ", &mut out);
+        assert_eq!(out.lines().count(), 1);
+    }
+}
