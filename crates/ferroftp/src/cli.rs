@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config_file::PortRange;
+use crate::doctor::DoctorArgs;
+use crate::explain::ExplainArgs;
 
 /// ferroftp: a correct, fast and safe FTP server.
 #[derive(Debug, Parser)]
@@ -24,6 +26,10 @@ pub enum Command {
     /// Manage the users file.
     #[command(subcommand)]
     User(UserCommand),
+    /// Explain an FTP reply code (or compare several): meaning, causes and fixes.
+    Explain(ExplainArgs),
+    /// Check any FTP server and explain each reply against the RFCs.
+    Doctor(DoctorArgs),
 }
 
 /// `ferroftp serve` options. Every one except `--config` can also be set as a key of the

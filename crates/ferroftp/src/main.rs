@@ -1,4 +1,5 @@
-//! The `ferroftp` command: `serve` runs the server, `user` manages the users file.
+//! The `ferroftp` command: `serve` runs the server, `user` manages the users file, `explain`
+//! explains reply codes.
 //!
 //! Exit status: 0 on success, 1 on errors (one line on stderr), 2 on usage errors.
 
@@ -6,6 +7,8 @@
 
 mod cli;
 mod config_file;
+mod doctor;
+mod explain;
 mod user_cmd;
 
 use std::io::{IsTerminal, Write};
@@ -56,6 +59,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(*args),
         Command::User(cmd) => user_cmd::run(cmd),
+        Command::Explain(args) => {
+            return ExitCode::from(u8::try_from(explain::run(&args)).unwrap_or(1))
+        }
+        Command::Doctor(args) => return doctor::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,7 +1,7 @@
 //! What a reply code means, for the report: taken from the reply-code guide of
-//! `ferroftp-proto`, so `ferroftp explain` and the doctor say the same thing.
+//! `ferroftp-proto` (the pages `ferroftp explain` shows), so both say the same thing.
 
-use ferroftp_proto::catalogue;
+use ferroftp_proto::guide;
 
 use super::Lang;
 
@@ -12,17 +12,30 @@ pub struct CodeText {
     pub title: String,
     /// Where the code is defined.
     pub rfc: String,
-    /// What to do about it, when the guide says.
+    /// The guide's first step to fix what causes it.
     pub fix: Option<String>,
+}
+
+impl From<Lang> for guide::Lang {
+    fn from(lang: Lang) -> guide::Lang {
+        match lang {
+            Lang::En => guide::Lang::En,
+            Lang::Vi => guide::Lang::Vi,
+        }
+    }
 }
 
 /// Looks a code up; `None` for codes no RFC defines.
 pub fn code_text(code: u16, lang: Lang) -> Option<CodeText> {
-    let _ = lang;
-    catalogue::lookup(code).map(|info| CodeText {
-        title: info.text.trim_end_matches('.').to_owned(),
-        rfc: info.rfc.to_owned(),
-        fix: None,
+    guide::entry(code, lang.into()).map(|e| CodeText {
+        title: e.title.trim_end_matches('.').to_owned(),
+        rfc: e.rfc.to_owned(),
+        fix: e
+            .fix
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .map(str::to_owned),
     })
 }
 
@@ -33,7 +46,11 @@ mod tests {
     #[test]
     fn known_and_unknown_codes() {
         let t = code_text(503, Lang::En).unwrap();
-        assert!(t.title.contains("sequence"), "{t:?}");
+        assert!(t.title.to_lowercase().contains("sequence"), "{t:?}");
+        assert!(t.rfc.contains("959"), "{t:?}");
+        assert!(t.fix.is_some());
+        let vi = code_text(503, Lang::Vi).unwrap();
+        assert_ne!(vi.title, t.title);
         assert!(code_text(999, Lang::En).is_none());
     }
 }

@@ -135,12 +135,17 @@ impl Finding {
     /// the check gave none.
     pub fn explain(mut self, lang: Lang) -> Self {
         let got = self.got.and_then(|c| explain::code_text(c, lang));
-        let wrong = self.severity != Severity::Ok
+        let wrong = self.severity >= Severity::Warning
             && !self.expected.is_empty()
             && self.got.is_some_and(|c| !self.expected.contains(&c));
         let mut text = String::new();
         if let (Some(code), Some(g)) = (self.got, &got) {
-            let _ = write!(text, "{code} {} ({})", g.title, g.rfc);
+            // The RFCs of a wrong code say little; the fix names the rule broken.
+            if wrong {
+                let _ = write!(text, "{code} {}", g.title);
+            } else {
+                let _ = write!(text, "{code} {} ({})", g.title, g.rfc);
+            }
         }
         if wrong {
             let names: Vec<String> = self
@@ -155,10 +160,14 @@ impl Finding {
                 Lang::En => "; the RFCs expect ",
                 Lang::Vi => "; RFC yêu cầu ",
             };
-            let _ = write!(text, "{lead}{}", names.join(match lang {
-                Lang::En => " or ",
-                Lang::Vi => " hoặc ",
-            }));
+            let _ = write!(
+                text,
+                "{lead}{}",
+                names.join(match lang {
+                    Lang::En => " or ",
+                    Lang::Vi => " hoặc ",
+                })
+            );
         }
         if !text.is_empty() {
             self.explanation = Some(text);
@@ -284,11 +293,11 @@ impl Report {
             if let Some(reply) = &f.reply {
                 exchange.push(format!("{} {reply}", l.got));
             }
-            if !f.expected.is_empty() && f.severity != Severity::Ok {
+            if !f.expected.is_empty() && f.severity >= Severity::Warning {
                 let codes: Vec<String> = f.expected.iter().map(u16::to_string).collect();
                 exchange.push(format!("{} {}", l.expected, codes.join("/")));
             }
-            if !exchange.is_empty() {
+            if !exchange.is_empty() && f.severity != Severity::Ok {
                 let _ = writeln!(out, "          {}", exchange.join(" | "));
             }
             if f.severity != Severity::Ok {
@@ -296,7 +305,12 @@ impl Report {
                     let _ = writeln!(out, "          {e}");
                 }
                 if let Some(fix) = &f.fix {
-                    let _ = writeln!(out, "          {} {fix}", l.fix);
+                    let label = if f.severity == Severity::Info {
+                        l.note
+                    } else {
+                        l.fix
+                    };
+                    let _ = writeln!(out, "          {label} {fix}");
                 }
             }
         }
@@ -321,6 +335,7 @@ struct Labels {
     got: &'static str,
     expected: &'static str,
     fix: &'static str,
+    note: &'static str,
     summary: &'static str,
     warnings: &'static str,
     errors: &'static str,
@@ -337,6 +352,7 @@ impl Labels {
                 got: "got:",
                 expected: "expected:",
                 fix: "fix:",
+                note: "note:",
                 summary: "Summary",
                 warnings: "warning(s)",
                 errors: "error(s)",
@@ -349,6 +365,7 @@ impl Labels {
                 got: "nhận:",
                 expected: "mong đợi:",
                 fix: "cách sửa:",
+                note: "ghi chú:",
                 summary: "Tổng kết",
                 warnings: "cảnh báo",
                 errors: "lỗi",
@@ -367,7 +384,8 @@ mod tests {
 
     #[test]
     fn passwords_are_masked() {
-        let f = Finding::new(Group::Login, "login", Severity::Ok, "x").sent(&["USER a", "PASS secret"]);
+        let f =
+            Finding::new(Group::Login, "login", Severity::Ok, "x").sent(&["USER a", "PASS secret"]);
         assert_eq!(f.sent, vec!["USER a", "PASS ****"]);
     }
 
@@ -390,8 +408,18 @@ mod tests {
     fn exit_codes() {
         let ok = Finding::new(Group::Login, "a", Severity::Warning, "x");
         let bad = Finding::new(Group::Login, "b", Severity::Error, "x");
-        assert_eq!(Report::new("t".into(), vec![ok.clone()], false).summary.exit_code, 0);
-        assert_eq!(Report::new("t".into(), vec![ok, bad], false).summary.exit_code, 1);
+        assert_eq!(
+            Report::new("t".into(), vec![ok.clone()], false)
+                .summary
+                .exit_code,
+            0
+        );
+        assert_eq!(
+            Report::new("t".into(), vec![ok, bad], false)
+                .summary
+                .exit_code,
+            1
+        );
         assert_eq!(Report::new("t".into(), vec![], true).summary.exit_code, 2);
     }
 }

@@ -1,0 +1,859 @@
+//! Data channels: PASV (with the NAT address check), EPSV, EPRT and PORT, each tried with a
+//! LIST; and the transfer machinery the listing and round-trip checks share.
+
+use std::net::{IpAddr, SocketAddr};
+
+use super::checks::{Doctor, Stop};
+use super::client::{self, ActiveListener, Control, Data, NetError, Reply};
+use super::report::{Finding, Group, Severity};
+use super::tls;
+
+/// How a data connection is set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DataMode {
+    /// PASV; connect to the advertised address, or (when it is unreachable) to the control
+    /// connection's address with the advertised port, as curl and FileZilla do.
+    Pasv {
+        /// Ignore the advertised address.
+        use_control_ip: bool,
+    },
+    /// EPSV (RFC 2428): the port only; the address is the control connection's.
+    Epsv,
+    /// EPRT (RFC 2428): the server connects to us.
+    Eprt,
+    /// PORT (RFC 959): the server connects to us (IPv4 only).
+    Port,
+}
+
+impl DataMode {
+    fn is_active(self) -> bool {
+        matches!(self, DataMode::Eprt | DataMode::Port)
+    }
+}
+
+/// What happened during one transfer.
+#[derive(Debug, Default)]
+pub(super) struct Xfer {
+    /// Commands sent.
+    pub sent: Vec<String>,
+    /// The reply to PASV/EPSV/EPRT/PORT (none when no local listener could be made).
+    pub setup: Option<Reply>,
+    /// A 227/229 reply whose address could not be parsed.
+    pub setup_error: bool,
+    /// The address a PASV reply advertised.
+    pub advertised: Option<SocketAddr>,
+    /// Where the data connection went (passive) or was expected from (active: our listener).
+    pub target: Option<SocketAddr>,
+    /// The data connection could not be made (passive connect, active accept, local bind).
+    pub connect_error: Option<NetError>,
+    /// The reply to the transfer command.
+    pub start: Option<Reply>,
+    /// Bytes downloaded.
+    pub data: Option<Vec<u8>>,
+    /// The data connection failed mid-transfer.
+    pub data_error: Option<NetError>,
+    /// The final reply.
+    pub end: Option<Reply>,
+}
+
+impl Xfer {
+    /// Whether the transfer went through: a 1yz start, no data error, a 2yz end.
+    pub fn completed(&self) -> bool {
+        self.start.as_ref().is_some_and(Reply::is_preliminary)
+            && self.connect_error.is_none()
+            && self.data_error.is_none()
+            && self
+                .end
+                .as_ref()
+                .is_some_and(|r| (200..300).contains(&r.code))
+    }
+
+    /// Whether the data connection was made (and so the transfer command was sent).
+    fn connected(&self) -> bool {
+        self.connect_error.is_none() && self.start.is_some()
+    }
+}
+
+/// Addresses a client on the Internet cannot reach: private, loopback, link-local,
+/// carrier-grade NAT, unspecified.
+pub(super) fn unroutable(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => {
+            let [o1, o2, ..] = a.octets();
+            a.is_private()
+                || a.is_loopback()
+                || a.is_link_local()
+                || a.is_unspecified()
+                || a.is_broadcast()
+                || (o1 == 100 && (o2 & 0xc0) == 64)
+        }
+        IpAddr::V6(a) => {
+            let s0 = a.segments()[0];
+            a.is_loopback()
+                || a.is_unspecified()
+                || (s0 & 0xfe00) == 0xfc00
+                || (s0 & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+impl Doctor<'_> {
+    /// Runs one transfer: sets up the data channel with `mode`, sends `cmd`, moves the data
+    /// (`upload` bytes, or a download), reads the final reply. Failures of the data channel
+    /// are in the result; a failure of the control connection is reported under `check`
+    /// and stops the run. When a data failure leaves the control connection waiting for a
+    /// reply that does not come, a fresh logged-in connection replaces it.
+    pub(super) async fn transfer(
+        &mut self,
+        ctl: &mut Control,
+        group: Group,
+        check: &str,
+        mode: DataMode,
+        cmd: &str,
+        upload: Option<&[u8]>,
+    ) -> Result<Xfer, Stop> {
+        let timeout = self.timeout();
+        let mut x = Xfer::default();
+        let listener = if mode.is_active() {
+            match ActiveListener::bind(ctl.local.ip()).await {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    x.connect_error = Some(e);
+                    return Ok(x);
+                }
+            }
+        } else {
+            None
+        };
+        let setup_cmd = match (mode, &listener) {
+            (DataMode::Pasv { .. }, _) => "PASV".to_owned(),
+            (DataMode::Epsv, _) => "EPSV".to_owned(),
+            (DataMode::Eprt, Some(l)) => format!("EPRT {}", client::eprt_arg(l.addr)),
+            (DataMode::Port, Some(l)) => match l.addr.ip() {
+                IpAddr::V4(ip) => format!("PORT {}", client::port_arg(ip, l.addr.port())),
+                IpAddr::V6(_) => return Ok(x),
+            },
+            _ => return Ok(x),
+        };
+        x.sent.push(setup_cmd.clone());
+        let setup = match ctl.cmd(&setup_cmd).await {
+            Ok(r) => r,
+            Err(e) => {
+                self.net_failure(group, check, &x.sent, &e);
+                return Err(Stop);
+            }
+        };
+        x.setup = Some(setup.clone());
+        let peer_ip = ctl.peer.ip();
+        let mut data = None;
+        match mode {
+            DataMode::Pasv { use_control_ip } => {
+                if setup.code != 227 {
+                    return Ok(x);
+                }
+                let Some((ip, port)) = client::parse_pasv(&setup.lines.join(" ")) else {
+                    x.setup_error = true;
+                    return Ok(x);
+                };
+                let advertised = SocketAddr::new(IpAddr::V4(ip), port);
+                x.advertised = Some(advertised);
+                let target = if use_control_ip {
+                    SocketAddr::new(peer_ip, port)
+                } else {
+                    advertised
+                };
+                x.target = Some(target);
+                match Data::connect(target, timeout).await {
+                    Ok(d) => data = Some(d),
+                    Err(e) => {
+                        x.connect_error = Some(e);
+                        return Ok(x);
+                    }
+                }
+            }
+            DataMode::Epsv => {
+                if setup.code != 229 {
+                    return Ok(x);
+                }
+                let Some(port) = client::parse_epsv(&setup.lines.join(" ")) else {
+                    x.setup_error = true;
+                    return Ok(x);
+                };
+                let target = SocketAddr::new(peer_ip, port);
+                x.target = Some(target);
+                match Data::connect(target, timeout).await {
+                    Ok(d) => data = Some(d),
+                    Err(e) => {
+                        x.connect_error = Some(e);
+                        return Ok(x);
+                    }
+                }
+            }
+            DataMode::Eprt | DataMode::Port => {
+                if !(200..300).contains(&setup.code) {
+                    return Ok(x);
+                }
+                x.target = listener.as_ref().map(|l| l.addr);
+            }
+        }
+        x.sent.push(cmd.to_owned());
+        let start = match ctl.cmd(cmd).await {
+            Ok(r) => r,
+            Err(e) => {
+                self.net_failure(group, check, &x.sent, &e);
+                return Err(Stop);
+            }
+        };
+        x.start = Some(start.clone());
+        if !start.is_preliminary() {
+            return Ok(x);
+        }
+        let data = match (data, &listener) {
+            (Some(d), _) => Some(d),
+            (None, Some(l)) => match l.accept(timeout).await {
+                Ok((d, _)) => Some(d),
+                Err(e) => {
+                    x.connect_error = Some(e);
+                    None
+                }
+            },
+            (None, None) => None,
+        };
+        let data = match data {
+            Some(d) if self.secured => match tls::secure_data(d, &self.cfg.target.host).await {
+                Ok(d) => Some(d),
+                Err(why) => {
+                    x.data_error = Some(NetError::Io {
+                        kind: std::io::ErrorKind::Other,
+                        message: why.to_string(),
+                    });
+                    None
+                }
+            },
+            other => other,
+        };
+        if let Some(d) = data {
+            match upload {
+                Some(bytes) => {
+                    if let Err(e) = d.write_all(bytes, timeout).await {
+                        x.data_error = Some(e);
+                    }
+                }
+                None => match d.read_all(timeout).await {
+                    Ok(bytes) => x.data = Some(bytes),
+                    Err(e) => x.data_error = Some(e),
+                },
+            }
+        }
+        match ctl.reply().await {
+            Ok(r) => x.end = Some(r),
+            Err(NetError::Timeout { .. })
+                if x.connect_error.is_some() || x.data_error.is_some() =>
+            {
+                // The server still waits on the failed data connection: start afresh.
+                match self.open(true, group, check).await {
+                    Some(fresh) => *ctl = fresh,
+                    None => return Err(Stop),
+                }
+                if let Some(path) = self.cfg.target.path.clone() {
+                    let _ = ctl.cmd(&format!("CWD {path}")).await;
+                }
+            }
+            Err(e) => {
+                self.net_failure(group, check, &x.sent, &e);
+                return Err(Stop);
+            }
+        }
+        Ok(x)
+    }
+
+    /// Reports a transfer whose data channel was set up: the 1yz start, the data, the 2yz
+    /// end. Returns whether it completed.
+    pub(super) fn report_transfer(
+        &mut self,
+        group: Group,
+        check: &str,
+        what: &str,
+        x: &Xfer,
+    ) -> bool {
+        let l = self.lang;
+        let f = if let Some(start) = x.start.as_ref().filter(|r| !r.is_preliminary()) {
+            Finding::new(
+                group,
+                check,
+                Severity::Error,
+                format!("{what}: {}", start.summary()),
+            )
+            .got(Some(start))
+            .expected(&[150, 125])
+        } else if let Some(e) = &x.connect_error {
+            Finding::new(
+                group,
+                check,
+                Severity::Error,
+                tr!(
+                    l,
+                    format!("{what}: no data connection: {e}"),
+                    format!("{what}: không có kết nối dữ liệu: {e}")
+                ),
+            )
+            .got(x.setup.as_ref())
+        } else if x.start.is_none() {
+            let detail = match &x.setup {
+                Some(r) => tr!(
+                    l,
+                    format!("{what}: data channel refused: {}", r.summary()),
+                    format!("{what}: kênh dữ liệu bị từ chối: {}", r.summary())
+                ),
+                None => tr!(
+                    l,
+                    format!("{what}: no data channel"),
+                    format!("{what}: không có kênh dữ liệu")
+                ),
+            };
+            Finding::new(group, check, Severity::Error, detail).got(x.setup.as_ref())
+        } else if let Some(e) = &x.data_error {
+            Finding::new(
+                group,
+                check,
+                Severity::Error,
+                tr!(
+                    l,
+                    format!("{what}: the data connection failed: {e}"),
+                    format!("{what}: kết nối dữ liệu bị lỗi: {e}")
+                ),
+            )
+            .got(x.end.as_ref())
+        } else {
+            match &x.end {
+                Some(end) if (200..300).contains(&end.code) => {
+                    let bytes = x.data.as_ref().map(Vec::len);
+                    let detail = match bytes {
+                        Some(n) => tr!(
+                            l,
+                            format!("{what}: {n} bytes, then {}", end.summary()),
+                            format!("{what}: {n} byte, rồi {}", end.summary())
+                        ),
+                        None => format!("{what}: {}", end.summary()),
+                    };
+                    let f = Finding::new(group, check, Severity::Ok, detail)
+                        .sent(&x.sent)
+                        .got(Some(end))
+                        .expected(&[226, 250]);
+                    self.push(f);
+                    return true;
+                }
+                Some(end) => Finding::new(
+                    group,
+                    check,
+                    Severity::Error,
+                    format!("{what}: {}", end.summary()),
+                )
+                .got(Some(end))
+                .expected(&[226, 250]),
+                None => Finding::new(
+                    group,
+                    check,
+                    Severity::Error,
+                    tr!(
+                        l,
+                        format!("{what}: no final reply; the connection was restarted"),
+                        format!("{what}: không có câu trả lời cuối; đã mở lại kết nối")
+                    ),
+                )
+                .expected(&[226, 250]),
+            }
+        };
+        let fix = if x.start.as_ref().is_some_and(|r| !r.is_preliminary()) {
+            tr!(
+                l,
+                "the server refused the command: check the permissions of the directory or file and the server's log",
+                "máy chủ từ chối lệnh: kiểm tra quyền của thư mục hoặc tệp và nhật ký máy chủ"
+            )
+        } else if x.connect_error.is_some() || x.start.is_none() {
+            tr!(
+                l,
+                "the data connection could not be made: open the passive port range in the firewall (and forward it through NAT)",
+                "không tạo được kết nối dữ liệu: mở dải cổng bị động trên tường lửa (và chuyển tiếp qua NAT)"
+            )
+        } else if x.data_error.is_some() {
+            tr!(
+                l,
+                "the data connection stalled or broke: check firewalls and NAT helpers (FTP ALG) on the way, and the server's log",
+                "kết nối dữ liệu bị treo hoặc đứt: kiểm tra tường lửa và bộ hỗ trợ NAT (FTP ALG) trên đường đi, và nhật ký máy chủ"
+            )
+        } else {
+            tr!(
+                l,
+                "the transfer did not complete: check the server's log (disk full, permissions)",
+                "việc truyền không hoàn tất: kiểm tra nhật ký máy chủ (đầy đĩa, quyền)"
+            )
+        };
+        self.push(f.sent(&x.sent).fix(fix));
+        false
+    }
+
+    /// PASV, EPSV, EPRT and PORT, each with a LIST; remembers the best one that works.
+    pub(super) async fn data_channels(&mut self, ctl: &mut Control) -> Result<(), Stop> {
+        let mut working = Vec::new();
+        if let Some(mode) = self.pasv_check(ctl).await? {
+            working.push(mode);
+        }
+        if self.epsv_check(ctl).await? {
+            working.push(DataMode::Epsv);
+        }
+        if self.active_check(ctl, DataMode::Eprt).await? {
+            working.push(DataMode::Eprt);
+        }
+        if ctl.local.is_ipv4() && self.active_check(ctl, DataMode::Port).await? {
+            working.push(DataMode::Port);
+        }
+        let rank = |m: &DataMode| match m {
+            DataMode::Epsv => 0,
+            DataMode::Pasv { .. } => 1,
+            DataMode::Eprt => 2,
+            DataMode::Port => 3,
+        };
+        self.data_mode = working.into_iter().min_by_key(rank);
+        if self.data_mode.is_none() {
+            let l = self.lang;
+            let f = Finding::new(
+                Group::Data,
+                "data",
+                Severity::Error,
+                tr!(
+                    l,
+                    "no data channel works: listings and transfers will fail",
+                    "không kênh dữ liệu nào hoạt động: liệt kê và truyền tệp sẽ lỗi"
+                ),
+            )
+            .fix(tr!(
+                l,
+                "open the passive port range in the server's firewall (and forward it through NAT), and set the passive address to the public one",
+                "mở dải cổng bị động trên tường lửa của máy chủ (và chuyển tiếp qua NAT), và đặt địa chỉ bị động là địa chỉ công khai"
+            ));
+            self.push(f);
+        }
+        Ok(())
+    }
+
+    /// PASV: the 227 format, the advertised address (NAT), reachability, a LIST.
+    async fn pasv_check(&mut self, ctl: &mut Control) -> Result<Option<DataMode>, Stop> {
+        let l = self.lang;
+        let peer_ip = ctl.peer.ip();
+        let mode = DataMode::Pasv {
+            use_control_ip: false,
+        };
+        let x = self
+            .transfer(ctl, Group::Data, "data.pasv", mode, "LIST", None)
+            .await?;
+        let Some(setup) = x.setup.clone() else {
+            return Ok(None);
+        };
+        let sent = ["PASV"];
+        if setup.code != 227 || x.setup_error {
+            let (severity, fix) = if setup.code == 227 {
+                (
+                    Severity::Error,
+                    tr!(
+                        l,
+                        "227 must carry the address as h1,h2,h3,h4,p1,p2 (RFC 959 4.1.2)",
+                        "227 phải có địa chỉ dạng h1,h2,h3,h4,p1,p2 (RFC 959 4.1.2)"
+                    ),
+                )
+            } else if peer_ip.is_ipv6() {
+                (
+                    Severity::Info,
+                    tr!(l, "use EPSV on IPv6", "dùng EPSV trên IPv6"),
+                )
+            } else if matches!(setup.code, 500 | 502) {
+                (
+                    Severity::Warning,
+                    tr!(
+                        l,
+                        "PASV is not implemented: most clients behind NAT need passive mode",
+                        "PASV không được hỗ trợ: đa số máy khách sau NAT cần chế độ bị động"
+                    ),
+                )
+            } else {
+                (
+                    Severity::Error,
+                    tr!(
+                        l,
+                        "the server could not open a passive port: check the passive port range and that it is not exhausted",
+                        "máy chủ không mở được cổng bị động: kiểm tra dải cổng bị động"
+                    ),
+                )
+            };
+            let f = Finding::new(
+                Group::Data,
+                "data.pasv",
+                severity,
+                format!("PASV: {}", setup.summary()),
+            )
+            .sent(&sent)
+            .got(Some(&setup))
+            .expected(&[227])
+            .fix(fix);
+            self.push(f);
+            return Ok(None);
+        }
+        let Some(advertised) = x.advertised else {
+            return Ok(None);
+        };
+        let f = Finding::new(
+            Group::Data,
+            "data.pasv",
+            Severity::Ok,
+            tr!(
+                l,
+                format!("passive port advertised at {advertised}"),
+                format!("cổng bị động được báo tại {advertised}")
+            ),
+        )
+        .sent(&sent)
+        .got(Some(&setup))
+        .expected(&[227]);
+        self.push(f);
+        let differs = advertised.ip() != peer_ip;
+        let nat_fix = tr!(
+            l,
+            "set the public address for passive mode (ferroftp: passive_address; vsftpd: pasv_address; ProFTPD: MasqueradeAddress; Pure-FTPd: -P) and forward the passive port range",
+            "đặt địa chỉ công khai cho chế độ bị động (ferroftp: passive_address; vsftpd: pasv_address; ProFTPD: MasqueradeAddress; Pure-FTPd: -P) và chuyển tiếp dải cổng bị động"
+        );
+        if differs {
+            let (severity, detail) = if unroutable(advertised.ip()) {
+                (
+                    Severity::Warning,
+                    tr!(
+                        l,
+                        format!("PASV advertises {}, a private/unroutable address, while you connected to {peer_ip}: the classic NAT misconfiguration", advertised.ip()),
+                        format!("PASV báo địa chỉ {}, một địa chỉ riêng/không định tuyến được, trong khi bạn kết nối tới {peer_ip}: lỗi cấu hình NAT kinh điển", advertised.ip())
+                    ),
+                )
+            } else {
+                (
+                    Severity::Info,
+                    tr!(
+                        l,
+                        format!(
+                            "PASV advertises {}, not the address you connected to ({peer_ip})",
+                            advertised.ip()
+                        ),
+                        format!(
+                            "PASV báo địa chỉ {}, khác địa chỉ bạn kết nối tới ({peer_ip})",
+                            advertised.ip()
+                        )
+                    ),
+                )
+            };
+            let f = Finding::new(Group::Data, "data.pasv.address", severity, detail)
+                .sent(&sent)
+                .got(Some(&setup))
+                .fix(nat_fix.clone());
+            self.push(f);
+        }
+        let Some(e) = x.connect_error.clone() else {
+            let f = Finding::new(
+                Group::Data,
+                "data.pasv.connect",
+                Severity::Ok,
+                tr!(
+                    l,
+                    format!("connected to {advertised}"),
+                    format!("đã kết nối tới {advertised}")
+                ),
+            );
+            self.push(f);
+            let ok = self.report_transfer(Group::Data, "data.list.pasv", "LIST (PASV)", &x);
+            return Ok(ok.then_some(mode));
+        };
+        if differs {
+            let retry_mode = DataMode::Pasv {
+                use_control_ip: true,
+            };
+            let y = self
+                .transfer(
+                    ctl,
+                    Group::Data,
+                    "data.pasv.connect",
+                    retry_mode,
+                    "LIST",
+                    None,
+                )
+                .await?;
+            if y.connected() {
+                let f = Finding::new(
+                    Group::Data,
+                    "data.pasv.connect",
+                    Severity::Warning,
+                    tr!(
+                        l,
+                        format!("cannot connect to the advertised {advertised} ({e}); the server's own address with that port works: clients that ignore the PASV address (curl, FileZilla) cope, others fail"),
+                        format!("không kết nối được tới địa chỉ được báo {advertised} ({e}); địa chỉ của máy chủ với cổng đó thì được: máy khách bỏ qua địa chỉ PASV (curl, FileZilla) vẫn chạy, máy khách khác sẽ lỗi")
+                    ),
+                )
+                .sent(&y.sent)
+                .fix(nat_fix);
+                self.push(f);
+                let ok = self.report_transfer(Group::Data, "data.list.pasv", "LIST (PASV)", &y);
+                return Ok(ok.then_some(retry_mode));
+            }
+            let f = Finding::new(
+                Group::Data,
+                "data.pasv.connect",
+                Severity::Error,
+                tr!(
+                    l,
+                    format!("cannot connect to the advertised {advertised} ({e}), nor to {peer_ip} on that port"),
+                    format!("không kết nối được tới {advertised} ({e}), cũng như tới {peer_ip} với cổng đó")
+                ),
+            )
+            .sent(&y.sent)
+            .got(y.setup.as_ref())
+            .fix(nat_fix);
+            self.push(f);
+            return Ok(None);
+        }
+        let f = Finding::new(
+            Group::Data,
+            "data.pasv.connect",
+            Severity::Error,
+            tr!(
+                l,
+                format!("cannot connect to the passive port {advertised}: {e}"),
+                format!("không kết nối được tới cổng bị động {advertised}: {e}")
+            ),
+        )
+        .sent(&sent)
+        .fix(tr!(
+            l,
+            "open the passive port range in the server's firewall (and forward it through NAT)",
+            "mở dải cổng bị động trên tường lửa của máy chủ (và chuyển tiếp qua NAT)"
+        ));
+        self.push(f);
+        Ok(None)
+    }
+
+    /// EPSV: the 229 format, reachability, a LIST.
+    async fn epsv_check(&mut self, ctl: &mut Control) -> Result<bool, Stop> {
+        let l = self.lang;
+        let v6 = ctl.peer.is_ipv6();
+        let x = self
+            .transfer(ctl, Group::Data, "data.epsv", DataMode::Epsv, "LIST", None)
+            .await?;
+        let Some(setup) = x.setup.clone() else {
+            return Ok(false);
+        };
+        let sent = ["EPSV"];
+        if setup.code != 229 || x.setup_error {
+            let (severity, fix) = if setup.code == 229 {
+                (
+                    Severity::Error,
+                    tr!(
+                        l,
+                        "229 must carry the port as (|||port|) (RFC 2428 section 3)",
+                        "229 phải có cổng dạng (|||port|) (RFC 2428 mục 3)"
+                    ),
+                )
+            } else if matches!(setup.code, 500 | 502) && !v6 {
+                (
+                    Severity::Info,
+                    tr!(
+                        l,
+                        "EPSV is optional on IPv4, but it avoids the NAT address problem of PASV (RFC 2428)",
+                        "EPSV không bắt buộc trên IPv4, nhưng tránh được vấn đề địa chỉ NAT của PASV (RFC 2428)"
+                    ),
+                )
+            } else if v6 {
+                (
+                    Severity::Error,
+                    tr!(
+                        l,
+                        "on IPv6 EPSV is the only passive mode (RFC 2428)",
+                        "trên IPv6, EPSV là chế độ bị động duy nhất (RFC 2428)"
+                    ),
+                )
+            } else {
+                (
+                    Severity::Warning,
+                    tr!(
+                        l,
+                        "the server could not open a passive port: check the passive port range",
+                        "máy chủ không mở được cổng bị động: kiểm tra dải cổng bị động"
+                    ),
+                )
+            };
+            let f = Finding::new(
+                Group::Data,
+                "data.epsv",
+                severity,
+                format!("EPSV: {}", setup.summary()),
+            )
+            .sent(&sent)
+            .got(Some(&setup))
+            .expected(&[229])
+            .fix(fix);
+            self.push(f);
+            return Ok(false);
+        }
+        let target = x.target.map(|t| t.to_string()).unwrap_or_default();
+        let f = Finding::new(
+            Group::Data,
+            "data.epsv",
+            Severity::Ok,
+            tr!(
+                l,
+                format!("extended passive port at {target}"),
+                format!("cổng bị động mở rộng tại {target}")
+            ),
+        )
+        .sent(&sent)
+        .got(Some(&setup))
+        .expected(&[229]);
+        self.push(f);
+        if let Some(e) = &x.connect_error {
+            let f = Finding::new(
+                Group::Data,
+                "data.epsv.connect",
+                Severity::Error,
+                tr!(
+                    l,
+                    format!("cannot connect to {target}: {e}"),
+                    format!("không kết nối được tới {target}: {e}")
+                ),
+            )
+            .sent(&sent)
+            .fix(tr!(
+                l,
+                "open the passive port range in the server's firewall (and forward it through NAT)",
+                "mở dải cổng bị động trên tường lửa của máy chủ (và chuyển tiếp qua NAT)"
+            ));
+            self.push(f);
+            return Ok(false);
+        }
+        Ok(self.report_transfer(Group::Data, "data.list.epsv", "LIST (EPSV)", &x))
+    }
+
+    /// EPRT or PORT from a local listener: the server must accept the address and connect.
+    async fn active_check(&mut self, ctl: &mut Control, mode: DataMode) -> Result<bool, Stop> {
+        let l = self.lang;
+        let (name, check, list_check) = match mode {
+            DataMode::Port => ("PORT", "data.port", "data.list.port"),
+            _ => ("EPRT", "data.eprt", "data.list.eprt"),
+        };
+        let x = self
+            .transfer(ctl, Group::Data, check, mode, "LIST", None)
+            .await?;
+        let Some(setup) = x.setup.clone() else {
+            let why = x.connect_error.map(|e| e.to_string()).unwrap_or_default();
+            let f = Finding::new(
+                Group::Data,
+                check,
+                Severity::Info,
+                tr!(
+                    l,
+                    format!("skipped: cannot listen locally for active mode: {why}"),
+                    format!("bỏ qua: không mở được cổng cục bộ cho chế độ chủ động: {why}")
+                ),
+            );
+            self.push(f);
+            return Ok(false);
+        };
+        let sent = &x.sent[..1];
+        if !(200..300).contains(&setup.code) {
+            let (severity, fix) = match setup.code {
+                500 | 502 if mode == DataMode::Eprt => (
+                    Severity::Info,
+                    tr!(l, "EPRT is optional on IPv4 (RFC 2428)", "EPRT không bắt buộc trên IPv4 (RFC 2428)"),
+                ),
+                _ => (
+                    Severity::Warning,
+                    tr!(
+                        l,
+                        "active mode is refused: fine if deliberate (passive works), but clients set to active mode fail; a 501 often means the server sees another address for the doctor (NAT on the doctor's side)",
+                        "chế độ chủ động bị từ chối: không sao nếu cố ý (chế độ bị động vẫn chạy); 501 thường do máy chủ thấy địa chỉ khác của doctor (NAT phía doctor)"
+                    ),
+                ),
+            };
+            let f = Finding::new(
+                Group::Data,
+                check,
+                severity,
+                format!("{name}: {}", setup.summary()),
+            )
+            .sent(sent)
+            .got(Some(&setup))
+            .expected(&[200])
+            .fix(fix);
+            self.push(f);
+            return Ok(false);
+        }
+        let f = Finding::new(
+            Group::Data,
+            check,
+            Severity::Ok,
+            format!("{name}: {}", setup.summary()),
+        )
+        .sent(sent)
+        .got(Some(&setup))
+        .expected(&[200]);
+        self.push(f);
+        let refused = x.start.as_ref().is_some_and(|r| !r.is_preliminary());
+        if x.connect_error.is_some() || refused {
+            let target = x.target.map(|t| t.to_string()).unwrap_or_default();
+            let why = match (&x.connect_error, x.end.as_ref().or(x.start.as_ref())) {
+                (_, Some(r)) => r.summary(),
+                (Some(e), None) => e.to_string(),
+                (None, None) => String::new(),
+            };
+            let f = Finding::new(
+                Group::Data,
+                list_check,
+                Severity::Warning,
+                tr!(
+                    l,
+                    format!("LIST ({name}): the server did not connect to {target}: {why}"),
+                    format!("LIST ({name}): máy chủ không kết nối tới {target}: {why}")
+                ),
+            )
+            .sent(&x.sent)
+            .got(x.end.as_ref().or(x.start.as_ref()))
+            .expected(&[150, 125])
+            .fix(tr!(
+                l,
+                "active mode needs the server to reach the client: a firewall or NAT on the doctor's side may block it, or the server may not be allowed outgoing connections",
+                "chế độ chủ động cần máy chủ kết nối được tới máy khách: tường lửa hoặc NAT phía doctor có thể chặn, hoặc máy chủ bị chặn kết nối ra ngoài"
+            ));
+            self.push(f);
+            return Ok(false);
+        }
+        let what = format!("LIST ({name})");
+        Ok(self.report_transfer(Group::Data, list_check, &what, &x))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unroutable_addresses() {
+        for a in [
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.4",
+            "127.0.0.1",
+            "0.0.0.0",
+            "100.64.1.1",
+            "169.254.0.1",
+            "fd00::1",
+            "fe80::1",
+        ] {
+            assert!(unroutable(a.parse().unwrap()), "{a}");
+        }
+        for a in ["203.0.113.7", "8.8.8.8", "100.128.0.1", "2001:db8::1"] {
+            assert!(!unroutable(a.parse().unwrap()), "{a}");
+        }
+    }
+}
