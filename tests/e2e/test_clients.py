@@ -104,12 +104,8 @@ def tree_snapshot(root):
     return files, dirs
 
 
-def utc_stamp(epoch):
-    """RFC 3659 time-val (YYYYMMDDHHMMSS, UTC) of a Unix time."""
-    return time.strftime("%Y%m%d%H%M%S", time.gmtime(epoch))
-
-
-def run_cmd(args, *, timeout=CMD_TIMEOUT, env=None, cwd=None, check=True, server=None, input=None):
+def run_cmd(args, *, timeout=CMD_TIMEOUT, env=None, cwd=None, check=True, server=None,
+            input=None):
     """Runs a client command; on failure (when check) the assertion says everything."""
     try:
         proc = subprocess.run(
@@ -167,8 +163,10 @@ class FtpServer:
             if not Path(home).is_dir():
                 raise AssertionError(f"`user add` did not create the home directory {home}")
         args = [binary, "serve", "--users", str(self.users_file), "--listen", "127.0.0.1:0",
-                "--passive-ports", "0-0", "--login-failure-delay-ms", "50",
-                "--idle-timeout", "120", "--log", "debug"] + self.extra_args
+                "--passive-ports", "0-0", "--login-failure-delay-ms", "50", "--log", "debug"]
+        if "--idle-timeout" not in self.extra_args:
+            args += ["--idle-timeout", "120"]
+        args += self.extra_args
         self._out = open(self.stdout_path, "wb")
         self._err = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._out,
@@ -673,21 +671,49 @@ class FtplibTests(ServerTestCase):
             self.assertIn(feat, features, resp)
         self.assertRegex(resp, r"(?m)^ REST STREAM\s*$")
 
+    def abort_transfer(self, ftp, urgent):
+        """Sends ABOR: as ftplib.abort() does (Telnet IP/DM, sent as TCP urgent data), or
+        as a plain command line. Returns the final reply after a possible 426."""
+        if urgent:
+            try:
+                resp = ftp.abort()
+            except TimeoutError:
+                self.fail(
+                    "no reply to ABOR sent by ftplib.abort() (b'\\xff\\xf4\\xff\\xf2ABOR\\r\\n' "
+                    "with MSG_OOB, so the LF is the TCP urgent byte): the server received "
+                    "'ABOR\\r' without its LF. Reading the control socket with SO_OOBINLINE "
+                    f"keeps the urgent byte in the stream.\nserver log:\n"
+                    f"{self.server.log_tail(8)}"
+                )
+        else:
+            ftp.putcmd("ABOR")
+            resp = ftp.getmultiline()
+        if resp.startswith("426"):
+            resp = ftp.getmultiline()
+        return resp
+
     def test_abort_download(self):
+        self.check_abort_download(urgent=False)
+
+    def test_abort_download_ftplib_urgent(self):
+        # ftplib.abort() sends "IAC IP IAC DM ABOR CRLF" with MSG_OOB, so the final LF is
+        # the TCP urgent byte: a server must read the control connection with SO_OOBINLINE
+        # (as vsftpd and ProFTPD do) or it never sees the end of the line.
+        self.check_abort_download(urgent=True)
+
+    def check_abort_download(self, urgent):
         size = 32 * 1024 * 1024
         with open(self.home / "abort-big.bin", "wb") as f:
             f.truncate(size)
         ftp = self.connect()
+        ftp.sock.settimeout(10)
         ftp.voidcmd("TYPE I")
-        conn = ftp.transfercmd("RETR abort-big.bin")
-        first = conn.recv(1024)
-        self.assertTrue(first)
-        # The client reads no more: the server's writes block; ABOR must still be answered.
-        resp = ftp.abort()
-        if resp.startswith("426"):
-            resp = ftp.voidresp()
-        self.assertTrue(resp.startswith("226") or resp.startswith("225"), resp)
-        conn.close()
+        with ftp.transfercmd("RETR abort-big.bin") as conn:
+            self.assertTrue(conn.recv(1024))
+            # The client reads no more, so the server's writes block; ABOR must still be
+            # answered at once.
+            resp = self.abort_transfer(ftp, urgent)
+        self.assertTrue(resp[:3] in ("225", "226"), resp)
         self.assertTrue(ftp.voidcmd("NOOP").startswith("200"))
         # The session still transfers afterwards.
         out = io.BytesIO()
@@ -695,18 +721,22 @@ class FtplibTests(ServerTestCase):
         self.assertEqual(out.getvalue(), b"\0" * 10)
 
     def test_abort_upload_leaves_no_file(self):
-        d = self.fresh_dir("abort-up")
+        self.check_abort_upload(urgent=False)
+
+    def test_abort_upload_ftplib_urgent(self):
+        self.check_abort_upload(urgent=True)
+
+    def check_abort_upload(self, urgent):
+        d = self.fresh_dir("abort-up-urgent" if urgent else "abort-up")
         (d / "keep.bin").write_bytes(b"old content")
         ftp = self.connect()
-        ftp.cwd("/abort-up")
+        ftp.sock.settimeout(10)
+        ftp.cwd("/" + d.name)
         for name in ("new.bin", "keep.bin"):
             ftp.voidcmd("TYPE I")
-            conn = ftp.transfercmd(f"STOR {name}")
-            conn.sendall(b"partial data " * 1000)
-            resp = ftp.abort()
-            conn.close()
-            if resp.startswith("426"):
-                resp = ftp.voidresp()
+            with ftp.transfercmd(f"STOR {name}") as conn:
+                conn.sendall(b"partial data " * 1000)
+                resp = self.abort_transfer(ftp, urgent)
             self.assertTrue(resp[:3] in ("225", "226"), resp)
             self.assertTrue(ftp.voidcmd("NOOP").startswith("200"))
         # Uploads are atomic: an aborted STOR creates nothing and keeps the old file.
@@ -751,6 +781,102 @@ class FtplibTests(ServerTestCase):
             for i, blob in enumerate(blobs):
                 self.assertEqual(sha256_file(self.home / "conc" / f"t{t}-{i}.bin"),
                                  sha256_bytes(blob))
+
+    def test_list_with_ls_options(self):
+        d = self.fresh_dir("lsopts")
+        (d / "visible.txt").write_bytes(b"v")
+        (d / ".dotfile").write_bytes(b"d")
+        ftp = self.connect()
+        ftp.cwd("/lsopts")
+        for cmd in ("LIST -la", "LIST -a", "LIST -l"):
+            lines = []
+            ftp.retrlines(cmd, lines.append)
+            self.assertTrue(any(l.endswith(" visible.txt") for l in lines), f"{cmd}: {lines}")
+        lines = []
+        ftp.retrlines("LIST -la /lsopts", lines.append)
+        self.assertTrue(any(l.endswith(" visible.txt") for l in lines), lines)
+        self.assertTrue(any(l.endswith(" .dotfile") for l in lines), lines)
+
+    def test_error_replies_for_bad_paths(self):
+        d = self.fresh_dir("badpaths")
+        (d / "sub").mkdir()
+        ftp = self.connect()
+        ftp.cwd("/badpaths")
+        with self.assertRaises(ftplib.error_perm) as cm:
+            ftp.retrbinary("RETR sub", lambda b: None)
+        self.assertTrue(str(cm.exception).startswith("550"), cm.exception)
+        with self.assertRaises(ftplib.error_perm) as cm:
+            ftp.retrbinary("RETR missing.bin", lambda b: None)
+        self.assertTrue(str(cm.exception).startswith("550"), cm.exception)
+        with self.assertRaises(ftplib.error_perm) as cm:
+            ftp.storbinary("STOR no/such/dir/x.bin", io.BytesIO(b"x"))
+        self.assertIn(str(cm.exception)[:3], ("550", "553"))
+        with self.assertRaises(ftplib.Error) as cm:
+            ftp.nlst("/badpaths/nothing-here")
+        self.assertIn(str(cm.exception)[:3], ("450", "550"))
+        with self.assertRaises(ftplib.error_perm) as cm:
+            ftp.mkd("sub")
+        self.assertTrue(str(cm.exception).startswith("550"), cm.exception)
+        (d / "sub" / "f").write_bytes(b"f")
+        with self.assertRaises(ftplib.error_perm) as cm:
+            ftp.rmd("sub")  # not empty
+        self.assertTrue(str(cm.exception).startswith("550"), cm.exception)
+        self.assertTrue((d / "sub" / "f").exists())
+
+    def test_symlink_out_of_root_is_refused(self):
+        outside = self.tmp / "outside"
+        outside.mkdir(exist_ok=True)
+        (outside / "secret.txt").write_bytes(b"secret")
+        os.symlink(outside, self.home / "escape")
+        os.symlink(outside / "secret.txt", self.home / "escape-file")
+        ftp = self.connect()
+        with self.assertRaises(ftplib.error_perm) as cm:
+            ftp.retrbinary("RETR /escape/secret.txt", lambda b: None)
+        self.assertTrue(str(cm.exception).startswith("550"), cm.exception)
+        with self.assertRaises(ftplib.error_perm):
+            ftp.retrbinary("RETR /escape-file", lambda b: None)
+        with self.assertRaises(ftplib.error_perm):
+            ftp.storbinary("STOR /escape/planted.txt", io.BytesIO(b"x"))
+        self.assertFalse((outside / "planted.txt").exists())
+        with self.assertRaises(ftplib.error_perm):
+            ftp.cwd("/escape")
+        self.assertEqual(ftp.pwd(), "/")
+
+    def test_port_to_other_host_is_refused(self):
+        ftp = self.connect()
+        # 127.0.0.2 is on this machine but is not the client's address: FTP bounce.
+        with self.assertRaises(ftplib.error_perm) as cm:
+            ftp.sendcmd("PORT 127,0,0,2,4,1")
+        self.assertTrue(str(cm.exception).startswith("501"), cm.exception)
+        with self.assertRaises(ftplib.error_perm) as cm:
+            ftp.sendcmd("EPRT |1|127.0.0.2|1025|")
+        self.assertTrue(str(cm.exception).startswith("501"), cm.exception)
+        with self.assertRaises(ftplib.error_perm) as cm:
+            ftp.sendcmd("PORT 1,2,3")
+        self.assertTrue(str(cm.exception).startswith("501"), cm.exception)
+
+    def test_raw_protocol_edges(self):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=FTP_TIMEOUT) as s:
+            f = s.makefile("rb")
+            self.assertTrue(f.readline().startswith(b"220"))
+            s.sendall(b"NOOP " + b"x" * 5000 + b"\r\n")
+            self.assertTrue(f.readline().startswith(b"500"))
+            s.sendall(b"\r\n")  # an empty line gets no reply
+            s.sendall(b"noop\r\n")  # commands are case-insensitive
+            self.assertTrue(f.readline().startswith(b"200"))
+            s.sendall(b"USER alice\n")  # a bare LF ends a line too
+            self.assertTrue(f.readline().startswith(b"331"))
+            s.sendall(b"QUIT\r\n")
+            self.assertTrue(f.readline().startswith(b"221"))
+            self.assertEqual(f.readline(), b"")
+        with socket.create_connection(("127.0.0.1", self.port), timeout=FTP_TIMEOUT) as s:
+            f = s.makefile("rb")
+            self.assertTrue(f.readline().startswith(b"220"))
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertTrue(f.readline().startswith(b"500"))
+            # ... and the connection is closed.
+            rest = f.read()
+            self.assertNotIn(b"331", rest)
 
     def test_many_sequential_transfers_on_one_session(self):
         ftp = self.connect()
@@ -1082,8 +1208,10 @@ class LftpTests(ServerTestCase):
 
         down = self.client_dir / "mirror-down"
         started = time.monotonic()
-        self.lftp([f'mirror --parallel=2 /mirrored "{down}"'])
+        proc = self.lftp([f'mirror --verbose --parallel=2 /mirrored "{down}"'])
         down_secs = time.monotonic() - started
+        # (The check below, that a repeated mirror transfers nothing, relies on this text.)
+        self.assertIn("Transferring file", proc.stdout.decode("utf-8", "replace"))
         self.assert_same_tree(snapshot, down, "mirror (download)")
         # lftp sets each downloaded file's time from the MLSD modify fact.
         self.assert_same_mtimes(src, down, "mirror (download)")

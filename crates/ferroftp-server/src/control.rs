@@ -117,7 +117,13 @@ impl Control {
             tokio::select! {
                 r = self.stream.read(&mut buf), if self.pending.is_none() => match r {
                     Ok(0) | Err(_) => break,
-                    Ok(n) => self.lines.extend(&buf[..n]),
+                    Ok(n) => {
+                        self.lines.extend(&buf[..n]);
+                        if buf[n - 1] != b'\n' {
+                            let more = self.stream.read_past_urgent_mark(&mut buf);
+                            self.lines.extend(&buf[..more]);
+                        }
+                    }
                 },
                 ev = next_event(&mut self.transfer), if self.transfer.is_some() => {
                     if self.on_transfer_event(ev).await.is_err() {

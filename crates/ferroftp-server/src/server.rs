@@ -285,6 +285,9 @@ async fn serve_connection(
         Err(_) => return,
     };
     let _ = stream.set_nodelay(true);
+    // Clients send ABOR as Telnet IP/Synch with the last byte as TCP urgent data; keep that
+    // byte in the stream, or the line would never end.
+    let _ = socket2::SockRef::from(&stream).set_out_of_band_inline(true);
     let (stream, acceptor) = match (kind, &shared.tls) {
         (Kind::Implicit, Some(tls)) => {
             let acceptor = tls.session_acceptor();

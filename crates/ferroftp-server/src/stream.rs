@@ -26,6 +26,22 @@ impl MaybeTls {
         matches!(self, MaybeTls::Tls(_))
     }
 
+    /// Reads what waits behind a TCP urgent mark on a plain connection (ABOR sent with
+    /// MSG_OOB, as ftplib and BSD ftp do). The kernel ends a read at the mark, and tokio
+    /// takes a short read as "drained" and waits for a wake-up that never comes, since the
+    /// bytes are already there; so they are read directly, without blocking. Called only
+    /// after a read that ended inside a line.
+    pub fn read_past_urgent_mark(&self, buf: &mut [u8]) -> usize {
+        use std::io::Read;
+        let MaybeTls::Plain(tcp) = self else {
+            return 0;
+        };
+        let sock = socket2::SockRef::from(tcp);
+        let mut reader: &socket2::Socket = &sock;
+        // Non-blocking socket: nothing waiting is WouldBlock, read as 0.
+        reader.read(buf).unwrap_or(0)
+    }
+
     /// Takes the plain TCP stream out for a TLS upgrade, leaving `Gone`.
     pub fn take_plain(&mut self) -> Option<TcpStream> {
         match std::mem::replace(self, MaybeTls::Gone) {

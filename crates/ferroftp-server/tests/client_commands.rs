@@ -389,3 +389,23 @@ fn unicode_and_space_names() {
     let names = ftp.nlst(None).unwrap();
     assert_eq!(names, vec![" lead space.txt"]);
 }
+
+#[test]
+fn abor_with_telnet_synch_and_urgent_data() {
+    let s = TestServer::start();
+    s.write("huge.bin", &vec![5u8; 16 * 1024 * 1024]);
+    let mut r = s.raw_logged_in();
+    r.code("TYPE I");
+    let mut data = r.pasv();
+    r.send("RETR huge.bin");
+    assert_eq!(r.reply().0, 150);
+    let mut buf = [0u8; 1024];
+    data.read_exact(&mut buf).unwrap();
+    // As ftplib and BSD ftp send it: IAC IP, then IAC DM ... with the last byte urgent.
+    let sock = socket2::SockRef::from(r.reader.get_ref());
+    sock.send(b"\xff\xf4\xff\xf2ABOR\r").unwrap();
+    sock.send_out_of_band(b"\n").unwrap();
+    assert_eq!(r.reply().0, 426);
+    assert_eq!(r.reply().0, 226);
+    assert_eq!(r.code("NOOP"), 200);
+}
