@@ -7,6 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use crate::tls::SessionTls;
 use ferroftp_proto::args::{format_epsv, format_pasv, TransferType};
 use ferroftp_proto::catalogue::Msg;
 use ferroftp_proto::listing::{self, EntryKind};
@@ -19,7 +20,6 @@ use ferroftp_proto::{Command, Reply, Verb};
 use futures::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
-use tokio_rustls::TlsAcceptor;
 
 use crate::data::{same_host, DataSource, PassiveChannel};
 use crate::errors::storage_error_reply;
@@ -49,9 +49,9 @@ struct Running {
 pub struct Control {
     shared: Arc<Shared>,
     stream: MaybeTls,
-    /// The TLS acceptor of this session once it uses TLS; data connections under PROT P
-    /// use it too, so they can resume the control connection's session.
-    tls: Option<TlsAcceptor>,
+    /// This session's TLS acceptors once it uses TLS; data connections under PROT P use
+    /// them too, so they can resume the control connection's session.
+    tls: Option<SessionTls>,
     peer: SocketAddr,
     local: SocketAddr,
     session: Session,
@@ -72,7 +72,7 @@ impl Control {
         stream: MaybeTls,
         peer: SocketAddr,
         local: SocketAddr,
-        tls: Option<TlsAcceptor>,
+        tls: Option<SessionTls>,
     ) -> Control {
         let mut session = Session::new(shared.session_config.clone());
         if stream.is_tls() {
@@ -585,12 +585,18 @@ impl Control {
         let Some(tcp) = self.stream.take_plain() else {
             return Ok(Flow::Close);
         };
-        let acceptor = tls.session_acceptor();
-        let handshake = acceptor.accept(tcp);
+        let session_tls = match tls.session() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot set up TLS for the session");
+                return Ok(Flow::Close);
+            }
+        };
+        let handshake = session_tls.control.accept(tcp);
         match tokio::time::timeout(self.shared.config.tls_handshake_timeout, handshake).await {
             Ok(Ok(stream)) => {
                 self.stream = MaybeTls::Tls(Box::new(stream));
-                self.tls = Some(acceptor);
+                self.tls = Some(session_tls);
                 self.session.on_tls_established();
                 tracing::info!("control connection secured with TLS");
                 Ok(Flow::Continue)
@@ -625,8 +631,8 @@ impl Control {
         let (abort_tx, abort_rx) = oneshot::channel();
         let progress = Arc::new(AtomicU64::new(0));
         let tls = match (self.session.protection(), &self.tls, &self.shared.tls) {
-            (Protection::Private, Some(acceptor), Some(config)) => Some(DataTls {
-                acceptor: acceptor.clone(),
+            (Protection::Private, Some(session_tls), Some(config)) => Some(DataTls {
+                acceptor: session_tls.data.clone(),
                 reuse: config.reuse,
                 timeout: self.shared.config.tls_handshake_timeout,
             }),

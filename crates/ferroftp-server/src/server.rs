@@ -288,12 +288,18 @@ async fn serve_connection(
     // Clients send ABOR as Telnet IP/Synch with the last byte as TCP urgent data; keep that
     // byte in the stream, or the line would never end.
     let _ = socket2::SockRef::from(&stream).set_out_of_band_inline(true);
-    let (stream, acceptor) = match (kind, &shared.tls) {
+    let (stream, session_tls) = match (kind, &shared.tls) {
         (Kind::Implicit, Some(tls)) => {
-            let acceptor = tls.session_acceptor();
-            let handshake = acceptor.accept(stream);
+            let session_tls = match tls.session() {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot set up TLS for the session");
+                    return;
+                }
+            };
+            let handshake = session_tls.control.accept(stream);
             match tokio::time::timeout(shared.config.tls_handshake_timeout, handshake).await {
-                Ok(Ok(s)) => (MaybeTls::Tls(Box::new(s)), Some(acceptor)),
+                Ok(Ok(s)) => (MaybeTls::Tls(Box::new(s)), Some(session_tls)),
                 Ok(Err(e)) => {
                     tracing::info!(error = %e, "implicit TLS handshake failed");
                     return;
@@ -307,7 +313,7 @@ async fn serve_connection(
         _ => (MaybeTls::Plain(stream), None),
     };
     tracing::info!(tls = stream.is_tls(), "connected");
-    Control::new(shared, stream, peer, local, acceptor)
+    Control::new(shared, stream, peer, local, session_tls)
         .run()
         .await;
     drop(slot);

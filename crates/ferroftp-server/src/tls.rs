@@ -1,10 +1,15 @@
 //! TLS for FTPS (RFC 4217): certificates, their reload on SIGHUP, and the per-session
 //! acceptor that ties data connections to their control connection.
 //!
-//! Each control connection gets its own TLS session cache. A data connection under
-//! `PROT P` can therefore resume only a session made on that same control connection; when
-//! session reuse is required, a full handshake on a data connection is refused, so a third
-//! party who races to the passive port cannot take over the transfer.
+//! Each control connection gets its own session cache and its own session-ticket key. A data
+//! connection under `PROT P` can therefore resume only a session made on that same control
+//! connection; when session reuse is required, a full handshake on a data connection is
+//! refused, so a third party who races to the passive port cannot take over the transfer.
+//!
+//! Tickets are stateless (encrypted with the session's key), so one ticket can be resumed
+//! by every data connection of the session: OpenSSL- and GnuTLS-based clients (curl, lftp,
+//! Python) resume the control connection's session each time. Clients that use each TLS 1.3
+//! ticket once (rustls) get several tickets on the control connection.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -151,12 +156,43 @@ impl TlsConfig {
         }
     }
 
-    /// An acceptor for one control connection and its data connections, with a session
-    /// cache of its own (see the module docs).
-    pub fn session_acceptor(&self) -> TlsAcceptor {
-        let mut config = (*self.base).clone();
-        config.session_storage = ServerSessionMemoryCache::new(8);
-        TlsAcceptor::from(Arc::new(config))
+    /// The acceptors for one control connection and its data connections, with a session
+    /// cache and ticket key of their own (see the module docs).
+    pub fn session(&self) -> Result<SessionTls, TlsError> {
+        let ticketer = rustls::crypto::ring::Ticketer::new().map_err(TlsError::Config)?;
+        let storage = ServerSessionMemoryCache::new(8);
+        let mut control = (*self.base).clone();
+        control.ticketer = ticketer.clone();
+        control.session_storage = storage.clone();
+        // Enough TLS 1.3 tickets for clients that spend one per data connection and never
+        // read the fresh ones a data connection of an upload carries.
+        control.send_tls13_tickets = CONTROL_TICKETS;
+        let mut data = (*self.base).clone();
+        data.ticketer = ticketer;
+        data.session_storage = storage;
+        Ok(SessionTls {
+            control: TlsAcceptor::from(Arc::new(control)),
+            data: TlsAcceptor::from(Arc::new(data)),
+        })
+    }
+}
+
+/// TLS 1.3 tickets sent on a control connection; rustls clients keep at most 8 per server.
+const CONTROL_TICKETS: usize = 8;
+
+/// The TLS acceptors of one session: its control connection and its data connections share
+/// a session cache and ticket key that no other session can use.
+#[derive(Clone)]
+pub struct SessionTls {
+    /// For the control connection (AUTH TLS or implicit).
+    pub control: TlsAcceptor,
+    /// For data connections under `PROT P`.
+    pub data: TlsAcceptor,
+}
+
+impl std::fmt::Debug for SessionTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionTls")
     }
 }
 

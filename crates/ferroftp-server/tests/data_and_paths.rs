@@ -288,3 +288,22 @@ fn shutdown_lets_a_running_transfer_finish() {
     assert_eq!(r.reply().0, 421);
     stopper.join().unwrap();
 }
+
+#[test]
+fn pasv_advertises_the_configured_address() {
+    let s = TestServer::start_with(|c| c.passive_address = Some("127.0.0.3".parse().unwrap()));
+    let mut r = s.raw_logged_in();
+    let (code, text) = r.cmd("PASV");
+    assert_eq!(code, 227);
+    assert!(text.contains("(127,0,0,3,"), "{text}");
+}
+
+#[test]
+fn failed_logins_are_delayed() {
+    let s = TestServer::start_with(|c| c.login_failure_delay = Duration::from_millis(400));
+    let mut r = s.raw();
+    r.code("USER alice");
+    let started = std::time::Instant::now();
+    assert_eq!(r.code("PASS wrong"), 530);
+    assert!(started.elapsed() >= Duration::from_millis(400));
+}

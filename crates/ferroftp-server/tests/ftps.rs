@@ -239,3 +239,47 @@ fn certificate_reload_keeps_sessions() {
         .unwrap();
     assert!(s.path("still.txt").exists());
 }
+
+#[test]
+fn auth_ssl_is_an_alias_and_appe_stou_run_over_tls() {
+    let (s, cert) = TestServer::start_tls(TlsRequired::None, SessionReuse::Required, |_| {});
+    let mut r = s.raw();
+    assert_eq!(r.code("AUTH SSL"), 234);
+    drop(r);
+    let mut ftp = explicit_client(s.addr, &cert, true);
+    ftp.append_file("log.txt", &mut Cursor::new(b"one\n".to_vec()))
+        .unwrap();
+    ftp.append_file("log.txt", &mut Cursor::new(b"two\n".to_vec()))
+        .unwrap();
+    assert_eq!(std::fs::read(s.path("log.txt")).unwrap(), b"one\ntwo\n");
+    let (resp, mut stream) = ftp
+        .custom_data_command("STOU", &[Status::AboutToSend, Status::AlreadyOpen])
+        .unwrap();
+    let text = String::from_utf8_lossy(&resp.body).into_owned();
+    assert!(text.contains("FILE: "), "{text}");
+    stream.write_all(b"unique over tls").unwrap();
+    stream.finish().unwrap();
+    let name = text.trim().rsplit(' ').next().unwrap().to_owned();
+    assert_eq!(std::fs::read(s.path(&name)).unwrap(), b"unique over tls");
+}
+
+#[test]
+fn many_transfers_in_one_session_keep_resuming() {
+    let (s, cert) = TestServer::start_tls(TlsRequired::All, SessionReuse::Required, |_| {});
+    let mut ftp = explicit_client(s.addr, &cert, true);
+    // rustls spends each TLS 1.3 ticket once and reads no tickets from an upload's data
+    // connection; the control connection hands out eight, and every download or listing
+    // brings two fresh ones. So a long mixed session keeps resuming.
+    for round in 0..3 {
+        for i in 0..7 {
+            let name = format!("up-{round}-{i}.txt");
+            ftp.put_file(&name, &mut Cursor::new(name.clone().into_bytes()))
+                .unwrap_or_else(|e| panic!("upload {round}/{i}: {e:?}"));
+        }
+        for i in 0..7 {
+            let name = format!("up-{round}-{i}.txt");
+            let got = ftp.retr_as_buffer(&name).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert_eq!(got.into_inner(), name.as_bytes());
+        }
+    }
+}
