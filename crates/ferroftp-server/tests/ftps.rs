@@ -278,7 +278,9 @@ fn many_transfers_in_one_session_keep_resuming() {
         }
         for i in 0..7 {
             let name = format!("up-{round}-{i}.txt");
-            let got = ftp.retr_as_buffer(&name).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            let got = ftp
+                .retr_as_buffer(&name)
+                .unwrap_or_else(|e| panic!("{name}: {e:?}"));
             assert_eq!(got.into_inner(), name.as_bytes());
         }
     }
