@@ -229,8 +229,13 @@ pub(super) struct Doctor<'a> {
     pub(super) sample: Option<Sample>,
     /// A scratch directory (and file) still to remove.
     pub(super) scratch: Option<Scratch>,
-    /// Whether the control connection runs over TLS (data connections then need it too).
-    pub(super) secured: bool,
+    /// The TLS client (its failure to set up is reported at the first handshake).
+    pub(super) tls: Result<tls::Client, tls::Failure>,
+    /// What happened on the TLS data connections, for `tls.data`.
+    pub(super) tls_data: tls::DataLog,
+    /// Data connections get a fresh TLS session instead of resuming the control
+    /// connection's (the `tls.session_reuse` check).
+    pub(super) fresh_data_session: bool,
     unreachable: bool,
     /// FEAT was refused before login: ask again after.
     feat_after_login: bool,
@@ -247,7 +252,9 @@ impl<'a> Doctor<'a> {
             data_mode: None,
             sample: None,
             scratch: None,
-            secured: false,
+            tls: tls::Client::new(&cfg.target.host),
+            tls_data: tls::DataLog::default(),
+            fresh_data_session: false,
             unreachable: false,
             feat_after_login: false,
         }
@@ -350,32 +357,23 @@ impl<'a> Doctor<'a> {
     /// The whole run on the main connection; returns the connection when it is still usable.
     async fn main(&mut self) -> Result<Control, Stop> {
         let mut ctl = self.connect_main().await?;
-        if self.cfg.target.tls == TlsMode::Implicit {
-            if let Err(why) = tls::secure_control(&mut ctl, &self.cfg.target.host).await {
-                let f = tls::skipped("tls.implicit", &why, self.lang);
-                self.push(f);
-                let f = Finding::new(
-                    Group::Connection,
-                    "checks",
-                    Severity::Info,
-                    tr!(
-                        self.lang,
-                        "not run: with implicit TLS every exchange needs the TLS client",
-                        "không chạy: với TLS ngầm định mọi trao đổi đều cần máy khách TLS"
-                    ),
-                );
-                self.push(f);
-                return Err(Stop);
-            }
-            self.secured = true;
+        let tls_mode = self.cfg.target.tls;
+        if tls_mode == TlsMode::Implicit {
+            self.secure_main(&mut ctl).await?;
         }
         self.greeting(&mut ctl).await?;
         self.feat(&mut ctl, false).await?;
         self.pre_login_probes().await;
-        if self.cfg.target.tls == TlsMode::Explicit && !self.auth_tls(&mut ctl).await? {
-            let f = self.not_run(Group::Login, "login");
-            self.push(f);
-            return Ok(ctl);
+        match tls_mode {
+            TlsMode::Explicit => {
+                if !self.auth_tls(&mut ctl).await? {
+                    let f = self.not_run(Group::Login, "login");
+                    self.push(f);
+                    return Ok(ctl);
+                }
+            }
+            TlsMode::Implicit => self.pbsz_prot(&mut ctl).await?,
+            TlsMode::None => {}
         }
         if !self.login(&mut ctl).await? {
             let f = self.not_run(Group::Login, "login.rest");
@@ -403,8 +401,11 @@ impl<'a> Doctor<'a> {
             );
             self.push(f);
         }
+        if tls_mode != TlsMode::None {
+            self.tls_data_checks(&mut ctl).await?;
+        }
         self.logged_in_probes().await;
-        if self.cfg.target.tls == TlsMode::None {
+        if tls_mode == TlsMode::None {
             let offers = self.feat.as_ref().map(Features::has_auth_tls);
             for f in tls::plain_target(offers, self.lang) {
                 self.push(f);
@@ -716,24 +717,10 @@ impl<'a> Doctor<'a> {
         if r.code != 234 {
             return Ok(false);
         }
-        match tls::secure_control(ctl, &self.cfg.target.host).await {
-            Ok(()) => {
-                self.secured = true;
-                for (cmd, check) in [("PBSZ 0", "tls.pbsz"), ("PROT P", "tls.prot")] {
-                    let p = Probe::new(Group::Tls, check, cmd.to_owned(), cmd, &[200]);
-                    self.probe_on(ctl, p).await.map_err(|_| Stop)?;
-                }
-                Ok(true)
-            }
-            Err(why) => {
-                let f = tls::skipped("tls.handshake", &why, l);
-                self.push(f);
-                let f = self.not_run(Group::Login, "login");
-                self.push(f);
-                // The server now expects a handshake: this connection is of no further use.
-                Err(Stop)
-            }
-        }
+        // A failed handshake leaves the connection of no further use: the run stops.
+        self.secure_main(ctl).await?;
+        self.pbsz_prot(ctl).await?;
+        Ok(true)
     }
 
     /// USER and PASS: 331 then 230, or 230 at once (RFC 959 5.4).
@@ -1021,6 +1008,11 @@ impl<'a> Doctor<'a> {
                 return None;
             }
         };
+        let tls_mode = self.cfg.target.tls;
+        if tls_mode == TlsMode::Implicit && !self.secure_extra(&mut ctl, false, group, check).await
+        {
+            return None;
+        }
         let greeting = match ctl.reply().await {
             Ok(r) => r,
             Err(e) => {
@@ -1048,6 +1040,13 @@ impl<'a> Doctor<'a> {
                 "máy chủ giới hạn số kết nối mỗi địa chỉ; máy khách mở kết nối thứ hai để truyền tệp sẽ lỗi"
             ));
             self.push(f);
+            return None;
+        }
+        // ftps://: never a password in clear text; and data connections under PROT P.
+        if login
+            && tls_mode != TlsMode::None
+            && !self.secure_extra(&mut ctl, true, group, check).await
+        {
             return None;
         }
         if login {

@@ -2,8 +2,8 @@
 //! (a timeout on every read, write and connect; caps on line length and reply size) and data
 //! connections for listings and the upload/download round trip.
 //!
-//! Streams are boxed behind [`Stream`], so the TLS layer (AUTH TLS, implicit TLS) can later
-//! wrap a connection in place without changing the checks.
+//! Streams are boxed behind [`Stream`], so the TLS layer (AUTH TLS, implicit TLS; see
+//! [`super::tls`]) wraps a connection in place without changing the checks.
 
 use std::fmt;
 use std::io;
@@ -20,7 +20,7 @@ pub const MAX_REPLY_LINES: usize = 1000;
 /// Most bytes read from one data connection (listings and the round-trip file).
 pub const MAX_DATA_BYTES: usize = 16 * 1024 * 1024;
 
-/// Anything a connection can be carried over: plain TCP now, TLS later.
+/// Anything a connection can be carried over: plain TCP, or TLS over it.
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
@@ -199,6 +199,10 @@ pub struct Control {
     pub local: SocketAddr,
     /// The limit on each step.
     pub timeout: Duration,
+    /// The TLS session, once the connection is secured; its data connections resume it.
+    pub tls: Option<super::tls::Session>,
+    /// Whether `PROT P` is in effect: data connections then run TLS too.
+    pub protected: bool,
 }
 
 impl Control {
@@ -213,6 +217,8 @@ impl Control {
             peer,
             local,
             timeout,
+            tls: None,
+            protected: false,
         })
     }
 
@@ -220,7 +226,6 @@ impl Control {
     /// the handshake over it and puts the encrypted stream back with [`Control::set_stream`]).
     /// Anything buffered but unread is dropped: RFC 4217 lets nothing follow the `234`
     /// before the handshake.
-    #[allow(dead_code)] // The seam the TLS client (tls.rs) will use.
     pub fn take_stream(&mut self) -> Box<dyn Stream> {
         let (placeholder, _) = tokio::io::duplex(1);
         self.buf.clear();
@@ -228,7 +233,6 @@ impl Control {
     }
 
     /// Puts a (wrapped) transport back; see [`Control::take_stream`].
-    #[allow(dead_code)] // The seam the TLS client (tls.rs) will use.
     pub fn set_stream(&mut self, stream: Box<dyn Stream>) {
         self.stream = stream;
     }
@@ -367,6 +371,11 @@ impl Data {
         Data { stream }
     }
 
+    /// Takes the transport out (for the TLS handshake of `PROT P`).
+    pub fn into_stream(self) -> Box<dyn Stream> {
+        self.stream
+    }
+
     /// Reads until the server closes the connection, within `limit` in all; keeps the first
     /// [`MAX_DATA_BYTES`].
     pub async fn read_all(mut self, limit: Duration) -> Result<Vec<u8>, NetError> {
@@ -374,7 +383,13 @@ impl Data {
         let read = async {
             let mut chunk = [0u8; 16 * 1024];
             loop {
-                let n = self.stream.read(&mut chunk).await.map_err(NetError::io)?;
+                let n = match self.stream.read(&mut chunk).await {
+                    Ok(n) => n,
+                    // A TLS peer that closes without close_notify: many FTP servers do on
+                    // data connections, and the final reply tells whether all was sent.
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => 0,
+                    Err(e) => return Err(NetError::io(e)),
+                };
                 if n == 0 {
                     return Ok(());
                 }
@@ -393,8 +408,10 @@ impl Data {
         }
     }
 
-    /// Writes `bytes` and closes the connection (end of file for STOR), within `limit`.
-    pub async fn write_all(mut self, bytes: &[u8], limit: Duration) -> Result<(), NetError> {
+    /// Writes `bytes` and closes the sending side (end of file for STOR), within `limit`.
+    /// Keep the connection until the final reply: dropping it with unread bytes (a TLS
+    /// session ticket) resets it, which may cut off data the server has not read yet.
+    pub async fn write_all(&mut self, bytes: &[u8], limit: Duration) -> Result<(), NetError> {
         let write = async {
             self.stream.write_all(bytes).await?;
             self.stream.shutdown().await

@@ -2,6 +2,9 @@
 //! LIST; and the transfer machinery the listing and round-trip checks share.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
 
 use super::checks::{Doctor, Stop};
 use super::client::{self, ActiveListener, Control, Data, NetError, Reply};
@@ -71,6 +74,66 @@ impl Xfer {
     /// Whether the data connection was made (and so the transfer command was sent).
     fn connected(&self) -> bool {
         self.connect_error.is_none() && self.start.is_some()
+    }
+}
+
+/// Where a data connection comes from.
+enum Source {
+    /// Connected to a passive port.
+    Passive(Data),
+    /// The server connects to this listener.
+    Active(ActiveListener),
+}
+
+/// Why a data connection could not be made.
+enum Opening {
+    /// No connection (an active-mode accept that timed out...).
+    Connect(NetError),
+    /// The connection was made, but its TLS handshake failed.
+    Tls(tls::Failure),
+}
+
+/// A data connection being made, in a task of its own, while the transfer command is sent
+/// and its `1yz` read. Servers differ in order: ferroftp and vsftpd send `150` and then wait
+/// for the ClientHello, others want the handshake before the `150`. Making the connection
+/// (the accept in active mode, the handshake under `PROT P`) alongside the command serves
+/// both without a deadlock. Dropping it stops the task.
+struct Pending(JoinHandle<Result<(Data, Option<bool>), Opening>>);
+
+impl Pending {
+    /// Starts making the connection: the accept (active mode), then the handshake when
+    /// `session` is given. The result carries whether the session was resumed.
+    fn start(source: Source, session: Option<tls::Session>, limit: Duration) -> Pending {
+        Pending(tokio::spawn(async move {
+            let data = match source {
+                Source::Passive(d) => d,
+                Source::Active(l) => l.accept(limit).await.map_err(Opening::Connect)?.0,
+            };
+            match session {
+                None => Ok((data, None)),
+                Some(s) => tls::secure_data(data, &s, limit)
+                    .await
+                    .map(|(d, resumed)| (d, Some(resumed)))
+                    .map_err(Opening::Tls),
+            }
+        }))
+    }
+
+    /// Waits for the connection.
+    async fn wait(&mut self) -> Result<(Data, Option<bool>), Opening> {
+        match (&mut self.0).await {
+            Ok(r) => r,
+            Err(e) => Err(Opening::Connect(NetError::Io {
+                kind: std::io::ErrorKind::Other,
+                message: e.to_string(),
+            })),
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -145,7 +208,8 @@ impl Doctor<'_> {
         };
         x.setup = Some(setup.clone());
         let peer_ip = ctl.peer.ip();
-        let mut data = None;
+        let session = self.data_session(ctl);
+        let source;
         match mode {
             DataMode::Pasv { use_control_ip } => {
                 if setup.code != 227 {
@@ -164,7 +228,7 @@ impl Doctor<'_> {
                 };
                 x.target = Some(target);
                 match Data::connect(target, timeout).await {
-                    Ok(d) => data = Some(d),
+                    Ok(d) => source = Source::Passive(d),
                     Err(e) => {
                         x.connect_error = Some(e);
                         return Ok(x);
@@ -182,7 +246,7 @@ impl Doctor<'_> {
                 let target = SocketAddr::new(peer_ip, port);
                 x.target = Some(target);
                 match Data::connect(target, timeout).await {
-                    Ok(d) => data = Some(d),
+                    Ok(d) => source = Source::Passive(d),
                     Err(e) => {
                         x.connect_error = Some(e);
                         return Ok(x);
@@ -193,9 +257,15 @@ impl Doctor<'_> {
                 if !(200..300).contains(&setup.code) {
                     return Ok(x);
                 }
-                x.target = listener.as_ref().map(|l| l.addr);
+                let Some(l) = listener else {
+                    return Ok(x);
+                };
+                x.target = Some(l.addr);
+                source = Source::Active(l);
             }
         }
+        let secured = session.is_some();
+        let mut pending = Pending::start(source, session, timeout);
         x.sent.push(cmd.to_owned());
         let start = match ctl.cmd(cmd).await {
             Ok(r) => r,
@@ -208,36 +278,32 @@ impl Doctor<'_> {
         if !start.is_preliminary() {
             return Ok(x);
         }
-        let data = match (data, &listener) {
-            (Some(d), _) => Some(d),
-            (None, Some(l)) => match l.accept(timeout).await {
-                Ok((d, _)) => Some(d),
-                Err(e) => {
-                    x.connect_error = Some(e);
-                    None
+        let data = match pending.wait().await {
+            Ok((d, resumed)) => {
+                if let Some(resumed) = resumed {
+                    self.log_tls_handshake(Ok(resumed));
                 }
-            },
-            (None, None) => None,
+                Some(d)
+            }
+            Err(Opening::Connect(e)) => {
+                x.connect_error = Some(e);
+                None
+            }
+            Err(Opening::Tls(why)) => {
+                self.log_tls_handshake(Err(&why));
+                x.data_error = Some(tls::data_error(&why));
+                None
+            }
         };
-        let data = match data {
-            Some(d) if self.secured => match tls::secure_data(d, &self.cfg.target.host).await {
-                Ok(d) => Some(d),
-                Err(why) => {
-                    x.data_error = Some(NetError::Io {
-                        kind: std::io::ErrorKind::Other,
-                        message: why.to_string(),
-                    });
-                    None
-                }
-            },
-            other => other,
-        };
-        if let Some(d) = data {
+        // An upload's connection stays open until the final reply (see Data::write_all).
+        let mut sending = None;
+        if let Some(mut d) = data {
             match upload {
                 Some(bytes) => {
                     if let Err(e) = d.write_all(bytes, timeout).await {
                         x.data_error = Some(e);
                     }
+                    sending = Some(d);
                 }
                 None => match d.read_all(timeout).await {
                     Ok(bytes) => x.data = Some(bytes),
@@ -245,8 +311,16 @@ impl Doctor<'_> {
                 },
             }
         }
-        match ctl.reply().await {
-            Ok(r) => x.end = Some(r),
+        let end = ctl.reply().await;
+        drop(sending);
+        if let Ok(r) = &end {
+            x.end = Some(r.clone());
+        }
+        if secured {
+            self.log_tls_transfer(cmd, x.connect_error.is_none(), x.completed());
+        }
+        match end {
+            Ok(_) => {}
             Err(NetError::Timeout { .. })
                 if x.connect_error.is_some() || x.data_error.is_some() =>
             {

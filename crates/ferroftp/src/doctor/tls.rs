@@ -1,91 +1,1432 @@
-//! The TLS seam of the doctor. The checks call [`secure_control`] after a `234` to AUTH TLS
-//! (and for `--implicit-tls` right after connecting) and [`secure_data`] for each data
-//! connection once `PROT P` is in effect. Until the TLS client is built these report
-//! [`Unavailable::NotBuilt`], and the checks turn that into `skipped` findings; wiring in a
-//! TLS connector here is all it takes for the whole doctor to run over FTPS.
+//! The doctor's TLS client (rustls with the ring provider) and the TLS checks.
+//!
+//! The checks call [`Client::secure_control`] after a `234` to AUTH TLS (and for
+//! `--implicit-tls` right after connecting) and [`secure_data`] for each data connection
+//! once `PROT P` is in effect.
+//!
+//! Certificates are checked against the Mozilla root store (webpki-roots), but an untrusted
+//! certificate does not stop the handshake: the verdict (trusted, or why not: self-signed,
+//! unknown issuer, expired, not issued for the host...) is recorded and reported, so every
+//! other check still runs against servers with self-signed or private-CA certificates. The
+//! signatures of the handshake itself are always verified.
+//!
+//! Each control connection gets a client configuration, and so a session cache, of its own,
+//! shared with its data connections: servers keep one session cache per control connection
+//! and many refuse a data connection that does not resume its control connection's session,
+//! so a cache shared by the doctor's several control connections would hand a data connection
+//! the tickets of another control connection (and let those use up the main one's
+//! single-use TLS 1.3 tickets).
 
 use std::fmt;
+use std::io;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use super::client::{Control, Data};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{Resumption, WebPkiServerVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, HandshakeKind, ProtocolVersion,
+    RootCertStore, SignatureScheme,
+};
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use tokio_rustls::TlsConnector;
+
+use super::checks::{Doctor, Stop};
+use super::client::{Control, Data, NetError, Reply, Stream};
 use super::report::{Finding, Group, Severity};
+use super::target::TlsMode;
 use super::Lang;
 
 /// Why a connection could not be secured.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unavailable {
-    /// The doctor has no TLS client yet.
-    NotBuilt,
+pub enum Failure {
+    /// The TLS client could not be set up (a host name that cannot be a TLS server name).
+    Setup(String),
+    /// The handshake did not finish within the step timeout.
+    Timeout(Duration),
+    /// The handshake failed; rustls' reason.
+    Handshake(String),
 }
 
-impl fmt::Display for Unavailable {
+impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Unavailable::NotBuilt => write!(f, "TLS client not built yet"),
+            Failure::Setup(why) => write!(f, "cannot set up the TLS client: {why}"),
+            Failure::Timeout(after) => {
+                write!(f, "no TLS handshake within {}s", after.as_secs_f32())
+            }
+            Failure::Handshake(why) => write!(f, "TLS handshake failed: {why}"),
         }
     }
 }
 
-/// Runs the TLS handshake on the control connection (after `234`, or at once for implicit
-/// TLS), checking the certificate against `server_name`. On success the connection carries
-/// TLS from then on (see [`Control::take_stream`] and [`Control::set_stream`]).
-pub async fn secure_control(ctl: &mut Control, server_name: &str) -> Result<(), Unavailable> {
-    let _ = (ctl, server_name);
-    Err(Unavailable::NotBuilt)
+/// Why a certificate is not trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// Signed by its own key, not by a certificate authority.
+    SelfSigned,
+    /// Signed by an authority that is not in the root store (a private CA, or a chain
+    /// without its intermediate certificates).
+    UnknownIssuer,
+    /// Past its validity period.
+    Expired,
+    /// Before its validity period.
+    NotYetValid,
+    /// Not issued for the host name (or address) connected to.
+    NameMismatch,
+    /// Anything else, as rustls puts it.
+    Other(String),
+}
+
+impl Reason {
+    fn describe(&self, host: &str, lang: Lang) -> String {
+        match self {
+            Reason::SelfSigned => tr!(lang, "self-signed", "tự ký"),
+            Reason::UnknownIssuer => tr!(
+                lang,
+                "issued by an unknown certificate authority (a private CA, or the intermediate certificates are missing from the chain the server sends)",
+                "do một tổ chức cấp chứng chỉ không được tin cậy cấp (CA riêng, hoặc máy chủ không gửi kèm chứng chỉ trung gian)"
+            ),
+            Reason::Expired => tr!(lang, "expired", "đã hết hạn"),
+            Reason::NotYetValid => tr!(lang, "not valid yet", "chưa đến ngày có hiệu lực"),
+            Reason::NameMismatch => tr!(
+                lang,
+                format!("not issued for {host}"),
+                format!("không được cấp cho {host}")
+            ),
+            Reason::Other(why) => why.clone(),
+        }
+    }
+}
+
+/// What the certificate check said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The chain leads to a trusted root, and the certificate is valid for the host.
+    Trusted,
+    /// Why it is not trusted.
+    Untrusted(Vec<Reason>),
+}
+
+/// The reason a webpki error stands for.
+fn reason_of(e: &rustls::Error) -> Reason {
+    match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            CertificateError::UnknownIssuer => Reason::UnknownIssuer,
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => Reason::Expired,
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                Reason::NotYetValid
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                Reason::NameMismatch
+            }
+            _ => Reason::Other(e.to_string()),
+        },
+        _ => Reason::Other(e.to_string()),
+    }
+}
+
+/// A certificate verifier that delegates to webpki and records its verdict instead of
+/// failing the handshake on it. Signatures of the handshake are verified for real.
+#[derive(Debug)]
+struct Recorder {
+    webpki: Arc<WebPkiServerVerifier>,
+    provider: Arc<CryptoProvider>,
+    verdict: Mutex<Option<Verdict>>,
+}
+
+impl Recorder {
+    /// The verdict on the last certificate seen.
+    fn take(&self) -> Option<Verdict> {
+        self.verdict
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+
+    /// Why `end_entity` is not trusted, given webpki's first complaint.
+    fn reasons(
+        &self,
+        error: &rustls::Error,
+        end_entity: &CertificateDer<'_>,
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Vec<Reason> {
+        let first = reason_of(error);
+        let Some(info) = CertInfo::parse(end_entity).filter(|c| c.self_issued) else {
+            return vec![first];
+        };
+        // Trusting the certificate itself shows whether it is really self-signed, and what
+        // else is wrong with it (its name, its dates).
+        let mut reasons = vec![Reason::SelfSigned];
+        match self.verify_by_itself(end_entity, server_name, ocsp, now) {
+            Some(Ok(())) => {}
+            Some(Err(e)) => match reason_of(&e) {
+                // The same name as its issuer's, but signed by another key.
+                Reason::UnknownIssuer => return vec![Reason::UnknownIssuer],
+                r @ (Reason::Expired | Reason::NotYetValid | Reason::NameMismatch) => {
+                    reasons.push(r);
+                }
+                // Refused for its shape (a CA certificate used by a server, as
+                // `openssl req -x509` makes them): at least check the name.
+                _ if !info.valid_for(server_name) => reasons.push(Reason::NameMismatch),
+                _ => {}
+            },
+            None if !info.valid_for(server_name) => reasons.push(Reason::NameMismatch),
+            None => {}
+        }
+        reasons
+    }
+
+    /// Verifies `end_entity` with itself as the only trusted root; `None` when it cannot
+    /// be made a root.
+    fn verify_by_itself(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Option<Result<(), rustls::Error>> {
+        let mut roots = RootCertStore::empty();
+        roots.add(end_entity.clone().into_owned()).ok()?;
+        let itself =
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), self.provider.clone())
+                .build()
+                .ok()?;
+        Some(
+            itself
+                .verify_server_cert(end_entity, &[], server_name, ocsp, now)
+                .map(|_| ()),
+        )
+    }
+}
+
+impl ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verdict = match self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(_) => Verdict::Trusted,
+            Err(e) => {
+                Verdict::Untrusted(self.reasons(&e, end_entity, server_name, ocsp_response, now))
+            }
+        };
+        *self.verdict.lock().unwrap_or_else(|p| p.into_inner()) = Some(verdict);
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// The TLS client of one doctor run: the crypto provider, the root store and the server
+/// name to check certificates against.
+#[derive(Debug, Clone)]
+pub struct Client {
+    provider: Arc<CryptoProvider>,
+    webpki: Arc<WebPkiServerVerifier>,
+    name: ServerName<'static>,
+}
+
+impl Client {
+    /// A client for `host` (a name, sent as SNI, or an IP address, not sent) that trusts the
+    /// Mozilla root store.
+    pub fn new(host: &str) -> Result<Client, Failure> {
+        let mut roots = RootCertStore::empty();
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        Client::with_roots(host, roots)
+    }
+
+    /// A client for `host` that trusts `roots`.
+    fn with_roots(host: &str, roots: RootCertStore) -> Result<Client, Failure> {
+        let name = ServerName::try_from(host.to_owned())
+            .map_err(|e| Failure::Setup(format!("{host:?}: {e}")))?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|e| Failure::Setup(e.to_string()))?;
+        Ok(Client {
+            provider,
+            webpki,
+            name,
+        })
+    }
+
+    /// A configuration with a session cache and a certificate verdict of its own.
+    fn session(&self) -> Result<(Session, Arc<Recorder>), Failure> {
+        let recorder = Arc::new(Recorder {
+            webpki: self.webpki.clone(),
+            provider: self.provider.clone(),
+            verdict: Mutex::new(None),
+        });
+        let mut config = ClientConfig::builder_with_provider(self.provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Failure::Setup(e.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(recorder.clone())
+            .with_no_client_auth();
+        // One server name per configuration; rustls keeps up to eight TLS 1.3 tickets for it.
+        config.resumption = Resumption::in_memory_sessions(1);
+        let session = Session {
+            config: Arc::new(config),
+            name: self.name.clone(),
+        };
+        Ok((session, recorder))
+    }
+
+    /// Runs the TLS handshake on the control connection (after `234`, or at once for
+    /// implicit TLS) within the connection's step timeout. On success the connection
+    /// carries TLS from then on, and keeps the session for its data connections.
+    pub async fn secure_control(&self, ctl: &mut Control) -> Result<Handshake, Failure> {
+        let (session, recorder) = self.session()?;
+        let stream = ctl.take_stream();
+        let tls = handshake(&session, stream, ctl.timeout).await?;
+        let (_, conn) = tls.get_ref();
+        let done = Handshake {
+            version: conn.protocol_version(),
+            suite: conn
+                .negotiated_cipher_suite()
+                .map(|s| format!("{:?}", s.suite())),
+            group: conn
+                .negotiated_key_exchange_group()
+                .map(|g| format!("{:?}", g.name())),
+            leaf: conn
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .map(|c| c.clone().into_owned()),
+            verdict: recorder.take(),
+        };
+        ctl.set_stream(Box::new(tls));
+        ctl.tls = Some(session);
+        Ok(done)
+    }
+}
+
+/// The TLS session of a control connection, for its data connections to resume.
+#[derive(Clone)]
+pub struct Session {
+    config: Arc<ClientConfig>,
+    name: ServerName<'static>,
+}
+
+impl Session {
+    /// The same client without a session cache: every handshake is a full one.
+    fn without_resumption(&self) -> Session {
+        let mut config = (*self.config).clone();
+        config.resumption = Resumption::disabled();
+        Session {
+            config: Arc::new(config),
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// Runs a client handshake over `stream` within `limit`.
+async fn handshake(
+    session: &Session,
+    stream: Box<dyn Stream>,
+    limit: Duration,
+) -> Result<tokio_rustls::client::TlsStream<Box<dyn Stream>>, Failure> {
+    let connector = TlsConnector::from(session.config.clone());
+    match tokio::time::timeout(limit, connector.connect(session.name.clone(), stream)).await {
+        Ok(Ok(tls)) => Ok(tls),
+        Ok(Err(e)) => Err(Failure::Handshake(describe_io(&e))),
+        Err(_) => Err(Failure::Timeout(limit)),
+    }
+}
+
+/// A handshake error in words: rustls' own reason when there is one.
+fn describe_io(e: &io::Error) -> String {
+    if let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        return match tls {
+            rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+                format!("{tls} (the server does not speak TLS here)")
+            }
+            _ => tls.to_string(),
+        };
+    }
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => "the server closed the connection".to_owned(),
+        io::ErrorKind::ConnectionReset => "the server reset the connection".to_owned(),
+        _ => e.to_string(),
+    }
 }
 
 /// Runs the TLS handshake on a data connection (`PROT P`), resuming the control
-/// connection's session as RFC 4217 servers commonly require.
-pub async fn secure_data(data: Data, server_name: &str) -> Result<Data, Unavailable> {
-    let _ = (data, server_name);
-    Err(Unavailable::NotBuilt)
+/// connection's session as RFC 4217 servers commonly require. Returns the secured
+/// connection and whether the session was resumed.
+pub async fn secure_data(
+    data: Data,
+    session: &Session,
+    limit: Duration,
+) -> Result<(Data, bool), Failure> {
+    let tls = handshake(session, data.into_stream(), limit).await?;
+    let resumed = tls.get_ref().1.handshake_kind() == Some(HandshakeKind::Resumed);
+    Ok((Data::from_stream(Box::new(tls)), resumed))
 }
 
-/// A `skipped` finding for a TLS check that could not run.
-pub fn skipped(check: &str, why: &Unavailable, lang: Lang) -> Finding {
-    Finding::new(
-        Group::Tls,
-        check,
-        Severity::Info,
-        tr!(lang, format!("skipped: {why}"), format!("bỏ qua: {why}")),
-    )
+/// What a control connection's handshake gave.
+#[derive(Debug, Clone)]
+pub struct Handshake {
+    /// The TLS version negotiated.
+    pub version: Option<ProtocolVersion>,
+    /// The cipher suite, by its IANA name.
+    pub suite: Option<String>,
+    /// The key exchange group.
+    pub group: Option<String>,
+    /// The server's certificate.
+    pub leaf: Option<CertificateDer<'static>>,
+    /// The certificate check's verdict.
+    pub verdict: Option<Verdict>,
+}
+
+/// A TLS version's usual name.
+fn version_name(v: ProtocolVersion) -> String {
+    match v {
+        ProtocolVersion::TLSv1_3 => "TLS 1.3".to_owned(),
+        ProtocolVersion::TLSv1_2 => "TLS 1.2".to_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The SHA-256 fingerprint of a certificate as `AB:CD:...`, as `ferroftp serve` prints it.
+pub fn fingerprint(der: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, der);
+    let hex: Vec<String> = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
+    hex.join(":")
+}
+
+impl Handshake {
+    /// `tls.handshake`, `tls.version`, `tls.cipher` and `tls.certificate`.
+    fn findings(&self, host: &str, sent: &[&str], lang: Lang) -> Vec<Finding> {
+        let l = lang;
+        let mut out = vec![Finding::new(
+            Group::Tls,
+            "tls.handshake",
+            Severity::Ok,
+            tr!(
+                l,
+                format!("TLS handshake with {host} completed"),
+                format!("bắt tay TLS với {host} thành công")
+            ),
+        )
+        .sent(sent)];
+        let version = self.version.map(version_name).unwrap_or_else(|| "?".into());
+        let modern = matches!(
+            self.version,
+            Some(ProtocolVersion::TLSv1_3 | ProtocolVersion::TLSv1_2)
+        );
+        let mut f = Finding::new(
+            Group::Tls,
+            "tls.version",
+            if modern {
+                Severity::Ok
+            } else {
+                Severity::Warning
+            },
+            tr!(
+                l,
+                format!("negotiated {version}"),
+                format!("đã thỏa thuận {version}")
+            ),
+        );
+        if !modern {
+            f = f.fix(tr!(
+                l,
+                "allow TLS 1.2 and 1.3 only on the server",
+                "chỉ cho phép TLS 1.2 và 1.3 trên máy chủ"
+            ));
+        }
+        out.push(f);
+        let suite = self.suite.clone().unwrap_or_else(|| "?".into());
+        let detail = match &self.group {
+            Some(g) => tr!(
+                l,
+                format!("cipher suite {suite}, key exchange {g}"),
+                format!("bộ mã hóa {suite}, trao đổi khóa {g}")
+            ),
+            None => tr!(
+                l,
+                format!("cipher suite {suite}"),
+                format!("bộ mã hóa {suite}")
+            ),
+        };
+        out.push(Finding::new(
+            Group::Tls,
+            "tls.cipher",
+            Severity::Info,
+            detail,
+        ));
+        out.push(self.certificate_finding(host, lang));
+        out
+    }
+
+    /// `tls.certificate`: trusted, or why not, with the names and the fingerprint.
+    fn certificate_finding(&self, host: &str, lang: Lang) -> Finding {
+        let l = lang;
+        let Some(leaf) = &self.leaf else {
+            return Finding::new(
+                Group::Tls,
+                "tls.certificate",
+                Severity::Warning,
+                tr!(
+                    l,
+                    "the server sent no certificate",
+                    "máy chủ không gửi chứng chỉ"
+                ),
+            );
+        };
+        let fp = fingerprint(leaf.as_ref());
+        let mut facts = Vec::new();
+        if let Some(info) = CertInfo::parse(leaf.as_ref()) {
+            if let Some(cn) = &info.common_name {
+                facts.push(tr!(
+                    l,
+                    format!("subject CN={cn}"),
+                    format!("chủ thể CN={cn}")
+                ));
+            }
+            let names = show_names(&info.names);
+            facts.push(tr!(l, format!("names: {names}"), format!("tên: {names}")));
+        }
+        facts.push(tr!(
+            l,
+            format!("SHA-256 fingerprint {fp}"),
+            format!("dấu vân tay SHA-256 {fp}")
+        ));
+        let facts = facts.join("; ");
+        match &self.verdict {
+            Some(Verdict::Trusted) => Finding::new(
+                Group::Tls,
+                "tls.certificate",
+                Severity::Ok,
+                tr!(
+                    l,
+                    format!("trusted, valid for {host}; {facts}"),
+                    format!("được tin cậy, hợp lệ cho {host}; {facts}")
+                ),
+            ),
+            verdict => {
+                let reasons = match verdict {
+                    Some(Verdict::Untrusted(r)) => r
+                        .iter()
+                        .map(|r| r.describe(host, l))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    _ => tr!(l, "not checked", "chưa được kiểm tra"),
+                };
+                Finding::new(
+                    Group::Tls,
+                    "tls.certificate",
+                    Severity::Warning,
+                    tr!(
+                        l,
+                        format!("not trusted: {reasons}; {facts}"),
+                        format!("không được tin cậy: {reasons}; {facts}")
+                    ),
+                )
+                .fix(tr!(
+                    l,
+                    "clients will warn or refuse to connect: use a certificate from a CA clients trust (e.g. Let's Encrypt) issued for the name clients connect to, with its full chain (ferroftp: tls_cert = fullchain.pem); with a self-signed certificate, have users compare this fingerprint with the one the server prints (ferroftp serve --tls-self-signed) before trusting it",
+                    "máy khách sẽ cảnh báo hoặc từ chối kết nối: dùng chứng chỉ từ một CA được tin cậy (ví dụ Let's Encrypt) cấp cho đúng tên máy mà máy khách kết nối, kèm đủ chuỗi chứng chỉ (ferroftp: tls_cert = fullchain.pem); với chứng chỉ tự ký, hãy để người dùng so dấu vân tay này với dấu vân tay máy chủ in ra (ferroftp serve --tls-self-signed) trước khi tin cậy"
+                ))
+            }
+        }
+    }
+}
+
+/// Names for display: at most eight, then a count.
+fn show_names(names: &[String]) -> String {
+    if names.is_empty() {
+        return "-".to_owned();
+    }
+    let mut shown: Vec<String> = names.iter().take(8).cloned().collect();
+    if names.len() > 8 {
+        shown.push(format!("+{}", names.len() - 8));
+    }
+    shown.join(", ")
+}
+
+/// The few facts of a certificate the report shows, read from its DER encoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CertInfo {
+    /// The subject's common name.
+    common_name: Option<String>,
+    /// The DNS names and IP addresses of the subject alternative names.
+    names: Vec<String>,
+    /// Issuer and subject are the same name.
+    self_issued: bool,
+}
+
+/// Splits one DER element off `input`: its tag, its contents, and what follows. Only the
+/// low tag numbers X.509 uses here, and definite lengths of up to four bytes.
+fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    if tag & 0x1f == 0x1f {
+        return None;
+    }
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        (len, &rest[n..])
+    };
+    if rest.len() < len {
+        return None;
+    }
+    Some((tag, &rest[..len], &rest[len..]))
+}
+
+/// A cursor over a sequence of DER elements.
+struct Der<'a>(&'a [u8]);
+
+impl<'a> Der<'a> {
+    fn next(&mut self) -> Option<(u8, &'a [u8])> {
+        let (tag, contents, rest) = der_element(self.0)?;
+        self.0 = rest;
+        Some((tag, contents))
+    }
+
+    fn expect(&mut self, tag: u8) -> Option<&'a [u8]> {
+        let (t, contents) = self.next()?;
+        (t == tag).then_some(contents)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.0.first().copied()
+    }
+}
+
+const SEQUENCE: u8 = 0x30;
+const SET: u8 = 0x31;
+const OID: u8 = 0x06;
+/// id-at-commonName, 2.5.4.3.
+const OID_COMMON_NAME: &[u8] = &[0x55, 0x04, 0x03];
+/// id-ce-subjectAltName, 2.5.29.17.
+const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
+
+/// Text safe to print: control characters dropped, at most 100 characters.
+fn printable(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect()
+}
+
+impl CertInfo {
+    /// Whether a subject alternative name matches `name` (RFC 6125: one wildcard label at
+    /// most, on the left). Only for certificates webpki will not judge.
+    fn valid_for(&self, name: &ServerName<'_>) -> bool {
+        match name {
+            ServerName::IpAddress(ip) => {
+                let ip = IpAddr::from(*ip).to_string();
+                self.names.contains(&ip)
+            }
+            ServerName::DnsName(dns) => {
+                let host = dns.as_ref().trim_end_matches('.').to_ascii_lowercase();
+                self.names.iter().any(|n| {
+                    let n = n.trim_end_matches('.').to_ascii_lowercase();
+                    match n.strip_prefix("*.") {
+                        Some(parent) => host
+                            .split_once('.')
+                            .is_some_and(|(label, rest)| !label.is_empty() && rest == parent),
+                        None => n == host,
+                    }
+                })
+            }
+            _ => false,
+        }
+    }
+
+    /// Reads a certificate (RFC 5280 section 4.1); `None` when it cannot be parsed.
+    fn parse(der: &[u8]) -> Option<CertInfo> {
+        let cert = Der(der).expect(SEQUENCE)?;
+        let mut tbs = Der(Der(cert).expect(SEQUENCE)?);
+        if tbs.peek() == Some(0xa0) {
+            tbs.next()?; // version
+        }
+        tbs.expect(0x02)?; // serialNumber
+        tbs.expect(SEQUENCE)?; // signature
+        let issuer = tbs.expect(SEQUENCE)?;
+        tbs.expect(SEQUENCE)?; // validity
+        let subject = tbs.expect(SEQUENCE)?;
+        tbs.expect(SEQUENCE)?; // subjectPublicKeyInfo
+        let mut names = Vec::new();
+        while let Some((tag, contents)) = tbs.next() {
+            if tag == 0xa3 {
+                names = alt_names(contents).unwrap_or_default();
+            }
+        }
+        Some(CertInfo {
+            common_name: common_name(subject),
+            names,
+            self_issued: issuer == subject,
+        })
+    }
+}
+
+/// The first common name of a Name.
+fn common_name(name: &[u8]) -> Option<String> {
+    let mut rdns = Der(name);
+    while let Some((tag, rdn)) = rdns.next() {
+        if tag != SET {
+            continue;
+        }
+        let mut attrs = Der(rdn);
+        while let Some(attr) = attrs.expect(SEQUENCE) {
+            let mut attr = Der(attr);
+            if attr.expect(OID)? == OID_COMMON_NAME {
+                let (tag, value) = attr.next()?;
+                // UTF8String, PrintableString, TeletexString, IA5String.
+                if matches!(tag, 0x0c | 0x13 | 0x14 | 0x16) {
+                    return Some(printable(value));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The DNS names and IP addresses of the subjectAltName extension, from the contents of
+/// the `[3]` extensions field.
+fn alt_names(extensions: &[u8]) -> Option<Vec<String>> {
+    let mut list = Der(Der(extensions).expect(SEQUENCE)?);
+    while let Some(ext) = list.expect(SEQUENCE) {
+        let mut ext = Der(ext);
+        if ext.expect(OID)? != OID_SUBJECT_ALT_NAME {
+            continue;
+        }
+        if ext.peek() == Some(0x01) {
+            ext.next()?; // critical
+        }
+        let value = ext.expect(0x04)?;
+        let mut general = Der(Der(value).expect(SEQUENCE)?);
+        let mut names = Vec::new();
+        while let Some((tag, contents)) = general.next() {
+            match (tag, contents.len()) {
+                // dNSName [2]
+                (0x82, _) => names.push(printable(contents)),
+                // iPAddress [7]
+                (0x87, 4) => {
+                    let octets: [u8; 4] = contents.try_into().ok()?;
+                    names.push(IpAddr::from(octets).to_string());
+                }
+                (0x87, 16) => {
+                    let octets: [u8; 16] = contents.try_into().ok()?;
+                    names.push(IpAddr::from(octets).to_string());
+                }
+                _ => {}
+            }
+        }
+        return Some(names);
+    }
+    Some(Vec::new())
+}
+
+/// What happened on the data connections secured with TLS.
+#[derive(Debug, Default)]
+pub struct DataLog {
+    /// Handshakes that completed.
+    pub handshakes: u32,
+    /// Of those, how many resumed the control connection's session.
+    pub resumed: u32,
+    /// Why handshakes failed.
+    pub failures: Vec<String>,
+    /// Transfers that got their data connection: the command's verb, and whether the
+    /// transfer completed.
+    pub transfers: Vec<(String, bool)>,
+}
+
+impl DataLog {
+    /// Whether a transfer of `verb` ran, and whether one completed.
+    fn ran(&self, verb: &str) -> (bool, bool) {
+        let mut ran = false;
+        let mut done = false;
+        for (v, completed) in &self.transfers {
+            if v == verb {
+                ran = true;
+                done |= completed;
+            }
+        }
+        (ran, done)
+    }
+}
+
+/// How the main connection was secured, for the findings' `sent`.
+fn how(mode: TlsMode) -> &'static [&'static str] {
+    match mode {
+        TlsMode::Implicit => &["TLS handshake (implicit)"],
+        _ => &["AUTH TLS", "TLS handshake"],
+    }
+}
+
+impl Doctor<'_> {
+    /// The TLS client of this run.
+    fn tls_client(&self) -> Result<Client, Failure> {
+        self.tls.clone()
+    }
+
+    /// The handshake on the main connection, and what it tells about the server's TLS:
+    /// `tls.handshake`, `tls.version`, `tls.cipher`, `tls.certificate`. A failed handshake
+    /// stops the run.
+    pub(super) async fn secure_main(&mut self, ctl: &mut Control) -> Result<(), Stop> {
+        let l = self.lang;
+        let mode = self.cfg.target.tls;
+        let host = self.cfg.target.host.clone();
+        let result = match self.tls_client() {
+            Ok(client) => client.secure_control(ctl).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(done) => {
+                for f in done.findings(&host, how(mode), l) {
+                    self.push(f);
+                }
+                Ok(())
+            }
+            Err(why) => {
+                let fix = if mode == TlsMode::Implicit {
+                    tr!(
+                        l,
+                        "an implicit FTPS port speaks TLS from the first byte: check that this is the implicit port (990), or use ftps:// without --implicit-tls for explicit FTPS (AUTH TLS); then check the server's certificate and key and its log",
+                        "cổng FTPS ngầm định nói TLS ngay từ byte đầu: kiểm tra đây có đúng là cổng ngầm định (990), hoặc dùng ftps:// không có --implicit-tls cho FTPS tường minh (AUTH TLS); rồi kiểm tra chứng chỉ, khóa và nhật ký máy chủ"
+                    )
+                } else {
+                    tr!(
+                        l,
+                        "after 234 the server must run the TLS handshake on the same connection (RFC 4217 section 4): check its certificate and key and its log, and that no proxy or firewall on the way rewrites the connection",
+                        "sau 234 máy chủ phải bắt tay TLS trên cùng kết nối (RFC 4217 mục 4): kiểm tra chứng chỉ, khóa và nhật ký máy chủ, và không có proxy hay tường lửa nào can thiệp vào kết nối"
+                    )
+                };
+                let f = Finding::new(
+                    Group::Tls,
+                    "tls.handshake",
+                    Severity::Error,
+                    why.to_string(),
+                )
+                .sent(how(mode))
+                .fix(fix);
+                self.push(f);
+                Err(Stop)
+            }
+        }
+    }
+
+    /// `tls.pbsz_prot`: PBSZ 0 then PROT P, each answered 200 (RFC 4217 section 9). Data
+    /// connections use TLS from then on when PROT P was accepted.
+    pub(super) async fn pbsz_prot(&mut self, ctl: &mut Control) -> Result<(), Stop> {
+        let l = self.lang;
+        let mut sent = Vec::new();
+        let mut replies: Vec<Reply> = Vec::new();
+        for cmd in ["PBSZ 0", "PROT P"] {
+            sent.push(cmd.to_owned());
+            match ctl.cmd(cmd).await {
+                Ok(r) => replies.push(r),
+                Err(e) => {
+                    self.net_failure(Group::Tls, "tls.pbsz_prot", &sent, &e);
+                    return Err(Stop);
+                }
+            }
+        }
+        let summary = format!(
+            "PBSZ 0: {}; PROT P: {}",
+            replies[0].summary(),
+            replies[1].summary()
+        );
+        let f = if let Some(bad) = replies.iter().find(|r| r.code != 200) {
+            Finding::new(Group::Tls, "tls.pbsz_prot", Severity::Error, summary)
+                .got(Some(bad))
+                .expected(&[200])
+                .fix(tr!(
+                    l,
+                    "after the handshake PBSZ 0 and PROT P must be accepted with 200 (RFC 4217 section 9); without PROT P files and listings travel in clear text",
+                    "sau khi bắt tay, PBSZ 0 và PROT P phải được chấp nhận với 200 (RFC 4217 mục 9); không có PROT P thì tệp và danh sách được gửi không mã hóa"
+                ))
+        } else {
+            ctl.protected = true;
+            Finding::new(Group::Tls, "tls.pbsz_prot", Severity::Ok, summary)
+                .got(replies.last())
+                .expected(&[200])
+        };
+        self.push(f.sent(&sent));
+        Ok(())
+    }
+
+    /// Secures another control connection as the main one was. Before the greeting
+    /// (`greeted` false, implicit TLS): the handshake. After it: AUTH TLS and the handshake
+    /// unless the connection is secured already, then PBSZ 0 and PROT P. Failures are
+    /// reported under `check`; the connection is then unusable.
+    pub(super) async fn secure_extra(
+        &mut self,
+        ctl: &mut Control,
+        greeted: bool,
+        group: Group,
+        check: &str,
+    ) -> bool {
+        let l = self.lang;
+        let mut sent = Vec::new();
+        let handshake = !greeted || ctl.tls.is_none();
+        if greeted && handshake {
+            sent.push("AUTH TLS".to_owned());
+            match ctl.cmd("AUTH TLS").await {
+                Ok(r) if r.code == 234 => {}
+                Ok(r) => {
+                    let f = Finding::new(
+                        group,
+                        check,
+                        Severity::Error,
+                        tr!(
+                            l,
+                            format!("AUTH TLS on another connection: {}", r.summary()),
+                            format!("AUTH TLS trên kết nối khác: {}", r.summary())
+                        ),
+                    )
+                    .sent(&sent)
+                    .got(Some(&r))
+                    .expected(&[234]);
+                    self.push(f);
+                    return false;
+                }
+                Err(e) => {
+                    self.net_failure(group, check, &sent, &e);
+                    return false;
+                }
+            }
+        }
+        let result = match self.tls_client() {
+            Ok(_) if !handshake => Ok(()),
+            Ok(client) => client.secure_control(ctl).await.map(|_| ()),
+            Err(e) => Err(e),
+        };
+        if handshake {
+            sent.push("TLS handshake".to_owned());
+        }
+        if let Err(why) = result {
+            let f = Finding::new(
+                group,
+                check,
+                Severity::Error,
+                tr!(
+                    l,
+                    format!("on another connection: {why}"),
+                    format!("trên kết nối khác: {why}")
+                ),
+            )
+            .sent(&sent);
+            self.push(f);
+            return false;
+        }
+        if !greeted {
+            return true;
+        }
+        for cmd in ["PBSZ 0", "PROT P"] {
+            sent.push(cmd.to_owned());
+            match ctl.cmd(cmd).await {
+                Ok(r) if r.code == 200 => {}
+                Ok(_) => return true,
+                Err(e) => {
+                    self.net_failure(group, check, &sent, &e);
+                    return false;
+                }
+            }
+        }
+        ctl.protected = true;
+        true
+    }
+
+    /// `tls.data` (the listings and the round trip over PROT P data connections) and
+    /// `tls.session_reuse` (whether the server accepts a data connection that does not
+    /// resume the control connection's session).
+    pub(super) async fn tls_data_checks(&mut self, ctl: &mut Control) -> Result<(), Stop> {
+        self.tls_data_finding(ctl.protected);
+        self.session_reuse(ctl).await
+    }
+
+    fn tls_data_finding(&mut self, protected: bool) {
+        let l = self.lang;
+        let log = &self.tls_data;
+        let list_ok = self.data_mode.is_some();
+        let (stor_ran, stor_ok) = log.ran("STOR");
+        let (retr_ran, retr_ok) = log.ran("RETR");
+        let round_trip_ok = self
+            .findings
+            .iter()
+            .any(|f| f.check == "write.retr" && f.severity == Severity::Ok);
+        let stats = tr!(
+            l,
+            format!(
+                "{} TLS data connection(s), {} resumed the control connection's session",
+                log.handshakes, log.resumed
+            ),
+            format!(
+                "{} kết nối dữ liệu TLS, {} dùng lại phiên TLS của kết nối điều khiển",
+                log.handshakes, log.resumed
+            )
+        );
+        let failure = log.failures.first().cloned();
+        let f = if !protected {
+            Finding::new(
+                Group::Tls,
+                "tls.data",
+                Severity::Error,
+                tr!(
+                    l,
+                    "PROT P was not accepted: files and listings travel in clear text",
+                    "PROT P không được chấp nhận: tệp và danh sách được gửi không mã hóa"
+                ),
+            )
+            .fix(tr!(
+                l,
+                "accept PBSZ 0 and PROT P after AUTH TLS (RFC 4217 section 9)",
+                "chấp nhận PBSZ 0 và PROT P sau AUTH TLS (RFC 4217 mục 9)"
+            ))
+        } else if !list_ok {
+            let why =
+                failure.unwrap_or_else(|| tr!(l, "see Data channels", "xem phần Kênh dữ liệu"));
+            Finding::new(
+                Group::Tls,
+                "tls.data",
+                Severity::Error,
+                tr!(
+                    l,
+                    format!("no listing worked over a PROT P data connection: {why}"),
+                    format!("không liệt kê được qua kết nối dữ liệu PROT P: {why}")
+                ),
+            )
+            .fix(tr!(
+                l,
+                "data connections under PROT P need a TLS handshake with the same certificate; check the server's log for TLS errors on data connections (and that its passive ports are open)",
+                "kết nối dữ liệu dưới PROT P cần bắt tay TLS với cùng chứng chỉ; xem nhật ký máy chủ về lỗi TLS trên kết nối dữ liệu (và các cổng bị động có mở không)"
+            ))
+        } else if self.cfg.write && ((stor_ran && !stor_ok) || (retr_ran && !retr_ok)) {
+            let why = failure.unwrap_or_else(|| {
+                tr!(
+                    l,
+                    "see Upload/download round trip",
+                    "xem phần Tải lên/tải xuống thử"
+                )
+            });
+            Finding::new(
+                Group::Tls,
+                "tls.data",
+                Severity::Error,
+                tr!(
+                    l,
+                    format!("listings work over PROT P, but the upload/download round trip did not: {why}; {stats}"),
+                    format!("liệt kê qua PROT P được, nhưng tải lên/tải xuống thử thì không: {why}; {stats}")
+                ),
+            )
+            .fix(tr!(
+                l,
+                "check the server's log for TLS errors on data connections",
+                "xem nhật ký máy chủ về lỗi TLS trên kết nối dữ liệu"
+            ))
+        } else {
+            let what = if self.cfg.write && round_trip_ok {
+                tr!(
+                    l,
+                    "listings and the upload/download round trip",
+                    "liệt kê và tải lên/tải xuống thử"
+                )
+            } else {
+                tr!(l, "listings", "liệt kê")
+            };
+            Finding::new(
+                Group::Tls,
+                "tls.data",
+                Severity::Ok,
+                tr!(
+                    l,
+                    format!("{what} work over PROT P data connections; {stats}"),
+                    format!("{what} chạy được qua kết nối dữ liệu PROT P; {stats}")
+                ),
+            )
+        };
+        self.push(f);
+    }
+
+    /// `tls.session_reuse`: one more listing, on a data connection with a fresh TLS session.
+    async fn session_reuse(&mut self, ctl: &mut Control) -> Result<(), Stop> {
+        let l = self.lang;
+        let check = "tls.session_reuse";
+        let mode = match self.data_mode {
+            Some(mode) if ctl.protected => mode,
+            _ => {
+                let f = Finding::new(
+                    Group::Tls,
+                    check,
+                    Severity::Info,
+                    tr!(
+                        l,
+                        "skipped: no PROT P data connection worked",
+                        "bỏ qua: không có kết nối dữ liệu PROT P nào hoạt động"
+                    ),
+                );
+                self.push(f);
+                return Ok(());
+            }
+        };
+        self.fresh_data_session = true;
+        let x = self
+            .transfer(ctl, Group::Tls, check, mode, "LIST", None)
+            .await;
+        self.fresh_data_session = false;
+        let x = x?;
+        if x.start.is_none() {
+            // The data channel itself could not be set up: nothing was learnt.
+            let f = Finding::new(
+                Group::Tls,
+                check,
+                Severity::Info,
+                tr!(
+                    l,
+                    "skipped: the data channel could not be set up again",
+                    "bỏ qua: không thiết lập lại được kênh dữ liệu"
+                ),
+            )
+            .sent(&x.sent)
+            .got(x.setup.as_ref());
+            self.push(f);
+            return Ok(());
+        }
+        let reply = x.end.as_ref().or(x.start.as_ref());
+        let f = if x.completed() {
+            Finding::new(
+                Group::Tls,
+                check,
+                Severity::Info,
+                tr!(
+                    l,
+                    "server does not require session reuse: a data connection with a fresh TLS session was accepted, so a third party that reaches the data port first could take the transfer over (vsftpd: require_ssl_reuse=YES; ferroftp: tls_session_reuse = \"required\")",
+                    "máy chủ không yêu cầu dùng lại phiên TLS: kết nối dữ liệu với phiên TLS mới vẫn được chấp nhận, nên kẻ thứ ba tới cổng dữ liệu trước có thể chiếm việc truyền (vsftpd: require_ssl_reuse=YES; ferroftp: tls_session_reuse = \"required\")"
+                ),
+            )
+        } else {
+            let why = match (&x.connect_error, &x.data_error, reply) {
+                (_, _, Some(r)) if !r.is_preliminary() && r.code >= 400 => r.summary(),
+                (Some(e), _, _) | (None, Some(e), _) => e.to_string(),
+                _ => reply.map(Reply::summary).unwrap_or_default(),
+            };
+            Finding::new(
+                Group::Tls,
+                check,
+                Severity::Info,
+                tr!(
+                    l,
+                    format!("server requires TLS session reuse on data connections (good: protects against data-connection theft); a data connection with a fresh TLS session got: {why}"),
+                    format!("máy chủ yêu cầu dùng lại phiên TLS trên kết nối dữ liệu (tốt: chống chiếm kết nối dữ liệu); kết nối dữ liệu với phiên TLS mới nhận được: {why}")
+                ),
+            )
+        };
+        // The reply is in the detail: the guide's meaning of the code (522 is EPRT's
+        // "protocol not supported") would mislead here.
+        self.push(f.sent(&x.sent));
+        Ok(())
+    }
+
+    /// The TLS session a data connection of `ctl` uses, if any: the control connection's
+    /// (resumed), or a fresh one for the session-reuse check.
+    pub(super) fn data_session(&self, ctl: &Control) -> Option<Session> {
+        let session = ctl.tls.as_ref().filter(|_| ctl.protected)?;
+        Some(if self.fresh_data_session {
+            session.without_resumption()
+        } else {
+            session.clone()
+        })
+    }
+
+    /// Notes a transfer over a TLS data connection for `tls.data`.
+    pub(super) fn log_tls_transfer(&mut self, cmd: &str, connected: bool, completed: bool) {
+        if self.fresh_data_session || !connected {
+            return;
+        }
+        let verb = cmd
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        self.tls_data.transfers.push((verb, completed));
+    }
+
+    /// Notes a data connection's handshake for `tls.data`.
+    pub(super) fn log_tls_handshake(&mut self, result: Result<bool, &Failure>) {
+        if self.fresh_data_session {
+            return;
+        }
+        match result {
+            Ok(resumed) => {
+                self.tls_data.handshakes += 1;
+                if resumed {
+                    self.tls_data.resumed += 1;
+                }
+            }
+            Err(why) => self.tls_data.failures.push(why.to_string()),
+        }
+    }
 }
 
 /// What the doctor says about TLS on a plain `ftp://` target, from FEAT: `offers_tls` is
 /// `Some(true)` when FEAT lists AUTH TLS, `None` when FEAT was not available.
 pub fn plain_target(offers_tls: Option<bool>, lang: Lang) -> Vec<Finding> {
-    match offers_tls {
-        Some(true) => vec![
-            Finding::new(
-                Group::Tls,
-                "tls.offered",
-                Severity::Info,
-                tr!(
-                    lang,
-                    "the server offers AUTH TLS (FEAT); check it with ftps://",
-                    "máy chủ hỗ trợ AUTH TLS (FEAT); hãy kiểm tra với ftps://"
-                ),
-            ),
-            skipped("tls.handshake", &Unavailable::NotBuilt, lang),
-        ],
-        Some(false) => vec![Finding::new(
-            Group::Tls,
-            "tls.offered",
-            Severity::Info,
-            tr!(
-                lang,
-                "the server does not offer AUTH TLS: passwords and files travel in clear text",
-                "máy chủ không hỗ trợ AUTH TLS: mật khẩu và tệp được gửi không mã hóa"
-            ),
-        )],
-        None => vec![Finding::new(
-            Group::Tls,
-            "tls.offered",
-            Severity::Info,
-            tr!(
-                lang,
-                "unknown whether the server offers AUTH TLS (no FEAT)",
-                "không rõ máy chủ có hỗ trợ AUTH TLS không (không có FEAT)"
-            ),
-        )],
+    let detail = match offers_tls {
+        Some(true) => tr!(
+            lang,
+            "the server offers AUTH TLS (FEAT); check it with ftps://",
+            "máy chủ hỗ trợ AUTH TLS (FEAT); hãy kiểm tra với ftps://"
+        ),
+        Some(false) => tr!(
+            lang,
+            "the server does not offer AUTH TLS: passwords and files travel in clear text",
+            "máy chủ không hỗ trợ AUTH TLS: mật khẩu và tệp được gửi không mã hóa"
+        ),
+        None => tr!(
+            lang,
+            "unknown whether the server offers AUTH TLS (no FEAT)",
+            "không rõ máy chủ có hỗ trợ AUTH TLS không (không có FEAT)"
+        ),
+    };
+    vec![Finding::new(
+        Group::Tls,
+        "tls.offered",
+        Severity::Info,
+        detail,
+    )]
+}
+
+/// How a failed data handshake shows in a transfer's result.
+pub(super) fn data_error(why: &Failure) -> NetError {
+    NetError::Io {
+        kind: io::ErrorKind::Other,
+        message: format!("data connection: {why}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_are_colon_separated_upper_hex() {
+        let fp = fingerprint(b"abc");
+        assert_eq!(fp.len(), 32 * 3 - 1);
+        assert!(fp.starts_with("BA:78:16:BF:8F:01:CF:EA"), "{fp}");
+    }
+
+    #[test]
+    fn der_lengths() {
+        assert_eq!(
+            der_element(&[0x30, 0x02, 1, 2, 9]),
+            Some((0x30, &[1u8, 2][..], &[9u8][..]))
+        );
+        let mut long = vec![0x04, 0x81, 0x80];
+        long.extend(std::iter::repeat_n(7u8, 0x80));
+        let (_, contents, rest) = der_element(&long).unwrap();
+        assert_eq!((contents.len(), rest.len()), (0x80, 0));
+        assert_eq!(der_element(&[0x30, 0x05, 1]), None);
+        assert_eq!(der_element(&[0x30, 0x80]), None);
+        assert_eq!(der_element(&[0x1f, 0x01, 0]), None);
+    }
+
+    fn self_signed(names: &[&str]) -> CertificateDer<'static> {
+        let names: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
+        rcgen::generate_simple_self_signed(names)
+            .unwrap()
+            .cert
+            .der()
+            .clone()
+    }
+
+    #[test]
+    fn certificate_facts() {
+        let der = self_signed(&["localhost", "127.0.0.1", "::1"]);
+        let info = CertInfo::parse(&der).unwrap();
+        assert!(info.self_issued);
+        assert_eq!(info.common_name.as_deref(), Some("rcgen self signed cert"));
+        assert_eq!(info.names, ["localhost", "127.0.0.1", "::1"]);
+        assert_eq!(CertInfo::parse(&der[..der.len() - 1]), None);
+        assert_eq!(CertInfo::parse(b"\x30\x00"), None);
+    }
+
+    /// A CA, and a leaf for `names` that it signed.
+    fn ca_and_leaf(names: &[&str]) -> (CertificateDer<'static>, CertificateDer<'static>) {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "doctor test CA");
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let names: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
+        let leaf = rcgen::CertificateParams::new(names)
+            .unwrap()
+            .signed_by(&leaf_key, &ca)
+            .unwrap();
+        (ca.der().clone(), leaf.der().clone())
+    }
+
+    fn verdict(client: &Client, host: &str, leaf: &CertificateDer<'_>) -> Verdict {
+        let (_, recorder) = client.session().unwrap();
+        let name = ServerName::try_from(host.to_owned()).unwrap();
+        let accepted = recorder.verify_server_cert(leaf, &[], &name, &[], UnixTime::now());
+        assert!(accepted.is_ok(), "the handshake goes on");
+        recorder.take().unwrap()
+    }
+
+    #[test]
+    fn verdicts() {
+        let web = Client::new("localhost").unwrap();
+        let own = self_signed(&["localhost"]);
+        assert_eq!(
+            verdict(&web, "localhost", &own),
+            Verdict::Untrusted(vec![Reason::SelfSigned])
+        );
+        assert_eq!(
+            verdict(&web, "127.0.0.1", &own),
+            Verdict::Untrusted(vec![Reason::SelfSigned, Reason::NameMismatch])
+        );
+        let (ca, leaf) = ca_and_leaf(&["ftp.example.test"]);
+        assert_eq!(
+            verdict(&web, "ftp.example.test", &leaf),
+            Verdict::Untrusted(vec![Reason::UnknownIssuer])
+        );
+        let mut roots = RootCertStore::empty();
+        roots.add(ca).unwrap();
+        let private = Client::with_roots("ftp.example.test", roots).unwrap();
+        assert_eq!(
+            verdict(&private, "ftp.example.test", &leaf),
+            Verdict::Trusted
+        );
+        assert_eq!(
+            verdict(&private, "other.example.test", &leaf),
+            Verdict::Untrusted(vec![Reason::NameMismatch])
+        );
+    }
+
+    #[test]
+    fn self_signed_ca_certificates() {
+        // What `openssl req -x509` makes: a self-signed certificate that is also a CA.
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["ftp.example.test".into()]).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let der = params.self_signed(&key).unwrap().der().clone();
+        let web = Client::new("ftp.example.test").unwrap();
+        assert_eq!(
+            verdict(&web, "ftp.example.test", &der),
+            Verdict::Untrusted(vec![Reason::SelfSigned])
+        );
+        assert_eq!(
+            verdict(&web, "127.0.0.1", &der),
+            Verdict::Untrusted(vec![Reason::SelfSigned, Reason::NameMismatch])
+        );
+    }
+
+    #[test]
+    fn name_matching() {
+        let info = CertInfo {
+            common_name: None,
+            names: vec![
+                "*.Example.test".into(),
+                "ftp.other.test.".into(),
+                "::1".into(),
+            ],
+            self_issued: true,
+        };
+        let valid = |host: &str| info.valid_for(&ServerName::try_from(host.to_owned()).unwrap());
+        assert!(valid("ftp.example.test"));
+        assert!(valid("FTP.other.test"));
+        assert!(valid("::1"));
+        assert!(!valid("example.test"));
+        assert!(!valid("a.b.example.test"));
+        assert!(!valid("other.test"));
+        assert!(!valid("127.0.0.1"));
+    }
+
+    #[test]
+    fn certificate_finding_names_reason_and_fingerprint() {
+        let der = self_signed(&["localhost"]);
+        let h = Handshake {
+            version: Some(ProtocolVersion::TLSv1_3),
+            suite: Some("TLS13_AES_256_GCM_SHA384".into()),
+            group: Some("X25519".into()),
+            leaf: Some(der.clone()),
+            verdict: Some(Verdict::Untrusted(vec![
+                Reason::SelfSigned,
+                Reason::NameMismatch,
+            ])),
+        };
+        let all = h.findings("127.0.0.1", &["AUTH TLS"], Lang::En);
+        let checks: Vec<&str> = all.iter().map(|f| f.check.as_str()).collect();
+        assert_eq!(
+            checks,
+            [
+                "tls.handshake",
+                "tls.version",
+                "tls.cipher",
+                "tls.certificate"
+            ]
+        );
+        let cert = &all[3];
+        assert_eq!(cert.severity, Severity::Warning);
+        assert!(cert.detail.contains("self-signed"), "{}", cert.detail);
+        assert!(cert.detail.contains("not issued for 127.0.0.1"));
+        assert!(cert.detail.contains("names: localhost"));
+        assert!(cert.detail.contains(&fingerprint(&der)));
+        assert!(cert.fix.is_some());
+        assert_eq!(all[1].severity, Severity::Ok);
+        assert!(all[1].detail.contains("TLS 1.3"));
     }
 }
