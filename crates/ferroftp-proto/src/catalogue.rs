@@ -280,6 +280,8 @@ pub enum Msg {
     PbszFirst,
     /// CCC: refused by policy.
     CccRefused,
+    /// CCC on a connection that is not protected (RFC 2228: 533).
+    CccNotProtected,
     /// AUTH with a mechanism other than TLS/SSL.
     AuthMechanismUnsupported,
     /// PROT S or E.
@@ -402,6 +404,11 @@ pub const MESSAGES: &[(Msg, u16, &str)] = &[
         Msg::CccRefused,
         534,
         "CCC refused: the control connection stays encrypted.",
+    ),
+    (
+        Msg::CccNotProtected,
+        533,
+        "CCC must be sent over a TLS-protected control connection.",
     ),
     (
         Msg::AuthMechanismUnsupported,

@@ -132,7 +132,8 @@ pub const RULES: &[Rule] = &[
     rule(Verb::Auth, &[NotSecured, Argument]),
     prepares(Verb::Pbsz, &[Secured, Argument]),
     prepares(Verb::Prot, &[Secured, PbszSent, Argument]),
-    rule(Verb::Ccc, &[Secured]),
+    // CCC on a plain connection is 533, not 503 (RFC 2228): handled in its arm.
+    rule(Verb::Ccc, &[]),
     // Directories.
     rule(Verb::Cwd, &[LoggedIn, Argument]),
     rule(Verb::Cdup, &[LoggedIn]),
@@ -595,6 +596,7 @@ impl Session {
                 "S" | "E" => Msg::ProtUnsupported.into(),
                 _ => Msg::BadArgument.into(),
             },
+            Verb::Ccc if !self.secured => Msg::CccNotProtected.into(),
             Verb::Ccc => Msg::CccRefused.into(),
             Verb::Cwd => self.with_path(arg_text, self.permissions.list, Action::ChangeDir),
             Verb::Cdup => Outcome::Act(Action::ChangeDir(self.cwd.parent())),

@@ -537,6 +537,7 @@ fn feat_lists_the_extensions() {
 #[test]
 fn tls_sequencing() {
     let mut s = session();
+    assert_eq!(code(&mut s, "CCC"), 533);
     assert_eq!(text(&mut s, "PBSZ 0"), "503 Send AUTH TLS first.\r\n");
     assert_eq!(code(&mut s, "PROT P"), 503);
     assert_eq!(code(&mut s, "AUTH TLS"), 502);

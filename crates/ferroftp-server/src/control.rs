@@ -632,7 +632,10 @@ impl Control {
         let progress = Arc::new(AtomicU64::new(0));
         let tls = match (self.session.protection(), &self.tls, &self.shared.tls) {
             (Protection::Private, Some(session_tls), Some(config)) => Some(DataTls {
-                acceptor: session_tls.data.clone(),
+                acceptor: match kind {
+                    JobKind::Store { .. } => session_tls.upload.clone(),
+                    _ => session_tls.download.clone(),
+                },
                 reuse: config.reuse,
                 timeout: self.shared.config.tls_handshake_timeout,
             }),

@@ -167,12 +167,18 @@ impl TlsConfig {
         // Enough TLS 1.3 tickets for clients that spend one per data connection and never
         // read the fresh ones a data connection of an upload carries.
         control.send_tls13_tickets = CONTROL_TICKETS;
-        let mut data = (*self.base).clone();
-        data.ticketer = ticketer;
-        data.session_storage = storage;
+        let mut download = (*self.base).clone();
+        download.ticketer = ticketer;
+        download.session_storage = storage;
+        // A client that only writes to an upload's data connection never reads tickets sent
+        // there, and closing a socket with unread data resets it, cutting the upload short
+        // (curl with TLS 1.3): no tickets on uploads.
+        let mut upload = download.clone();
+        upload.send_tls13_tickets = 0;
         Ok(SessionTls {
             control: TlsAcceptor::from(Arc::new(control)),
-            data: TlsAcceptor::from(Arc::new(data)),
+            download: TlsAcceptor::from(Arc::new(download)),
+            upload: TlsAcceptor::from(Arc::new(upload)),
         })
     }
 }
@@ -186,8 +192,10 @@ const CONTROL_TICKETS: usize = 8;
 pub struct SessionTls {
     /// For the control connection (AUTH TLS or implicit).
     pub control: TlsAcceptor,
-    /// For data connections under `PROT P`.
-    pub data: TlsAcceptor,
+    /// For data connections that send (RETR, LIST, NLST, MLSD): they carry fresh tickets.
+    pub download: TlsAcceptor,
+    /// For data connections that receive (STOR, APPE, STOU): no tickets.
+    pub upload: TlsAcceptor,
 }
 
 impl std::fmt::Debug for SessionTls {

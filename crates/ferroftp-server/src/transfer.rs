@@ -297,12 +297,16 @@ impl TransferJob {
         if let Err(e) = copied {
             upload.abort().await;
             return Err(match e {
-                CopyError::Read(_) => {
+                CopyError::Read(e) => {
+                    tracing::warn!(error = %e, "data connection failed during upload");
                     Reply::new(426, "Data connection lost: upload discarded.").into()
                 }
                 CopyError::Write(e) => storage_error_reply(&e).into(),
             });
         }
+        // End our side too (a TLS close_notify): FTPS clients such as Python's ftplib wait
+        // for it before they read the final reply.
+        let _ = data.shutdown().await;
         match upload.commit().await {
             Ok(_) => Ok(match kind {
                 StoreKind::Unique => Reply::new(

@@ -116,7 +116,7 @@ fn tls_sequencing_rules_over_the_wire() {
     let mut r = s.raw();
     assert_eq!(r.cmd("PBSZ 0").1, "503 Send AUTH TLS first.\r\n");
     assert_eq!(r.cmd("PROT P").1, "503 Send AUTH TLS first.\r\n");
-    assert_eq!(r.code("CCC"), 503);
+    assert_eq!(r.code("CCC"), 533);
     assert_eq!(r.code("AUTH KERBEROS_V4"), 504);
     let feat = r.cmd("FEAT").1;
     for f in [" AUTH TLS\r\n", " PBSZ\r\n", " PROT\r\n"] {
