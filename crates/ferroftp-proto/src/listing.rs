@@ -425,6 +425,118 @@ pub fn parse_mfmt_time(s: &str) -> Option<SystemTime> {
     base.checked_add(Duration::from_millis(u64::from(millis)))
 }
 
+/// Whether a name is a shell-style pattern (`*`, `?` or `[...]`), as clients send to NLST
+/// and LIST for `mget *.txt`.
+pub fn has_wildcards(name: &str) -> bool {
+    name.contains(['*', '?', '['])
+}
+
+/// Matches a name against a shell-style pattern: `*` any run, `?` any one character,
+/// `[abc]`, `[a-z]` and `[!abc]` one character of (or not of) a set. Runs in time
+/// proportional to the product of the lengths at worst; never recurses.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    let (mut pi, mut ni) = (0, 0);
+    // Where to resume after the last `*`: pattern index after it, and the name index it
+    // has swallowed up to.
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        let step = match p.get(pi) {
+            Some('*') => {
+                star = Some((pi + 1, ni));
+                pi += 1;
+                continue;
+            }
+            Some('?') => Some(pi + 1),
+            Some('[') => match class_match(&p, pi, n[ni]) {
+                Some((true, next)) => Some(next),
+                Some((false, _)) => None,
+                // An unclosed `[` is a literal.
+                None => (n[ni] == '[').then_some(pi + 1),
+            },
+            Some(c) if *c == n[ni] => Some(pi + 1),
+            _ => None,
+        };
+        match (step, star) {
+            (Some(next), _) => {
+                pi = next;
+                ni += 1;
+            }
+            (None, Some((after, swallowed))) => {
+                pi = after;
+                ni = swallowed + 1;
+                star = Some((after, swallowed + 1));
+            }
+            (None, None) => return false,
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// Matches `c` against the class starting at `p[start]` (a `[`): whether it matched and
+/// the index after the class, or `None` when the class is not closed.
+fn class_match(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
+    let mut i = start + 1;
+    let negate = matches!(p.get(i), Some('!') | Some('^'));
+    if negate {
+        i += 1;
+    }
+    let mut matched = false;
+    let mut first = true;
+    loop {
+        let ch = *p.get(i)?;
+        if ch == ']' && !first {
+            return Some((matched != negate, i + 1));
+        }
+        first = false;
+        if p.get(i + 1) == Some(&'-') && p.get(i + 2).is_some_and(|e| *e != ']') {
+            let end = p[i + 2];
+            matched |= ch <= c && c <= end;
+            i += 3;
+        } else {
+            matched |= ch == c;
+            i += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod glob_tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        for (p, n, want) in [
+            ("*.txt", "a.txt", true),
+            ("*.txt", "a.txt.gz", false),
+            ("*", "", true),
+            ("a?c", "abc", true),
+            ("a?c", "ac", false),
+            ("*a*b*c", "xxaxxbxxc", true),
+            ("*a*b*c", "xxaxxcxxb", false),
+            ("[abc]*", "bee", true),
+            ("[!abc]*", "bee", false),
+            ("[a-c]x", "cx", true),
+            ("[a-c]x", "dx", false),
+            ("[]]", "]", true),
+            ("[unclosed", "[unclosed", true),
+            ("thư*", "thư mục", true),
+            ("report-20??.csv", "report-2026.csv", true),
+        ] {
+            assert_eq!(glob_match(p, n), want, "{p} vs {n}");
+        }
+        assert!(has_wildcards("*.txt") && !has_wildcards("plain.txt"));
+    }
+
+    #[test]
+    fn many_stars_stay_fast() {
+        let p = "*a".repeat(200);
+        let n = "a".repeat(199) + "b";
+        assert!(!glob_match(&p, &n));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -332,6 +332,8 @@ pub enum Action {
         path: VPath,
         /// Which format.
         format: ListFormat,
+        /// Only names matching a shell pattern (`NLST *.txt`), if any.
+        pattern: Option<NamePattern>,
     },
     /// Reply `250-` with the MLST facts of one entry over the control connection.
     Mlst(VPath),
@@ -376,6 +378,16 @@ pub enum Action {
     /// Reply `234`, then run the TLS handshake on the control connection and call
     /// [`Session::on_tls_established`].
     StartTls,
+}
+
+/// A shell pattern from `NLST dir/*.txt`: the names that match, written as the client
+/// wrote the directory, so that `mget` can retrieve each as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamePattern {
+    /// The pattern for the last component (`*.txt`).
+    pub glob: String,
+    /// What to put before each matching name (`dir/`, or empty).
+    pub prefix: String,
 }
 
 /// What the session decided for one command.
@@ -723,8 +735,26 @@ impl Session {
                     _ => ListFormat::Mlsd,
                 };
                 let target = arg.map(strip_ls_flags).filter(|a| !a.is_empty());
-                self.transfer(target.unwrap_or("."), self.permissions.list, |path| {
-                    Action::List { path, format }
+                let target = target.unwrap_or(".");
+                // `mget *.txt` sends `NLST *.txt`: list the directory, keep what matches.
+                // MLSD takes a directory only (RFC 3659 7.1).
+                let pattern = |glob: &str, prefix: &str| NamePattern {
+                    glob: glob.to_owned(),
+                    prefix: prefix.to_owned(),
+                };
+                let (dir, pattern) = match target.rsplit_once('/') {
+                    _ if format == ListFormat::Mlsd => (target, None),
+                    Some((d, last)) if listing::has_wildcards(last) => (
+                        if d.is_empty() { "/" } else { d },
+                        Some(pattern(last, &target[..target.len() - last.len()])),
+                    ),
+                    None if listing::has_wildcards(target) => (".", Some(pattern(target, ""))),
+                    _ => (target, None),
+                };
+                self.transfer(dir, self.permissions.list, |path| Action::List {
+                    path,
+                    format,
+                    pattern,
                 })
             }
         }

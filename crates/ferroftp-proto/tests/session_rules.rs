@@ -7,7 +7,7 @@ use ferroftp_proto::command::{Command, Verb};
 use ferroftp_proto::parser::parse_line;
 use ferroftp_proto::perms::Permissions;
 use ferroftp_proto::session::{
-    Action, DataChannel, ListFormat, Outcome, Session, SessionConfig, StoreKind, RULES,
+    Action, DataChannel, ListFormat, NamePattern, Outcome, Session, SessionConfig, StoreKind, RULES,
 };
 use ferroftp_proto::VPath;
 
@@ -480,7 +480,8 @@ fn listing_commands_drop_ls_flags() {
         act(&mut s, "LIST -la"),
         Action::List {
             path: VPath::root(),
-            format: ListFormat::List
+            format: ListFormat::List,
+            pattern: None,
         }
     );
     with_passive(&mut s);
@@ -488,7 +489,46 @@ fn listing_commands_drop_ls_flags() {
         act(&mut s, "NLST -a sub"),
         Action::List {
             path: VPath::root().resolve("/sub").unwrap(),
-            format: ListFormat::Nlst
+            format: ListFormat::Nlst,
+            pattern: None,
+        }
+    );
+}
+
+#[test]
+fn nlst_and_list_with_wildcards_list_the_directory_with_a_pattern() {
+    let mut s = logged_in();
+    with_passive(&mut s);
+    assert_eq!(
+        act(&mut s, "NLST *.txt"),
+        Action::List {
+            path: VPath::root(),
+            format: ListFormat::Nlst,
+            pattern: Some(NamePattern {
+                glob: "*.txt".into(),
+                prefix: String::new()
+            }),
+        }
+    );
+    with_passive(&mut s);
+    assert_eq!(
+        act(&mut s, "LIST -l sub/report-??.csv"),
+        Action::List {
+            path: VPath::root().resolve("/sub").unwrap(),
+            format: ListFormat::List,
+            pattern: Some(NamePattern {
+                glob: "report-??.csv".into(),
+                prefix: "sub/".into()
+            }),
+        }
+    );
+    with_passive(&mut s);
+    assert_eq!(
+        act(&mut s, "MLSD *"),
+        Action::List {
+            path: VPath::root().resolve("/*").unwrap(),
+            format: ListFormat::Mlsd,
+            pattern: None,
         }
     );
 }

@@ -26,7 +26,7 @@ use crate::errors::storage_error_reply;
 use crate::server::Shared;
 use crate::storage::{LocalStorage, Storage};
 use crate::stream::MaybeTls;
-use crate::transfer::{DataTls, JobKind, TransferEvent, TransferJob};
+use crate::transfer::{DataTls, JobKind, ListJob, TransferEvent, TransferJob};
 use crate::Account;
 
 /// Whether the session goes on after a step.
@@ -272,14 +272,19 @@ impl Control {
                 let what = format!("STOR {path}");
                 return self.start_transfer(JobKind::Store { path, kind, ascii }, what);
             }
-            Action::List { path, format } => {
+            Action::List {
+                path,
+                format,
+                pattern,
+            } => {
                 let what = format!("listing {path}");
-                let kind = JobKind::List {
+                let kind = JobKind::List(ListJob {
                     path,
                     format,
+                    pattern,
                     facts: self.session.mlst_facts().clone(),
                     perms: *self.session.permissions(),
-                };
+                });
                 return self.start_transfer(kind, what);
             }
             Action::StatPath(path) => return self.stat_path(path).await,

@@ -15,7 +15,7 @@ use ferroftp_proto::catalogue::Msg;
 use ferroftp_proto::listing::{self, EntryInfo, EntryKind, MlstFacts};
 use ferroftp_proto::path::VPath;
 use ferroftp_proto::perms::Permissions;
-use ferroftp_proto::session::{ListFormat, StoreKind};
+use ferroftp_proto::session::{ListFormat, NamePattern, StoreKind};
 use ferroftp_proto::Reply;
 use futures::StreamExt;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
@@ -51,16 +51,22 @@ pub enum JobKind {
         ascii: bool,
     },
     /// LIST, NLST, MLSD.
-    List {
-        /// What to list.
-        path: VPath,
-        /// In which format.
-        format: ListFormat,
-        /// MLSx facts the client chose.
-        facts: MlstFacts,
-        /// The user's permissions, for the `perm` fact.
-        perms: Permissions,
-    },
+    List(ListJob),
+}
+
+/// What a listing sends.
+#[derive(Debug)]
+pub struct ListJob {
+    /// What to list.
+    pub path: VPath,
+    /// In which format.
+    pub format: ListFormat,
+    /// Only names matching this shell pattern, if any (`NLST *.txt`).
+    pub pattern: Option<NamePattern>,
+    /// MLSx facts the client chose.
+    pub facts: MlstFacts,
+    /// The user's permissions, for the `perm` fact.
+    pub perms: Permissions,
 }
 
 /// A message from a transfer to its control loop.
@@ -141,12 +147,7 @@ impl TransferJob {
                 ascii,
             } => self.retrieve(&path, offset, ascii).await,
             JobKind::Store { path, kind, ascii } => self.store(path, kind, ascii).await,
-            JobKind::List {
-                path,
-                format,
-                facts,
-                perms,
-            } => self.list(&path, format, &facts, &perms).await,
+            JobKind::List(job) => self.list(&job).await,
         };
         let reply = match result {
             Ok(reply) => reply,
@@ -343,13 +344,15 @@ impl TransferJob {
         Err(Reply::new(451, "Could not find a unique file name.").into())
     }
 
-    async fn list(
-        &mut self,
-        path: &VPath,
-        format: ListFormat,
-        facts: &MlstFacts,
-        perms: &Permissions,
-    ) -> Result<Reply, Failure> {
+    async fn list(&mut self, job: &ListJob) -> Result<Reply, Failure> {
+        let ListJob {
+            path,
+            format,
+            pattern,
+            facts,
+            perms,
+        } = job;
+        let format = *format;
         let meta = self
             .storage
             .metadata(path)
@@ -393,7 +396,14 @@ impl TransferJob {
                 Some(stream) => {
                     while let Some(entry) = stream.next().await {
                         let entry = entry.map_err(CopyError::Read)?;
-                        let l = line(&entry);
+                        let l = match pattern {
+                            Some(p) if !listing::glob_match(&p.glob, &entry.name) => continue,
+                            // NLST names keep the directory the client wrote, for mget.
+                            Some(p) if format == ListFormat::Nlst => {
+                                format!("{}{}", p.prefix, line(&entry))
+                            }
+                            _ => line(&entry),
+                        };
                         progress.fetch_add(l.len() as u64, Ordering::Relaxed);
                         out.write_all(l.as_bytes())
                             .await

@@ -409,3 +409,21 @@ fn abor_with_telnet_synch_and_urgent_data() {
     assert_eq!(r.reply().0, 226);
     assert_eq!(r.code("NOOP"), 200);
 }
+
+#[test]
+fn nlst_and_list_expand_wildcards_for_mget() {
+    let s = TestServer::start();
+    for name in ["a.txt", "b.txt", "c.log", "sub/d.txt"] {
+        s.write(name, b"x");
+    }
+    let mut ftp = s.client();
+    let mut names = ftp.nlst(Some("*.txt")).unwrap();
+    names.sort();
+    assert_eq!(names, vec!["a.txt", "b.txt"]);
+    // With a directory in the pattern, names keep it, so mget can RETR each one.
+    assert_eq!(ftp.nlst(Some("sub/*.txt")).unwrap(), vec!["sub/d.txt"]);
+    let list = ftp.list(Some("*.log")).unwrap();
+    assert_eq!(list.len(), 1);
+    assert!(list[0].ends_with(" c.log"), "{list:?}");
+    assert!(ftp.nlst(Some("*.none")).unwrap().is_empty());
+}
