@@ -234,6 +234,11 @@ impl Control {
     async fn act(&mut self, action: Action) -> std::io::Result<Flow> {
         let reply = match action {
             Action::User(name) => {
+                // A new USER starts a new login: this connection's tickets stop vouching
+                // for the old one.
+                if let Some(tls) = &self.tls {
+                    tls.set_user(None);
+                }
                 let policy = self.shared.auth.tls_policy(&name);
                 self.session.on_user(&name, policy)
             }
@@ -242,6 +247,9 @@ impl Control {
                 self.passive = None;
                 self.active = None;
                 self.storage = None;
+                if let Some(tls) = &self.tls {
+                    tls.set_user(None);
+                }
                 Reply::new(220, "Session reset: log in again.")
             }
             Action::Passive { extended, protocol } => self.open_passive(extended, protocol),
@@ -381,6 +389,9 @@ impl Control {
                 Ok(storage) => {
                     tracing::info!(user, "login ok");
                     self.storage = Some(Arc::new(storage));
+                    if let Some(tls) = &self.tls {
+                        tls.set_user(Some(&account.name));
+                    }
                     self.session.on_login(Some(account.permissions))
                 }
                 Err(e) => {
@@ -590,14 +601,8 @@ impl Control {
         let Some(tcp) = self.stream.take_plain() else {
             return Ok(Flow::Close);
         };
-        let session_tls = match tls.session() {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot set up TLS for the session");
-                return Ok(Flow::Close);
-            }
-        };
-        let handshake = session_tls.control.accept(tcp);
+        let session_tls = tls.session(self.peer.ip());
+        let handshake = session_tls.accept_control(tcp);
         match tokio::time::timeout(self.shared.config.tls_handshake_timeout, handshake).await {
             Ok(Ok(stream)) => {
                 self.stream = MaybeTls::Tls(Box::new(stream));
@@ -637,10 +642,8 @@ impl Control {
         let progress = Arc::new(AtomicU64::new(0));
         let tls = match (self.session.protection(), &self.tls, &self.shared.tls) {
             (Protection::Private, Some(session_tls), Some(config)) => Some(DataTls {
-                acceptor: match kind {
-                    JobKind::Store { .. } => session_tls.upload.clone(),
-                    _ => session_tls.download.clone(),
-                },
+                session: session_tls.clone(),
+                upload: matches!(kind, JobKind::Store { .. }),
                 reuse: config.reuse,
                 timeout: self.shared.config.tls_handshake_timeout,
             }),

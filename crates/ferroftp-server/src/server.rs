@@ -290,14 +290,8 @@ async fn serve_connection(
     let _ = socket2::SockRef::from(&stream).set_out_of_band_inline(true);
     let (stream, session_tls) = match (kind, &shared.tls) {
         (Kind::Implicit, Some(tls)) => {
-            let session_tls = match tls.session() {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot set up TLS for the session");
-                    return;
-                }
-            };
-            let handshake = session_tls.control.accept(stream);
+            let session_tls = tls.session(peer.ip());
+            let handshake = session_tls.accept_control(stream);
             match tokio::time::timeout(shared.config.tls_handshake_timeout, handshake).await {
                 Ok(Ok(s)) => (MaybeTls::Tls(Box::new(s)), Some(session_tls)),
                 Ok(Err(e)) => {

@@ -1,24 +1,33 @@
-//! TLS for FTPS (RFC 4217): certificates, their reload on SIGHUP, and the per-session
-//! acceptor that ties data connections to their control connection.
+//! TLS for FTPS (RFC 4217): certificates, their reload on SIGHUP, and the binding of data
+//! connections to the login they belong to.
 //!
-//! Each control connection gets its own session cache and its own session-ticket key. A data
-//! connection under `PROT P` can therefore resume only a session made on that same control
-//! connection; when session reuse is required, a full handshake on a data connection is
-//! refused, so a third party who races to the passive port cannot take over the transfer.
+//! Every session ticket carries a token naming the control connection it was issued on.
+//! When session reuse is required, a data connection must resume a session whose token
+//! belongs to this control connection, or to another control connection from the same
+//! address that logged in as the same user or has not logged in yet (rclone and other
+//! clients open several and share one session cache); a full handshake, or a ticket of
+//! another user or another address, is refused. A third party who races to the passive port cannot
+//! take over the transfer without such a session. Under TLS 1.2, where rustls does not hand
+//! a ticket's data back, any resumed session of this server is accepted.
 //!
-//! Tickets are stateless (encrypted with the session's key), so one ticket can be resumed
-//! by every data connection of the session: OpenSSL- and GnuTLS-based clients (curl, lftp,
-//! Python) resume the control connection's session each time. Clients that use each TLS 1.3
-//! ticket once (rustls) get several tickets on the control connection.
+//! Tickets are stateless, so one ticket can be resumed by every data connection: OpenSSL-,
+//! GnuTLS- and Go-based clients (curl, lftp, Python, rclone) resume the control
+//! connection's session each time. Clients that use each TLS 1.3 ticket once (rustls) get
+//! several tickets on the control connection.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
-use rustls::server::{ClientHello, ResolvesServerCert, ServerSessionMemoryCache};
+use rustls::server::{ClientHello, ResolvesServerCert, ServerConnection, ServerSessionMemoryCache};
 use rustls::sign::CertifiedKey;
 use rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::TcpStream;
+use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 /// Where the server certificate comes from.
@@ -99,10 +108,36 @@ impl ResolvesServerCert for ReloadableCert {
 pub struct TlsConfig {
     source: CertSource,
     resolver: Arc<ReloadableCert>,
-    base: Arc<ServerConfig>,
+    acceptors: Acceptors,
+    sessions: Arc<Registry>,
     /// The session-reuse policy for data connections.
     pub reuse: SessionReuse,
 }
+
+/// One acceptor per kind of connection; all share the ticket key and session cache.
+#[derive(Clone)]
+struct Acceptors {
+    /// Control connections: many TLS 1.3 tickets.
+    control: TlsAcceptor,
+    /// Data connections that send (RETR, LIST...): they carry fresh tickets.
+    download: TlsAcceptor,
+    /// Data connections that receive (STOR, APPE, STOU): no tickets. A client that only
+    /// writes never reads them, and closing a socket with unread data resets it, cutting
+    /// the upload short (curl with TLS 1.3).
+    upload: TlsAcceptor,
+}
+
+impl std::fmt::Debug for Acceptors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Acceptors")
+    }
+}
+
+/// TLS 1.3 tickets sent on a control connection; rustls clients keep at most 8 per server.
+const CONTROL_TICKETS: usize = 8;
+
+/// TLS 1.2 sessions kept for resumption by session ID (clients without ticket support).
+const SESSION_CACHE: usize = 1024;
 
 impl TlsConfig {
     /// Loads (or makes) the certificate and builds the configuration.
@@ -113,16 +148,27 @@ impl TlsConfig {
         });
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         // rustls defaults: TLS 1.2 and 1.3 only, with their safe cipher suites.
-        let mut base = ServerConfig::builder_with_provider(provider)
+        let mut download = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(TlsError::Config)?
             .with_no_client_auth()
             .with_cert_resolver(resolver.clone());
-        base.alpn_protocols = vec![b"ftp".to_vec()];
+        download.alpn_protocols = vec![b"ftp".to_vec()];
+        download.ticketer = rustls::crypto::ring::Ticketer::new().map_err(TlsError::Config)?;
+        download.session_storage = ServerSessionMemoryCache::new(SESSION_CACHE);
+        let mut control = download.clone();
+        control.send_tls13_tickets = CONTROL_TICKETS;
+        let mut upload = download.clone();
+        upload.send_tls13_tickets = 0;
         Ok(TlsConfig {
             source,
             resolver,
-            base: Arc::new(base),
+            acceptors: Acceptors {
+                control: TlsAcceptor::from(Arc::new(control)),
+                download: TlsAcceptor::from(Arc::new(download)),
+                upload: TlsAcceptor::from(Arc::new(upload)),
+            },
+            sessions: Arc::new(Registry::default()),
             reuse,
         })
     }
@@ -156,51 +202,215 @@ impl TlsConfig {
         }
     }
 
-    /// The acceptors for one control connection and its data connections, with a session
-    /// cache and ticket key of their own (see the module docs).
-    pub fn session(&self) -> Result<SessionTls, TlsError> {
-        let ticketer = rustls::crypto::ring::Ticketer::new().map_err(TlsError::Config)?;
-        let storage = ServerSessionMemoryCache::new(8);
-        let mut control = (*self.base).clone();
-        control.ticketer = ticketer.clone();
-        control.session_storage = storage.clone();
-        // Enough TLS 1.3 tickets for clients that spend one per data connection and never
-        // read the fresh ones a data connection of an upload carries.
-        control.send_tls13_tickets = CONTROL_TICKETS;
-        let mut download = (*self.base).clone();
-        download.ticketer = ticketer;
-        download.session_storage = storage;
-        // A client that only writes to an upload's data connection never reads tickets sent
-        // there, and closing a socket with unread data resets it, cutting the upload short
-        // (curl with TLS 1.3): no tickets on uploads.
-        let mut upload = download.clone();
-        upload.send_tls13_tickets = 0;
-        Ok(SessionTls {
-            control: TlsAcceptor::from(Arc::new(control)),
-            download: TlsAcceptor::from(Arc::new(download)),
-            upload: TlsAcceptor::from(Arc::new(upload)),
+    /// The TLS side of a new session from `peer`: a token for its tickets, registered
+    /// until the last handle to it is dropped.
+    pub fn session(&self, peer: IpAddr) -> SessionTls {
+        let token = self.sessions.register(peer);
+        SessionTls {
+            inner: Arc::new(SessionInner {
+                token,
+                registry: self.sessions.clone(),
+                acceptors: self.acceptors.clone(),
+            }),
+        }
+    }
+}
+
+/// Who each token belongs to: live control connections, and closed ones whose tickets a
+/// client may still hold (rclone's session cache outlives its connections).
+#[derive(Debug, Default)]
+struct Registry {
+    tokens: Mutex<Tokens>,
+}
+
+#[derive(Debug, Default)]
+struct Tokens {
+    live: HashMap<u64, Principal>,
+    /// Closed logged-in connections, with when they closed.
+    retired: HashMap<u64, (Principal, Instant)>,
+}
+
+/// How long a closed connection's tickets still vouch for its login: the lifetime of
+/// rustls' ticket keys.
+const RETIRED_FOR: Duration = Duration::from_secs(6 * 3600);
+
+/// Most closed connections remembered; beyond that the oldest are forgotten first.
+const RETIRED_MAX: usize = 10_000;
+
+/// The client address and, once logged in, the user of a control connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Principal {
+    ip: IpAddr,
+    user: Option<String>,
+}
+
+impl Registry {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Tokens> {
+        self.tokens.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn register(&self, ip: IpAddr) -> u64 {
+        let mut tokens = self.lock();
+        loop {
+            let token: u64 = rand::random();
+            if token != 0
+                && !tokens.live.contains_key(&token)
+                && !tokens.retired.contains_key(&token)
+            {
+                tokens.live.insert(token, Principal { ip, user: None });
+                return token;
+            }
+        }
+    }
+
+    fn retire(&self, token: u64) {
+        let mut tokens = self.lock();
+        let Some(principal) = tokens.live.remove(&token) else {
+            return;
+        };
+        if principal.user.is_none() {
+            return;
+        }
+        let now = Instant::now();
+        if tokens.retired.len() >= RETIRED_MAX {
+            tokens
+                .retired
+                .retain(|_, (_, closed)| now.duration_since(*closed) < RETIRED_FOR);
+            if tokens.retired.len() >= RETIRED_MAX {
+                let oldest = tokens
+                    .retired
+                    .iter()
+                    .min_by_key(|(_, (_, closed))| *closed)
+                    .map(|(t, _)| *t);
+                if let Some(t) = oldest {
+                    tokens.retired.remove(&t);
+                }
+            }
+        }
+        tokens.retired.insert(token, (principal, now));
+    }
+}
+
+impl Tokens {
+    fn principal(&self, token: u64) -> Option<&Principal> {
+        self.live.get(&token).or_else(|| {
+            self.retired
+                .get(&token)
+                .filter(|(_, closed)| closed.elapsed() < RETIRED_FOR)
+                .map(|(p, _)| p)
         })
     }
 }
 
-/// TLS 1.3 tickets sent on a control connection; rustls clients keep at most 8 per server.
-const CONTROL_TICKETS: usize = 8;
-
-/// The TLS acceptors of one session: its control connection and its data connections share
-/// a session cache and ticket key that no other session can use.
+/// The TLS side of one session: accepts its control and data connections and checks that
+/// a data connection resumed a session of the same login.
 #[derive(Clone)]
 pub struct SessionTls {
-    /// For the control connection (AUTH TLS or implicit).
-    pub control: TlsAcceptor,
-    /// For data connections that send (RETR, LIST, NLST, MLSD): they carry fresh tickets.
-    pub download: TlsAcceptor,
-    /// For data connections that receive (STOR, APPE, STOU): no tickets.
-    pub upload: TlsAcceptor,
+    inner: Arc<SessionInner>,
+}
+
+struct SessionInner {
+    token: u64,
+    registry: Arc<Registry>,
+    acceptors: Acceptors,
+}
+
+impl Drop for SessionInner {
+    fn drop(&mut self) {
+        self.registry.retire(self.token);
+    }
 }
 
 impl std::fmt::Debug for SessionTls {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SessionTls")
+    }
+}
+
+impl SessionTls {
+    /// The TLS handshake of the control connection (after AUTH TLS, or implicit).
+    pub async fn accept_control(&self, tcp: TcpStream) -> std::io::Result<TlsStream<TcpStream>> {
+        self.accept(&self.inner.acceptors.control, tcp).await
+    }
+
+    /// The TLS handshake of a data connection; `upload` when the client sends the data.
+    pub async fn accept_data(
+        &self,
+        tcp: TcpStream,
+        upload: bool,
+    ) -> std::io::Result<TlsStream<TcpStream>> {
+        let acceptors = &self.inner.acceptors;
+        let acceptor = if upload {
+            &acceptors.upload
+        } else {
+            &acceptors.download
+        };
+        self.accept(acceptor, tcp).await
+    }
+
+    async fn accept(
+        &self,
+        acceptor: &TlsAcceptor,
+        tcp: TcpStream,
+    ) -> std::io::Result<TlsStream<TcpStream>> {
+        let token = self.inner.token.to_be_bytes();
+        acceptor
+            .accept_with(tcp, |conn| conn.set_resumption_data(&token))
+            .await
+    }
+
+    /// Records who logged in on this control connection (`None` after REIN).
+    pub fn set_user(&self, user: Option<&str>) {
+        if let Some(p) = self.inner.registry.lock().live.get_mut(&self.inner.token) {
+            p.user = user.map(str::to_owned);
+        }
+    }
+
+    /// Whether a data connection's handshake resumed a session of this control connection,
+    /// or of another live control connection of the same user from the same address.
+    pub fn resumed_same_login(&self, conn: &ServerConnection) -> bool {
+        if conn.handshake_kind() != Some(rustls::HandshakeKind::Resumed) {
+            tracing::debug!("data connection made a full TLS handshake");
+            return false;
+        }
+        // rustls hands back a ticket's data for TLS 1.3 only. A resumed TLS 1.2 session is
+        // one this server issued to a client that completed a handshake with it, which is
+        // the check vsftpd's require_ssl_reuse makes.
+        if conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_2) {
+            return true;
+        }
+        let Some(token) = conn
+            .received_resumption_data()
+            .and_then(|d| <[u8; 8]>::try_from(d).ok())
+            .map(u64::from_be_bytes)
+        else {
+            tracing::debug!("resumed TLS session carries no token");
+            return false;
+        };
+        if token == self.inner.token {
+            return true;
+        }
+        let tokens = self.inner.registry.lock();
+        // Another connection from the same address counts if it logged in as the same
+        // user, or has not logged in yet: clients that share one session cache among their
+        // connections (Go's, so rclone) hand out the newest ticket, often one a connection
+        // received right after AUTH TLS, before its USER.
+        let same = match (tokens.principal(token), tokens.live.get(&self.inner.token)) {
+            (Some(theirs), Some(ours)) => {
+                theirs.ip == ours.ip
+                    && ours.user.is_some()
+                    && (theirs.user.is_none() || theirs.user == ours.user)
+            }
+            _ => false,
+        };
+        if !same {
+            tracing::debug!(
+                theirs = ?tokens.principal(token),
+                ours = ?tokens.live.get(&self.inner.token),
+                "resumed TLS session belongs to another login"
+            );
+        }
+        same
     }
 }
 
@@ -309,5 +519,120 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, TlsError::KeyMismatch(_)), "{err}");
+    }
+
+    /// Runs one TLS handshake between `client` and `accept`, over loopback TCP, and sends
+    /// a byte each way so that tickets are read; returns whether the server resumed a
+    /// session of the same login.
+    async fn handshake(
+        client: &Arc<rustls::ClientConfig>,
+        session: &SessionTls,
+        data: bool,
+    ) -> bool {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connector = tokio_rustls::TlsConnector::from(client.clone());
+        let client_side = tokio::spawn(async move {
+            let tcp = TcpStream::connect(addr).await.unwrap();
+            let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+            let mut tls = connector.connect(name, tcp).await.unwrap();
+            tls.write_all(b"x").await.unwrap();
+            let mut b = [0u8; 1];
+            tls.read_exact(&mut b).await.unwrap();
+        });
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut tls = if data {
+            session.accept_data(tcp, false).await.unwrap()
+        } else {
+            session.accept_control(tcp).await.unwrap()
+        };
+        let mut b = [0u8; 1];
+        tls.read_exact(&mut b).await.unwrap();
+        tls.write_all(b"y").await.unwrap();
+        tls.flush().await.unwrap();
+        client_side.await.unwrap();
+        session.resumed_same_login(tls.get_ref().1)
+    }
+
+    fn trusting_client(cert_der: Vec<u8>) -> Arc<rustls::ClientConfig> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(CertificateDer::from(cert_der)).unwrap();
+        Arc::new(
+            rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+        )
+    }
+
+    #[tokio::test]
+    async fn data_connections_must_resume_a_session_of_the_same_login() {
+        let dir = tempfile::tempdir().unwrap();
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        std::fs::write(dir.path().join("c.pem"), made.cert.pem()).unwrap();
+        std::fs::write(dir.path().join("k.pem"), made.signing_key.serialize_pem()).unwrap();
+        let tls = TlsConfig::new(
+            CertSource::Files {
+                cert: dir.path().join("c.pem"),
+                key: dir.path().join("k.pem"),
+            },
+            SessionReuse::Required,
+        )
+        .unwrap();
+        let here: IpAddr = "127.0.0.1".parse().unwrap();
+        let elsewhere: IpAddr = "127.0.0.9".parse().unwrap();
+
+        let der = made.cert.der().to_vec();
+        // A client whose cache holds tickets from `session`'s control connection only.
+        let client_of = |session: SessionTls| {
+            let der = der.clone();
+            async move {
+                let client = trusting_client(der);
+                assert!(
+                    !handshake(&client, &session, false).await,
+                    "fresh control handshake"
+                );
+                client
+            }
+        };
+        let a = tls.session(here);
+        // A data connection of A resumes A's session.
+        assert!(handshake(&client_of(a.clone()).await, &a, true).await);
+
+        // Session B, same address: A's tickets count once B has logged in, while A has not
+        // logged in or logged in as the same user...
+        let b = tls.session(here);
+        assert!(!handshake(&client_of(a.clone()).await, &b, true).await);
+        b.set_user(Some("bob"));
+        let a_not_logged_in = handshake(&client_of(a.clone()).await, &b, true).await;
+        assert!(a_not_logged_in, "a connection that has not logged in yet");
+        a.set_user(Some("alice"));
+        let another_user = handshake(&client_of(a.clone()).await, &b, true).await;
+        assert!(!another_user, "another user's session");
+        b.set_user(Some("alice"));
+        let same_user = handshake(&client_of(a.clone()).await, &b, true).await;
+        assert!(same_user, "the same user's other connection");
+
+        // ...nor from another address.
+        let c = tls.session(elsewhere);
+        c.set_user(Some("alice"));
+        assert!(!handshake(&client_of(a.clone()).await, &c, true).await);
+
+        // A client without tickets never passes.
+        let fresh = trusting_client(der.clone());
+        assert!(!handshake(&fresh, &b, true).await);
+
+        // Once A has closed, its tickets still vouch for the same login (a client's cache
+        // outlives its connections), and for nobody else.
+        let client = client_of(a.clone()).await;
+        drop(a);
+        assert!(handshake(&client, &b, true).await);
+        let client = client_of(c.clone()).await;
+        drop(c);
+        assert!(!handshake(&client, &b, true).await);
     }
 }

@@ -25,7 +25,7 @@ use crate::data::DataSource;
 use crate::errors::storage_error_reply;
 use crate::storage::{Storage, WriteMode};
 use crate::stream::MaybeTls;
-use crate::tls::SessionReuse;
+use crate::tls::{SessionReuse, SessionTls};
 
 const CHUNK: usize = 64 * 1024;
 
@@ -100,8 +100,10 @@ pub struct TransferJob {
 /// How to secure a data connection under `PROT P`.
 #[derive(Clone)]
 pub struct DataTls {
-    /// The control connection's acceptor (its own session cache).
-    pub acceptor: tokio_rustls::TlsAcceptor,
+    /// The TLS side of the control connection's session.
+    pub session: SessionTls,
+    /// Whether the client sends the data (STOR, APPE, STOU).
+    pub upload: bool,
     /// Whether the data connection must resume the control connection's session.
     pub reuse: SessionReuse,
     /// How long the handshake may take.
@@ -175,7 +177,7 @@ impl TransferJob {
         let Some(tls) = self.tls.clone() else {
             return Ok(MaybeTls::Plain(tcp));
         };
-        let handshake = tokio::time::timeout(tls.timeout, tls.acceptor.accept(tcp));
+        let handshake = tokio::time::timeout(tls.timeout, tls.session.accept_data(tcp, tls.upload));
         let stream = tokio::select! {
             r = handshake => match r {
                 Ok(Ok(s)) => s,
@@ -190,8 +192,9 @@ impl TransferJob {
             },
             _ = &mut self.abort => return Err(Failure::Aborted),
         };
-        let resumed = stream.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
-        if tls.reuse == SessionReuse::Required && !resumed {
+        if tls.reuse == SessionReuse::Required
+            && !tls.session.resumed_same_login(stream.get_ref().1)
+        {
             tracing::warn!("data connection did not resume the control connection's TLS session");
             // Close cleanly, so the client reads an empty transfer and then our 522.
             let mut stream = stream;
