@@ -333,6 +333,10 @@ class CurlFtpsTests(FtpsTestCase):
         while self.server_tls_refusals() == refusals and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertEqual(self.server_tls_refusals(), refusals + 1, self.server.log_tail())
+        # The refused upload's temporary file is removed right after the refusal is logged.
+        deadline = time.monotonic() + 5
+        while os.listdir(d) and time.monotonic() < deadline:
+            time.sleep(0.05)
         self.assertEqual(os.listdir(d), [])
         sys.stderr.write(f"(curl {'.'.join(map(str, curl_version()))} sends active-mode "
                          "FTPS data in the clear: checked the server refuses it) ")
