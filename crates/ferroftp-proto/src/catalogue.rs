@@ -294,6 +294,106 @@ pub enum Msg {
     TlsSessionReuseRequired,
     /// The TLS handshake on a data connection failed.
     DataTlsFailed,
+    /// ABOR after a transfer was aborted.
+    AborDone,
+    /// A transfer job ended without a result.
+    TransferFailedLocal,
+    /// REIN.
+    SessionReset,
+    /// CWD to a file, or a storage error of that kind.
+    NotADirectory,
+    /// RMD /.
+    RootNotRemovable,
+    /// RMD done.
+    DirectoryRemoved,
+    /// DELE on a directory.
+    DeleIsDirectory,
+    /// DELE done.
+    FileDeleted,
+    /// RNFR /.
+    RootNotRenamable,
+    /// RNTO done.
+    Renamed,
+    /// SIZE of a directory.
+    NotAPlainFile,
+    /// MDTM where the backend has no time.
+    MtimeUnknown,
+    /// SITE CHMOD done.
+    ChmodDone,
+    /// An unexpected local error.
+    LocalError,
+    /// The user's home directory cannot be opened.
+    HomeUnavailable,
+    /// PASV on an IPv6 control connection.
+    PasvNeedsIpv4,
+    /// PORT/EPRT accepted.
+    PortOk,
+    /// The file or directory does not exist.
+    NoSuchFile,
+    /// The target exists.
+    FileExists,
+    /// RMD of a directory with entries.
+    DirectoryNotEmpty,
+    /// A file operation on a directory.
+    IsADirectory,
+    /// The disk or quota is full.
+    StorageFull,
+    /// The file is larger than allowed.
+    FileTooLarge,
+    /// The backend cannot do this (SITE CHMOD on object storage).
+    StorageUnsupported,
+    /// RNTO to another file system.
+    CrossDevice,
+    /// A transfer stopped by ABOR.
+    TransferAborted,
+    /// RETR of a directory.
+    RetrDirectory,
+    /// A file transfer ended well.
+    TransferComplete,
+    /// Reading the file failed mid-transfer.
+    ReadFailed,
+    /// The client closed the data connection early.
+    DataConnectionClosed,
+    /// STOR onto a directory's name.
+    StoreOverDirectory,
+    /// The data connection failed during an upload.
+    UploadLost,
+    /// The finished upload could not be saved.
+    CommitFailed,
+    /// STOU found no free name.
+    NoUniqueName,
+    /// MLSD of a file.
+    MlsdNotDirectory,
+    /// A listing ended well.
+    ListingComplete,
+    /// Reading a directory failed mid-listing.
+    ListingFailed,
+    /// The client closed a listing's data connection early.
+    ListingClosed,
+    /// PBSZ accepted (TLS has no buffer: always 0).
+    PbszOk,
+    /// PROT C.
+    ProtClear,
+    /// PROT P.
+    ProtPrivate,
+    /// STRU F.
+    StruOk,
+    /// MODE S.
+    ModeOk,
+    /// EPSV ALL accepted.
+    EpsvAllOk,
+    /// OPTS UTF8 ON.
+    Utf8On,
+    /// OPTS UTF8 OFF.
+    Utf8AlwaysOn,
+    /// RNFR accepted.
+    RnfrOk,
+    /// PORT/EPRT naming another host (FTP bounce protection).
+    BounceRefused,
+    /// Plain-text commands pipelined behind AUTH TLS.
+    PlaintextAfterAuth,
+    /// AUTH TLS accepted.
+    AuthTlsOk,
 }
 
 /// The code and text of each [`Msg`], in one place.
@@ -440,6 +540,56 @@ pub const MESSAGES: &[(Msg, u16, &str)] = &[
         522,
         "TLS handshake on the data connection failed.",
     ),
+    (Msg::AborDone, 226, "ABOR successful."),
+    (Msg::TransferFailedLocal, 451, "Transfer failed: local error."),
+    (Msg::SessionReset, 220, "Session reset: log in again."),
+    (Msg::NotADirectory, 550, "Not a directory."),
+    (Msg::RootNotRemovable, 550, "The root directory cannot be removed."),
+    (Msg::DirectoryRemoved, 250, "Directory removed."),
+    (Msg::DeleIsDirectory, 550, "Is a directory: use RMD."),
+    (Msg::FileDeleted, 250, "File deleted."),
+    (Msg::RootNotRenamable, 550, "The root directory cannot be renamed."),
+    (Msg::Renamed, 250, "Rename successful."),
+    (Msg::NotAPlainFile, 550, "Not a plain file."),
+    (Msg::MtimeUnknown, 550, "Modification time unknown."),
+    (Msg::ChmodDone, 200, "SITE CHMOD command ok."),
+    (Msg::LocalError, 451, "Local error in processing."),
+    (Msg::HomeUnavailable, 530, "Login failed: home directory not available."),
+    (Msg::PasvNeedsIpv4, 425, "PASV needs IPv4: use EPSV on IPv6 connections."),
+    (Msg::PortOk, 200, "PORT command successful. Consider using PASV."),
+    (Msg::NoSuchFile, 550, "No such file or directory."),
+    (Msg::FileExists, 550, "File exists."),
+    (Msg::DirectoryNotEmpty, 550, "Directory not empty."),
+    (Msg::IsADirectory, 550, "Is a directory."),
+    (Msg::StorageFull, 452, "Insufficient storage space."),
+    (Msg::FileTooLarge, 552, "Exceeded storage allocation."),
+    (Msg::StorageUnsupported, 504, "Not supported by this server's storage."),
+    (Msg::CrossDevice, 550, "Cannot rename across storage devices."),
+    (Msg::TransferAborted, 426, "Transfer aborted by ABOR."),
+    (Msg::RetrDirectory, 550, "Not a plain file: use LIST or MLSD for directories."),
+    (Msg::TransferComplete, 226, "Transfer complete."),
+    (Msg::ReadFailed, 451, "Local error reading the file: transfer aborted."),
+    (Msg::DataConnectionClosed, 426, "Data connection closed: transfer aborted."),
+    (Msg::StoreOverDirectory, 553, "A directory has that name."),
+    (Msg::UploadLost, 426, "Data connection lost: upload discarded."),
+    (Msg::CommitFailed, 451, "Could not save the file: upload discarded."),
+    (Msg::NoUniqueName, 451, "Could not find a unique file name."),
+    (Msg::MlsdNotDirectory, 501, "Not a directory: use MLST for a single file."),
+    (Msg::ListingComplete, 226, "Directory send OK."),
+    (Msg::ListingFailed, 451, "Local error reading the directory."),
+    (Msg::ListingClosed, 426, "Data connection closed: listing aborted."),
+    (Msg::PbszOk, 200, "PBSZ=0"),
+    (Msg::ProtClear, 200, "Protection level set to Clear."),
+    (Msg::ProtPrivate, 200, "Protection level set to Private."),
+    (Msg::StruOk, 200, "Structure set to File."),
+    (Msg::ModeOk, 200, "Mode set to Stream."),
+    (Msg::EpsvAllOk, 200, "EPSV ALL ok: only EPSV from now on."),
+    (Msg::Utf8On, 200, "UTF8 mode enabled."),
+    (Msg::Utf8AlwaysOn, 200, "UTF8 mode is always on."),
+    (Msg::RnfrOk, 350, "File exists, ready for destination name: send RNTO."),
+    (Msg::BounceRefused, 501, "PORT/EPRT must name your own address (FTP bounce protection)."),
+    (Msg::PlaintextAfterAuth, 421, "Commands after AUTH TLS must wait for the TLS handshake: closing."),
+    (Msg::AuthTlsOk, 234, "AUTH TLS successful: start the TLS handshake."),
 ];
 
 impl Msg {

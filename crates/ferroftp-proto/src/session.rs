@@ -594,16 +594,16 @@ impl Session {
                     return Msg::BadArgument.into();
                 }
                 self.pbsz = true;
-                Outcome::Reply(Reply::new(200, "PBSZ=0"))
+                Outcome::Reply(Msg::PbszOk.reply())
             }
             Verb::Prot => match arg_text.trim().to_ascii_uppercase().as_str() {
                 "C" => {
                     self.protection = Protection::Clear;
-                    Outcome::Reply(Reply::new(200, "Protection level set to Clear."))
+                    Outcome::Reply(Msg::ProtClear.reply())
                 }
                 "P" => {
                     self.protection = Protection::Private;
-                    Outcome::Reply(Reply::new(200, "Protection level set to Private."))
+                    Outcome::Reply(Msg::ProtPrivate.reply())
                 }
                 "S" | "E" => Msg::ProtUnsupported.into(),
                 _ => Msg::BadArgument.into(),
@@ -645,11 +645,11 @@ impl Session {
                 Err(e) => arg_error(e).into(),
             },
             Verb::Stru => match args::parse_stru(arg_text) {
-                Ok(()) => Outcome::Reply(Reply::new(200, "Structure set to File.")),
+                Ok(()) => Outcome::Reply(Msg::StruOk.reply()),
                 Err(e) => arg_error(e).into(),
             },
             Verb::Mode => match args::parse_mode(arg_text) {
-                Ok(()) => Outcome::Reply(Reply::new(200, "Mode set to Stream.")),
+                Ok(()) => Outcome::Reply(Msg::ModeOk.reply()),
                 Err(e) => arg_error(e).into(),
             },
             Verb::Pasv => Outcome::Act(Action::Passive {
@@ -659,7 +659,7 @@ impl Session {
             Verb::Epsv => match args::parse_epsv(arg) {
                 Ok(EpsvArg::All) => {
                     self.epsv_all = true;
-                    Outcome::Reply(Reply::new(200, "EPSV ALL ok: only EPSV from now on."))
+                    Outcome::Reply(Msg::EpsvAllOk.reply())
                 }
                 Ok(EpsvArg::Any) => Outcome::Act(Action::Passive {
                     extended: true,
@@ -852,8 +852,8 @@ impl Session {
         match option.to_ascii_uppercase().as_str() {
             // RFC 2640: paths are UTF-8 always; OFF is accepted and changes nothing.
             "UTF8" | "UTF-8" => match value.to_ascii_uppercase().as_str() {
-                "ON" | "" => Outcome::Reply(Reply::new(200, "UTF8 mode enabled.")),
-                "OFF" => Outcome::Reply(Reply::new(200, "UTF8 mode is always on.")),
+                "ON" | "" => Outcome::Reply(Msg::Utf8On.reply()),
+                "OFF" => Outcome::Reply(Msg::Utf8AlwaysOn.reply()),
                 _ => Msg::BadArgument.into(),
             },
             "MLST" => {
@@ -966,7 +966,7 @@ impl Session {
     /// Reports a successful [`Action::RenameFrom`].
     pub fn on_rename_from(&mut self, path: VPath) -> Reply {
         self.rename_from = Some(path);
-        Reply::new(350, "File exists, ready for destination name: send RNTO.")
+        Msg::RnfrOk.reply()
     }
 
     /// Reports a data channel set up by [`Action::Passive`] or [`Action::Active`].

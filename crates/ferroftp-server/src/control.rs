@@ -213,15 +213,14 @@ impl Control {
                 let aborted = self.transfer.take().is_some_and(|t| t.abort_requested);
                 self.send(&r).await?;
                 if aborted {
-                    self.send(&Reply::new(226, "ABOR successful.")).await?;
+                    self.send(&Msg::AborDone.reply()).await?;
                 }
                 Ok(())
             }
             None => {
                 // The job ended without a final word (it panicked): say so.
                 self.transfer = None;
-                self.send(&Reply::new(451, "Transfer failed: local error."))
-                    .await
+                self.send(&Msg::TransferFailedLocal.reply()).await
             }
         }
     }
@@ -250,7 +249,7 @@ impl Control {
                 if let Some(tls) = &self.tls {
                     tls.set_user(None);
                 }
-                Reply::new(220, "Session reset: log in again.")
+                Msg::SessionReset.reply()
             }
             Action::Passive { extended, protocol } => self.open_passive(extended, protocol),
             Action::Active(addr) => self.set_active(addr),
@@ -310,32 +309,26 @@ impl Control {
         let result = match action {
             Action::ChangeDir(path) => match storage.metadata(&path).await {
                 Ok(m) if m.kind == EntryKind::Dir => Ok(self.session.on_cwd(path)),
-                Ok(_) => Ok(Reply::new(550, "Not a directory.")),
+                Ok(_) => Ok(Msg::NotADirectory.reply()),
                 Err(e) => Err(e),
             },
             Action::MakeDir(path) => storage
                 .mkdir(&path)
                 .await
                 .map(|()| Reply::new(257, format!("{} created.", quote_path(&path)))),
-            Action::RemoveDir(path) if path.is_root() => {
-                Ok(Reply::new(550, "The root directory cannot be removed."))
-            }
+            Action::RemoveDir(path) if path.is_root() => Ok(Msg::RootNotRemovable.reply()),
             Action::RemoveDir(path) => storage
                 .rmdir(&path)
                 .await
-                .map(|()| Reply::new(250, "Directory removed.")),
+                .map(|()| Msg::DirectoryRemoved.reply()),
             Action::Delete(path) => match storage.metadata(&path).await {
-                Ok(m) if m.kind == EntryKind::Dir => {
-                    Ok(Reply::new(550, "Is a directory: use RMD."))
-                }
+                Ok(m) if m.kind == EntryKind::Dir => Ok(Msg::DeleIsDirectory.reply()),
                 _ => storage
                     .delete(&path)
                     .await
-                    .map(|()| Reply::new(250, "File deleted.")),
+                    .map(|()| Msg::FileDeleted.reply()),
             },
-            Action::RenameFrom(path) if path.is_root() => {
-                Ok(Reply::new(550, "The root directory cannot be renamed."))
-            }
+            Action::RenameFrom(path) if path.is_root() => Ok(Msg::RootNotRenamable.reply()),
             Action::RenameFrom(path) => storage
                 .metadata(&path)
                 .await
@@ -343,14 +336,14 @@ impl Control {
             Action::Rename { from, to } => storage
                 .rename(&from, &to)
                 .await
-                .map(|()| Reply::new(250, "Rename successful.")),
+                .map(|()| Msg::Renamed.reply()),
             Action::Size(path) => storage.metadata(&path).await.map(|m| match m.kind {
-                EntryKind::Dir => Reply::new(550, "Not a plain file."),
+                EntryKind::Dir => Msg::NotAPlainFile.reply(),
                 _ => Reply::new(213, m.size.to_string()),
             }),
             Action::Mdtm(path) => storage.metadata(&path).await.map(|m| match m.modified {
                 Some(t) => Reply::new(213, listing::format_mdtm(t)),
-                None => Reply::new(550, "Modification time unknown."),
+                None => Msg::MtimeUnknown.reply(),
             }),
             Action::Mfmt { path, time } => storage.set_modified(&path, time).await.map(|()| {
                 Reply::new(
@@ -361,7 +354,7 @@ impl Control {
             Action::Chmod { path, mode } => storage
                 .chmod(&path, mode)
                 .await
-                .map(|()| Reply::new(200, "SITE CHMOD command ok.")),
+                .map(|()| Msg::ChmodDone.reply()),
             Action::Mlst(path) => storage.metadata(&path).await.map(|mut m| {
                 m.name = path.to_string();
                 let facts =
@@ -373,7 +366,7 @@ impl Control {
             }),
             other => {
                 tracing::error!(?other, "action reached the wrong handler");
-                Ok(Reply::new(451, "Local error in processing."))
+                Ok(Msg::LocalError.reply())
             }
         };
         result.unwrap_or_else(|e| storage_error_reply(&e))
@@ -397,7 +390,7 @@ impl Control {
                 Err(e) => {
                     tracing::error!(user, home = %account.home.display(), error = %e, "home directory unavailable");
                     let _ = self.session.on_login(None);
-                    Reply::new(530, "Login failed: home directory not available.")
+                    Msg::HomeUnavailable.reply()
                 }
             },
             Err(e) => {
@@ -436,9 +429,7 @@ impl Control {
             (true, _, _) => None,
             (false, Some(IpAddr::V4(a)), _) => Some(a),
             (false, _, IpAddr::V4(a)) => Some(a),
-            (false, _, IpAddr::V6(_)) => {
-                return Reply::new(425, "PASV needs IPv4: use EPSV on IPv6 connections.")
-            }
+            (false, _, IpAddr::V6(_)) => return Msg::PasvNeedsIpv4.reply(),
         };
         // A second PASV/EPSV replaces (and so closes) the earlier listener.
         self.passive = None;
@@ -468,10 +459,7 @@ impl Control {
     fn set_active(&mut self, addr: SocketAddr) -> Reply {
         if !self.shared.config.allow_foreign_data_address && !same_host(addr.ip(), self.peer.ip()) {
             tracing::warn!(%addr, "refused PORT/EPRT to a foreign address");
-            return Reply::new(
-                501,
-                "PORT/EPRT must name your own address (FTP bounce protection).",
-            );
+            return Msg::BounceRefused.reply();
         }
         if addr.port() == 0 {
             return Msg::BadArgument.reply();
@@ -479,7 +467,7 @@ impl Control {
         self.passive = None;
         self.active = Some(addr);
         self.session.on_data_channel(DataChannel::Active(addr));
-        Reply::new(200, "PORT command successful. Consider using PASV.")
+        Msg::PortOk.reply()
     }
 
     /// ABOR: signals a running transfer (which then answers `426`), or answers `225`.
@@ -585,18 +573,10 @@ impl Control {
         // TLS (the STARTTLS injection attack): refuse the session instead.
         if !self.lines.is_empty() {
             tracing::warn!("plain-text commands pipelined after AUTH TLS: closing");
-            self.send(&Reply::new(
-                421,
-                "Commands after AUTH TLS must wait for the TLS handshake: closing.",
-            ))
-            .await?;
+            self.send(&Msg::PlaintextAfterAuth.reply()).await?;
             return Ok(Flow::Close);
         }
-        self.send(&Reply::new(
-            234,
-            "AUTH TLS successful: start the TLS handshake.",
-        ))
-        .await?;
+        self.send(&Msg::AuthTlsOk.reply()).await?;
         self.stream.flush().await?;
         let Some(tcp) = self.stream.take_plain() else {
             return Ok(Flow::Close);

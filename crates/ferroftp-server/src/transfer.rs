@@ -154,7 +154,7 @@ impl TransferJob {
         let reply = match result {
             Ok(reply) => reply,
             Err(Failure::Reply(r)) => r,
-            Err(Failure::Aborted) => Reply::new(426, "Transfer aborted by ABOR."),
+            Err(Failure::Aborted) => Msg::TransferAborted.reply(),
         };
         let _ = events.send(TransferEvent::Finished(reply)).await;
     }
@@ -211,9 +211,7 @@ impl TransferJob {
             .await
             .map_err(|e| storage_error_reply(&e))?;
         if meta.kind == EntryKind::Dir {
-            return Err(
-                Reply::new(550, "Not a plain file: use LIST or MLSD for directories.").into(),
-            );
+            return Err(Msg::RetrDirectory.reply().into());
         }
         let reader = self
             .storage
@@ -240,15 +238,13 @@ impl TransferJob {
         match copied {
             Ok(_) => {
                 shutdown(&mut data).await?;
-                Ok(Reply::new(226, "Transfer complete."))
+                Ok(Msg::TransferComplete.reply())
             }
             Err(CopyError::Read(e)) => {
                 tracing::warn!(error = %e, "read failed during RETR");
-                Err(Reply::new(451, "Local error reading the file: transfer aborted.").into())
+                Err(Msg::ReadFailed.reply().into())
             }
-            Err(CopyError::Write(_)) => {
-                Err(Reply::new(426, "Data connection closed: transfer aborted.").into())
-            }
+            Err(CopyError::Write(_)) => Err(Msg::DataConnectionClosed.reply().into()),
         }
     }
 
@@ -261,7 +257,7 @@ impl TransferJob {
         };
         if let Ok(meta) = self.storage.metadata(&target).await {
             if meta.kind == EntryKind::Dir {
-                return Err(Reply::new(553, "A directory has that name.").into());
+                return Err(Msg::StoreOverDirectory.reply().into());
             }
         }
         let upload = self
@@ -303,7 +299,7 @@ impl TransferJob {
             return Err(match e {
                 CopyError::Read(e) => {
                     tracing::warn!(error = %e, "data connection failed during upload");
-                    Reply::new(426, "Data connection lost: upload discarded.").into()
+                    Msg::UploadLost.reply().into()
                 }
                 CopyError::Write(e) => storage_error_reply(&e).into(),
             });
@@ -320,11 +316,11 @@ impl TransferJob {
                         target.file_name().unwrap_or_default()
                     ),
                 ),
-                _ => Reply::new(226, "Transfer complete."),
+                _ => Msg::TransferComplete.reply(),
             }),
             Err(e) => {
                 tracing::warn!(error = %e, "commit failed");
-                Err(Reply::new(451, "Could not save the file: upload discarded.").into())
+                Err(Msg::CommitFailed.reply().into())
             }
         }
     }
@@ -344,7 +340,7 @@ impl TransferJob {
                 }
             }
         }
-        Err(Reply::new(451, "Could not find a unique file name.").into())
+        Err(Msg::NoUniqueName.reply().into())
     }
 
     async fn list(&mut self, job: &ListJob) -> Result<Reply, Failure> {
@@ -369,7 +365,7 @@ impl TransferJob {
                     .map_err(|e| storage_error_reply(&e))?,
             )
         } else if format == ListFormat::Mlsd {
-            return Err(Reply::new(501, "Not a directory: use MLST for a single file.").into());
+            return Err(Msg::MlsdNotDirectory.reply().into());
         } else {
             None
         };
@@ -423,15 +419,13 @@ impl TransferJob {
         match written {
             Ok(()) => {
                 shutdown(&mut data).await?;
-                Ok(Reply::new(226, "Directory send OK."))
+                Ok(Msg::ListingComplete.reply())
             }
             Err(CopyError::Read(e)) => {
                 tracing::warn!(error = %e, "listing failed");
-                Err(Reply::new(451, "Local error reading the directory.").into())
+                Err(Msg::ListingFailed.reply().into())
             }
-            Err(CopyError::Write(_)) => {
-                Err(Reply::new(426, "Data connection closed: listing aborted.").into())
-            }
+            Err(CopyError::Write(_)) => Err(Msg::ListingClosed.reply().into()),
         }
     }
 }
@@ -442,7 +436,7 @@ pub type DataConnection = MaybeTls;
 async fn shutdown(data: &mut DataConnection) -> Result<(), Failure> {
     data.shutdown()
         .await
-        .map_err(|_| Failure::Reply(Reply::new(426, "Data connection closed: transfer aborted.")))
+        .map_err(|_| Failure::Reply(Msg::DataConnectionClosed.reply()))
 }
 
 /// Which side of a copy failed.
