@@ -427,3 +427,24 @@ fn nlst_and_list_expand_wildcards_for_mget() {
     assert!(list[0].ends_with(" c.log"), "{list:?}");
     assert!(ftp.nlst(Some("*.none")).unwrap().is_empty());
 }
+
+#[test]
+fn uploads_in_progress_are_not_listed() {
+    let s = TestServer::start();
+    s.write("done.txt", b"x");
+    let mut r = s.raw_logged_in();
+    r.code("TYPE I");
+    let mut data = r.pasv();
+    r.send("STOR growing.bin");
+    assert_eq!(r.reply().0, 150);
+    data.write_all(&[1u8; 10_000]).unwrap();
+    data.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut other = s.client();
+    assert_eq!(other.nlst(None).unwrap(), vec!["done.txt"]);
+    drop(data);
+    assert_eq!(r.reply().0, 226);
+    let mut names = other.nlst(None).unwrap();
+    names.sort();
+    assert_eq!(names, vec!["done.txt", "growing.bin"]);
+}

@@ -180,6 +180,11 @@ fn list_worker(root: &Dir, dir: &Dir, dir_rel: &Path, tx: &mpsc::Sender<io::Resu
             }
         };
         let file_name = entry.file_name();
+        // Uploads in progress are not files yet: keep them out of listings, so a mirror
+        // never copies half a file.
+        if file_name.to_string_lossy().starts_with(TEMP_PREFIX) {
+            continue;
+        }
         let info = match entry_for(root, dir_rel, &file_name) {
             Some(md) => md,
             // Neither the target nor the entry itself can be examined: it vanished
