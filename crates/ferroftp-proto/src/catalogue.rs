@@ -180,6 +180,16 @@ pub const CODES: &[CodeInfo] = &[
         "Requested action not taken; file name not allowed.",
         "RFC 959 4.2",
     ),
+    c(
+        554,
+        "Requested action not taken: invalid REST parameter.",
+        "RFC 3659 5.4",
+    ),
+    c(
+        555,
+        "Requested action not taken: type or stru mismatch.",
+        "RFC 3659 5.4",
+    ),
     c(631, "Integrity protected reply.", "RFC 2228"),
     c(
         632,
@@ -394,6 +404,8 @@ pub enum Msg {
     PlaintextAfterAuth,
     /// AUTH TLS accepted.
     AuthTlsOk,
+    /// REST beyond the end of the file (RFC 3659 5.4).
+    RestBeyondEnd,
 }
 
 /// The code and text of each [`Msg`], in one place.
@@ -590,6 +602,11 @@ pub const MESSAGES: &[(Msg, u16, &str)] = &[
     (Msg::BounceRefused, 501, "PORT/EPRT must name your own address (FTP bounce protection)."),
     (Msg::PlaintextAfterAuth, 421, "Commands after AUTH TLS must wait for the TLS handshake: closing."),
     (Msg::AuthTlsOk, 234, "AUTH TLS successful: start the TLS handshake."),
+    (
+        Msg::RestBeyondEnd,
+        554,
+        "Invalid REST parameter: the offset is beyond the end of the file (see SIZE).",
+    ),
 ];
 
 impl Msg {

@@ -506,6 +506,8 @@ const META: &[Meta] = &[
         &["STOR", "APPE", "STOU", "MKD", "RNTO"],
         "RFC 959 §4.2",
     ),
+    m(554, &["RETR", "STOR", "APPE"], "RFC 3659 §5.4"),
+    m(555, &["RETR", "STOR", "APPE"], "RFC 3659 §5.4"),
     m(631, &["MIC"], "RFC 2228 §5"),
     m(632, &["ENC"], "RFC 2228 §5"),
     m(633, &["CONF"], "RFC 2228 §5"),
@@ -1024,7 +1026,7 @@ mod tests {
 
     #[test]
     fn nearest_codes() {
-        assert_eq!(nearest(599), vec![553, 552, 551]);
+        assert_eq!(nearest(599), vec![555, 554, 553]);
         // A known code is left out of its own suggestions.
         assert_eq!(nearest(504), vec![503, 502, 501]);
         assert_eq!(nearest(0), vec![110, 120, 125]);

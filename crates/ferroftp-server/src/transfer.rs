@@ -213,6 +213,9 @@ impl TransferJob {
         if meta.kind == EntryKind::Dir {
             return Err(Msg::RetrDirectory.reply().into());
         }
+        if offset > meta.size {
+            return Err(Msg::RestBeyondEnd.reply().into());
+        }
         let reader = self
             .storage
             .read(path, offset)
@@ -255,9 +258,14 @@ impl TransferJob {
             StoreKind::Append => (path, WriteMode::Append),
             StoreKind::Unique => (self.unique_name(path).await?, WriteMode::CreateNew),
         };
-        if let Ok(meta) = self.storage.metadata(&target).await {
-            if meta.kind == EntryKind::Dir {
-                return Err(Msg::StoreOverDirectory.reply().into());
+        let existing = self.storage.metadata(&target).await.ok();
+        if existing.as_ref().is_some_and(|m| m.kind == EntryKind::Dir) {
+            return Err(Msg::StoreOverDirectory.reply().into());
+        }
+        // Resuming past the end of what is there would leave a hole of zeros in the file.
+        if let WriteMode::Resume(offset) = mode {
+            if existing.as_ref().is_none_or(|m| offset > m.size) {
+                return Err(Msg::RestBeyondEnd.reply().into());
             }
         }
         let upload = self

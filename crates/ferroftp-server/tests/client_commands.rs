@@ -448,3 +448,29 @@ fn uploads_in_progress_are_not_listed() {
     names.sort();
     assert_eq!(names, vec!["done.txt", "growing.bin"]);
 }
+
+#[test]
+fn rest_beyond_the_end_is_554() {
+    let s = TestServer::start();
+    s.write("ten.bin", b"0123456789");
+    let mut r = s.raw_logged_in();
+    r.code("TYPE I");
+    assert_eq!(r.code("REST 11"), 350);
+    let _data = r.pasv();
+    assert_eq!(r.code("RETR ten.bin"), 554);
+    assert_eq!(r.code("REST 20"), 350);
+    let _data = r.pasv();
+    assert_eq!(r.code("STOR ten.bin"), 554);
+    assert_eq!(std::fs::read(s.path("ten.bin")).unwrap(), b"0123456789");
+    assert_eq!(r.code("REST 5"), 350);
+    let _data = r.pasv();
+    assert_eq!(r.code("STOR missing.bin"), 554);
+    assert!(!s.path("missing.bin").exists());
+    // At the very end: an empty download.
+    assert_eq!(r.code("REST 10"), 350);
+    let data = r.pasv();
+    r.send("RETR ten.bin");
+    assert_eq!(r.reply().0, 150);
+    assert!(common::read_all(data).is_empty());
+    assert_eq!(r.reply().0, 226);
+}

@@ -541,7 +541,7 @@ mod tests {
         let err = render(&args(&["599"])).unwrap_err();
         assert_eq!(
             err,
-            vec!["599 is not an FTP reply code; nearest known codes: 553, 552, 551"]
+            vec!["599 is not an FTP reply code; nearest known codes: 555, 554, 553"]
         );
         let err = render(&args(&["999 Strange reply"])).unwrap_err();
         assert!(

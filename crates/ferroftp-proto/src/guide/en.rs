@@ -833,6 +833,29 @@ pub(super) const PAGES: &[Page] = &[
                 directory name.",
     },
     Page {
+        code: 554,
+        title: "Requested action not taken: invalid REST parameter",
+        description: "The restart offset set with REST cannot be used for this transfer: \
+                most often it lies beyond the end of the file.",
+        when: "RETR after REST with an offset larger than the file (the file changed, or the \
+                client kept a stale offset).\n\
+                STOR after REST with an offset beyond the end of the partial file on the server \
+                (ferroftp refuses rather than fill the gap with zeros).",
+        fix: "Ask for the file's size first (SIZE) and resume from at most that offset, or \
+                send REST 0 (or no REST) to transfer the whole file again. For an upload, resume \
+                from the size the server reports for the partial file.",
+    },
+    Page {
+        code: 555,
+        title: "Requested action not taken: type or stru mismatch",
+        description: "The restart offset was set in one transfer type or structure and the \
+                transfer runs in another, so the offset does not mean the same bytes.",
+        when: "REST followed by a transfer after switching TYPE (ASCII and binary count bytes \
+                differently). ferroftp refuses REST in ASCII mode with 504 instead, so it never \
+                sends 555.",
+        fix: "Send TYPE I before REST and the transfer, and resume binary transfers only.",
+    },
+    Page {
         code: 631,
         title: "Integrity protected reply",
         description:

@@ -828,6 +828,28 @@ pub(super) const PAGES: &[Page] = &[
                 tên thư mục.",
     },
     Page {
+        code: 554,
+        title: "Không thực hiện: tham số REST không hợp lệ",
+        description: "Vị trí tiếp tục đặt bằng REST không dùng được cho lần truyền này: \
+                thường là nó nằm sau cuối tệp.",
+        when: "RETR sau REST với vị trí lớn hơn kích thước tệp (tệp đã thay đổi, hoặc máy khách \
+                giữ một vị trí cũ).\n\
+                STOR sau REST với vị trí nằm sau cuối phần tệp đã có trên máy chủ (ferroftp từ \
+                chối thay vì điền phần thiếu bằng số 0).",
+        fix: "Hỏi kích thước tệp trước (SIZE) và tiếp tục từ vị trí không vượt quá kích thước \
+                đó, hoặc gửi REST 0 (hoặc không gửi REST) để truyền lại cả tệp. Khi tải lên, hãy \
+                tiếp tục từ kích thước mà máy chủ báo cho phần tệp đã có.",
+    },
+    Page {
+        code: 555,
+        title: "Không thực hiện: kiểu hoặc cấu trúc không khớp",
+        description: "Vị trí tiếp tục được đặt ở một kiểu truyền hoặc cấu trúc này nhưng lần \
+                truyền lại chạy ở kiểu khác, nên vị trí đó không chỉ cùng những byte.",
+        when: "REST rồi truyền sau khi đổi TYPE (ASCII và nhị phân đếm byte khác nhau). ferroftp \
+                từ chối REST ở chế độ ASCII bằng 504, nên không bao giờ gửi 555.",
+        fix: "Gửi TYPE I trước REST và lệnh truyền, và chỉ tiếp tục các lần truyền nhị phân.",
+    },
+    Page {
         code: 631,
         title: "Phản hồi được bảo vệ tính toàn vẹn",
         description:
