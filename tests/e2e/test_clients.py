@@ -89,6 +89,20 @@ def sha256_file(path):
     return h.hexdigest()
 
 
+def assert_same_tree(test, expected, actual_root, what):
+    """Fails `test` unless the tree under actual_root has exactly the files (by sha256) and
+    directories of `expected`, a tree_snapshot()."""
+    exp_files, exp_dirs = expected
+    files, dirs = tree_snapshot(actual_root)
+    missing = sorted(set(exp_files) - set(files))
+    extra = sorted(set(files) - set(exp_files))
+    differ = sorted(p for p in set(exp_files) & set(files) if exp_files[p] != files[p])
+    test.assertEqual((missing, extra, differ), ([], [], []),
+                     f"{what}: missing, extra and differing files")
+    test.assertEqual(sorted(exp_dirs - dirs), [], f"{what}: missing directories")
+    test.assertEqual(sorted(dirs - exp_dirs), [], f"{what}: extra directories")
+
+
 def tree_snapshot(root):
     """({relative file path: sha256}, {relative dir path}) of everything under root."""
     files, dirs = {}, set()
@@ -1179,15 +1193,7 @@ class LftpTests(ServerTestCase):
                        server=self.server)
 
     def assert_same_tree(self, expected, actual_root, what):
-        exp_files, exp_dirs = expected
-        files, dirs = tree_snapshot(actual_root)
-        missing = sorted(set(exp_files) - set(files))
-        extra = sorted(set(files) - set(exp_files))
-        differ = sorted(p for p in set(exp_files) & set(files) if exp_files[p] != files[p])
-        self.assertEqual((missing, extra, differ), ([], [], []),
-                         f"{what}: missing, extra and differing files")
-        self.assertEqual(sorted(exp_dirs - dirs), [], f"{what}: missing directories")
-        self.assertEqual(sorted(dirs - exp_dirs), [], f"{what}: extra directories")
+        assert_same_tree(self, expected, actual_root, what)
 
     def assert_same_mtimes(self, expected_root, actual_root, what):
         exp, got = tree_mtimes(expected_root), tree_mtimes(actual_root)

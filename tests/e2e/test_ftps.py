@@ -28,6 +28,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 from test_clients import (  # noqa: E402  (after the sys.path set-up above)
+    assert_same_tree,
     FTP_TIMEOUT,
     MIRROR_TIMEOUT,
     PASSWORD,
@@ -468,14 +469,7 @@ class LftpFtpsBase(FtpsTestCase):
                        server=self.server)
 
     def assert_same_tree(self, expected, actual_root, what):
-        exp_files, exp_dirs = expected
-        files, dirs = tree_snapshot(actual_root)
-        missing = sorted(set(exp_files) - set(files))
-        extra = sorted(set(files) - set(exp_files))
-        differ = sorted(p for p in set(exp_files) & set(files) if exp_files[p] != files[p])
-        self.assertEqual((missing, extra, differ), ([], [], []),
-                         f"{what}: missing, extra and differing files")
-        self.assertEqual(sorted(exp_dirs ^ dirs), [], f"{what}: missing or extra directories")
+        assert_same_tree(self, expected, actual_root, what)
 
     def mirror_both_ways(self, name, passive=True, count=100, seed=4217):
         src = self.client_dir / f"{name}-src"

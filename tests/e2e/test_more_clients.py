@@ -24,6 +24,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 from test_clients import (  # noqa: E402  (after the sys.path set-up above)
+    assert_same_tree,
     CMD_TIMEOUT,
     PASSWORD,
     RO_PASSWORD,
@@ -519,14 +520,7 @@ class RcloneMixin:
                        server=self.server)
 
     def assert_same_tree(self, expected, actual_root, what):
-        exp_files, exp_dirs = expected
-        files, dirs = tree_snapshot(actual_root)
-        missing = sorted(set(exp_files) - set(files))
-        extra = sorted(set(files) - set(exp_files))
-        differ = sorted(p for p in set(exp_files) & set(files) if exp_files[p] != files[p])
-        self.assertEqual((missing, extra, differ), ([], [], []),
-                         f"{what}: missing, extra and differing files")
-        self.assertEqual(sorted(exp_dirs ^ dirs), [], f"{what}: missing or extra directories")
+        assert_same_tree(self, expected, actual_root, what)
 
     def assert_same_mtimes(self, expected_root, actual_root, what):
         exp, got = tree_mtimes(expected_root), tree_mtimes(actual_root)
