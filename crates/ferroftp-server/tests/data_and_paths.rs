@@ -13,17 +13,7 @@ fn passive_connection_from_another_address_is_refused_with_425() {
     let s = TestServer::start();
     s.write("secret.txt", b"mine");
     let mut r = s.raw_logged_in();
-    let (code, text) = r.cmd("EPSV");
-    assert_eq!(code, 229);
-    let port: u16 = text
-        .split("|||")
-        .nth(1)
-        .unwrap()
-        .split('|')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let port = r.epsv_port();
     // Connect from 127.0.0.2 while the control connection comes from 127.0.0.1.
     let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
     sock.bind(&SocketAddr::from(([127, 0, 0, 2], 0)).into())
@@ -80,16 +70,7 @@ fn passive_accept_timeout_is_425() {
 fn second_pasv_closes_the_first_listener() {
     let s = TestServer::start();
     let mut r = s.raw_logged_in();
-    let (_, first) = r.cmd("EPSV");
-    let port: u16 = first
-        .split("|||")
-        .nth(1)
-        .unwrap()
-        .split('|')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let port = r.epsv_port();
     assert_eq!(r.code("EPSV"), 229);
     std::thread::sleep(Duration::from_millis(100));
     assert!(

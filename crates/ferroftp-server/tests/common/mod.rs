@@ -246,16 +246,20 @@ impl Raw {
         TcpStream::connect(addr).expect("data connect")
     }
 
-    /// Sends EPSV and connects to the advertised port on the control connection's host.
-    pub fn epsv(&mut self) -> TcpStream {
+    /// Sends EPSV and returns the advertised port, without connecting.
+    pub fn epsv_port(&mut self) -> u16 {
         let (code, text) = self.cmd("EPSV");
         assert_eq!(code, 229, "{text}");
-        let port: u16 = text
-            .split("|||")
+        text.split("|||")
             .nth(1)
             .and_then(|t| t.split('|').next())
             .and_then(|p| p.parse().ok())
-            .expect("EPSV port");
+            .expect("EPSV port")
+    }
+
+    /// Sends EPSV and connects to the advertised port on the control connection's host.
+    pub fn epsv(&mut self) -> TcpStream {
+        let port = self.epsv_port();
         let host = self.reader.get_ref().peer_addr().unwrap().ip();
         TcpStream::connect((host, port)).expect("data connect")
     }
