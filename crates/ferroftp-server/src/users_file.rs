@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -545,16 +545,20 @@ fn write_private(path: &Path, data: &[u8]) -> io::Result<()> {
 }
 
 /// Authenticates against a loaded [`UsersFile`].
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct UsersFileAuthenticator {
-    users: Arc<UsersFile>,
+    /// Swapped whole on reload; a login in progress keeps the set it started with.
+    users: RwLock<Arc<UsersFile>>,
+    /// Where the users came from, for [`UsersFileAuthenticator::reload`].
+    path: Option<PathBuf>,
 }
 
 impl UsersFileAuthenticator {
     /// Authenticates against `users`.
     pub fn new(users: UsersFile) -> UsersFileAuthenticator {
         UsersFileAuthenticator {
-            users: Arc::new(users),
+            users: RwLock::new(Arc::new(users)),
+            path: None,
         }
     }
 
@@ -567,19 +571,39 @@ impl UsersFileAuthenticator {
             path: path.to_owned(),
             source,
         })?;
-        Ok(UsersFileAuthenticator::new(UsersFile::load(path)?))
+        Ok(UsersFileAuthenticator {
+            path: Some(path.to_owned()),
+            ..UsersFileAuthenticator::new(UsersFile::load(path)?)
+        })
+    }
+
+    /// Reads the users file again (SIGHUP), so `ferroftp user add|passwd|del` take effect
+    /// without a restart; sessions already logged in go on. On error the old users stay.
+    /// Returns how many users there are now.
+    pub fn reload(&self) -> Result<usize, UsersFileError> {
+        let Some(path) = &self.path else {
+            return Ok(self.users().len());
+        };
+        std::fs::metadata(path).map_err(|source| UsersFileError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let users = UsersFile::load(path)?;
+        let count = users.len();
+        *self.users.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(users);
+        Ok(count)
     }
 
     /// The users being authenticated against.
-    pub fn users(&self) -> &UsersFile {
-        &self.users
+    pub fn users(&self) -> Arc<UsersFile> {
+        self.users.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
 #[async_trait]
 impl Authenticator for UsersFileAuthenticator {
     async fn authenticate(&self, user: &str, password: &str) -> Result<Account, AuthError> {
-        let users = Arc::clone(&self.users);
+        let users = self.users();
         let user = user.to_owned();
         let password = password.to_owned();
         // Argon2 takes tens of milliseconds of CPU; keep it off the executor threads.
@@ -589,7 +613,7 @@ impl Authenticator for UsersFileAuthenticator {
     }
 
     fn tls_policy(&self, user: &str) -> Option<TlsRequired> {
-        self.users.get(user).and_then(UserEntry::tls_required)
+        self.users().get(user).and_then(UserEntry::tls_required)
     }
 }
 

@@ -126,16 +126,18 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
 
     // With a users file, its users; without, one made-up user (announced after binding, so
     // a password is never printed for a server that did not start).
+    let mut users_file = None;
     let (auth, quick_start): (Arc<dyn Authenticator>, Option<(String, PathBuf)>) = match &settings
         .users
     {
         Some(path) => {
-            let auth = UsersFileAuthenticator::load(path)?;
+            let auth = Arc::new(UsersFileAuthenticator::load(path)?);
             check_users_file(path, &auth);
             if args.root.is_some() {
                 tracing::warn!("--root is only used without a users file; ignoring it");
             }
-            (Arc::new(auth), None)
+            users_file = Some(auth.clone());
+            (auth, None)
         }
         None => {
             std::fs::create_dir_all(&settings.root).map_err(|e| {
@@ -168,9 +170,7 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         announce(&server, quick_start.as_ref())
             .map_err(|e| Error::msg(format!("cannot write to stdout: {e}")))?;
         tracing::info!(version = env!("CARGO_PKG_VERSION"), "ferroftp started");
-        if let Some(tls) = server.tls() {
-            tokio::spawn(reload_on_sighup(tls));
-        }
+        tokio::spawn(reload_on_sighup(server.tls(), users_file));
         server
             .run(shutdown_signal())
             .await
@@ -207,21 +207,37 @@ fn announce(server: &Server, quick_start: Option<&(String, PathBuf)>) -> std::io
     out.flush()
 }
 
-/// Reads the certificate files again on each SIGHUP; sessions keep running.
-async fn reload_on_sighup(tls: std::sync::Arc<ferroftp_server::tls::TlsConfig>) {
+/// Reads the certificate files and the users file again on each SIGHUP; sessions keep
+/// running, and whatever fails to load keeps its old version.
+async fn reload_on_sighup(
+    tls: Option<Arc<ferroftp_server::tls::TlsConfig>>,
+    users: Option<Arc<UsersFileAuthenticator>>,
+) {
     use tokio::signal::unix::{signal, SignalKind};
     let mut hup = match signal(SignalKind::hangup()) {
         Ok(s) => s,
         Err(e) => {
-            tracing::warn!(error = %e, "cannot watch SIGHUP: certificates will not reload");
+            tracing::warn!(error = %e, "cannot watch SIGHUP: nothing will reload");
             return;
         }
     };
     while hup.recv().await.is_some() {
-        match tls.reload() {
-            Ok(()) => tracing::info!(fingerprint = %tls.fingerprint(), "TLS certificate reloaded"),
-            Err(e) => {
-                tracing::error!(error = %e, "TLS certificate reload failed; keeping the old one")
+        if let Some(tls) = &tls {
+            match tls.reload() {
+                Ok(()) => {
+                    tracing::info!(fingerprint = %tls.fingerprint(), "TLS certificate reloaded")
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "TLS certificate reload failed; keeping the old one")
+                }
+            }
+        }
+        if let Some(users) = &users {
+            match users.reload() {
+                Ok(count) => tracing::info!(users = count, "users file reloaded"),
+                Err(e) => {
+                    tracing::error!(error = %e, "users file reload failed; keeping the old users")
+                }
             }
         }
     }

@@ -158,3 +158,72 @@ fn bad_config_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("lisen"), "{err}");
 }
+
+/// `ferroftp user add NAME --home DIR --users FILE --password-stdin`, password on stdin.
+fn add_user(users: &std::path::Path, name: &str, home: &std::path::Path, password: &str) {
+    let mut add = Command::new(BIN)
+        .args(["user", "add", name, "--home"])
+        .arg(home)
+        .arg("--users")
+        .arg(users)
+        .arg("--password-stdin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    add.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    assert!(add.wait().unwrap().success());
+}
+
+#[test]
+fn users_file_reloads_on_sighup() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users.toml");
+    add_user(&users, "bob", &dir.path().join("bob"), "builder");
+    let users_arg = users.to_str().unwrap();
+    let srv = serve(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--passive-ports",
+            "0-0",
+            "--users",
+            users_arg,
+        ],
+        dir.path(),
+    );
+    let login = |user: &str, pass: &str| {
+        let (mut c, _) = Ctl::connect(&srv.addr);
+        c.cmd(&format!("USER {user}"));
+        c.cmd(&format!("PASS {pass}"))
+    };
+    assert!(login("bob", "builder").starts_with("230"));
+    // A user added while the server runs is unknown until SIGHUP.
+    add_user(&users, "carol", &dir.path().join("carol"), "singer");
+    assert!(login("carol", "singer").starts_with("530"));
+    let ok = Command::new("kill")
+        .args(["-HUP", &srv.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let mut reloaded = false;
+    for _ in 0..50 {
+        if login("carol", "singer").starts_with("230") {
+            reloaded = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(reloaded, "carol cannot log in after SIGHUP");
+    // A broken users file on reload keeps the users the server has.
+    std::fs::write(&users, "not toml [[[").unwrap();
+    let _ = Command::new("kill")
+        .args(["-HUP", &srv.child.id().to_string()])
+        .status();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(login("bob", "builder").starts_with("230"));
+}
