@@ -227,3 +227,43 @@ fn users_file_reloads_on_sighup() {
     std::thread::sleep(Duration::from_millis(300));
     assert!(login("bob", "builder").starts_with("230"));
 }
+
+#[test]
+fn log_has_one_line_per_command_and_never_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--passive-ports", "0-0"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut password = String::new();
+    let addr = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(rest) = line.split("password \"").nth(1) {
+            password = rest.split('"').next().unwrap().to_owned();
+        }
+        if let Some(a) = line.strip_prefix("listening on ftp://") {
+            break a.to_owned();
+        }
+    };
+    let (mut c, _) = Ctl::connect(&addr);
+    c.cmd("USER ftpuser");
+    assert!(c.cmd(&format!("PASS {password}")).starts_with("230"));
+    c.cmd("NOOP");
+    c.cmd("QUIT");
+    std::thread::sleep(Duration::from_millis(200));
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(!text.contains(&password), "password in the log:\n{text}");
+    assert!(text.contains("PASS ****"), "{text}");
+    let noop = text
+        .lines()
+        .find(|l| l.contains("command=NOOP"))
+        .expect("NOOP logged");
+    assert!(noop.contains("session{id=1"), "{noop}");
+}
