@@ -1164,6 +1164,26 @@ def tree_mtimes(root):
     return out
 
 
+def run_lftp(test, settings, commands, passive, timeout):
+    """Runs lftp with `settings` (TLS and the like), the common ones, a login to test's
+    server as alice, then `commands`; lftp's home is test.lftp_home."""
+    script = list(settings) + [
+        "set net:max-retries 1",
+        "set net:timeout 10",
+        "set net:reconnect-interval-base 1",
+        "set cmd:fail-exit yes",
+        "set ftp:passive-mode " + ("on" if passive else "off"),
+        f"open -u alice,{PASSWORD} ftp://127.0.0.1:{test.port}",
+    ] + commands
+    script_path = test.tmp / f"{test._testMethodName}.lftp"
+    script_path.write_text("\n".join(script) + "\n", encoding="utf-8")
+    env = dict(os.environ)
+    env.update(HOME=str(test.lftp_home), LC_ALL="C.UTF-8", LANG="C.UTF-8")
+    env.pop("LFTP_HOME", None)
+    return run_cmd(["lftp", "-f", str(script_path)], env=env, timeout=timeout,
+                   server=test.server)
+
+
 class LftpTests(ServerTestCase):
     """lftp mirrors a tree up to the server and back."""
 
@@ -1175,22 +1195,7 @@ class LftpTests(ServerTestCase):
         cls.lftp_home.mkdir()
 
     def lftp(self, commands, passive=True, timeout=MIRROR_TIMEOUT):
-        script = [
-            "set ftp:ssl-allow no",
-            "set net:max-retries 1",
-            "set net:timeout 10",
-            "set net:reconnect-interval-base 1",
-            "set cmd:fail-exit yes",
-            "set ftp:passive-mode " + ("on" if passive else "off"),
-            f"open -u alice,{PASSWORD} ftp://127.0.0.1:{self.port}",
-        ] + commands
-        script_path = self.tmp / f"{self._testMethodName}.lftp"
-        script_path.write_text("\n".join(script) + "\n", encoding="utf-8")
-        env = dict(os.environ)
-        env.update(HOME=str(self.lftp_home), LC_ALL="C.UTF-8", LANG="C.UTF-8")
-        env.pop("LFTP_HOME", None)
-        return run_cmd(["lftp", "-f", str(script_path)], env=env, timeout=timeout,
-                       server=self.server)
+        return run_lftp(self, ["set ftp:ssl-allow no"], commands, passive, timeout)
 
     def assert_same_tree(self, expected, actual_root, what):
         assert_same_tree(self, expected, actual_root, what)

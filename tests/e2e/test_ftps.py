@@ -29,6 +29,7 @@ if HERE not in sys.path:
 
 from test_clients import (  # noqa: E402  (after the sys.path set-up above)
     assert_same_tree,
+    run_lftp,
     FTP_TIMEOUT,
     MIRROR_TIMEOUT,
     PASSWORD,
@@ -443,7 +444,7 @@ class LftpFtpsBase(FtpsTestCase):
         cls.lftp_home.mkdir()
 
     def lftp(self, commands, passive=True, timeout=MIRROR_TIMEOUT):
-        script = [
+        settings = [
             "set ftp:ssl-allow yes",
             "set ftp:ssl-force true",
             "set ftp:ssl-protect-data true",
@@ -451,22 +452,10 @@ class LftpFtpsBase(FtpsTestCase):
             f"set ssl:ca-file {TLS['cert']}",
             "set ssl:check-hostname yes",
             "set ssl:verify-certificate yes",
-            "set net:max-retries 1",
-            "set net:timeout 10",
-            "set net:reconnect-interval-base 1",
-            "set cmd:fail-exit yes",
-            "set ftp:passive-mode " + ("on" if passive else "off"),
         ]
         if self.tls_max == "1.2":
-            script.append('set ssl:priority "NORMAL:-VERS-TLS1.3"')
-        script += [f"open -u alice,{PASSWORD} ftp://127.0.0.1:{self.port}"] + commands
-        script_path = self.tmp / f"{self._testMethodName}.lftp"
-        script_path.write_text("\n".join(script) + "\n", encoding="utf-8")
-        env = dict(os.environ)
-        env.update(HOME=str(self.lftp_home), LC_ALL="C.UTF-8", LANG="C.UTF-8")
-        env.pop("LFTP_HOME", None)
-        return run_cmd(["lftp", "-f", str(script_path)], env=env, timeout=timeout,
-                       server=self.server)
+            settings.append('set ssl:priority "NORMAL:-VERS-TLS1.3"')
+        return run_lftp(self, settings, commands, passive, timeout)
 
     def assert_same_tree(self, expected, actual_root, what):
         assert_same_tree(self, expected, actual_root, what)

@@ -274,9 +274,9 @@ fn abor_without_transfer_is_225() {
     assert_eq!(r.code("ABOR"), 225);
 }
 
-#[test]
-fn abor_mid_transfer_is_426_then_226_and_noop_stat_answer_during_transfer() {
-    let s = TestServer::start();
+/// A download of a large file whose first kilobyte was read, then left unread: the
+/// transfer stalls on a full socket.
+fn stalled_download(s: &TestServer) -> (common::Raw, std::net::TcpStream) {
     s.write("huge.bin", &vec![7u8; 32 * 1024 * 1024]);
     let mut r = s.raw_logged_in();
     r.code("TYPE I");
@@ -285,6 +285,13 @@ fn abor_mid_transfer_is_426_then_226_and_noop_stat_answer_during_transfer() {
     assert_eq!(r.reply().0, 150);
     let mut buf = [0u8; 1024];
     data.read_exact(&mut buf).unwrap();
+    (r, data)
+}
+
+#[test]
+fn abor_mid_transfer_is_426_then_226_and_noop_stat_answer_during_transfer() {
+    let s = TestServer::start();
+    let (mut r, _data) = stalled_download(&s);
     // We stop reading: the transfer stalls on a full socket, and the control channel still answers.
     assert_eq!(r.code("NOOP"), 200);
     let (code, text) = r.cmd("STAT");
@@ -393,14 +400,7 @@ fn unicode_and_space_names() {
 #[test]
 fn abor_with_telnet_synch_and_urgent_data() {
     let s = TestServer::start();
-    s.write("huge.bin", &vec![5u8; 16 * 1024 * 1024]);
-    let mut r = s.raw_logged_in();
-    r.code("TYPE I");
-    let mut data = r.pasv();
-    r.send("RETR huge.bin");
-    assert_eq!(r.reply().0, 150);
-    let mut buf = [0u8; 1024];
-    data.read_exact(&mut buf).unwrap();
+    let (mut r, _data) = stalled_download(&s);
     // As ftplib and BSD ftp send it: IAC IP, then IAC DM ... with the last byte urgent.
     let sock = socket2::SockRef::from(r.reader.get_ref());
     sock.send(b"\xff\xf4\xff\xf2ABOR\r").unwrap();
