@@ -1,0 +1,74 @@
+//! File and directory commands answered over the control connection alone: CWD, MKD, RMD,
+//! DELE, RNFR/RNTO, SIZE, MDTM, MFMT, SITE CHMOD and MLST.
+
+use super::*;
+
+impl Control {
+    /// File and directory commands answered over the control connection alone.
+    pub(super) async fn file_action(&mut self, storage: &dyn Storage, action: Action) -> Reply {
+        let result = match action {
+            Action::ChangeDir(path) => match storage.metadata(&path).await {
+                Ok(m) if m.kind == EntryKind::Dir => Ok(self.session.on_cwd(path)),
+                Ok(_) => Ok(Msg::NotADirectory.reply()),
+                Err(e) => Err(e),
+            },
+            Action::MakeDir(path) => storage
+                .mkdir(&path)
+                .await
+                .map(|()| Reply::new(257, format!("{} created.", quote_path(&path)))),
+            Action::RemoveDir(path) if path.is_root() => Ok(Msg::RootNotRemovable.reply()),
+            Action::RemoveDir(path) => storage
+                .rmdir(&path)
+                .await
+                .map(|()| Msg::DirectoryRemoved.reply()),
+            Action::Delete(path) => match storage.metadata(&path).await {
+                Ok(m) if m.kind == EntryKind::Dir => Ok(Msg::DeleIsDirectory.reply()),
+                _ => storage
+                    .delete(&path)
+                    .await
+                    .map(|()| Msg::FileDeleted.reply()),
+            },
+            Action::RenameFrom(path) if path.is_root() => Ok(Msg::RootNotRenamable.reply()),
+            Action::RenameFrom(path) => storage
+                .metadata(&path)
+                .await
+                .map(|_| self.session.on_rename_from(path)),
+            Action::Rename { from, to } => storage
+                .rename(&from, &to)
+                .await
+                .map(|()| Msg::Renamed.reply()),
+            Action::Size(path) => storage.metadata(&path).await.map(|m| match m.kind {
+                EntryKind::Dir => Msg::NotAPlainFile.reply(),
+                _ => Reply::new(213, m.size.to_string()),
+            }),
+            Action::Mdtm(path) => storage.metadata(&path).await.map(|m| match m.modified {
+                Some(t) => Reply::new(213, listing::format_mdtm(t)),
+                None => Msg::MtimeUnknown.reply(),
+            }),
+            Action::Mfmt { path, time } => storage.set_modified(&path, time).await.map(|()| {
+                Reply::new(
+                    213,
+                    format!("Modify={}; {}", listing::format_mdtm(time), path),
+                )
+            }),
+            Action::Chmod { path, mode } => storage
+                .chmod(&path, mode)
+                .await
+                .map(|()| Msg::ChmodDone.reply()),
+            Action::Mlst(path) => storage.metadata(&path).await.map(|mut m| {
+                m.name = path.to_string();
+                let facts =
+                    listing::mlsx_line(&m, self.session.mlst_facts(), self.session.permissions());
+                Reply::multi(
+                    250,
+                    vec![format!("Listing {path}"), format!(" {facts}"), "End".into()],
+                )
+            }),
+            other => {
+                tracing::error!(?other, "action reached the wrong handler");
+                Ok(Msg::LocalError.reply())
+            }
+        };
+        result.unwrap_or_else(|e| storage_error_reply(&e))
+    }
+}
