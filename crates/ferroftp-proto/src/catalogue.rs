@@ -2,7 +2,14 @@
 //! texts the server sends. The server's replies are built from here, so the texts a client
 //! sees and the guide that explains them cannot drift apart.
 
+use std::net::{IpAddr, SocketAddrV4};
+use std::time::SystemTime;
+
+use crate::args::{format_epsv, format_pasv, TransferType};
+use crate::listing::{self, MlstFacts};
+use crate::path::VPath;
 use crate::reply::Reply;
+use crate::session::quote_path;
 
 /// One reply code and its standard meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,8 +277,6 @@ pub enum Msg {
     NoTransferToAbort,
     /// SYST.
     SystemType,
-    /// A data-channel command while a transfer runs.
-    TransferInProgress,
     /// The session was idle too long.
     IdleTimeout,
     /// Too many connections.
@@ -406,6 +411,20 @@ pub enum Msg {
     AuthTlsOk,
     /// REST beyond the end of the file (RFC 3659 5.4).
     RestBeyondEnd,
+    /// PASV/EPSV found every port of the passive range busy.
+    PassiveNoPort,
+    /// PASV/EPSV could not open a listener (the reason stays in the log).
+    PassiveFailed,
+    /// A transfer's data connection: every passive port was busy.
+    DataNoPassivePort,
+    /// A transfer's data connection was not made in time.
+    DataConnectTimeout,
+    /// A transfer's data connection failed (the reason stays in the log).
+    DataConnectFailed,
+    /// A transfer's data channel was closed before it was used.
+    DataChannelClosed,
+    /// A listing's data connection is about to open.
+    ListingStarting,
 }
 
 /// The code and text of each [`Msg`], in one place.
@@ -475,11 +494,6 @@ pub const MESSAGES: &[(Msg, u16, &str)] = &[
     (Msg::AlloNotNeeded, 202, "No storage allocation necessary."),
     (Msg::NoTransferToAbort, 225, "No transfer to abort."),
     (Msg::SystemType, 215, "UNIX Type: L8"),
-    (
-        Msg::TransferInProgress,
-        503,
-        "A transfer is in progress: wait for it or send ABOR.",
-    ),
     (
         Msg::IdleTimeout,
         421,
@@ -607,6 +621,29 @@ pub const MESSAGES: &[(Msg, u16, &str)] = &[
         554,
         "Invalid REST parameter: the offset is beyond the end of the file (see SIZE).",
     ),
+    (
+        Msg::PassiveNoPort,
+        425,
+        "Can't open passive connection: no passive port free: try again.",
+    ),
+    (Msg::PassiveFailed, 425, "Can't open passive connection."),
+    (
+        Msg::DataNoPassivePort,
+        425,
+        "Can't open data connection: no passive port free: try again.",
+    ),
+    (
+        Msg::DataConnectTimeout,
+        425,
+        "Can't open data connection: data connection timed out.",
+    ),
+    (Msg::DataConnectFailed, 425, "Can't open data connection."),
+    (
+        Msg::DataChannelClosed,
+        425,
+        "Can't open data connection: data channel closed.",
+    ),
+    (Msg::ListingStarting, 150, "Here comes the directory listing."),
 ];
 
 impl Msg {
@@ -638,6 +675,258 @@ impl From<Msg> for Reply {
     fn from(m: Msg) -> Reply {
         m.reply()
     }
+}
+
+/// The replies with a computed part (a path, a size, an address, a status): each variant
+/// carries its payload, and [`Computed::reply`] is the one place that turns it into a code
+/// and text. Together with [`Msg`] these are every reply the server sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Computed {
+    /// The `220` greeting, with the configured text.
+    Greeting(String),
+    /// USER accepted: `331`, naming the user.
+    PasswordRequired {
+        /// The name from USER.
+        user: String,
+    },
+    /// PWD: `257` with the working directory.
+    CurrentDir {
+        /// The working directory.
+        path: VPath,
+    },
+    /// CWD/CDUP done: `250` with the new directory.
+    DirChanged {
+        /// The new working directory.
+        path: VPath,
+    },
+    /// MKD done: `257` with the new directory.
+    DirCreated {
+        /// The directory created.
+        path: VPath,
+    },
+    /// TYPE accepted: `200`.
+    TypeSet(TransferType),
+    /// REST accepted: `350` with the offset.
+    Restarting(u64),
+    /// OPTS MLST accepted: `200` with the facts now chosen.
+    MlstFactsSet(MlstFacts),
+    /// OPTS with an option ferroftp does not know: `501`.
+    OptionNotUnderstood(String),
+    /// SITE HELP: `214`, the SITE commands.
+    SiteHelp,
+    /// SITE with an unknown subcommand: `504`.
+    UnknownSiteCommand(String),
+    /// SIZE: `213` with the size in bytes.
+    Size(u64),
+    /// MDTM: `213` with the modification time.
+    ModifiedTime(SystemTime),
+    /// MFMT done: `213` with the time set and the path.
+    ModifiedTimeSet {
+        /// The time now set.
+        time: SystemTime,
+        /// The file.
+        path: VPath,
+    },
+    /// MLST: `250`, the facts of one entry.
+    MlstEntry {
+        /// The path asked for.
+        path: VPath,
+        /// The facts line ([`crate::listing::mlsx_line`]).
+        facts: String,
+    },
+    /// PASV: `227` with the address to connect to.
+    Passive(SocketAddrV4),
+    /// EPSV: `229` with the port to connect to.
+    ExtendedPassive(u16),
+    /// A passive data connection came from another address: `425` naming it.
+    ForeignDataPeer(IpAddr),
+    /// STAT: `211`, the server's and the session's status.
+    Status(StatusReport),
+    /// STAT of a file: `213` with its LIST-style line.
+    FileStatus {
+        /// The path asked for.
+        path: VPath,
+        /// The LIST-style line ([`crate::listing::list_line`]).
+        line: String,
+    },
+    /// RETR: `150`, the data connection opens for this many bytes.
+    OpeningRetrieve {
+        /// The file's name.
+        name: String,
+        /// Whether TYPE A conversion applies.
+        ascii: bool,
+        /// The bytes to send (from the REST offset on).
+        bytes: u64,
+    },
+    /// STOR/APPE: `150`, ready for the data.
+    OkToSend {
+        /// The target's name.
+        name: String,
+    },
+    /// STOU: `150` naming the file the server picked (RFC 1123 4.1.2.9).
+    UniqueStarting {
+        /// The name picked.
+        name: String,
+    },
+    /// STOU done: `226` naming the file stored.
+    UniqueStored {
+        /// The name picked.
+        name: String,
+    },
+}
+
+/// What `STAT` without an argument reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusReport {
+    /// The client's address.
+    pub client: IpAddr,
+    /// The logged-in user, if any.
+    pub user: Option<String>,
+    /// The transfer type (TYPE).
+    pub transfer_type: TransferType,
+    /// The running transfer, if any: what it moves and the bytes so far.
+    pub transfer: Option<(String, u64)>,
+}
+
+impl Computed {
+    /// This reply's code and text.
+    pub fn reply(&self) -> Reply {
+        match self {
+            Computed::Greeting(text) => Reply::new(220, text.clone()),
+            Computed::PasswordRequired { user } => {
+                Reply::new(331, format!("Password required for {user}."))
+            }
+            Computed::CurrentDir { path } => Reply::new(
+                257,
+                format!("{} is the current directory.", quote_path(path)),
+            ),
+            Computed::DirChanged { path } => {
+                Reply::new(250, format!("Directory changed to {}.", quote_path(path)))
+            }
+            Computed::DirCreated { path } => {
+                Reply::new(257, format!("{} created.", quote_path(path)))
+            }
+            Computed::TypeSet(t) => {
+                let name = match t {
+                    TransferType::Ascii => "ASCII",
+                    TransferType::Binary => "Binary",
+                };
+                Reply::new(200, format!("Type set to {name}."))
+            }
+            Computed::Restarting(n) => Reply::new(
+                350,
+                format!("Restarting at {n}. Send RETR, STOR or APPE to resume."),
+            ),
+            Computed::MlstFactsSet(facts) => Reply::new(200, listing::mlst_opts_reply(facts)),
+            Computed::OptionNotUnderstood(option) => {
+                Reply::new(501, format!("Option not understood: {option}."))
+            }
+            Computed::SiteHelp => Reply::multi(
+                214,
+                vec![
+                    "SITE commands:".into(),
+                    " CHMOD mode path".into(),
+                    " HELP".into(),
+                    "End of SITE help.".into(),
+                ],
+            ),
+            Computed::UnknownSiteCommand(sub) => Reply::new(
+                504,
+                format!("Unknown SITE command {sub}: try SITE HELP."),
+            ),
+            Computed::Size(n) => Reply::new(213, n.to_string()),
+            Computed::ModifiedTime(t) => Reply::new(213, listing::format_mdtm(*t)),
+            Computed::ModifiedTimeSet { time, path } => Reply::new(
+                213,
+                format!("Modify={}; {}", listing::format_mdtm(*time), path),
+            ),
+            Computed::MlstEntry { path, facts } => Reply::multi(
+                250,
+                vec![format!("Listing {path}"), format!(" {facts}"), "End".into()],
+            ),
+            Computed::Passive(addr) => Reply::new(227, format_pasv(*addr)),
+            Computed::ExtendedPassive(port) => Reply::new(229, format_epsv(*port)),
+            Computed::ForeignDataPeer(ip) => Reply::new(
+                425,
+                format!(
+                    "Can't open data connection: data connection from {ip} refused: it must come from the control connection's address."
+                ),
+            ),
+            Computed::Status(s) => Reply::multi(211, s.lines()),
+            Computed::FileStatus { path, line } => Reply::multi(
+                213,
+                vec![
+                    format!("Status of {path}:"),
+                    format!(" {line}"),
+                    "End of status".into(),
+                ],
+            ),
+            Computed::OpeningRetrieve { name, ascii, bytes } => {
+                let mode = if *ascii { "ASCII" } else { "BINARY" };
+                Reply::new(
+                    150,
+                    format!("Opening {mode} mode data connection for {name} ({bytes} bytes)."),
+                )
+            }
+            Computed::OkToSend { name } => Reply::new(150, format!("Ok to send data for {name}.")),
+            Computed::UniqueStarting { name } => Reply::new(150, format!("FILE: {name}")),
+            Computed::UniqueStored { name } => {
+                Reply::new(226, format!("Transfer complete: FILE: {name}"))
+            }
+        }
+    }
+}
+
+impl From<Computed> for Reply {
+    fn from(c: Computed) -> Reply {
+        c.reply()
+    }
+}
+
+impl StatusReport {
+    fn lines(&self) -> Vec<String> {
+        let mut lines = vec!["ferroftp status:".to_owned()];
+        lines.push(format!("Connected from {}", self.client));
+        match &self.user {
+            Some(u) => lines.push(format!("Logged in as {u}")),
+            None => lines.push("Not logged in".to_owned()),
+        }
+        let ty = match self.transfer_type {
+            TransferType::Ascii => "ASCII",
+            TransferType::Binary => "BINARY",
+        };
+        lines.push(format!("TYPE: {ty}, STRUcture: File, MODE: Stream"));
+        match &self.transfer {
+            Some((what, bytes)) => lines.push(format!(
+                "Transfer in progress: {what}, {bytes} bytes so far"
+            )),
+            None => lines.push("No data connection".to_owned()),
+        }
+        lines.push("End of status".to_owned());
+        lines
+    }
+}
+
+/// `STAT dir` streams its listing, one entry at a time, so a large directory is never held
+/// in memory: these three give the wire lines of that `212` reply.
+pub mod dir_status {
+    use crate::path::VPath;
+
+    /// The first line, `212-Status of path:`, CRLF-terminated.
+    pub fn head(path: &VPath) -> String {
+        // The path came from the client: it must not end the line early.
+        let path = path.to_string().replace(['\r', '\n'], " ");
+        format!("212-Status of {path}:\r\n")
+    }
+
+    /// One entry's LIST-style line, CRLF-terminated.
+    pub fn line(list_line: &str) -> String {
+        // One leading space keeps a name that starts with digits from ending the reply.
+        format!(" {}\r\n", list_line.replace(['\r', '\n'], " "))
+    }
+
+    /// The last line, CRLF-terminated.
+    pub const TAIL: &str = "212 End of status\r\n";
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::args::{self, ArgError, EpsvArg, TransferType};
-use crate::catalogue::Msg;
+use crate::catalogue::{Computed, Msg};
 use crate::command::{Command, Verb};
 use crate::listing::{self, MlstFacts};
 use crate::path::{PathError, VPath};
@@ -409,6 +409,12 @@ impl From<Msg> for Outcome {
     }
 }
 
+impl From<Computed> for Outcome {
+    fn from(c: Computed) -> Outcome {
+        Outcome::Reply(c.reply())
+    }
+}
+
 /// The state of one control connection.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -453,7 +459,7 @@ impl Session {
 
     /// The `220` greeting sent on connect.
     pub fn greeting(&self) -> Reply {
-        Reply::new(220, self.config.greeting.clone())
+        Computed::Greeting(self.config.greeting.clone()).reply()
     }
 
     /// Where the login stands.
@@ -612,10 +618,10 @@ impl Session {
             Verb::Ccc => Msg::CccRefused.into(),
             Verb::Cwd => self.with_path(arg_text, self.permissions.list, Action::ChangeDir),
             Verb::Cdup => Outcome::Act(Action::ChangeDir(self.cwd.parent())),
-            Verb::Pwd => Outcome::Reply(Reply::new(
-                257,
-                format!("{} is the current directory.", quote_path(&self.cwd)),
-            )),
+            Verb::Pwd => Computed::CurrentDir {
+                path: self.cwd.clone(),
+            }
+            .into(),
             Verb::Mkd => self.with_path(arg_text, self.permissions.mkdir, Action::MakeDir),
             Verb::Rmd => self.with_path(arg_text, self.permissions.delete, Action::RemoveDir),
             Verb::Dele => self.with_path(arg_text, self.permissions.delete, Action::Delete),
@@ -636,11 +642,7 @@ impl Session {
             Verb::Type => match args::parse_type(arg_text) {
                 Ok(t) => {
                     self.transfer_type = t;
-                    let name = match t {
-                        TransferType::Ascii => "ASCII",
-                        TransferType::Binary => "Binary",
-                    };
-                    Outcome::Reply(Reply::new(200, format!("Type set to {name}.")))
+                    Computed::TypeSet(t).into()
                 }
                 Err(e) => arg_error(e).into(),
             },
@@ -685,10 +687,7 @@ impl Session {
                 }
                 Ok(n) => {
                     self.rest = n;
-                    Outcome::Reply(Reply::new(
-                        350,
-                        format!("Restarting at {n}. Send RETR, STOR or APPE to resume."),
-                    ))
+                    Computed::Restarting(n).into()
                 }
                 Err(e) => arg_error(e).into(),
             },
@@ -815,7 +814,10 @@ impl Session {
         }
         self.tls_policy = policy;
         self.login = LoginState::UserSent(name.to_owned());
-        Reply::new(331, format!("Password required for {name}."))
+        Computed::PasswordRequired {
+            user: name.to_owned(),
+        }
+        .reply()
     }
 
     fn pass_cmd(&mut self, password: &str) -> Outcome {
@@ -858,9 +860,9 @@ impl Session {
             },
             "MLST" => {
                 self.mlst_facts = listing::parse_opts_mlst(value);
-                Outcome::Reply(Reply::new(200, listing::mlst_opts_reply(&self.mlst_facts)))
+                Computed::MlstFactsSet(self.mlst_facts.clone()).into()
             }
-            _ => Outcome::Reply(Reply::new(501, format!("Option not understood: {option}."))),
+            _ => Computed::OptionNotUnderstood(option.to_owned()).into(),
         }
     }
 
@@ -893,25 +895,14 @@ impl Session {
             None => (arg.trim(), ""),
         };
         match sub.to_ascii_uppercase().as_str() {
-            "HELP" => Outcome::Reply(Reply::multi(
-                214,
-                vec![
-                    "SITE commands:".into(),
-                    " CHMOD mode path".into(),
-                    " HELP".into(),
-                    "End of SITE help.".into(),
-                ],
-            )),
+            "HELP" => Computed::SiteHelp.into(),
             "CHMOD" => match args::parse_chmod(rest) {
                 Ok((mode, path)) => self.with_path(path, self.permissions.write, |path| {
                     Action::Chmod { path, mode }
                 }),
                 Err(e) => arg_error(e).into(),
             },
-            _ => Outcome::Reply(Reply::new(
-                504,
-                format!("Unknown SITE command {sub}: try SITE HELP."),
-            )),
+            _ => Computed::UnknownSiteCommand(sub.to_owned()).into(),
         }
     }
 
@@ -958,7 +949,7 @@ impl Session {
 
     /// Reports a successful [`Action::ChangeDir`].
     pub fn on_cwd(&mut self, path: VPath) -> Reply {
-        let reply = Reply::new(250, format!("Directory changed to {}.", quote_path(&path)));
+        let reply = Computed::DirChanged { path: path.clone() }.reply();
         self.cwd = path;
         reply
     }

@@ -19,13 +19,13 @@ pub struct ServerConfig {
     /// The IPv4 address advertised in PASV replies (for servers behind NAT); by default the
     /// local address of the control connection.
     pub passive_address: Option<IpAddr>,
-    /// Text of the `220` greeting. No version number by default.
+    /// Text of the greeting. No version number by default.
     pub greeting: String,
-    /// Most control connections open at once; more get `421`.
+    /// Most control connections open at once; more get `Msg::TooManyConnections`.
     pub max_connections: usize,
-    /// Most control connections from one IP address; more get `421`.
+    /// Most control connections from one IP address; more get `Msg::TooManyFromAddress`.
     pub max_connections_per_ip: usize,
-    /// A session with no command for this long gets `421 Timeout` and is closed.
+    /// A session with no command for this long gets `Msg::IdleTimeout` and is closed.
     pub idle_timeout: Duration,
     /// How long to wait for a data connection to be made (passive accept or active connect).
     pub data_connect_timeout: Duration,

@@ -11,12 +11,15 @@ use std::ops::RangeInclusive;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use ferroftp_proto::catalogue::{Computed, Msg};
+use ferroftp_proto::Reply;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// Why a data connection could not be made. Each becomes a `425` with its text.
+/// Why a data connection could not be made. Each becomes a reply of the catalogue through
+/// [`DataError::reply`]; an OS error's text stays in the log.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// Every port of the passive range is busy.
@@ -36,6 +39,19 @@ pub enum DataError {
     /// The session closed the channel (a second PASV, REIN, QUIT).
     #[error("data channel closed")]
     Closed,
+}
+
+impl DataError {
+    /// The reply for a transfer whose data connection could not be made.
+    pub fn reply(&self) -> Reply {
+        match self {
+            DataError::NoPassivePort => Msg::DataNoPassivePort.reply(),
+            DataError::Timeout => Msg::DataConnectTimeout.reply(),
+            DataError::ForeignPeer(ip) => Computed::ForeignDataPeer(*ip).reply(),
+            DataError::Io(_) => Msg::DataConnectFailed.reply(),
+            DataError::Closed => Msg::DataChannelClosed.reply(),
+        }
+    }
 }
 
 /// Hands out passive ports round-robin from the configured range. The operating system is

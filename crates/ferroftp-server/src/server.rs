@@ -184,7 +184,7 @@ impl Server {
         self.shared.tls.clone()
     }
 
-    /// Serves until `shutdown` completes, then stops accepting, tells idle sessions `421`
+    /// Serves until `shutdown` completes, then stops accepting, tells idle sessions `Msg::ShuttingDown`
     /// and gives running transfers the configured grace period to finish.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let (conn_tx, mut conn_rx) = mpsc::channel::<(TcpStream, SocketAddr, Kind)>(64);

@@ -50,7 +50,7 @@ pub enum CertSource {
 /// Whether a data connection's TLS session must resume the control connection's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SessionReuse {
-    /// A full handshake on a data connection is refused (`522`).
+    /// A full handshake on a data connection is refused (`Msg::TlsSessionReuseRequired`).
     #[default]
     Required,
     /// Any handshake is accepted (for clients that cannot resume, e.g. Python's stock

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use ferroftp_proto::ascii;
-use ferroftp_proto::catalogue::Msg;
+use ferroftp_proto::catalogue::{Computed, Msg};
 use ferroftp_proto::listing::{self, EntryInfo, EntryKind, MlstFacts};
 use ferroftp_proto::path::VPath;
 use ferroftp_proto::perms::Permissions;
@@ -159,21 +159,19 @@ impl TransferJob {
         let _ = events.send(TransferEvent::Finished(reply)).await;
     }
 
-    /// Opens the data connection unless ABOR comes first, sends the `150` with `text`, and
+    /// Opens the data connection unless ABOR comes first, sends the `started` reply, and
     /// runs the TLS handshake under `PROT P`. The `150` goes first because clients (Python's
     /// ftplib, curl) start their TLS handshake only once they have read it.
-    async fn open(&mut self, text: String) -> Result<DataConnection, Failure> {
+    async fn open(&mut self, started: Reply) -> Result<DataConnection, Failure> {
         let source = std::mem::replace(&mut self.source, DataSource::Taken);
         let tcp = tokio::select! {
             r = source.connect() => r.map_err(|e| {
-                Failure::Reply(Reply::new(425, format!("Can't open data connection: {e}.")))
+                tracing::warn!(error = %e, "data connection failed");
+                Failure::Reply(e.reply())
             })?,
             _ = &mut self.abort => return Err(Failure::Aborted),
         };
-        let _ = self
-            .events
-            .send(TransferEvent::Started(Reply::new(150, text)))
-            .await;
+        let _ = self.events.send(TransferEvent::Started(started)).await;
         let Some(tls) = self.tls.clone() else {
             return Ok(MaybeTls::Plain(tcp));
         };
@@ -221,13 +219,12 @@ impl TransferJob {
             .read(path, offset)
             .await
             .map_err(|e| storage_error_reply(&e))?;
-        let mode = if ascii { "ASCII" } else { "BINARY" };
-        let text = format!(
-            "Opening {mode} mode data connection for {} ({} bytes).",
-            meta.name,
-            meta.size.saturating_sub(offset)
-        );
-        let mut data = self.open(text).await?;
+        let started = Computed::OpeningRetrieve {
+            name: meta.name.clone(),
+            ascii,
+            bytes: meta.size.saturating_sub(offset),
+        };
+        let mut data = self.open(started.reply()).await?;
         let conversion = if ascii {
             Conversion::ToNetwork(ascii::ToNetwork::default())
         } else {
@@ -273,15 +270,13 @@ impl TransferJob {
             .write(&target, mode)
             .await
             .map_err(|e| storage_error_reply(&e))?;
-        let text = match kind {
+        let name = target.file_name().unwrap_or_default().to_owned();
+        let started = match kind {
             // RFC 1123 4.1.2.9: the STOU preliminary reply names the file.
-            StoreKind::Unique => format!("FILE: {}", target.file_name().unwrap_or_default()),
-            _ => format!(
-                "Ok to send data for {}.",
-                target.file_name().unwrap_or_default()
-            ),
+            StoreKind::Unique => Computed::UniqueStarting { name },
+            _ => Computed::OkToSend { name },
         };
-        let mut data = match self.open(text).await {
+        let mut data = match self.open(started.reply()).await {
             Ok(d) => d,
             Err(f) => {
                 upload.abort().await;
@@ -317,13 +312,10 @@ impl TransferJob {
         let _ = data.shutdown().await;
         match upload.commit().await {
             Ok(_) => Ok(match kind {
-                StoreKind::Unique => Reply::new(
-                    226,
-                    format!(
-                        "Transfer complete: FILE: {}",
-                        target.file_name().unwrap_or_default()
-                    ),
-                ),
+                StoreKind::Unique => Computed::UniqueStored {
+                    name: target.file_name().unwrap_or_default().to_owned(),
+                }
+                .reply(),
                 _ => Msg::TransferComplete.reply(),
             }),
             Err(e) => {
@@ -377,9 +369,7 @@ impl TransferJob {
         } else {
             None
         };
-        let mut data = self
-            .open("Here comes the directory listing.".to_owned())
-            .await?;
+        let mut data = self.open(Msg::ListingStarting.reply()).await?;
         let now = SystemTime::now();
         let progress = self.progress.clone();
         let line = |e: &EntryInfo| -> String {

@@ -27,17 +27,21 @@ impl Control {
         ) {
             Ok(c) => c,
             Err(e) => {
+                // The reason (an OS error, perhaps) goes to the log, never to the client.
                 tracing::warn!(error = %e, "passive listener failed");
                 self.session.on_data_channel(DataChannel::None);
-                return Reply::new(425, format!("Can't open passive connection: {e}."));
+                return match e {
+                    DataError::NoPassivePort => Msg::PassiveNoPort.reply(),
+                    _ => Msg::PassiveFailed.reply(),
+                };
             }
         };
         let port = channel.port;
         self.passive = Some(channel);
         self.session.on_data_channel(DataChannel::Passive);
         match advertised {
-            Some(ip) => Reply::new(227, format_pasv(std::net::SocketAddrV4::new(ip, port))),
-            None => Reply::new(229, format_epsv(port)),
+            Some(ip) => Computed::Passive(std::net::SocketAddrV4::new(ip, port)).reply(),
+            None => Computed::ExtendedPassive(port).reply(),
         }
     }
 

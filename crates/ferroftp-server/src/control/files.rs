@@ -15,7 +15,7 @@ impl Control {
             Action::MakeDir(path) => storage
                 .mkdir(&path)
                 .await
-                .map(|()| Reply::new(257, format!("{} created.", quote_path(&path)))),
+                .map(|()| Computed::DirCreated { path }.reply()),
             Action::RemoveDir(path) if path.is_root() => Ok(Msg::RootNotRemovable.reply()),
             Action::RemoveDir(path) => storage
                 .rmdir(&path)
@@ -39,18 +39,16 @@ impl Control {
                 .map(|()| Msg::Renamed.reply()),
             Action::Size(path) => storage.metadata(&path).await.map(|m| match m.kind {
                 EntryKind::Dir => Msg::NotAPlainFile.reply(),
-                _ => Reply::new(213, m.size.to_string()),
+                _ => Computed::Size(m.size).reply(),
             }),
             Action::Mdtm(path) => storage.metadata(&path).await.map(|m| match m.modified {
-                Some(t) => Reply::new(213, listing::format_mdtm(t)),
+                Some(t) => Computed::ModifiedTime(t).reply(),
                 None => Msg::MtimeUnknown.reply(),
             }),
-            Action::Mfmt { path, time } => storage.set_modified(&path, time).await.map(|()| {
-                Reply::new(
-                    213,
-                    format!("Modify={}; {}", listing::format_mdtm(time), path),
-                )
-            }),
+            Action::Mfmt { path, time } => storage
+                .set_modified(&path, time)
+                .await
+                .map(|()| Computed::ModifiedTimeSet { time, path }.reply()),
             Action::Chmod { path, mode } => storage
                 .chmod(&path, mode)
                 .await
@@ -59,10 +57,7 @@ impl Control {
                 m.name = path.to_string();
                 let facts =
                     listing::mlsx_line(&m, self.session.mlst_facts(), self.session.permissions());
-                Reply::multi(
-                    250,
-                    vec![format!("Listing {path}"), format!(" {facts}"), "End".into()],
-                )
+                Computed::MlstEntry { path, facts }.reply()
             }),
             other => {
                 tracing::error!(?other, "action reached the wrong handler");

@@ -8,20 +8,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::tls::SessionTls;
-use ferroftp_proto::args::{format_epsv, format_pasv, TransferType};
-use ferroftp_proto::catalogue::Msg;
+use ferroftp_proto::catalogue::{dir_status, Computed, Msg, StatusReport};
 use ferroftp_proto::listing::{self, EntryKind};
 use ferroftp_proto::parser::{parse_line, LineBuffer, LineEvent, ParseError};
 use ferroftp_proto::path::VPath;
 use ferroftp_proto::session::{
-    answered_during_transfer, quote_path, Action, DataChannel, Outcome, Protection, Session,
+    answered_during_transfer, Action, DataChannel, Outcome, Protection, Session,
 };
 use ferroftp_proto::{Command, Reply, Verb};
 use futures::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::data::{same_host, DataSource, PassiveChannel};
+use crate::data::{same_host, DataError, DataSource, PassiveChannel};
 use crate::errors::storage_error_reply;
 use crate::server::Shared;
 use crate::storage::{LocalStorage, Storage};
@@ -261,7 +260,8 @@ impl Control {
             Action::Active(addr) => self.set_active(addr),
             Action::Abort => match self.abort() {
                 Some(r) => r,
-                // The job answers 426; then we answer 226 (see on_transfer_event).
+                // The job answers `TransferAborted`; then we answer `AborDone` (see
+                // on_transfer_event).
                 None => return Ok(Flow::Continue),
             },
             Action::ServerStatus => self.status(),
@@ -310,7 +310,8 @@ impl Control {
         Ok(Flow::Continue)
     }
 
-    /// ABOR: signals a running transfer (which then answers `426`), or answers `225`.
+    /// ABOR: signals a running transfer (which then answers
+    /// `Msg::TransferAborted`), or answers `Msg::NoTransferToAbort`.
     fn abort(&mut self) -> Option<Reply> {
         match &mut self.transfer {
             Some(t) => {

@@ -4,27 +4,16 @@ use super::*;
 
 impl Control {
     pub(super) fn status(&self) -> Reply {
-        let mut lines = vec!["ferroftp status:".to_owned()];
-        lines.push(format!("Connected from {}", self.peer.ip()));
-        match self.session.user() {
-            Some(u) => lines.push(format!("Logged in as {u}")),
-            None => lines.push("Not logged in".to_owned()),
-        }
-        let ty = match self.session.transfer_type() {
-            TransferType::Ascii => "ASCII",
-            TransferType::Binary => "BINARY",
-        };
-        lines.push(format!("TYPE: {ty}, STRUcture: File, MODE: Stream"));
-        match &self.transfer {
-            Some(t) => lines.push(format!(
-                "Transfer in progress: {}, {} bytes so far",
-                t.what,
-                t.progress.load(Ordering::Relaxed)
-            )),
-            None => lines.push("No data connection".to_owned()),
-        }
-        lines.push("End of status".to_owned());
-        Reply::multi(211, lines)
+        Computed::Status(StatusReport {
+            client: self.peer.ip(),
+            user: self.session.user().map(str::to_owned),
+            transfer_type: self.session.transfer_type(),
+            transfer: self
+                .transfer
+                .as_ref()
+                .map(|t| (t.what.clone(), t.progress.load(Ordering::Relaxed))),
+        })
+        .reply()
     }
 
     /// STAT path: a LIST-style listing over the control connection, streamed line by line.
@@ -43,14 +32,7 @@ impl Control {
         let now = std::time::SystemTime::now();
         if meta.kind != EntryKind::Dir {
             let line = listing::list_line(&meta, now);
-            let reply = Reply::multi(
-                213,
-                vec![
-                    format!("Status of {path}:"),
-                    format!(" {line}"),
-                    "End of status".into(),
-                ],
-            );
+            let reply = Computed::FileStatus { path, line }.reply();
             self.send(&reply).await?;
             return Ok(Flow::Continue);
         }
@@ -61,18 +43,15 @@ impl Control {
                 return Ok(Flow::Continue);
             }
         };
-        let head = format!("212-Status of {path}:\r\n");
-        self.stream.write_all(head.as_bytes()).await?;
+        self.stream
+            .write_all(dir_status::head(&path).as_bytes())
+            .await?;
         while let Some(entry) = entries.next().await {
             let Ok(entry) = entry else { continue };
-            // One leading space keeps a name that starts with digits from ending the reply.
-            let line = format!(
-                " {}\r\n",
-                listing::list_line(&entry, now).replace(['\r', '\n'], " ")
-            );
+            let line = dir_status::line(&listing::list_line(&entry, now));
             self.stream.write_all(line.as_bytes()).await?;
         }
-        self.stream.write_all(b"212 End of status\r\n").await?;
+        self.stream.write_all(dir_status::TAIL.as_bytes()).await?;
         self.stream.flush().await?;
         Ok(Flow::Continue)
     }

@@ -3,7 +3,7 @@
 use super::*;
 
 impl Control {
-    /// AUTH TLS: `234`, then the handshake on the control connection.
+    /// AUTH TLS: `Msg::AuthTlsOk`, then the handshake on the control connection.
     pub(super) async fn start_tls(&mut self) -> std::io::Result<Flow> {
         let Some(tls) = self.shared.tls.clone() else {
             self.send(&Msg::TlsNotConfigured.reply()).await?;
