@@ -47,6 +47,15 @@ pub enum Precondition {
     /// The data will be protected if the policy requires it (`PROT P` under
     /// `tls-required = all`). Fails with `521`.
     ProtectedData,
+    /// Nobody is logged in yet, or switching users is allowed (USER). Fails with
+    /// `503 Already logged in: send REIN first to log in as another user.`
+    UserSwitch,
+    /// The REST offset is 0, or the type is I: offsets into a file converted to TYPE A
+    /// would not match the bytes on the wire. Fails with `504`.
+    RestOffset,
+    /// The control connection is under TLS, so there is something to clear (CCC). Fails
+    /// with `533` (RFC 2228), not `503`.
+    ControlProtected,
 }
 
 impl Precondition {
@@ -64,6 +73,9 @@ impl Precondition {
             Precondition::PbszSent => Msg::PbszFirst,
             Precondition::NotSecured => Msg::AlreadySecured,
             Precondition::ProtectedData => Msg::ProtPrivateRequired,
+            Precondition::UserSwitch => Msg::AlreadyLoggedInUser,
+            Precondition::RestOffset => Msg::RestAsciiUnsupported,
+            Precondition::ControlProtected => Msg::CccNotProtected,
         }
     }
 }
@@ -113,7 +125,7 @@ const fn immediate(verb: Verb, needs: &'static [Precondition], keeps_rest: bool)
 /// The sequencing rules of ferroftp, one row per verb.
 pub const RULES: &[Rule] = &[
     // Login (RFC 959 4.1.1) and virtual hosts (RFC 7151: HOST comes before USER).
-    rule(Verb::User, &[Argument]),
+    rule(Verb::User, &[Argument, UserSwitch]),
     rule(Verb::Pass, &[UserSent]),
     rule(Verb::Acct, &[]),
     rule(Verb::Host, &[BeforeUser, Argument]),
@@ -132,8 +144,7 @@ pub const RULES: &[Rule] = &[
     rule(Verb::Auth, &[NotSecured, Argument]),
     prepares(Verb::Pbsz, &[Secured, Argument]),
     prepares(Verb::Prot, &[Secured, PbszSent, Argument]),
-    // CCC on a plain connection is 533, not 503 (RFC 2228): handled in its arm.
-    rule(Verb::Ccc, &[]),
+    rule(Verb::Ccc, &[ControlProtected]),
     // Directories.
     rule(Verb::Cwd, &[LoggedIn, Argument]),
     rule(Verb::Cdup, &[LoggedIn]),
@@ -158,7 +169,8 @@ pub const RULES: &[Rule] = &[
     prepares(Verb::Epsv, &[LoggedIn]),
     prepares(Verb::Port, &[LoggedIn, NotEpsvAll, Argument]),
     prepares(Verb::Eprt, &[LoggedIn, NotEpsvAll, Argument]),
-    rule(Verb::Rest, &[LoggedIn, Argument]),
+    // An argument that does not parse passes RestOffset and gets its 501 from the parser.
+    rule(Verb::Rest, &[LoggedIn, Argument, RestOffset]),
     rule(Verb::Allo, &[LoggedIn]),
     // Transfers need a data channel.
     rule(
@@ -536,6 +548,14 @@ impl Session {
             ProtectedData => {
                 self.tls_policy < TlsRequired::All || self.protection == Protection::Private
             }
+            UserSwitch => {
+                !matches!(self.login, LoginState::LoggedIn(_)) || self.config.allow_user_switch
+            }
+            RestOffset => {
+                self.transfer_type == TransferType::Binary
+                    || !args::parse_rest(arg.unwrap_or("")).is_ok_and(|n| n > 0)
+            }
+            ControlProtected => self.secured,
         }
     }
 
@@ -614,7 +634,6 @@ impl Session {
                 "S" | "E" => Msg::ProtUnsupported.into(),
                 _ => Msg::BadArgument.into(),
             },
-            Verb::Ccc if !self.secured => Msg::CccNotProtected.into(),
             Verb::Ccc => Msg::CccRefused.into(),
             Verb::Cwd => self.with_path(arg_text, self.permissions.list, Action::ChangeDir),
             Verb::Cdup => Outcome::Act(Action::ChangeDir(self.cwd.parent())),
@@ -682,9 +701,6 @@ impl Session {
                 Err(e) => arg_error(e).into(),
             },
             Verb::Rest => match args::parse_rest(arg_text) {
-                Ok(n) if n > 0 && self.transfer_type == TransferType::Ascii => {
-                    Msg::RestAsciiUnsupported.into()
-                }
                 Ok(n) => {
                     self.rest = n;
                     Computed::Restarting(n).into()
@@ -790,10 +806,8 @@ impl Session {
     }
 
     fn user_cmd(&mut self, name: &str) -> Outcome {
+        // The table let USER through while logged in only if switching is allowed.
         if matches!(self.login, LoginState::LoggedIn(_)) {
-            if !self.config.allow_user_switch {
-                return Msg::AlreadyLoggedInUser.into();
-            }
             self.reset_login();
         }
         // A user who sends USER again starts over.

@@ -672,6 +672,74 @@ fn stat_and_mlst_and_site_help() {
     assert_eq!(code(&mut s, "HELP RETR"), 214);
 }
 
+/// The sequencing rules that used to live in the verbs' arms are preconditions of the table.
+#[test]
+fn rest_user_and_ccc_rules_are_preconditions_of_the_table() {
+    use ferroftp_proto::command::Verb;
+    use ferroftp_proto::session::{rule_for, Precondition};
+    let needs = |v: Verb| rule_for(v).map(|r| r.needs).unwrap_or_default();
+    assert!(needs(Verb::Rest).contains(&Precondition::RestOffset));
+    assert!(needs(Verb::User).contains(&Precondition::UserSwitch));
+    assert!(needs(Verb::Ccc).contains(&Precondition::ControlProtected));
+    assert_eq!(
+        Precondition::RestOffset.failure().reply().to_wire(),
+        "504 REST is not supported in ASCII mode: send TYPE I first.\r\n"
+    );
+    assert_eq!(
+        Precondition::UserSwitch.failure().reply().to_wire(),
+        "503 Already logged in: send REIN first to log in as another user.\r\n"
+    );
+    assert_eq!(
+        Precondition::ControlProtected.failure().reply().to_wire(),
+        "533 CCC must be sent over a TLS-protected control connection.\r\n"
+    );
+}
+
+#[test]
+fn rest_offset_rule_follows_the_type() {
+    let mut s = logged_in();
+    // TYPE A is the default.
+    assert_eq!(
+        text(&mut s, "REST 1"),
+        "504 REST is not supported in ASCII mode: send TYPE I first.\r\n"
+    );
+    assert_eq!(s.rest_offset(), 0);
+    assert_eq!(code(&mut s, "REST 00"), 350);
+    assert_eq!(code(&mut s, "REST -1"), 501);
+    assert_eq!(code(&mut s, "TYPE I"), 200);
+    assert_eq!(code(&mut s, "REST 1"), 350);
+    assert_eq!(s.rest_offset(), 1);
+    // Logged out, the login rule comes first.
+    let mut s = session();
+    assert_eq!(code(&mut s, "REST 1"), 530);
+}
+
+#[test]
+fn user_switch_rule_checks_the_argument_first_and_keeps_the_login() {
+    let mut s = logged_in();
+    assert_eq!(code(&mut s, "USER"), 501);
+    assert_eq!(
+        text(&mut s, "USER alice"),
+        "503 Already logged in: send REIN first to log in as another user.\r\n"
+    );
+    assert_eq!(s.user(), Some("alice"));
+    assert_eq!(code(&mut s, "PWD"), 257);
+    // After REIN the rule holds again.
+    act(&mut s, "REIN");
+    assert_eq!(code(&mut s, "USER bob"), 331);
+}
+
+#[test]
+fn ccc_rule_is_533_in_the_clear_and_534_under_tls() {
+    let mut s = logged_in();
+    assert_eq!(
+        text(&mut s, "CCC"),
+        "533 CCC must be sent over a TLS-protected control connection.\r\n"
+    );
+    s.on_tls_established();
+    assert_eq!(code(&mut s, "CCC"), 534);
+}
+
 mod props {
     use super::*;
     use proptest::prelude::*;

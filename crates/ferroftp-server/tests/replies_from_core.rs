@@ -88,7 +88,12 @@ fn the_driver_writes_no_reply_code() {
     assert!(files.len() > 10, "too few files: {}", files.len());
     let mut problems = Vec::new();
     for (file, code) in &files {
-        for marker in ["Reply::new(", "Reply::multi(", "Reply { code", "Reply { lines"] {
+        for marker in [
+            "Reply::new(",
+            "Reply::multi(",
+            "Reply { code",
+            "Reply { lines",
+        ] {
             if code.contains(marker) {
                 problems.push(format!("{}: builds a reply: {marker}", file.display()));
             }
