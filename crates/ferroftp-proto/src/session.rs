@@ -299,8 +299,8 @@ pub enum Action {
     Authenticate {
         /// The user name from USER.
         user: String,
-        /// The password from PASS (never log it).
-        password: String,
+        /// The password from PASS.
+        password: Secret,
     },
     /// Check that `0` is a directory the user may enter; on success call
     /// [`Session::on_cwd`] and reply `250`.
@@ -390,6 +390,42 @@ pub enum Action {
     /// Reply `234`, then run the TLS handshake on the control connection and call
     /// [`Session::on_tls_established`].
     StartTls,
+}
+
+/// A password on its way from PASS to the authenticator. Its `Debug` prints `****` and it
+/// has no `Display`, so it cannot end up in a log line by accident; the text is reached
+/// only through [`Secret::expose`], at the one place that checks it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a password.
+    pub fn new(text: impl Into<String>) -> Secret {
+        Secret(text.into())
+    }
+
+    /// The password itself, for checking it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("****")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(text: &str) -> Secret {
+        Secret::new(text)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(text: String) -> Secret {
+        Secret::new(text)
+    }
 }
 
 /// A shell pattern from `NLST dir/*.txt`: the names that match, written as the client
@@ -838,7 +874,7 @@ impl Session {
         match &self.login {
             LoginState::UserSent(user) => Outcome::Act(Action::Authenticate {
                 user: user.clone(),
-                password: password.to_owned(),
+                password: Secret::from(password),
             }),
             LoginState::LoggedIn(_) => Msg::AlreadyLoggedIn.into(),
             LoginState::Connected => Msg::LoginWithUserFirst.into(),

@@ -740,6 +740,22 @@ fn ccc_rule_is_533_in_the_clear_and_534_under_tls() {
     assert_eq!(code(&mut s, "CCC"), 534);
 }
 
+#[test]
+fn the_password_travels_as_a_secret_that_debug_does_not_show() {
+    use ferroftp_proto::session::Secret;
+    let mut s = session();
+    code(&mut s, "USER bob");
+    let action = act(&mut s, "PASS hunter2");
+    let shown = format!("{action:?}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("****"), "{shown}");
+    match action {
+        Action::Authenticate { password, .. } => assert_eq!(password.expose(), "hunter2"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(format!("{:?}", Secret::new("x")), "****");
+}
+
 mod props {
     use super::*;
     use proptest::prelude::*;

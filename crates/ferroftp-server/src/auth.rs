@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use ferroftp_proto::perms::Permissions;
-use ferroftp_proto::session::TlsRequired;
+use ferroftp_proto::session::{Secret, TlsRequired};
 
 /// A user who has logged in: what the session needs to serve them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub enum AuthError {
 #[async_trait]
 pub trait Authenticator: Send + Sync + std::fmt::Debug {
     /// Returns the account when `password` is right for `user`.
-    async fn authenticate(&self, user: &str, password: &str) -> Result<Account, AuthError>;
+    async fn authenticate(&self, user: &str, password: &Secret) -> Result<Account, AuthError>;
 
     /// The user's own TLS policy, if stricter rules apply to them than to everyone; looked
     /// up at USER, before any password is sent.

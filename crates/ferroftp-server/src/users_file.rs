@@ -25,7 +25,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use async_trait::async_trait;
 use ferroftp_proto::perms::Permissions;
-use ferroftp_proto::session::TlsRequired;
+use ferroftp_proto::session::{Secret, TlsRequired};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
@@ -602,12 +602,12 @@ impl UsersFileAuthenticator {
 
 #[async_trait]
 impl Authenticator for UsersFileAuthenticator {
-    async fn authenticate(&self, user: &str, password: &str) -> Result<Account, AuthError> {
+    async fn authenticate(&self, user: &str, password: &Secret) -> Result<Account, AuthError> {
         let users = self.users();
         let user = user.to_owned();
-        let password = password.to_owned();
+        let password = password.clone();
         // Argon2 takes tens of milliseconds of CPU; keep it off the executor threads.
-        tokio::task::spawn_blocking(move || users.verify(&user, &password))
+        tokio::task::spawn_blocking(move || users.verify(&user, password.expose()))
             .await
             .map_err(|e| AuthError::Backend(format!("password check failed: {e}")))?
     }
@@ -667,7 +667,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 #[async_trait]
 impl Authenticator for StaticAuthenticator {
-    async fn authenticate(&self, user: &str, password: &str) -> Result<Account, AuthError> {
+    async fn authenticate(&self, user: &str, password: &Secret) -> Result<Account, AuthError> {
+        let password = password.expose();
         // Both comparisons always run, so the time does not tell whether the name was right.
         let name_ok = constant_time_eq(user.as_bytes(), self.account.name.as_bytes());
         let password_ok = constant_time_eq(password.as_bytes(), self.password.as_bytes());
@@ -905,14 +906,17 @@ permissions = []
     #[tokio::test]
     async fn users_file_authenticator() {
         let auth = UsersFileAuthenticator::new(sample());
-        let account = auth.authenticate("bob", "hunter2").await.expect("bob");
+        let account = auth
+            .authenticate("bob", &"hunter2".into())
+            .await
+            .expect("bob");
         assert_eq!(account.permissions, Permissions::READ_ONLY);
         assert_eq!(
-            auth.authenticate("bob", "nope").await,
+            auth.authenticate("bob", &"nope".into()).await,
             Err(AuthError::Invalid)
         );
         assert_eq!(
-            auth.authenticate("nobody", "hunter2").await,
+            auth.authenticate("nobody", &"hunter2".into()).await,
             Err(AuthError::Invalid)
         );
     }
@@ -920,7 +924,10 @@ permissions = []
     #[tokio::test]
     async fn static_authenticator() {
         let auth = StaticAuthenticator::new("ftpuser", "pw123", "/data", Permissions::ALL);
-        let account = auth.authenticate("ftpuser", "pw123").await.expect("login");
+        let account = auth
+            .authenticate("ftpuser", &"pw123".into())
+            .await
+            .expect("login");
         assert_eq!(account.home, PathBuf::from("/data"));
         assert_eq!(account.permissions, Permissions::ALL);
         for (u, p) in [
@@ -930,7 +937,10 @@ permissions = []
             ("ftpuse", "pw123"),
             ("other", "pw123"),
         ] {
-            assert_eq!(auth.authenticate(u, p).await, Err(AuthError::Invalid));
+            assert_eq!(
+                auth.authenticate(u, &p.into()).await,
+                Err(AuthError::Invalid)
+            );
         }
         assert!(!format!("{auth:?}").contains("pw123"));
     }

@@ -3,7 +3,7 @@
 use super::*;
 
 impl Control {
-    pub(super) async fn login(&mut self, user: &str, password: &str) -> Reply {
+    pub(super) async fn login(&mut self, user: &str, password: &Secret) -> Reply {
         let account = match self.anonymous_account(user) {
             Some(a) => Ok(a),
             None => self.shared.auth.authenticate(user, password).await,

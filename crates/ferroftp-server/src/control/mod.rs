@@ -13,7 +13,7 @@ use ferroftp_proto::listing::{self, EntryKind};
 use ferroftp_proto::parser::{parse_line, LineBuffer, LineEvent, ParseError};
 use ferroftp_proto::path::VPath;
 use ferroftp_proto::session::{
-    answered_during_transfer, Action, DataChannel, Outcome, Protection, Session,
+    answered_during_transfer, Action, DataChannel, Outcome, Protection, Secret, Session,
 };
 use ferroftp_proto::{Command, Reply, Verb};
 use futures::StreamExt;
