@@ -473,6 +473,8 @@ pub struct Session {
     rename_from: Option<VPath>,
     rest: u64,
     data: DataChannel,
+    /// The channel the last transfer action took, until the I/O layer claims it.
+    in_use: DataChannel,
     epsv_all: bool,
     transfer_type: TransferType,
     mlst_facts: MlstFacts,
@@ -495,6 +497,7 @@ impl Session {
             rename_from: None,
             rest: 0,
             data: DataChannel::None,
+            in_use: DataChannel::None,
             epsv_all: false,
             transfer_type: TransferType::Ascii,
             mlst_facts: MlstFacts::default(),
@@ -836,7 +839,7 @@ impl Session {
     fn transfer(&mut self, arg: &str, allowed: bool, act: impl FnOnce(VPath) -> Action) -> Outcome {
         let outcome = self.with_path(arg, allowed, act);
         if matches!(outcome, Outcome::Act(_)) {
-            self.data = DataChannel::None;
+            self.in_use = std::mem::replace(&mut self.data, DataChannel::None);
         }
         outcome
     }
@@ -1008,6 +1011,13 @@ impl Session {
     pub fn on_rename_from(&mut self, path: VPath) -> Reply {
         self.rename_from = Some(path);
         Msg::RnfrOk.reply()
+    }
+
+    /// Hands over the data channel the last transfer action ([`Action::Retrieve`],
+    /// [`Action::Store`], [`Action::List`]) took, once: the session is the one record of
+    /// which channel was prepared, so the I/O layer asks it rather than keeping its own.
+    pub fn take_transfer_channel(&mut self) -> DataChannel {
+        std::mem::replace(&mut self.in_use, DataChannel::None)
     }
 
     /// Reports a data channel set up by [`Action::Passive`] or [`Action::Active`].

@@ -756,6 +756,23 @@ fn the_password_travels_as_a_secret_that_debug_does_not_show() {
     assert_eq!(format!("{:?}", Secret::new("x")), "****");
 }
 
+#[test]
+fn the_transfer_hands_its_data_channel_over_once() {
+    let mut s = logged_in();
+    with_passive(&mut s);
+    assert!(matches!(act(&mut s, "RETR a"), Action::Retrieve { .. }));
+    assert_eq!(s.data_channel(), DataChannel::None);
+    assert_eq!(s.take_transfer_channel(), DataChannel::Passive);
+    assert_eq!(s.take_transfer_channel(), DataChannel::None);
+    let target = "127.0.0.1:2000".parse().unwrap();
+    s.on_data_channel(DataChannel::Active(target));
+    // A refused transfer leaves the channel prepared and hands nothing over.
+    assert_eq!(code(&mut s, "RETR"), 501);
+    assert_eq!(s.take_transfer_channel(), DataChannel::None);
+    assert!(matches!(act(&mut s, "LIST"), Action::List { .. }));
+    assert_eq!(s.take_transfer_channel(), DataChannel::Active(target));
+}
+
 mod props {
     use super::*;
     use proptest::prelude::*;

@@ -1,8 +1,60 @@
 //! PASV/EPSV/PORT/EPRT: preparing the data channel of the next transfer.
+//!
+//! The session records which channel is prepared (none, passive, or active to an address);
+//! the control loop holds only the live passive listener. Both change together, through
+//! [`Control::prepare`], and the listener is dropped whenever the session's record stops
+//! saying "passive" (see [`Control::drop_stale_listener`]), so the two cannot disagree.
 
 use super::*;
 
+/// A data channel being prepared, with the live part the session cannot hold.
+pub(super) enum Prepared {
+    /// No channel: a transfer now gets `Msg::UseDataCommandFirst`.
+    None,
+    /// A passive listener waiting for the client.
+    Passive(PassiveChannel),
+    /// The server will connect to this address.
+    Active(SocketAddr),
+}
+
 impl Control {
+    /// Records a prepared channel in the session and keeps its listener, if any.
+    pub(super) fn prepare(&mut self, channel: Prepared) {
+        let (kind, listener) = match channel {
+            Prepared::None => (DataChannel::None, None),
+            Prepared::Passive(l) => (DataChannel::Passive, Some(l)),
+            Prepared::Active(addr) => (DataChannel::Active(addr), None),
+        };
+        self.session.on_data_channel(kind);
+        self.listener = listener;
+    }
+
+    /// Drops a listener the session no longer records (REIN, a user switch): its port is
+    /// free again at once.
+    pub(super) fn drop_stale_listener(&mut self) {
+        if self.session.data_channel() != DataChannel::Passive {
+            self.listener = None;
+        }
+    }
+
+    /// Where the transfer just started gets its data connection: the channel the session
+    /// handed to it.
+    pub(super) fn data_source(&mut self) -> DataSource {
+        match self.session.take_transfer_channel() {
+            DataChannel::Passive => match self.listener.take() {
+                Some(l) => DataSource::Passive(l),
+                None => DataSource::Taken,
+            },
+            DataChannel::Active(target) => DataSource::Active {
+                local_ip: self.local.ip(),
+                target,
+                timeout: self.shared.config.data_connect_timeout,
+            },
+            // The core only lets a transfer through with a channel set up.
+            DataChannel::None => DataSource::Taken,
+        }
+    }
+
     pub(super) fn open_passive(&mut self, extended: bool, protocol: Option<u8>) -> Reply {
         let local_ip = self.local.ip().to_canonical();
         match protocol {
@@ -17,8 +69,7 @@ impl Control {
             (false, _, IpAddr::V6(_)) => return Msg::PasvNeedsIpv4.reply(),
         };
         // A second PASV/EPSV replaces (and so closes) the earlier listener.
-        self.passive = None;
-        self.active = None;
+        self.listener = None;
         let channel = match PassiveChannel::open(
             &self.shared.ports,
             self.local.ip(),
@@ -29,7 +80,7 @@ impl Control {
             Err(e) => {
                 // The reason (an OS error, perhaps) goes to the log, never to the client.
                 tracing::warn!(error = %e, "passive listener failed");
-                self.session.on_data_channel(DataChannel::None);
+                self.prepare(Prepared::None);
                 return match e {
                     DataError::NoPassivePort => Msg::PassiveNoPort.reply(),
                     _ => Msg::PassiveFailed.reply(),
@@ -37,8 +88,7 @@ impl Control {
             }
         };
         let port = channel.port;
-        self.passive = Some(channel);
-        self.session.on_data_channel(DataChannel::Passive);
+        self.prepare(Prepared::Passive(channel));
         match advertised {
             Some(ip) => Computed::Passive(std::net::SocketAddrV4::new(ip, port)).reply(),
             None => Computed::ExtendedPassive(port).reply(),
@@ -53,9 +103,7 @@ impl Control {
         if addr.port() == 0 {
             return Msg::BadArgument.reply();
         }
-        self.passive = None;
-        self.active = Some(addr);
-        self.session.on_data_channel(DataChannel::Active(addr));
+        self.prepare(Prepared::Active(addr));
         Msg::PortOk.reply()
     }
 }

@@ -29,6 +29,8 @@ use crate::transfer::{DataTls, JobKind, ListJob, TransferEvent, TransferJob};
 use crate::Account;
 
 mod data_setup;
+
+use data_setup::Prepared;
 mod files;
 mod login;
 mod status;
@@ -62,8 +64,8 @@ pub struct Control {
     session: Session,
     lines: LineBuffer,
     storage: Option<Arc<dyn Storage>>,
-    passive: Option<PassiveChannel>,
-    active: Option<SocketAddr>,
+    /// The live listener of a passive channel the session records (see data_setup).
+    listener: Option<PassiveChannel>,
     transfer: Option<Running>,
     /// A command that arrived during a transfer and waits for it to end.
     pending: Option<Command>,
@@ -93,8 +95,7 @@ impl Control {
             session,
             lines: LineBuffer::new(),
             storage: None,
-            passive: None,
-            active: None,
+            listener: None,
             transfer: None,
             pending: None,
             shutting_down: false,
@@ -205,6 +206,7 @@ impl Control {
                 }
                 Outcome::Act(action) => self.act(action).await?,
             };
+            self.drop_stale_listener();
             if flow == Flow::Close {
                 return Ok(Flow::Close);
             }
@@ -248,8 +250,7 @@ impl Control {
             }
             Action::Authenticate { user, password } => self.login(&user, &password).await,
             Action::Reinitialize => {
-                self.passive = None;
-                self.active = None;
+                self.prepare(Prepared::None);
                 self.storage = None;
                 if let Some(tls) = &self.tls {
                     tls.set_user(None);
@@ -322,9 +323,7 @@ impl Control {
                 None
             }
             None => {
-                self.passive = None;
-                self.active = None;
-                self.session.on_data_channel(DataChannel::None);
+                self.prepare(Prepared::None);
                 Some(Msg::NoTransferToAbort.reply())
             }
         }
@@ -332,16 +331,7 @@ impl Control {
 
     /// Hands a transfer to a job of its own.
     fn start_transfer(&mut self, kind: JobKind, what: String) -> std::io::Result<Flow> {
-        let source = match (self.passive.take(), self.active.take()) {
-            (Some(p), _) => DataSource::Passive(p),
-            (None, Some(target)) => DataSource::Active {
-                local_ip: self.local.ip(),
-                target,
-                timeout: self.shared.config.data_connect_timeout,
-            },
-            // The core only lets a transfer through with a channel set up.
-            (None, None) => DataSource::Taken,
-        };
+        let source = self.data_source();
         let Some(storage) = self.storage() else {
             return Ok(Flow::Continue);
         };
