@@ -22,4 +22,5 @@ pub mod stream;
 pub mod tls;
 pub mod transfer;
 
-pub use server::Server;
+pub use server::{IncomingStream, Server};
+pub use stream::ControlStream;

@@ -5,13 +5,15 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use ferroftp_proto::catalogue::Msg;
 use ferroftp_proto::session::SessionConfig;
 use socket2::{Domain, Protocol, Socket, Type};
-use tokio::io::AsyncWriteExt;
+
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -21,7 +23,7 @@ use crate::auth::Authenticator;
 use crate::config::ServerConfig;
 use crate::control::Control;
 use crate::data::PortPool;
-use crate::stream::MaybeTls;
+use crate::stream::{ControlStream, MaybeTls};
 use crate::tls::TlsConfig;
 
 /// What every session of a server shares.
@@ -184,16 +186,31 @@ impl Server {
         self.shared.tls.clone()
     }
 
-    /// Serves until `shutdown` completes, then stops accepting, tells idle sessions `Msg::ShuttingDown`
-    /// and gives running transfers the configured grace period to finish.
+    /// Serves until `shutdown` completes, then stops accepting, tells idle sessions
+    /// `Msg::ShuttingDown` and gives running transfers the configured grace period to finish.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
-        let (conn_tx, mut conn_rx) = mpsc::channel::<(TcpStream, SocketAddr, Kind)>(64);
+        // No other streams: with the sender gone, only the listeners feed sessions.
+        let (none, streams) = mpsc::channel::<IncomingStream<MaybeTls>>(1);
+        drop(none);
+        self.run_with_streams(shutdown, streams).await
+    }
+
+    /// Like [`Server::run`], and also serves a session over each stream sent on `streams`,
+    /// besides the bound listeners: the seam for transports other than TCP, and for tests
+    /// that run whole sessions over `tokio::io::duplex` under paused time. Those sessions
+    /// count against the connection limits like any other.
+    pub async fn run_with_streams<S: ControlStream + 'static>(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+        streams: mpsc::Receiver<IncomingStream<S>>,
+    ) -> io::Result<()> {
+        let (conn_tx, mut conn_rx) = mpsc::channel::<(SocketAddr, SessionFuture)>(64);
         let mut acceptors = JoinSet::new();
         for (listener, kind) in self.listeners {
             let tx = conn_tx.clone();
-            acceptors.spawn(accept_loop(listener, kind, tx));
+            acceptors.spawn(accept_loop(listener, kind, self.shared.clone(), tx));
         }
-        drop(conn_tx);
+        acceptors.spawn(forward_streams(streams, self.shared.clone(), conn_tx));
         let mut sessions = JoinSet::new();
         let next_id = AtomicU64::new(1);
         tokio::pin!(shutdown);
@@ -201,11 +218,9 @@ impl Server {
             tokio::select! {
                 _ = &mut shutdown => break,
                 conn = conn_rx.recv() => match conn {
-                    Some((stream, peer, kind)) => {
+                    Some((peer, session)) => {
                         let id = next_id.fetch_add(1, Ordering::Relaxed);
-                        let shared = self.shared.clone();
-                        sessions.spawn(serve_connection(shared, stream, peer, kind)
-                            .instrument(tracing::info_span!("session", id, %peer)));
+                        sessions.spawn(session.instrument(tracing::info_span!("session", id, %peer)));
                     }
                     None => break,
                 },
@@ -245,15 +260,31 @@ fn bind_control(addr: SocketAddr) -> io::Result<TcpListener> {
     TcpListener::from_std(socket.into())
 }
 
+/// One session, ready to run.
+type SessionFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A connection handed to [`Server::run_with_streams`].
+#[derive(Debug)]
+pub struct IncomingStream<S> {
+    /// The connection.
+    pub stream: S,
+    /// The client's address: connection limits, data-connection checks and logs use it.
+    pub peer: SocketAddr,
+    /// The server's own address on it: passive listeners are bound to its IP.
+    pub local: SocketAddr,
+}
+
 async fn accept_loop(
     listener: TcpListener,
     kind: Kind,
-    tx: mpsc::Sender<(TcpStream, SocketAddr, Kind)>,
+    shared: Arc<Shared>,
+    tx: mpsc::Sender<(SocketAddr, SessionFuture)>,
 ) {
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
-                if tx.send((stream, peer, kind)).await.is_err() {
+                let session = Box::pin(serve_connection(shared.clone(), stream, peer, kind));
+                if tx.send((peer, session)).await.is_err() {
                     return;
                 }
             }
@@ -266,19 +297,61 @@ async fn accept_loop(
     }
 }
 
+async fn forward_streams<S: ControlStream + 'static>(
+    mut streams: mpsc::Receiver<IncomingStream<S>>,
+    shared: Arc<Shared>,
+    tx: mpsc::Sender<(SocketAddr, SessionFuture)>,
+) {
+    while let Some(incoming) = streams.recv().await {
+        let peer = incoming.peer;
+        let session = Box::pin(serve_stream(shared.clone(), incoming));
+        if tx.send((peer, session)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Takes a connection slot for `peer`, or tells the client which limit is reached.
+async fn admit<S: AsyncWrite + Unpin>(
+    shared: &Arc<Shared>,
+    stream: &mut S,
+    peer: SocketAddr,
+) -> Option<ConnectionSlot> {
+    match shared.admit(peer.ip()) {
+        Ok(slot) => Some(slot),
+        Err(msg) => {
+            tracing::warn!(reason = ?msg, "connection refused");
+            let _ = stream.write_all(msg.reply().to_wire().as_bytes()).await;
+            None
+        }
+    }
+}
+
+async fn serve_stream<S: ControlStream + 'static>(
+    shared: Arc<Shared>,
+    incoming: IncomingStream<S>,
+) {
+    let IncomingStream {
+        mut stream,
+        peer,
+        local,
+    } = incoming;
+    let Some(slot) = admit(&shared, &mut stream, peer).await else {
+        return;
+    };
+    tracing::info!(tls = stream.is_tls(), "connected");
+    Control::new(shared, stream, peer, local, None).run().await;
+    drop(slot);
+}
+
 async fn serve_connection(
     shared: Arc<Shared>,
     mut stream: TcpStream,
     peer: SocketAddr,
     kind: Kind,
 ) {
-    let slot = match shared.admit(peer.ip()) {
-        Ok(slot) => slot,
-        Err(msg) => {
-            tracing::warn!(reason = ?msg, "connection refused");
-            let _ = stream.write_all(msg.reply().to_wire().as_bytes()).await;
-            return;
-        }
+    let Some(slot) = admit(&shared, &mut stream, peer).await else {
+        return;
     };
     let local = match stream.local_addr() {
         Ok(a) => a,

@@ -54,6 +54,43 @@ impl MaybeTls {
     }
 }
 
+/// What the control loop needs of its connection: bytes both ways, plus the extras only a
+/// TCP connection has (urgent data, the `AUTH TLS` upgrade), which other streams lack.
+pub trait ControlStream: AsyncRead + AsyncWrite + Unpin + Send {
+    /// Whether the connection is under TLS.
+    fn is_tls(&self) -> bool {
+        false
+    }
+
+    /// Reads what waits behind a TCP urgent mark, without blocking; 0 when nothing does.
+    fn read_past_urgent_mark(&self, _buf: &mut [u8]) -> usize {
+        0
+    }
+
+    /// The connection as one that `AUTH TLS` can upgrade in place, if it is one.
+    fn upgradable(&mut self) -> Option<&mut MaybeTls> {
+        None
+    }
+}
+
+impl ControlStream for MaybeTls {
+    fn is_tls(&self) -> bool {
+        MaybeTls::is_tls(self)
+    }
+
+    fn read_past_urgent_mark(&self, buf: &mut [u8]) -> usize {
+        MaybeTls::read_past_urgent_mark(self, buf)
+    }
+
+    fn upgradable(&mut self) -> Option<&mut MaybeTls> {
+        Some(self)
+    }
+}
+
+/// An in-memory connection: the whole session runs without sockets, so tests can drive it
+/// under paused time.
+impl ControlStream for tokio::io::DuplexStream {}
+
 fn gone() -> io::Error {
     io::Error::new(
         io::ErrorKind::NotConnected,

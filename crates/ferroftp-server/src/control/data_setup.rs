@@ -17,7 +17,7 @@ pub(super) enum Prepared {
     Active(SocketAddr),
 }
 
-impl Control {
+impl<S: ControlStream> Control<S> {
     /// Records a prepared channel in the session and keeps its listener, if any.
     pub(super) fn prepare(&mut self, channel: Prepared) {
         let (kind, listener) = match channel {

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl Control {
+impl<S: ControlStream> Control<S> {
     /// File and directory commands answered over the control connection alone.
     pub(super) async fn file_action(&mut self, storage: &dyn Storage, action: Action) -> Reply {
         let result = match action {

@@ -2,7 +2,7 @@
 
 use super::*;
 
-impl Control {
+impl<S: ControlStream> Control<S> {
     pub(super) async fn login(&mut self, user: &str, password: &Secret) -> Reply {
         let account = match self.anonymous_account(user) {
             Some(a) => Ok(a),

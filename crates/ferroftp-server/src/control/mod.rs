@@ -24,7 +24,7 @@ use crate::data::{same_host, DataError, DataSource, PassiveChannel};
 use crate::errors::storage_error_reply;
 use crate::server::Shared;
 use crate::storage::{LocalStorage, Storage};
-use crate::stream::MaybeTls;
+use crate::stream::{ControlStream, MaybeTls};
 use crate::transfer::{DataTls, JobKind, ListJob, TransferEvent, TransferJob};
 use crate::Account;
 
@@ -52,10 +52,12 @@ struct Running {
     what: String,
 }
 
-/// One client's control connection and everything it has set up.
-pub struct Control {
+/// One client's control connection and everything it has set up. The connection is a TCP
+/// stream (plain or TLS) when serving, and any [`ControlStream`] in tests (an in-memory
+/// `tokio::io::duplex`, for one).
+pub struct Control<S = MaybeTls> {
     shared: Arc<Shared>,
-    stream: MaybeTls,
+    stream: S,
     /// This session's TLS acceptors once it uses TLS; data connections under PROT P use
     /// them too, so they can resume the control connection's session.
     tls: Option<SessionTls>,
@@ -72,15 +74,15 @@ pub struct Control {
     shutting_down: bool,
 }
 
-impl Control {
+impl<S: ControlStream> Control<S> {
     /// A session on a freshly accepted connection.
     pub fn new(
         shared: Arc<Shared>,
-        stream: MaybeTls,
+        stream: S,
         peer: SocketAddr,
         local: SocketAddr,
         tls: Option<SessionTls>,
-    ) -> Control {
+    ) -> Control<S> {
         let mut session = Session::new(shared.session_config.clone());
         if stream.is_tls() {
             // Implicit FTPS: secured before the first byte.

@@ -2,7 +2,7 @@
 
 use super::*;
 
-impl Control {
+impl<S: ControlStream> Control<S> {
     pub(super) fn status(&self) -> Reply {
         Computed::Status(StatusReport {
             client: self.peer.ip(),

@@ -2,12 +2,16 @@
 
 use super::*;
 
-impl Control {
+impl<S: ControlStream> Control<S> {
     /// AUTH TLS: `Msg::AuthTlsOk`, then the handshake on the control connection.
     pub(super) async fn start_tls(&mut self) -> std::io::Result<Flow> {
-        let Some(tls) = self.shared.tls.clone() else {
-            self.send(&Msg::TlsNotConfigured.reply()).await?;
-            return Ok(Flow::Continue);
+        let tls = match self.shared.tls.clone() {
+            // Only a TCP connection can be upgraded in place.
+            Some(tls) if self.stream.upgradable().is_some() => tls,
+            _ => {
+                self.send(&Msg::TlsNotConfigured.reply()).await?;
+                return Ok(Flow::Continue);
+            }
         };
         // Commands sent in the clear after AUTH TLS would be read as if they came over
         // TLS (the STARTTLS injection attack): refuse the session instead.
@@ -18,14 +22,16 @@ impl Control {
         }
         self.send(&Msg::AuthTlsOk.reply()).await?;
         self.stream.flush().await?;
-        let Some(tcp) = self.stream.take_plain() else {
+        let Some(tcp) = self.stream.upgradable().and_then(MaybeTls::take_plain) else {
             return Ok(Flow::Close);
         };
         let session_tls = tls.session(self.peer.ip());
         let handshake = session_tls.accept_control(tcp);
         match tokio::time::timeout(self.shared.config.tls_handshake_timeout, handshake).await {
             Ok(Ok(stream)) => {
-                self.stream = MaybeTls::Tls(Box::new(stream));
+                if let Some(control) = self.stream.upgradable() {
+                    *control = MaybeTls::Tls(Box::new(stream));
+                }
                 self.tls = Some(session_tls);
                 self.session.on_tls_established();
                 tracing::info!("control connection secured with TLS");
