@@ -1,6 +1,8 @@
 //! The reply-code catalogue: every code ferroftp knows, with its standard meaning, and the
 //! texts the server sends. The server's replies are built from here, so the texts a client
-//! sees and the guide that explains them cannot drift apart.
+//! sees and the guide that explains them cannot drift apart: fixed texts are [`Msg`],
+//! replies with a computed part (a path, a size, an address, a status) are [`Computed`],
+//! and the driver writes no reply code of its own.
 
 use std::net::{IpAddr, SocketAddrV4};
 use std::time::SystemTime;
@@ -216,7 +218,7 @@ pub fn lookup(code: u16) -> Option<&'static CodeInfo> {
 }
 
 /// The fixed replies the server sends: each a code and a text that says what happened and,
-/// for errors, what to send instead.
+/// for errors, what to send instead. Replies with a computed part are [`Computed`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Msg {
     /// PASS without a preceding USER.

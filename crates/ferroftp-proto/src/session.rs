@@ -244,7 +244,9 @@ pub enum LoginState {
     LoggedIn(String),
 }
 
-/// Whether a data channel has been prepared for the next transfer.
+/// Whether a data channel has been prepared for the next transfer. The session is the one
+/// record of it: the I/O layer keeps only the live listener of a passive channel, and gets
+/// the channel a transfer takes from [`Session::take_transfer_channel`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataChannel {
     /// None: a transfer now gets `425`.

@@ -1,8 +1,31 @@
-//! USER/PASS: checking the password, anonymous logins, and opening the user's storage.
+//! USER/PASS/REIN: checking the password, anonymous logins, opening the user's storage,
+//! and logging out.
 
 use super::*;
 
 impl<S: ControlStream> Control<S> {
+    /// USER: asks the authenticator for the user's own TLS policy.
+    pub(super) fn user(&mut self, name: &str) -> Reply {
+        // A new USER starts a new login: this connection's tickets stop vouching for the
+        // old one.
+        if let Some(tls) = &self.tls {
+            tls.set_user(None);
+        }
+        let policy = self.shared.auth.tls_policy(name);
+        self.session.on_user(name, policy)
+    }
+
+    /// REIN: the session has reset itself; drop what the login opened.
+    pub(super) fn reinitialize(&mut self) -> Reply {
+        self.prepare(Prepared::None);
+        self.storage = None;
+        if let Some(tls) = &self.tls {
+            tls.set_user(None);
+        }
+        Msg::SessionReset.reply()
+    }
+
+    /// PASS: checks the password (or takes an anonymous login) and opens the storage.
     pub(super) async fn login(&mut self, user: &str, password: &Secret) -> Reply {
         let account = match self.anonymous_account(user) {
             Some(a) => Ok(a),

@@ -241,24 +241,9 @@ impl<S: ControlStream> Control<S> {
     /// Carries out one action of the protocol core.
     async fn act(&mut self, action: Action) -> std::io::Result<Flow> {
         let reply = match action {
-            Action::User(name) => {
-                // A new USER starts a new login: this connection's tickets stop vouching
-                // for the old one.
-                if let Some(tls) = &self.tls {
-                    tls.set_user(None);
-                }
-                let policy = self.shared.auth.tls_policy(&name);
-                self.session.on_user(&name, policy)
-            }
+            Action::User(name) => self.user(&name),
             Action::Authenticate { user, password } => self.login(&user, &password).await,
-            Action::Reinitialize => {
-                self.prepare(Prepared::None);
-                self.storage = None;
-                if let Some(tls) = &self.tls {
-                    tls.set_user(None);
-                }
-                Msg::SessionReset.reply()
-            }
+            Action::Reinitialize => self.reinitialize(),
             Action::Passive { extended, protocol } => self.open_passive(extended, protocol),
             Action::Active(addr) => self.set_active(addr),
             Action::Abort => match self.abort() {
