@@ -934,6 +934,134 @@ pub mod dir_status {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn path(p: &str) -> VPath {
+        VPath::root().resolve(p).expect("path")
+    }
+
+    #[test]
+    fn computed_replies_keep_their_wire_text() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let cases: Vec<(Computed, &str)> = vec![
+            (Computed::Greeting("hi".into()), "220 hi\r\n"),
+            (
+                Computed::PasswordRequired { user: "bob".into() },
+                "331 Password required for bob.\r\n",
+            ),
+            (
+                Computed::CurrentDir {
+                    path: path("/a\"b"),
+                },
+                "257 \"/a\"\"b\" is the current directory.\r\n",
+            ),
+            (
+                Computed::DirChanged { path: path("/d") },
+                "250 Directory changed to \"/d\".\r\n",
+            ),
+            (
+                Computed::DirCreated { path: path("/n") },
+                "257 \"/n\" created.\r\n",
+            ),
+            (
+                Computed::TypeSet(TransferType::Binary),
+                "200 Type set to Binary.\r\n",
+            ),
+            (
+                Computed::Restarting(7),
+                "350 Restarting at 7. Send RETR, STOR or APPE to resume.\r\n",
+            ),
+            (
+                Computed::OptionNotUnderstood("X".into()),
+                "501 Option not understood: X.\r\n",
+            ),
+            (
+                Computed::SiteHelp,
+                "214-SITE commands:\r\n CHMOD mode path\r\n HELP\r\n214 End of SITE help.\r\n",
+            ),
+            (
+                Computed::UnknownSiteCommand("FOO".into()),
+                "504 Unknown SITE command FOO: try SITE HELP.\r\n",
+            ),
+            (Computed::Size(1234), "213 1234\r\n"),
+            (Computed::ModifiedTime(t), "213 20231114221320\r\n"),
+            (
+                Computed::ModifiedTimeSet {
+                    time: t,
+                    path: path("/f"),
+                },
+                "213 Modify=20231114221320; /f\r\n",
+            ),
+            (
+                Computed::MlstEntry {
+                    path: path("/f"),
+                    facts: "type=file; f".into(),
+                },
+                "250-Listing /f\r\n type=file; f\r\n250 End\r\n",
+            ),
+            (
+                Computed::Passive("10.0.0.1:5001".parse().expect("addr")),
+                "227 Entering Passive Mode (10,0,0,1,19,137).\r\n",
+            ),
+            (
+                Computed::ExtendedPassive(5001),
+                "229 Entering Extended Passive Mode (|||5001|)\r\n",
+            ),
+            (
+                Computed::FileStatus {
+                    path: path("/f"),
+                    line: "-rw-r--r-- f".into(),
+                },
+                "213-Status of /f:\r\n -rw-r--r-- f\r\n213 End of status\r\n",
+            ),
+            (
+                Computed::OpeningRetrieve {
+                    name: "f".into(),
+                    ascii: false,
+                    bytes: 10,
+                },
+                "150 Opening BINARY mode data connection for f (10 bytes).\r\n",
+            ),
+            (
+                Computed::OkToSend { name: "f".into() },
+                "150 Ok to send data for f.\r\n",
+            ),
+            (
+                Computed::UniqueStarting { name: "f.1".into() },
+                "150 FILE: f.1\r\n",
+            ),
+            (
+                Computed::UniqueStored { name: "f.1".into() },
+                "226 Transfer complete: FILE: f.1\r\n",
+            ),
+        ];
+        for (c, wire) in cases {
+            assert_eq!(c.reply().to_wire(), wire, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn status_report_lines() {
+        let report = StatusReport {
+            client: "192.0.2.1".parse().expect("ip"),
+            user: Some("alice".into()),
+            transfer_type: TransferType::Ascii,
+            transfer: Some(("RETR /f".into(), 42)),
+        };
+        assert_eq!(
+            Computed::Status(report).reply().to_wire(),
+            "211-ferroftp status:\r\nConnected from 192.0.2.1\r\nLogged in as alice\r\n\
+             TYPE: ASCII, STRUcture: File, MODE: Stream\r\n\
+             Transfer in progress: RETR /f, 42 bytes so far\r\n211 End of status\r\n"
+        );
+    }
+
+    #[test]
+    fn dir_status_lines() {
+        assert_eq!(dir_status::head(&path("/d")), "212-Status of /d:\r\n");
+        assert_eq!(dir_status::line("123 x"), " 123 x\r\n");
+        assert_eq!(dir_status::TAIL, "212 End of status\r\n");
+    }
 
     #[test]
     fn every_message_code_is_in_the_catalogue() {

@@ -232,6 +232,32 @@ impl DataSource {
 mod tests {
     use super::*;
 
+    #[test]
+    fn data_errors_reach_the_client_without_os_text() {
+        let os = DataError::Io(io::Error::other("ECONNREFUSED at /secret/path"));
+        assert_eq!(os.reply().to_wire(), "425 Can't open data connection.\r\n");
+        assert_eq!(
+            DataError::Timeout.reply().to_wire(),
+            "425 Can't open data connection: data connection timed out.\r\n"
+        );
+        assert_eq!(
+            DataError::NoPassivePort.reply().to_wire(),
+            "425 Can't open data connection: no passive port free: try again.\r\n"
+        );
+        assert_eq!(
+            DataError::Closed.reply().to_wire(),
+            "425 Can't open data connection: data channel closed.\r\n"
+        );
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        assert_eq!(
+            DataError::ForeignPeer(ip).reply().to_wire(),
+            format!(
+                "425 Can't open data connection: {}.\r\n",
+                DataError::ForeignPeer(ip)
+            )
+        );
+    }
+
     #[tokio::test]
     async fn ports_are_reused_once_the_listener_closes() {
         // Find a free port to anchor a one-port range.
