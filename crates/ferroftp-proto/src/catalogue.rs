@@ -352,6 +352,24 @@ pub enum Msg {
     FileTooLarge,
     /// The backend cannot do this (SITE CHMOD on object storage).
     StorageUnsupported,
+    /// The user's storage quota is used up.
+    QuotaExceeded,
+    /// The storage backend is down: the session closes.
+    StorageUnavailable,
+    /// APPE on a backend that cannot append.
+    AppendUnsupported,
+    /// REST n then STOR on a backend that cannot resume uploads.
+    ResumeUnsupported,
+    /// RNFR of a directory on a backend that cannot rename directories.
+    RenameDirUnsupported,
+    /// SITE CHMOD on a backend without permission bits.
+    ChmodUnsupported,
+    /// MFMT on a backend that cannot set modification times.
+    MfmtUnsupported,
+    /// MKD on a backend without empty directories.
+    MkdUnsupported,
+    /// The data connection could not be made (passive accept or active connect failed).
+    DataConnectionFailed,
     /// RNTO to another file system.
     CrossDevice,
     /// A transfer stopped by ABOR.
@@ -576,6 +594,47 @@ pub const MESSAGES: &[(Msg, u16, &str)] = &[
     (Msg::StorageFull, 452, "Insufficient storage space."),
     (Msg::FileTooLarge, 552, "Exceeded storage allocation."),
     (Msg::StorageUnsupported, 504, "Not supported by this server's storage."),
+    (
+        Msg::QuotaExceeded,
+        552,
+        "Exceeded storage allocation: the quota is used up, delete files to make room.",
+    ),
+    (
+        Msg::StorageUnavailable,
+        421,
+        "Storage unavailable: closing control connection, try again later.",
+    ),
+    (
+        Msg::AppendUnsupported,
+        502,
+        "APPE is not supported by this server's storage: upload the whole file with STOR.",
+    ),
+    (
+        Msg::ResumeUnsupported,
+        504,
+        "Resuming uploads is not supported by this server's storage: send STOR without REST.",
+    ),
+    (
+        Msg::RenameDirUnsupported,
+        504,
+        "Renaming directories is not supported by this server's storage.",
+    ),
+    (
+        Msg::ChmodUnsupported,
+        502,
+        "SITE CHMOD is not supported by this server's storage: it has no permission bits.",
+    ),
+    (
+        Msg::MfmtUnsupported,
+        502,
+        "MFMT is not supported by this server's storage: it cannot set modification times.",
+    ),
+    (
+        Msg::MkdUnsupported,
+        502,
+        "MKD is not supported by this server's storage: it has no empty directories.",
+    ),
+    (Msg::DataConnectionFailed, 425, "Can't open data connection."),
     (Msg::CrossDevice, 550, "Cannot rename across storage devices."),
     (Msg::TransferAborted, 426, "Transfer aborted by ABOR."),
     (Msg::RetrDirectory, 550, "Not a plain file: use LIST or MLSD for directories."),

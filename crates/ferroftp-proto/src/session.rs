@@ -14,9 +14,10 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::args::{self, ArgError, EpsvArg, TransferType};
+use crate::capabilities::Capabilities;
 use crate::catalogue::Msg;
 use crate::command::{Command, Verb};
-use crate::listing::{self, MlstFacts};
+use crate::listing::{self, EntryKind, MlstFacts};
 use crate::path::{PathError, VPath};
 use crate::perms::Permissions;
 use crate::reply::Reply;
@@ -299,7 +300,8 @@ pub enum Action {
     RemoveDir(VPath),
     /// Delete the file; reply `250`.
     Delete(VPath),
-    /// Check that `0` exists; on success call [`Session::on_rename_from`] and reply `350`.
+    /// Check that `0` exists; on success call [`Session::on_rename_from_entry`] (which
+    /// refuses a directory the storage cannot rename) and reply with what it returns.
     RenameFrom(VPath),
     /// Rename; reply `250`.
     Rename {
@@ -427,6 +429,7 @@ pub struct Session {
     secured: bool,
     pbsz: bool,
     protection: Protection,
+    capabilities: Capabilities,
 }
 
 impl Session {
@@ -448,7 +451,20 @@ impl Session {
             secured: false,
             pbsz: false,
             protection: Protection::Clear,
+            capabilities: Capabilities::default(),
         }
+    }
+
+    /// Tells the session what the storage can do (at login, and on connect with what the
+    /// server's backend advertises). They stay until set again: a REIN keeps them, since
+    /// the next login reports its own.
+    pub fn set_capabilities(&mut self, capabilities: Capabilities) {
+        self.capabilities = capabilities;
+    }
+
+    /// What the storage can do, as last reported.
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
     }
 
     /// The `220` greeting sent on connect.
@@ -564,6 +580,10 @@ impl Session {
                 return need.failure().into();
             }
         }
+        // A command the storage cannot carry out is refused before anything is touched.
+        if let Some(refusal) = self.capabilities.refusal(verb, arg, rest) {
+            return refusal.into();
+        }
         let arg_text = arg.unwrap_or("");
         match verb {
             Verb::User => self.user_cmd(arg_text),
@@ -577,7 +597,7 @@ impl Session {
             Verb::Quit => Outcome::Close(Msg::Goodbye.reply()),
             Verb::Noop => Msg::NoopOk.into(),
             Verb::Feat => Outcome::Reply(self.feat()),
-            Verb::Help => Outcome::Reply(help(arg)),
+            Verb::Help => Outcome::Reply(help(arg, &self.capabilities)),
             Verb::Syst => Msg::SystemType.into(),
             Verb::Opts => self.opts(arg_text),
             Verb::Abor => Outcome::Act(Action::Abort),
@@ -893,15 +913,14 @@ impl Session {
             None => (arg.trim(), ""),
         };
         match sub.to_ascii_uppercase().as_str() {
-            "HELP" => Outcome::Reply(Reply::multi(
-                214,
-                vec![
-                    "SITE commands:".into(),
-                    " CHMOD mode path".into(),
-                    " HELP".into(),
-                    "End of SITE help.".into(),
-                ],
-            )),
+            "HELP" => {
+                let mut lines = vec!["SITE commands:".to_owned()];
+                if self.capabilities.chmod {
+                    lines.push(" CHMOD mode path".into());
+                }
+                lines.extend([" HELP".into(), "End of SITE help.".into()]);
+                Outcome::Reply(Reply::multi(214, lines))
+            }
             "CHMOD" => match args::parse_chmod(rest) {
                 Ok((mode, path)) => self.with_path(path, self.permissions.write, |path| {
                     Action::Chmod { path, mode }
@@ -925,11 +944,20 @@ impl Session {
             " EPSV".into(),
             " HOST".into(),
             " MDTM".into(),
-            " MFMT".into(),
+        ]);
+        // Never advertise what the storage cannot do.
+        if self.capabilities.set_modified {
+            lines.push(" MFMT".into());
+        }
+        lines.extend([
             format!(" {}", listing::mlst_feat_line(&self.mlst_facts)),
             " PASV".into(),
-            " REST STREAM".into(),
-            " SIZE".into(),
+        ]);
+        if self.capabilities.resume {
+            lines.push(" REST STREAM".into());
+        }
+        lines.extend([
+            " SIZE".to_owned(),
             " TVFS".into(),
             " UTF8".into(),
             "End".into(),
@@ -967,6 +995,15 @@ impl Session {
     pub fn on_rename_from(&mut self, path: VPath) -> Reply {
         self.rename_from = Some(path);
         Msg::RnfrOk.reply()
+    }
+
+    /// Reports a successful [`Action::RenameFrom`] with the kind of entry found: a
+    /// directory is refused (`504`) when the storage cannot rename directories.
+    pub fn on_rename_from_entry(&mut self, path: VPath, kind: EntryKind) -> Reply {
+        if kind == EntryKind::Dir && !self.capabilities.rename_dirs {
+            return Msg::RenameDirUnsupported.reply();
+        }
+        self.on_rename_from(path)
     }
 
     /// Reports a data channel set up by [`Action::Passive`] or [`Action::Active`].
@@ -1027,17 +1064,22 @@ fn strip_ls_flags(arg: &str) -> &str {
     rest
 }
 
-/// HELP and HELP CMD (`214`).
-fn help(arg: Option<&str>) -> Reply {
+/// HELP and HELP CMD (`214`). Verbs the storage cannot carry out are left out of the list,
+/// and `HELP verb` for one of them gives the reply the verb itself would get.
+fn help(arg: Option<&str>, capabilities: &Capabilities) -> Reply {
     match arg.map(str::trim).filter(|a| !a.is_empty()) {
         Some(word) => match Verb::from_wire(word) {
-            Some(v) => Reply::new(214, format!("{v} is supported.")),
+            Some(v) => match capabilities.verb_refusal(v) {
+                Some(refusal) => refusal.reply(),
+                None => Reply::new(214, format!("{v} is supported.")),
+            },
             None => Reply::new(502, format!("Unknown command {word}.")),
         },
         None => {
             let mut lines = vec!["The following commands are recognized:".to_owned()];
             let names: Vec<&str> = crate::command::VERB_SPELLINGS
                 .iter()
+                .filter(|(_, v)| capabilities.supports_verb(*v))
                 .map(|(s, _)| *s)
                 .collect();
             for chunk in names.chunks(10) {
