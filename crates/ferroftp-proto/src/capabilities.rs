@@ -96,10 +96,7 @@ impl Default for Capabilities {
 
 /// The SITE sub-command of a SITE argument (`CHMOD` in `CHMOD 644 f`).
 fn site_command(arg: Option<&str>) -> &str {
-    arg.unwrap_or("")
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
+    arg.unwrap_or("").split_whitespace().next().unwrap_or("")
 }
 
 #[cfg(test)]
@@ -133,7 +130,10 @@ mod tests {
             c.refusal(Verb::Mfmt, Some("20200101000000 f"), 0),
             Some(Msg::MfmtUnsupported)
         );
-        assert_eq!(c.refusal(Verb::Mkd, Some("d"), 0), Some(Msg::MkdUnsupported));
+        assert_eq!(
+            c.refusal(Verb::Mkd, Some("d"), 0),
+            Some(Msg::MkdUnsupported)
+        );
         assert_eq!(
             c.refusal(Verb::Site, Some(" chmod 644 f"), 0),
             Some(Msg::ChmodUnsupported)

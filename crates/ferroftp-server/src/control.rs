@@ -22,9 +22,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::data::{same_host, DataSource, PassiveChannel};
-use crate::errors::storage_error_reply;
+use crate::errors::{closes_session, storage_error_reply};
 use crate::server::Shared;
-use crate::storage::{LocalStorage, Storage};
+use crate::storage::Storage;
 use crate::stream::MaybeTls;
 use crate::transfer::{DataTls, JobKind, ListJob, TransferEvent, TransferJob};
 use crate::Account;
@@ -75,6 +75,8 @@ impl Control {
         tls: Option<SessionTls>,
     ) -> Control {
         let mut session = Session::new(shared.session_config.clone());
+        // Until login, FEAT and HELP show what the configured backend advertises.
+        session.set_capabilities(shared.config.storage.advertised());
         if stream.is_tls() {
             // Implicit FTPS: secured before the first byte.
             session.on_tls_established();
@@ -126,8 +128,9 @@ impl Control {
                     }
                 },
                 ev = next_event(&mut self.transfer), if self.transfer.is_some() => {
-                    if self.on_transfer_event(ev).await.is_err() {
-                        break;
+                    match self.on_transfer_event(ev).await {
+                        Ok(Flow::Continue) => {}
+                        Ok(Flow::Close) | Err(_) => break,
                     }
                 }
                 _ = idle, if self.transfer.is_none() => {
@@ -206,21 +209,25 @@ impl Control {
         }
     }
 
-    async fn on_transfer_event(&mut self, ev: Option<TransferEvent>) -> std::io::Result<()> {
+    async fn on_transfer_event(&mut self, ev: Option<TransferEvent>) -> std::io::Result<Flow> {
         match ev {
-            Some(TransferEvent::Started(r)) => self.send(&r).await,
+            Some(TransferEvent::Started(r)) => self.send(&r).await.map(|()| Flow::Continue),
             Some(TransferEvent::Finished(r)) => {
                 let aborted = self.transfer.take().is_some_and(|t| t.abort_requested);
                 self.send(&r).await?;
+                if closes_session(&r) {
+                    return Ok(Flow::Close);
+                }
                 if aborted {
                     self.send(&Msg::AborDone.reply()).await?;
                 }
-                Ok(())
+                Ok(Flow::Continue)
             }
             None => {
                 // The job ended without a final word (it panicked): say so.
                 self.transfer = None;
-                self.send(&Msg::TransferFailedLocal.reply()).await
+                self.send(&Msg::TransferFailedLocal.reply()).await?;
+                Ok(Flow::Continue)
             }
         }
     }
@@ -301,6 +308,9 @@ impl Control {
             },
         };
         self.send(&reply).await?;
+        if closes_session(&reply) {
+            return Ok(Flow::Close);
+        }
         Ok(Flow::Continue)
     }
 
@@ -332,7 +342,7 @@ impl Control {
             Action::RenameFrom(path) => storage
                 .metadata(&path)
                 .await
-                .map(|_| self.session.on_rename_from(path)),
+                .map(|m| self.session.on_rename_from_entry(path, m.kind)),
             Action::Rename { from, to } => storage
                 .rename(&from, &to)
                 .await
@@ -378,10 +388,11 @@ impl Control {
             None => self.shared.auth.authenticate(user, password).await,
         };
         match account {
-            Ok(account) => match LocalStorage::new(&account.home) {
+            Ok(account) => match self.shared.config.storage.open(&account) {
                 Ok(storage) => {
                     tracing::info!(user, "login ok");
-                    self.storage = Some(Arc::new(storage));
+                    self.session.set_capabilities(storage.capabilities());
+                    self.storage = Some(storage);
                     if let Some(tls) = &self.tls {
                         tls.set_user(Some(&account.name));
                     }
@@ -521,10 +532,7 @@ impl Control {
         };
         let meta = match storage.metadata(&path).await {
             Ok(m) => m,
-            Err(e) => {
-                self.send(&storage_error_reply(&e)).await?;
-                return Ok(Flow::Continue);
-            }
+            Err(e) => return self.send_storage_error(&e).await,
         };
         let now = std::time::SystemTime::now();
         if meta.kind != EntryKind::Dir {
@@ -542,10 +550,7 @@ impl Control {
         }
         let mut entries = match storage.list(&path).await {
             Ok(s) => s,
-            Err(e) => {
-                self.send(&storage_error_reply(&e)).await?;
-                return Ok(Flow::Continue);
-            }
+            Err(e) => return self.send_storage_error(&e).await,
         };
         let head = format!("212-Status of {path}:\r\n");
         self.stream.write_all(head.as_bytes()).await?;
@@ -561,6 +566,20 @@ impl Control {
         self.stream.write_all(b"212 End of status\r\n").await?;
         self.stream.flush().await?;
         Ok(Flow::Continue)
+    }
+
+    /// Answers a storage failure; a backend that is down ends the session.
+    async fn send_storage_error(
+        &mut self,
+        e: &crate::storage::StorageError,
+    ) -> std::io::Result<Flow> {
+        let reply = storage_error_reply(e);
+        self.send(&reply).await?;
+        Ok(if closes_session(&reply) {
+            Flow::Close
+        } else {
+            Flow::Continue
+        })
     }
 
     /// AUTH TLS: `234`, then the handshake on the control connection.

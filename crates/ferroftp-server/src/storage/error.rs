@@ -114,7 +114,8 @@ impl StorageError {
             StorageError::QuotaExceeded(_) => K::QuotaExceeded,
             StorageError::FileTooLarge(_) => K::FileTooLarge,
             StorageError::Unsupported(_) => K::Unsupported,
-            StorageError::InvalidName(_) => K::InvalidFilename,
+            // `InvalidFilename` would be nearer, but needs Rust 1.87.
+            StorageError::InvalidName(_) => K::InvalidInput,
             StorageError::CrossesDevices(_) => K::CrossesDevices,
             StorageError::Transient(_) => K::Other,
             StorageError::Unavailable(_) => K::NotConnected,
@@ -156,9 +157,7 @@ fn from_errno(errno: i32) -> Option<fn(Cause) -> StorageError> {
         // A symlink loop or a too-deep path: the name cannot be used.
         libc::ELOOP => StorageError::InvalidName,
         // A network mount that went away: nothing will work until it is back.
-        libc::ESTALE | libc::ENOTCONN | libc::EHOSTDOWN | libc::ENODEV => {
-            StorageError::Unavailable
-        }
+        libc::ESTALE | libc::ENOTCONN | libc::EHOSTDOWN | libc::ENODEV => StorageError::Unavailable,
         libc::EIO | libc::EAGAIN | libc::EINTR | libc::EBUSY | libc::ETIMEDOUT => {
             StorageError::Transient
         }
@@ -196,7 +195,7 @@ mod tests {
         let cases: &[(i32, io::ErrorKind)] = &[
             (libc::ENOSPC, io::ErrorKind::StorageFull),
             (libc::EDQUOT, io::ErrorKind::QuotaExceeded),
-            (libc::ENAMETOOLONG, io::ErrorKind::InvalidFilename),
+            (libc::ENAMETOOLONG, io::ErrorKind::InvalidInput),
             (libc::EROFS, io::ErrorKind::PermissionDenied),
             (libc::EACCES, io::ErrorKind::PermissionDenied),
             (libc::EFBIG, io::ErrorKind::FileTooLarge),
@@ -217,9 +216,7 @@ mod tests {
             StorageError::from_io(io::Error::from_raw_os_error(libc::EDQUOT)),
             StorageError::QuotaExceeded(_)
         ));
-        assert!(
-            StorageError::from_io(io::Error::from_raw_os_error(libc::ESTALE)).is_fatal()
-        );
+        assert!(StorageError::from_io(io::Error::from_raw_os_error(libc::ESTALE)).is_fatal());
     }
 
     #[test]
