@@ -730,6 +730,48 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn read_hands_over_the_open_file() {
+        let f = fixture();
+        std::fs::write(f.root.join("a.txt"), b"hello world").expect("write");
+        for (offset, len) in [(0, 11), (6, 5), (11, 0), (500, 0)] {
+            match f.storage.read(&vp("/a.txt"), offset).await.expect("read") {
+                ReadStream::File {
+                    offset: o, len: l, ..
+                } => assert_eq!((o, l), (offset, len)),
+                other => panic!("expected the file itself, got {other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn errors_are_typed() {
+        let f = fixture();
+        std::fs::create_dir(f.root.join("d")).expect("mkdir");
+        std::fs::write(f.root.join("d/x"), b"x").expect("write");
+        std::fs::write(f.root.join("file"), b"x").expect("write");
+        let s = &f.storage;
+        let e = s.metadata(&vp("/nope")).await.expect_err("missing");
+        assert!(matches!(e, StorageError::NotFound(_)), "{e}");
+        let e = s.mkdir(&vp("/d")).await.expect_err("exists");
+        assert!(matches!(e, StorageError::AlreadyExists(_)), "{e}");
+        let e = s.rmdir(&vp("/d")).await.expect_err("not empty");
+        assert!(matches!(e, StorageError::NotEmpty(_)), "{e}");
+        let e = s.delete(&vp("/d")).await.expect_err("dir");
+        assert!(matches!(e, StorageError::IsADirectory(_)), "{e}");
+        let e = s.list(&vp("/file")).await.err().expect("file");
+        assert!(matches!(e, StorageError::NotADirectory(_)), "{e}");
+        let e = s.rmdir(&VPath::root()).await.expect_err("root");
+        assert!(matches!(e, StorageError::PermissionDenied(_)), "{e}");
+        std::os::unix::fs::symlink("/etc/passwd", f.root.join("pw")).expect("symlink");
+        let e = s.read(&vp("/pw"), 0).await.err().expect("escape");
+        assert!(matches!(e, StorageError::PermissionDenied(_)), "{e}");
+        let long = "n".repeat(300);
+        let e = s.mkdir(&vp(&format!("/{long}"))).await.expect_err("long");
+        assert!(matches!(e, StorageError::InvalidName(_)), "{e}");
+        assert_eq!(s.capabilities(), Capabilities::ALL);
+    }
+
+    #[tokio::test]
     async fn create_commit_replaces_atomically() {
         let f = fixture();
         let n = upload(&f.storage, "/new.bin", WriteMode::Create, b"first")
