@@ -763,7 +763,7 @@ mod tests {
         let e = s.rmdir(&VPath::root()).await.expect_err("root");
         assert!(matches!(e, StorageError::PermissionDenied(_)), "{e}");
         std::os::unix::fs::symlink("/etc/passwd", f.root.join("pw")).expect("symlink");
-        let e = s.read(&vp("/pw"), 0).await.err().expect("escape");
+        let e = s.read(&vp("/pw"), 0).await.expect_err("escape");
         assert!(matches!(e, StorageError::PermissionDenied(_)), "{e}");
         let long = "n".repeat(300);
         let e = s.mkdir(&vp(&format!("/{long}"))).await.expect_err("long");
