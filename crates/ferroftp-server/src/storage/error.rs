@@ -154,10 +154,9 @@ fn from_errno(errno: i32) -> Option<fn(Cause) -> StorageError> {
         // A read-only mount refuses writes like a permission would.
         libc::EROFS | libc::EACCES | libc::EPERM => StorageError::PermissionDenied,
         libc::EXDEV => StorageError::CrossesDevices,
-        // A symlink loop or a too-deep path: the name cannot be used.
-        libc::ELOOP => StorageError::InvalidName,
-        // A network mount that went away: nothing will work until it is back.
-        libc::ESTALE | libc::ENOTCONN | libc::EHOSTDOWN | libc::ENODEV => StorageError::Unavailable,
+        // A network mount that went away (a stale NFS handle, a FUSE daemon that died):
+        // nothing will work until it is back.
+        libc::ESTALE | libc::ENOTCONN | libc::EHOSTDOWN => StorageError::Unavailable,
         libc::EIO | libc::EAGAIN | libc::EINTR | libc::EBUSY | libc::ETIMEDOUT => {
             StorageError::Transient
         }
