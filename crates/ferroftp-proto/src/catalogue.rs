@@ -8,6 +8,8 @@ use std::net::{IpAddr, SocketAddrV4};
 use std::time::SystemTime;
 
 use crate::args::{format_epsv, format_pasv, TransferType};
+use crate::capabilities::Capabilities;
+use crate::command::{Verb, VERB_SPELLINGS};
 use crate::listing::{self, MlstFacts};
 use crate::path::VPath;
 use crate::reply::Reply;
@@ -359,6 +361,22 @@ pub enum Msg {
     FileTooLarge,
     /// The backend cannot do this (SITE CHMOD on object storage).
     StorageUnsupported,
+    /// The user's storage quota is used up.
+    QuotaExceeded,
+    /// The storage backend is down: the session closes.
+    StorageUnavailable,
+    /// APPE on a backend that cannot append.
+    AppendUnsupported,
+    /// REST n then STOR on a backend that cannot resume uploads.
+    ResumeUnsupported,
+    /// RNFR of a directory on a backend that cannot rename directories.
+    RenameDirUnsupported,
+    /// SITE CHMOD on a backend without permission bits.
+    ChmodUnsupported,
+    /// MFMT on a backend that cannot set modification times.
+    MfmtUnsupported,
+    /// MKD on a backend without empty directories.
+    MkdUnsupported,
     /// RNTO to another file system.
     CrossDevice,
     /// A transfer stopped by ABOR.
@@ -592,6 +610,46 @@ pub const MESSAGES: &[(Msg, u16, &str)] = &[
     (Msg::StorageFull, 452, "Insufficient storage space."),
     (Msg::FileTooLarge, 552, "Exceeded storage allocation."),
     (Msg::StorageUnsupported, 504, "Not supported by this server's storage."),
+    (
+        Msg::QuotaExceeded,
+        552,
+        "Exceeded storage allocation: the quota is used up, delete files to make room.",
+    ),
+    (
+        Msg::StorageUnavailable,
+        421,
+        "Storage unavailable: closing control connection, try again later.",
+    ),
+    (
+        Msg::AppendUnsupported,
+        502,
+        "APPE is not supported by this server's storage: upload the whole file with STOR.",
+    ),
+    (
+        Msg::ResumeUnsupported,
+        504,
+        "Resuming uploads is not supported by this server's storage: send STOR without REST.",
+    ),
+    (
+        Msg::RenameDirUnsupported,
+        504,
+        "Renaming directories is not supported by this server's storage.",
+    ),
+    (
+        Msg::ChmodUnsupported,
+        502,
+        "SITE CHMOD is not supported by this server's storage: it has no permission bits.",
+    ),
+    (
+        Msg::MfmtUnsupported,
+        502,
+        "MFMT is not supported by this server's storage: it cannot set modification times.",
+    ),
+    (
+        Msg::MkdUnsupported,
+        502,
+        "MKD is not supported by this server's storage: it has no empty directories.",
+    ),
     (Msg::CrossDevice, 550, "Cannot rename across storage devices."),
     (Msg::TransferAborted, 426, "Transfer aborted by ABOR."),
     (Msg::RetrDirectory, 550, "Not a plain file: use LIST or MLSD for directories."),
@@ -715,7 +773,25 @@ pub enum Computed {
     /// OPTS with an option ferroftp does not know: `501`.
     OptionNotUnderstood(String),
     /// SITE HELP: `214`, the SITE commands.
-    SiteHelp,
+    SiteHelp {
+        /// Whether SITE CHMOD is listed (the storage has permission bits).
+        chmod: bool,
+    },
+    /// FEAT: `211`, the extensions this session offers.
+    Features {
+        /// Whether AUTH TLS, PBSZ and PROT are offered (TLS is configured).
+        tls: bool,
+        /// What the storage can do: MFMT and REST STREAM are advertised only if it can.
+        capabilities: Capabilities,
+        /// The MLST facts, the chosen ones marked.
+        mlst_facts: MlstFacts,
+    },
+    /// HELP: `214`, the commands recognized, without those the storage cannot carry out.
+    CommandList(Capabilities),
+    /// HELP verb: `214`, the verb is supported.
+    VerbSupported(Verb),
+    /// HELP with a word that names no command: `502`.
+    UnknownHelpTopic(String),
     /// SITE with an unknown subcommand: `504`.
     UnknownSiteCommand(String),
     /// SIZE: `213` with the size in bytes.
@@ -823,15 +899,36 @@ impl Computed {
             Computed::OptionNotUnderstood(option) => {
                 Reply::new(501, format!("Option not understood: {option}."))
             }
-            Computed::SiteHelp => Reply::multi(
-                214,
-                vec![
-                    "SITE commands:".into(),
-                    " CHMOD mode path".into(),
-                    " HELP".into(),
-                    "End of SITE help.".into(),
-                ],
-            ),
+            Computed::SiteHelp { chmod } => {
+                let mut lines = vec!["SITE commands:".to_owned()];
+                if *chmod {
+                    lines.push(" CHMOD mode path".into());
+                }
+                lines.extend([" HELP".into(), "End of SITE help.".into()]);
+                Reply::multi(214, lines)
+            }
+            Computed::Features {
+                tls,
+                capabilities,
+                mlst_facts,
+            } => Reply::multi(211, feature_lines(*tls, capabilities, mlst_facts)),
+            Computed::CommandList(capabilities) => {
+                let mut lines = vec!["The following commands are recognized:".to_owned()];
+                let names: Vec<&str> = VERB_SPELLINGS
+                    .iter()
+                    .filter(|(_, v)| capabilities.supports_verb(*v))
+                    .map(|(s, _)| *s)
+                    .collect();
+                for chunk in names.chunks(10) {
+                    lines.push(format!(" {}", chunk.join(" ")));
+                }
+                lines.push("Help OK.".to_owned());
+                Reply::multi(214, lines)
+            }
+            Computed::VerbSupported(verb) => Reply::new(214, format!("{verb} is supported.")),
+            Computed::UnknownHelpTopic(word) => {
+                Reply::new(502, format!("Unknown command {word}."))
+            }
             Computed::UnknownSiteCommand(sub) => Reply::new(
                 504,
                 format!("Unknown SITE command {sub}: try SITE HELP."),
@@ -877,6 +974,37 @@ impl Computed {
             }
         }
     }
+}
+
+/// The lines of the FEAT reply: never advertise what the storage cannot do.
+fn feature_lines(tls: bool, capabilities: &Capabilities, mlst_facts: &MlstFacts) -> Vec<String> {
+    let mut lines = vec!["Features:".to_owned()];
+    if tls {
+        lines.extend([" AUTH TLS".to_owned(), " PBSZ".into(), " PROT".into()]);
+    }
+    lines.extend([
+        " EPRT".to_owned(),
+        " EPSV".into(),
+        " HOST".into(),
+        " MDTM".into(),
+    ]);
+    if capabilities.set_modified {
+        lines.push(" MFMT".into());
+    }
+    lines.extend([
+        format!(" {}", listing::mlst_feat_line(mlst_facts)),
+        " PASV".into(),
+    ]);
+    if capabilities.resume {
+        lines.push(" REST STREAM".into());
+    }
+    lines.extend([
+        " SIZE".to_owned(),
+        " TVFS".into(),
+        " UTF8".into(),
+        "End".into(),
+    ]);
+    lines
 }
 
 impl From<Computed> for Reply {
@@ -976,8 +1104,20 @@ mod tests {
                 "501 Option not understood: X.\r\n",
             ),
             (
-                Computed::SiteHelp,
+                Computed::SiteHelp { chmod: true },
                 "214-SITE commands:\r\n CHMOD mode path\r\n HELP\r\n214 End of SITE help.\r\n",
+            ),
+            (
+                Computed::SiteHelp { chmod: false },
+                "214-SITE commands:\r\n HELP\r\n214 End of SITE help.\r\n",
+            ),
+            (
+                Computed::VerbSupported(Verb::Retr),
+                "214 RETR is supported.\r\n",
+            ),
+            (
+                Computed::UnknownHelpTopic("XYZ".into()),
+                "502 Unknown command XYZ.\r\n",
             ),
             (
                 Computed::UnknownSiteCommand("FOO".into()),

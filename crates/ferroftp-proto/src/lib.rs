@@ -12,6 +12,7 @@
 
 pub mod args;
 pub mod ascii;
+pub mod capabilities;
 pub mod catalogue;
 pub mod command;
 pub mod guide;

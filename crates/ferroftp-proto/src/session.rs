@@ -14,9 +14,10 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::args::{self, ArgError, EpsvArg, TransferType};
+use crate::capabilities::Capabilities;
 use crate::catalogue::{Computed, Msg};
 use crate::command::{Command, Verb};
-use crate::listing::{self, MlstFacts};
+use crate::listing::{self, EntryKind, MlstFacts};
 use crate::path::{PathError, VPath};
 use crate::perms::Permissions;
 use crate::reply::Reply;
@@ -313,7 +314,8 @@ pub enum Action {
     RemoveDir(VPath),
     /// Delete the file; reply `250`.
     Delete(VPath),
-    /// Check that `0` exists; on success call [`Session::on_rename_from`] and reply `350`.
+    /// Check that `0` exists; on success call [`Session::on_rename_from_entry`] (which
+    /// refuses a directory the storage cannot rename) and reply with what it returns.
     RenameFrom(VPath),
     /// Rename; reply `250`.
     Rename {
@@ -485,6 +487,7 @@ pub struct Session {
     secured: bool,
     pbsz: bool,
     protection: Protection,
+    capabilities: Capabilities,
 }
 
 impl Session {
@@ -507,7 +510,20 @@ impl Session {
             secured: false,
             pbsz: false,
             protection: Protection::Clear,
+            capabilities: Capabilities::default(),
         }
+    }
+
+    /// Tells the session what the storage can do (at login, and on connect with what the
+    /// server's backend advertises). They stay until set again: a REIN keeps them, since
+    /// the next login reports its own.
+    pub fn set_capabilities(&mut self, capabilities: Capabilities) {
+        self.capabilities = capabilities;
+    }
+
+    /// What the storage can do, as last reported.
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
     }
 
     /// The `220` greeting sent on connect.
@@ -631,6 +647,10 @@ impl Session {
                 return need.failure().into();
             }
         }
+        // A command the storage cannot carry out is refused before anything is touched.
+        if let Some(refusal) = self.capabilities.refusal(verb, arg, rest) {
+            return refusal.into();
+        }
         let arg_text = arg.unwrap_or("");
         match verb {
             Verb::User => self.user_cmd(arg_text),
@@ -644,7 +664,7 @@ impl Session {
             Verb::Quit => Outcome::Close(Msg::Goodbye.reply()),
             Verb::Noop => Msg::NoopOk.into(),
             Verb::Feat => Outcome::Reply(self.feat()),
-            Verb::Help => Outcome::Reply(help(arg)),
+            Verb::Help => Outcome::Reply(help(arg, &self.capabilities)),
             Verb::Syst => Msg::SystemType.into(),
             Verb::Opts => self.opts(arg_text),
             Verb::Abor => Outcome::Act(Action::Abort),
@@ -950,7 +970,10 @@ impl Session {
             None => (arg.trim(), ""),
         };
         match sub.to_ascii_uppercase().as_str() {
-            "HELP" => Computed::SiteHelp.into(),
+            "HELP" => Computed::SiteHelp {
+                chmod: self.capabilities.chmod,
+            }
+            .into(),
             "CHMOD" => match args::parse_chmod(rest) {
                 Ok((mode, path)) => self.with_path(path, self.permissions.write, |path| {
                     Action::Chmod { path, mode }
@@ -962,25 +985,12 @@ impl Session {
     }
 
     fn feat(&self) -> Reply {
-        let mut lines = vec!["Features:".to_owned()];
-        if self.config.tls_available {
-            lines.extend([" AUTH TLS".to_owned(), " PBSZ".into(), " PROT".into()]);
+        Computed::Features {
+            tls: self.config.tls_available,
+            capabilities: self.capabilities,
+            mlst_facts: self.mlst_facts.clone(),
         }
-        lines.extend([
-            " EPRT".to_owned(),
-            " EPSV".into(),
-            " HOST".into(),
-            " MDTM".into(),
-            " MFMT".into(),
-            format!(" {}", listing::mlst_feat_line(&self.mlst_facts)),
-            " PASV".into(),
-            " REST STREAM".into(),
-            " SIZE".into(),
-            " TVFS".into(),
-            " UTF8".into(),
-            "End".into(),
-        ]);
-        Reply::multi(211, lines)
+        .reply()
     }
 
     /// Reports the result of [`Action::Authenticate`]: on success the user is logged in
@@ -1020,6 +1030,15 @@ impl Session {
     /// which channel was prepared, so the I/O layer asks it rather than keeping its own.
     pub fn take_transfer_channel(&mut self) -> DataChannel {
         std::mem::replace(&mut self.in_use, DataChannel::None)
+    }
+
+    /// Reports a successful [`Action::RenameFrom`] with the kind of entry found: a
+    /// directory is refused (`504`) when the storage cannot rename directories.
+    pub fn on_rename_from_entry(&mut self, path: VPath, kind: EntryKind) -> Reply {
+        if kind == EntryKind::Dir && !self.capabilities.rename_dirs {
+            return Msg::RenameDirUnsupported.reply();
+        }
+        self.on_rename_from(path)
     }
 
     /// Reports a data channel set up by [`Action::Passive`] or [`Action::Active`].
@@ -1080,24 +1099,17 @@ fn strip_ls_flags(arg: &str) -> &str {
     rest
 }
 
-/// HELP and HELP CMD (`214`).
-fn help(arg: Option<&str>) -> Reply {
+/// HELP and HELP CMD (`214`). Verbs the storage cannot carry out are left out of the list,
+/// and `HELP verb` for one of them gives the reply the verb itself would get.
+fn help(arg: Option<&str>, capabilities: &Capabilities) -> Reply {
     match arg.map(str::trim).filter(|a| !a.is_empty()) {
         Some(word) => match Verb::from_wire(word) {
-            Some(v) => Reply::new(214, format!("{v} is supported.")),
-            None => Reply::new(502, format!("Unknown command {word}.")),
+            Some(v) => match capabilities.verb_refusal(v) {
+                Some(refusal) => refusal.reply(),
+                None => Computed::VerbSupported(v).reply(),
+            },
+            None => Computed::UnknownHelpTopic(word.to_owned()).reply(),
         },
-        None => {
-            let mut lines = vec!["The following commands are recognized:".to_owned()];
-            let names: Vec<&str> = crate::command::VERB_SPELLINGS
-                .iter()
-                .map(|(s, _)| *s)
-                .collect();
-            for chunk in names.chunks(10) {
-                lines.push(format!(" {}", chunk.join(" ")));
-            }
-            lines.push("Help OK.".to_owned());
-            Reply::multi(214, lines)
-        }
+        None => Computed::CommandList(*capabilities).reply(),
     }
 }

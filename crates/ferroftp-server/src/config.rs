@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ferroftp_proto::session::TlsRequired;
 
+use crate::storage::StorageFactory;
 use crate::tls::{CertSource, SessionReuse};
 
 /// Everything the server needs to know to run, with sensible defaults.
@@ -48,6 +49,9 @@ pub struct ServerConfig {
     pub implicit_tls_listen: Vec<SocketAddr>,
     /// How long a TLS handshake may take before the session is dropped.
     pub tls_handshake_timeout: Duration,
+    /// Opens each user's storage at login: their home directory on the local disk unless
+    /// another backend is plugged in.
+    pub storage: StorageFactory,
 }
 
 /// FTPS settings.
@@ -90,6 +94,7 @@ impl Default for ServerConfig {
             tls: None,
             implicit_tls_listen: Vec::new(),
             tls_handshake_timeout: Duration::from_secs(10),
+            storage: StorageFactory::default(),
         }
     }
 }

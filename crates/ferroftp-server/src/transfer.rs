@@ -2,8 +2,12 @@
 //! connection, streams the bytes and reports its replies (`150`, then `226` or an error) to
 //! the control loop, which stays free to answer NOOP, STAT and ABOR meanwhile.
 //!
-//! Every byte a transfer moves goes through [`copy`], the one place where zero-copy sending
-//! can be slotted in later.
+//! Every byte a transfer moves goes through [`copy`]; a download from an open file goes
+//! through [`send_file`] first, the one place where zero-copy sending (sendfile/splice) can
+//! be slotted in later.
+//!
+//! No reply of a transfer carries an error's text: OS and backend errors go to the log, and
+//! the client gets the catalogue's words for what happened.
 
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,7 +27,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::data::DataSource;
 use crate::errors::storage_error_reply;
-use crate::storage::{Storage, WriteMode};
+use crate::storage::{ReadStream, Storage, StorageError, WriteMode};
 use crate::stream::MaybeTls;
 use crate::tls::{SessionReuse, SessionTls};
 
@@ -166,6 +170,8 @@ impl TransferJob {
         let source = std::mem::replace(&mut self.source, DataSource::Taken);
         let tcp = tokio::select! {
             r = source.connect() => r.map_err(|e| {
+                // The reason (a refused connect, a timeout) is for the log; the reply
+                // names the kind of failure only.
                 tracing::warn!(error = %e, "data connection failed");
                 Failure::Reply(e.reply())
             })?,
@@ -232,7 +238,7 @@ impl TransferJob {
         };
         let progress = self.progress.clone();
         let copied = tokio::select! {
-            r = copy(reader, &mut data, conversion, &progress) => r,
+            r = send_file(reader, &mut data, conversion, &progress) => r,
             _ = &mut self.abort => return Err(Failure::Aborted),
         };
         match copied {
@@ -304,7 +310,11 @@ impl TransferJob {
                     tracing::warn!(error = %e, "data connection failed during upload");
                     Msg::UploadLost.reply().into()
                 }
-                CopyError::Write(e) => storage_error_reply(&e).into(),
+                CopyError::Write(e) => {
+                    let e = StorageError::from_io(e);
+                    tracing::warn!(error = %e, "writing the upload failed");
+                    storage_error_reply(&e).into()
+                }
             });
         }
         // End our side too (a TLS close_notify): FTPS clients such as Python's ftplib wait
@@ -320,7 +330,7 @@ impl TransferJob {
             }),
             Err(e) => {
                 tracing::warn!(error = %e, "commit failed");
-                Err(Msg::CommitFailed.reply().into())
+                Err(commit_failure(&e).into())
             }
         }
     }
@@ -392,7 +402,7 @@ impl TransferJob {
                 }
                 Some(stream) => {
                     while let Some(entry) = stream.next().await {
-                        let entry = entry.map_err(CopyError::Read)?;
+                        let entry = entry.map_err(|e| CopyError::Read(e.into()))?;
                         let l = match pattern {
                             Some(p) if !listing::glob_match(&p.glob, &entry.name) => continue,
                             // NLST names keep the directory the client wrote, for mget.
@@ -430,6 +440,37 @@ impl TransferJob {
 
 /// A data connection, plain or under TLS.
 pub type DataConnection = MaybeTls;
+
+/// The reply when a finished upload cannot be saved: a full disk, a quota or a backend
+/// that went away say so; anything else keeps the general "could not save".
+fn commit_failure(e: &StorageError) -> Reply {
+    match e {
+        StorageError::NoSpace(_)
+        | StorageError::QuotaExceeded(_)
+        | StorageError::FileTooLarge(_)
+        | StorageError::Unavailable(_) => storage_error_reply(e),
+        _ => Msg::CommitFailed.reply(),
+    }
+}
+
+/// Sends a download. An open file is, for now, read like any stream; this is where
+/// sendfile/splice will take over for plain (non-TLS, binary) data connections.
+async fn send_file<W>(
+    source: ReadStream,
+    dst: &mut W,
+    conversion: Conversion,
+    progress: &AtomicU64,
+) -> Result<u64, CopyError>
+where
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    match source {
+        // The backend left the cursor at `offset`, so reading from here sends the bytes
+        // from the REST offset on, exactly as sendfile(fd, offset, len) will.
+        ReadStream::File { file, .. } => copy(file, dst, conversion, progress).await,
+        ReadStream::Stream(stream) => copy(stream, dst, conversion, progress).await,
+    }
+}
 
 async fn shutdown(data: &mut DataConnection) -> Result<(), Failure> {
     data.shutdown()
@@ -501,4 +542,106 @@ where
     }
     dst.flush().await.map_err(CopyError::Write)?;
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Seek as _, SeekFrom, Write as _};
+
+    /// Bytes with every kind of line end, so TYPE A conversion has work to do.
+    fn sample() -> Vec<u8> {
+        let mut data = Vec::new();
+        for i in 0..20_000u32 {
+            data.extend_from_slice(format!("line {i}").as_bytes());
+            data.extend_from_slice(match i % 3 {
+                0 => b"\n".as_slice(),
+                1 => b"\r\n",
+                _ => b"\r",
+            });
+        }
+        data
+    }
+
+    /// A file variant as a backend hands it over: opened, cursor at `offset`.
+    fn file_variant(data: &[u8], offset: u64) -> ReadStream {
+        let mut f = tempfile::tempfile().expect("tempfile");
+        f.write_all(data).expect("write");
+        f.seek(SeekFrom::Start(offset)).expect("seek");
+        ReadStream::File {
+            file: tokio::fs::File::from_std(f),
+            offset,
+            len: (data.len() as u64).saturating_sub(offset),
+        }
+    }
+
+    fn stream_variant(data: &[u8], offset: u64) -> ReadStream {
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(data.len());
+        ReadStream::Stream(Box::pin(std::io::Cursor::new(data[start..].to_vec())))
+    }
+
+    async fn send(source: ReadStream, ascii: bool) -> (Vec<u8>, u64) {
+        let conversion = if ascii {
+            Conversion::ToNetwork(ascii::ToNetwork::default())
+        } else {
+            Conversion::None
+        };
+        let progress = AtomicU64::new(0);
+        let mut out = Vec::new();
+        let n = send_file(source, &mut out, conversion, &progress)
+            .await
+            .expect("send");
+        assert_eq!(progress.load(Ordering::Relaxed), n);
+        (out, n)
+    }
+
+    #[tokio::test]
+    async fn file_and_stream_variants_send_identical_bytes() {
+        let data = sample();
+        let len = data.len() as u64;
+        for offset in [
+            0,
+            1,
+            7,
+            CHUNK as u64 - 1,
+            CHUNK as u64 + 3,
+            len - 1,
+            len,
+            len + 10,
+        ] {
+            for ascii in [false, true] {
+                let (from_file, n_file) = send(file_variant(&data, offset), ascii).await;
+                let (from_stream, n_stream) = send(stream_variant(&data, offset), ascii).await;
+                assert_eq!(n_file, n_stream, "offset {offset}, ascii {ascii}");
+                assert!(from_file == from_stream, "offset {offset}, ascii {ascii}");
+                if !ascii {
+                    let start = usize::try_from(offset)
+                        .unwrap_or(usize::MAX)
+                        .min(data.len());
+                    assert!(from_file == data[start..], "offset {offset}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn commit_failures_name_space_and_quota_but_nothing_else() {
+        let cause =
+            || -> crate::storage::error::Cause { Box::new(io::Error::other("secret detail")) };
+        assert_eq!(commit_failure(&StorageError::NoSpace(cause())).code, 452);
+        assert_eq!(
+            commit_failure(&StorageError::QuotaExceeded(cause())).code,
+            552
+        );
+        assert_eq!(
+            commit_failure(&StorageError::Unavailable(cause())).code,
+            421
+        );
+        let r = commit_failure(&StorageError::Transient(cause()));
+        assert_eq!(r, Msg::CommitFailed.reply());
+        let r = commit_failure(&StorageError::NotFound(cause()));
+        assert_eq!(r, Msg::CommitFailed.reply());
+    }
 }

@@ -107,6 +107,31 @@ fn the_driver_writes_no_reply_code() {
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
+/// The core's own rule: outside the catalogue (which turns `Msg` and `Computed` into code
+/// and text) and the `Reply` type itself, no code of the protocol core builds a reply.
+#[test]
+fn the_core_builds_replies_only_in_the_catalogue() {
+    let files = sources(
+        &[crate_dir("ferroftp-proto/src")],
+        &["catalogue.rs", "reply.rs"],
+    );
+    assert!(files.len() > 5, "too few files: {}", files.len());
+    let mut problems = Vec::new();
+    for (file, code) in &files {
+        for marker in [
+            "Reply::new(",
+            "Reply::multi(",
+            "Reply { code",
+            "Reply { lines",
+        ] {
+            if code.contains(marker) {
+                problems.push(format!("{}: builds a reply: {marker}", file.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
 #[test]
 fn the_number_scan_finds_codes_and_skips_other_numbers() {
     assert_eq!(three_digit_numbers("Reply::new(226, x)"), vec![226]);

@@ -397,6 +397,7 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             tls,
             implicit_tls_listen,
             tls_handshake_timeout: defaults.tls_handshake_timeout,
+            storage: defaults.storage,
         },
         users: args.users.clone().or(file.users),
         root: args

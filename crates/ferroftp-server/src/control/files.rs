@@ -32,7 +32,7 @@ impl<S: ControlStream> Control<S> {
             Action::RenameFrom(path) => storage
                 .metadata(&path)
                 .await
-                .map(|_| self.session.on_rename_from(path)),
+                .map(|m| self.session.on_rename_from_entry(path, m.kind)),
             Action::Rename { from, to } => storage
                 .rename(&from, &to)
                 .await

@@ -32,10 +32,11 @@ impl<S: ControlStream> Control<S> {
             None => self.shared.auth.authenticate(user, password).await,
         };
         match account {
-            Ok(account) => match LocalStorage::new(&account.home) {
+            Ok(account) => match self.shared.config.storage.open(&account) {
                 Ok(storage) => {
                     tracing::info!(user, "login ok");
-                    self.storage = Some(Arc::new(storage));
+                    self.session.set_capabilities(storage.capabilities());
+                    self.storage = Some(storage);
                     if let Some(tls) = &self.tls {
                         tls.set_user(Some(&account.name));
                     }

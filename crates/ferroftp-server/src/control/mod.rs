@@ -21,9 +21,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::data::{same_host, DataError, DataSource, PassiveChannel};
-use crate::errors::storage_error_reply;
+use crate::errors::{closes_session, storage_error_reply};
 use crate::server::Shared;
-use crate::storage::{LocalStorage, Storage};
+use crate::storage::{Storage, StorageError};
 use crate::stream::{ControlStream, MaybeTls};
 use crate::transfer::{DataTls, JobKind, ListJob, TransferEvent, TransferJob};
 use crate::Account;
@@ -84,6 +84,8 @@ impl<S: ControlStream> Control<S> {
         tls: Option<SessionTls>,
     ) -> Control<S> {
         let mut session = Session::new(shared.session_config.clone());
+        // Until login, FEAT and HELP show what the configured backend advertises.
+        session.set_capabilities(shared.config.storage.advertised());
         if stream.is_tls() {
             // Implicit FTPS: secured before the first byte.
             session.on_tls_established();
@@ -134,8 +136,9 @@ impl<S: ControlStream> Control<S> {
                     }
                 },
                 ev = next_event(&mut self.transfer), if self.transfer.is_some() => {
-                    if self.on_transfer_event(ev).await.is_err() {
-                        break;
+                    match self.on_transfer_event(ev).await {
+                        Ok(Flow::Continue) => {}
+                        Ok(Flow::Close) | Err(_) => break,
                     }
                 }
                 _ = idle, if self.transfer.is_none() => {
@@ -215,21 +218,25 @@ impl<S: ControlStream> Control<S> {
         }
     }
 
-    async fn on_transfer_event(&mut self, ev: Option<TransferEvent>) -> std::io::Result<()> {
+    async fn on_transfer_event(&mut self, ev: Option<TransferEvent>) -> std::io::Result<Flow> {
         match ev {
-            Some(TransferEvent::Started(r)) => self.send(&r).await,
+            Some(TransferEvent::Started(r)) => self.send(&r).await.map(|()| Flow::Continue),
             Some(TransferEvent::Finished(r)) => {
                 let aborted = self.transfer.take().is_some_and(|t| t.abort_requested);
                 self.send(&r).await?;
+                if closes_session(&r) {
+                    return Ok(Flow::Close);
+                }
                 if aborted {
                     self.send(&Msg::AborDone.reply()).await?;
                 }
-                Ok(())
+                Ok(Flow::Continue)
             }
             None => {
                 // The job ended without a final word (it panicked): say so.
                 self.transfer = None;
-                self.send(&Msg::TransferFailedLocal.reply()).await
+                self.send(&Msg::TransferFailedLocal.reply()).await?;
+                Ok(Flow::Continue)
             }
         }
     }
@@ -295,7 +302,21 @@ impl<S: ControlStream> Control<S> {
             },
         };
         self.send(&reply).await?;
+        if closes_session(&reply) {
+            return Ok(Flow::Close);
+        }
         Ok(Flow::Continue)
+    }
+
+    /// Answers a storage failure; a backend that is down ends the session.
+    async fn send_storage_error(&mut self, e: &StorageError) -> std::io::Result<Flow> {
+        let reply = storage_error_reply(e);
+        self.send(&reply).await?;
+        Ok(if closes_session(&reply) {
+            Flow::Close
+        } else {
+            Flow::Continue
+        })
     }
 
     /// ABOR: signals a running transfer (which then answers

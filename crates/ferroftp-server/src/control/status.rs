@@ -24,10 +24,7 @@ impl<S: ControlStream> Control<S> {
         };
         let meta = match storage.metadata(&path).await {
             Ok(m) => m,
-            Err(e) => {
-                self.send(&storage_error_reply(&e)).await?;
-                return Ok(Flow::Continue);
-            }
+            Err(e) => return self.send_storage_error(&e).await,
         };
         let now = std::time::SystemTime::now();
         if meta.kind != EntryKind::Dir {
@@ -38,10 +35,7 @@ impl<S: ControlStream> Control<S> {
         }
         let mut entries = match storage.list(&path).await {
             Ok(s) => s,
-            Err(e) => {
-                self.send(&storage_error_reply(&e)).await?;
-                return Ok(Flow::Continue);
-            }
+            Err(e) => return self.send_storage_error(&e).await,
         };
         self.stream
             .write_all(dir_status::head(&path).as_bytes())

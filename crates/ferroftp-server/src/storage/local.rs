@@ -3,10 +3,11 @@
 //! Every access goes through a [`cap_std::fs::Dir`] handle on the user's root, so the kernel
 //! (via `openat2(RESOLVE_BENEATH)` where available, or cap-std's own checked resolution)
 //! refuses any path that would leave it: `..`, absolute symlinks and symlinks pointing
-//! outside all fail with `io::ErrorKind::PermissionDenied`. The `VPath` clamping done by the
+//! outside all fail with [`StorageError::PermissionDenied`]. The `VPath` clamping done by the
 //! protocol layer is thus only the first line of defence, not the only one.
 //!
-//! cap-std calls block, so each runs on tokio's blocking pool.
+//! cap-std calls block, so each runs on tokio's blocking pool. They speak `io::Error`; every
+//! one of them becomes a [`StorageError`] in [`StorageError::from_io`] as it leaves the pool.
 
 use std::ffi::OsStr;
 use std::fmt;
@@ -25,7 +26,7 @@ use ferroftp_proto::path::VPath;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 use tokio::sync::mpsc;
 
-use super::{EntryStream, ReadStream, Storage, Upload, WriteMode};
+use super::{Capabilities, EntryStream, ReadStream, Storage, StorageError, Upload, WriteMode};
 
 /// How many directory entries the listing task may read ahead of the consumer; bounds the
 /// memory a listing uses whatever the directory's size.
@@ -75,21 +76,16 @@ impl LocalStorage {
     }
 
     /// Runs a blocking file-system operation against the root on tokio's blocking pool.
-    async fn run<T, F>(&self, f: F) -> io::Result<T>
+    async fn run<T, F>(&self, f: F) -> Result<T, StorageError>
     where
         T: Send + 'static,
         F: FnOnce(&Dir) -> io::Result<T> + Send + 'static,
     {
         let root = Arc::clone(&self.root);
         tokio::task::spawn_blocking(move || f(&root))
-            .await
-            .map_err(join_error)?
+            .await?
+            .map_err(StorageError::from_io)
     }
-}
-
-/// A blocking task that panicked or was cancelled, as an I/O error.
-fn join_error(e: tokio::task::JoinError) -> io::Error {
-    io::Error::other(format!("storage task failed: {e}"))
 }
 
 /// The cap-std path of a virtual path: relative to the root, `.` for the root itself.
@@ -149,10 +145,10 @@ fn require_regular_or_missing(root: &Dir, path: &Path) -> io::Result<()> {
 }
 
 /// Refuses an operation on the root itself (which the client cannot remove or rename).
-fn not_root(path: &VPath) -> io::Result<()> {
+fn not_root(path: &VPath) -> Result<(), StorageError> {
     if path.is_root() {
-        Err(err(
-            io::ErrorKind::PermissionDenied,
+        Err(StorageError::reason(
+            StorageError::PermissionDenied,
             "the root directory cannot be changed",
         ))
     } else {
@@ -160,13 +156,23 @@ fn not_root(path: &VPath) -> io::Result<()> {
     }
 }
 
+/// The refusal of a file operation on the root directory.
+fn root_is_a_directory() -> StorageError {
+    StorageError::reason(StorageError::IsADirectory, "is a directory")
+}
+
 /// Reads the entries of `dir` (at `dir_rel` under `root`) into `tx` until the directory ends
 /// or the receiver goes away. Runs on the blocking pool.
-fn list_worker(root: &Dir, dir: &Dir, dir_rel: &Path, tx: &mpsc::Sender<io::Result<EntryInfo>>) {
+fn list_worker(
+    root: &Dir,
+    dir: &Dir,
+    dir_rel: &Path,
+    tx: &mpsc::Sender<Result<EntryInfo, StorageError>>,
+) {
     let entries = match dir.entries() {
         Ok(entries) => entries,
         Err(e) => {
-            let _ = tx.blocking_send(Err(e));
+            let _ = tx.blocking_send(Err(StorageError::from_io(e)));
             return;
         }
     };
@@ -175,7 +181,7 @@ fn list_worker(root: &Dir, dir: &Dir, dir_rel: &Path, tx: &mpsc::Sender<io::Resu
             Ok(entry) => entry,
             Err(e) => {
                 // A failing readdir may fail again at once; stop rather than loop.
-                let _ = tx.blocking_send(Err(e));
+                let _ = tx.blocking_send(Err(StorageError::from_io(e)));
                 return;
             }
         };
@@ -218,13 +224,17 @@ fn name_of(name: &OsStr) -> String {
 
 #[async_trait]
 impl Storage for LocalStorage {
-    async fn metadata(&self, path: &VPath) -> io::Result<EntryInfo> {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::ALL
+    }
+
+    async fn metadata(&self, path: &VPath) -> Result<EntryInfo, StorageError> {
         let p = rel(path);
         let md = self.run(move |root| root.metadata(p)).await?;
         Ok(entry_info(path.file_name().unwrap_or("").to_owned(), &md))
     }
 
-    async fn list(&self, path: &VPath) -> io::Result<EntryStream> {
+    async fn list(&self, path: &VPath) -> Result<EntryStream, StorageError> {
         let dir_rel = rel(path);
         let open_rel = dir_rel.clone();
         // Opened before returning so that a missing directory or a file fails the call
@@ -239,25 +249,31 @@ impl Storage for LocalStorage {
         })))
     }
 
-    async fn read(&self, path: &VPath, offset: u64) -> io::Result<ReadStream> {
+    async fn read(&self, path: &VPath, offset: u64) -> Result<ReadStream, StorageError> {
         let p = rel(path);
-        let file = self
+        let (file, size) = self
             .run(move |root| {
                 require_regular_file(&root.metadata(&p)?)?;
                 let file = root.open(&p)?;
                 // Checked again on the handle: the path may have changed since.
-                require_regular_file(&file.metadata()?)?;
+                let md = file.metadata()?;
+                require_regular_file(&md)?;
                 let mut file = file.into_std();
                 file.seek(SeekFrom::Start(offset))?;
-                Ok(file)
+                Ok((file, md.len()))
             })
             .await?;
-        Ok(Box::pin(tokio::fs::File::from_std(file)))
+        // The open file itself, so that the transfer may send it without copying.
+        Ok(ReadStream::File {
+            file: tokio::fs::File::from_std(file),
+            offset,
+            len: size.saturating_sub(offset),
+        })
     }
 
-    async fn write(&self, path: &VPath, mode: WriteMode) -> io::Result<Box<dyn Upload>> {
+    async fn write(&self, path: &VPath, mode: WriteMode) -> Result<Box<dyn Upload>, StorageError> {
         if path.is_root() {
-            return Err(err(io::ErrorKind::IsADirectory, "is a directory"));
+            return Err(root_is_a_directory());
         }
         let target = rel(path);
         let parent = rel(&path.parent());
@@ -272,20 +288,20 @@ impl Storage for LocalStorage {
         }))
     }
 
-    async fn mkdir(&self, path: &VPath) -> io::Result<()> {
+    async fn mkdir(&self, path: &VPath) -> Result<(), StorageError> {
         let p = rel(path);
         self.run(move |root| root.create_dir(p)).await
     }
 
-    async fn rmdir(&self, path: &VPath) -> io::Result<()> {
+    async fn rmdir(&self, path: &VPath) -> Result<(), StorageError> {
         not_root(path)?;
         let p = rel(path);
         self.run(move |root| root.remove_dir(p)).await
     }
 
-    async fn delete(&self, path: &VPath) -> io::Result<()> {
+    async fn delete(&self, path: &VPath) -> Result<(), StorageError> {
         if path.is_root() {
-            return Err(err(io::ErrorKind::IsADirectory, "is a directory"));
+            return Err(root_is_a_directory());
         }
         let p = rel(path);
         self.run(move |root| {
@@ -299,14 +315,14 @@ impl Storage for LocalStorage {
         .await
     }
 
-    async fn rename(&self, from: &VPath, to: &VPath) -> io::Result<()> {
+    async fn rename(&self, from: &VPath, to: &VPath) -> Result<(), StorageError> {
         not_root(from)?;
         not_root(to)?;
         let (from, to) = (rel(from), rel(to));
         self.run(move |root| root.rename(from, root, to)).await
     }
 
-    async fn set_modified(&self, path: &VPath, time: SystemTime) -> io::Result<()> {
+    async fn set_modified(&self, path: &VPath, time: SystemTime) -> Result<(), StorageError> {
         let p = rel(path);
         self.run(move |root| {
             // cap-std has no `set_times` of its own (that lives in cap-fs-ext), so the time
@@ -323,7 +339,7 @@ impl Storage for LocalStorage {
         .await
     }
 
-    async fn chmod(&self, path: &VPath, mode: u32) -> io::Result<()> {
+    async fn chmod(&self, path: &VPath, mode: u32) -> Result<(), StorageError> {
         // Only the nine rwx bits: setuid, setgid and sticky on files a remote user uploaded
         // would be a privilege-escalation hazard on the server host.
         let perms = Permissions::from_std(std::fs::Permissions::from_mode(mode & 0o777));
@@ -433,17 +449,17 @@ impl fmt::Debug for LocalUpload {
 
 #[async_trait]
 impl Upload for LocalUpload {
-    async fn commit(mut self: Box<Self>) -> io::Result<u64> {
-        // tokio's File writes in the background; flush surfaces any write error. An early
-        // return here drops `self`, which removes a temporary file.
-        self.file.flush().await?;
-        self.file.sync_all().await?;
+    async fn commit(mut self: Box<Self>) -> Result<u64, StorageError> {
+        // tokio's File writes in the background; flush surfaces any write error (a full
+        // disk, a quota). An early return here drops `self`, which removes a temporary file.
+        self.file.flush().await.map_err(StorageError::from_io)?;
+        self.file.sync_all().await.map_err(StorageError::from_io)?;
         if let Some(t) = &self.temp {
             let (temp, target) = (t.temp.clone(), t.target.clone());
             let root = Arc::clone(&self.root);
             tokio::task::spawn_blocking(move || root.rename(&temp, &root, &target))
-                .await
-                .map_err(join_error)??;
+                .await?
+                .map_err(StorageError::from_io)?;
             // Renamed: nothing left for Drop to clean up.
             self.temp = None;
         }
@@ -546,7 +562,7 @@ mod tests {
     async fn upload(s: &LocalStorage, path: &str, mode: WriteMode, data: &[u8]) -> io::Result<u64> {
         let mut up = s.write(&vp(path), mode).await?;
         up.write_all(data).await?;
-        up.commit().await
+        Ok(up.commit().await?)
     }
 
     async fn names(s: &LocalStorage, path: &str) -> io::Result<BTreeSet<String>> {
@@ -711,6 +727,48 @@ mod tests {
         assert_eq!(e.kind(), io::ErrorKind::IsADirectory);
         let e = read_all(&f.storage, "/nope", 0).await.expect_err("missing");
         assert_eq!(e.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[tokio::test]
+    async fn read_hands_over_the_open_file() {
+        let f = fixture();
+        std::fs::write(f.root.join("a.txt"), b"hello world").expect("write");
+        for (offset, len) in [(0, 11), (6, 5), (11, 0), (500, 0)] {
+            match f.storage.read(&vp("/a.txt"), offset).await.expect("read") {
+                ReadStream::File {
+                    offset: o, len: l, ..
+                } => assert_eq!((o, l), (offset, len)),
+                other => panic!("expected the file itself, got {other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn errors_are_typed() {
+        let f = fixture();
+        std::fs::create_dir(f.root.join("d")).expect("mkdir");
+        std::fs::write(f.root.join("d/x"), b"x").expect("write");
+        std::fs::write(f.root.join("file"), b"x").expect("write");
+        let s = &f.storage;
+        let e = s.metadata(&vp("/nope")).await.expect_err("missing");
+        assert!(matches!(e, StorageError::NotFound(_)), "{e}");
+        let e = s.mkdir(&vp("/d")).await.expect_err("exists");
+        assert!(matches!(e, StorageError::AlreadyExists(_)), "{e}");
+        let e = s.rmdir(&vp("/d")).await.expect_err("not empty");
+        assert!(matches!(e, StorageError::NotEmpty(_)), "{e}");
+        let e = s.delete(&vp("/d")).await.expect_err("dir");
+        assert!(matches!(e, StorageError::IsADirectory(_)), "{e}");
+        let e = s.list(&vp("/file")).await.err().expect("file");
+        assert!(matches!(e, StorageError::NotADirectory(_)), "{e}");
+        let e = s.rmdir(&VPath::root()).await.expect_err("root");
+        assert!(matches!(e, StorageError::PermissionDenied(_)), "{e}");
+        std::os::unix::fs::symlink("/etc/passwd", f.root.join("pw")).expect("symlink");
+        let e = s.read(&vp("/pw"), 0).await.expect_err("escape");
+        assert!(matches!(e, StorageError::PermissionDenied(_)), "{e}");
+        let long = "n".repeat(300);
+        let e = s.mkdir(&vp(&format!("/{long}"))).await.expect_err("long");
+        assert!(matches!(e, StorageError::InvalidName(_)), "{e}");
+        assert_eq!(s.capabilities(), Capabilities::ALL);
     }
 
     #[tokio::test]
@@ -1038,8 +1096,8 @@ mod tests {
     }
 
     /// Asserts an operation was refused as an escape.
-    fn denied<T>(r: io::Result<T>, what: &str) {
-        match r {
+    fn denied<T, E: Into<io::Error>>(r: Result<T, E>, what: &str) {
+        match r.map_err(Into::into) {
             Ok(_) => panic!("{what}: escaped the root"),
             Err(e) => assert_eq!(e.kind(), io::ErrorKind::PermissionDenied, "{what}: {e}"),
         }

@@ -2,28 +2,79 @@
 //!
 //! The trait is shaped so that an object store can implement it: reads stream from an offset,
 //! writes stream into an [`Upload`] that is committed or aborted as a whole, and nothing
-//! assumes a seekable file handle.
+//! assumes a seekable file handle (a backend that has one may hand it over, see
+//! [`ReadStream::File`]). Failures are typed ([`StorageError`]) and a backend says up front
+//! what it cannot do ([`Capabilities`]).
 
+pub mod error;
+pub mod factory;
 pub mod local;
 
 use std::io;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::SystemTime;
 
 use async_trait::async_trait;
+pub use ferroftp_proto::capabilities::Capabilities;
 use ferroftp_proto::listing::EntryInfo;
 use ferroftp_proto::path::VPath;
 use futures::Stream;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+pub use error::StorageError;
+pub use factory::StorageFactory;
 pub use local::LocalStorage;
 
-/// A boxed byte source of a download.
-pub type ReadStream = Pin<Box<dyn AsyncRead + Send>>;
+/// The byte source of a download.
+///
+/// A backend with a real file hands over the open file itself, so that the transfer can
+/// send it without copying through user space (sendfile/splice); any other backend gives
+/// a stream. Either way it reads as one `AsyncRead` of the bytes from the start offset on.
+pub enum ReadStream {
+    /// An open local file.
+    File {
+        /// The file, with its cursor at `offset`.
+        file: tokio::fs::File,
+        /// Where the download starts (REST), the same as the file's cursor.
+        offset: u64,
+        /// Bytes from `offset` to the end of the file when it was opened. The file may
+        /// still grow or shrink; reading goes to its end as it is then.
+        len: u64,
+    },
+    /// Any other byte source, already positioned at the start offset.
+    Stream(Pin<Box<dyn AsyncRead + Send>>),
+}
+
+impl std::fmt::Debug for ReadStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadStream::File { offset, len, .. } => f
+                .debug_struct("ReadStream::File")
+                .field("offset", offset)
+                .field("len", len)
+                .finish_non_exhaustive(),
+            ReadStream::Stream(_) => f.write_str("ReadStream::Stream"),
+        }
+    }
+}
+
+impl AsyncRead for ReadStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            ReadStream::File { file, .. } => Pin::new(file).poll_read(cx, buf),
+            ReadStream::Stream(s) => s.as_mut().poll_read(cx, buf),
+        }
+    }
+}
 
 /// A stream of directory entries; entries arrive one by one so that a huge directory is never
 /// held in memory.
-pub type EntryStream = Pin<Box<dyn Stream<Item = io::Result<EntryInfo>> + Send>>;
+pub type EntryStream = Pin<Box<dyn Stream<Item = Result<EntryInfo, StorageError>> + Send>>;
 
 /// How an upload places its bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,15 +87,18 @@ pub enum WriteMode {
     /// Append to the existing file, creating it if missing (APPE).
     Append,
     /// Create a file under a name that must not exist yet (STOU); fails with
-    /// `io::ErrorKind::AlreadyExists` if it does.
+    /// [`StorageError::AlreadyExists`] if it does.
     CreateNew,
 }
 
 /// An upload in progress: write the bytes, then `commit` or `abort`.
+///
+/// A write error of the `AsyncWrite` side may carry a [`StorageError`] inside the
+/// `io::Error` (see its `From` impl); [`StorageError::from_io`] gets it back.
 #[async_trait]
 pub trait Upload: AsyncWrite + Send + Unpin {
     /// Makes the upload visible under its final name. Returns the bytes written.
-    async fn commit(self: Box<Self>) -> io::Result<u64>;
+    async fn commit(self: Box<Self>) -> Result<u64, StorageError>;
     /// Discards the upload; for `Create` nothing is left behind.
     async fn abort(self: Box<Self>);
 }
@@ -53,25 +107,28 @@ pub trait Upload: AsyncWrite + Send + Unpin {
 /// normalized inside the user's root. Implementations must never let a path reach outside it.
 #[async_trait]
 pub trait Storage: Send + Sync + std::fmt::Debug {
+    /// What this backend can do beyond reading, writing whole files, listing and deleting.
+    /// The session refuses the rest up front and leaves it out of FEAT and HELP.
+    fn capabilities(&self) -> Capabilities;
     /// Facts about one file or directory (symlinks are followed only inside the root).
-    async fn metadata(&self, path: &VPath) -> io::Result<EntryInfo>;
+    async fn metadata(&self, path: &VPath) -> Result<EntryInfo, StorageError>;
     /// The entries of a directory, in no particular order, without `.` and `..`.
-    async fn list(&self, path: &VPath) -> io::Result<EntryStream>;
+    async fn list(&self, path: &VPath) -> Result<EntryStream, StorageError>;
     /// Reads a file from `offset` to its end.
-    async fn read(&self, path: &VPath, offset: u64) -> io::Result<ReadStream>;
+    async fn read(&self, path: &VPath, offset: u64) -> Result<ReadStream, StorageError>;
     /// Starts an upload.
-    async fn write(&self, path: &VPath, mode: WriteMode) -> io::Result<Box<dyn Upload>>;
+    async fn write(&self, path: &VPath, mode: WriteMode) -> Result<Box<dyn Upload>, StorageError>;
     /// Creates one directory; its parent must exist.
-    async fn mkdir(&self, path: &VPath) -> io::Result<()>;
+    async fn mkdir(&self, path: &VPath) -> Result<(), StorageError>;
     /// Removes an empty directory.
-    async fn rmdir(&self, path: &VPath) -> io::Result<()>;
+    async fn rmdir(&self, path: &VPath) -> Result<(), StorageError>;
     /// Removes a file.
-    async fn delete(&self, path: &VPath) -> io::Result<()>;
+    async fn delete(&self, path: &VPath) -> Result<(), StorageError>;
     /// Renames a file or directory, replacing a file at `to`.
-    async fn rename(&self, from: &VPath, to: &VPath) -> io::Result<()>;
+    async fn rename(&self, from: &VPath, to: &VPath) -> Result<(), StorageError>;
     /// Sets a file's modification time (MFMT).
-    async fn set_modified(&self, path: &VPath, time: SystemTime) -> io::Result<()>;
+    async fn set_modified(&self, path: &VPath, time: SystemTime) -> Result<(), StorageError>;
     /// Changes permission bits (SITE CHMOD); backends without them return
-    /// `io::ErrorKind::Unsupported`.
-    async fn chmod(&self, path: &VPath, mode: u32) -> io::Result<()>;
+    /// [`StorageError::Unsupported`] (and say so in [`Storage::capabilities`]).
+    async fn chmod(&self, path: &VPath, mode: u32) -> Result<(), StorageError>;
 }
