@@ -7,6 +7,8 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
+use crate::catalogue::Msg;
+
 /// Why an argument was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArgError {
@@ -19,13 +21,18 @@ pub enum ArgError {
 }
 
 impl ArgError {
+    /// The catalogue's reply for this error.
+    pub fn msg(self) -> Msg {
+        match self {
+            ArgError::Syntax => Msg::BadArgument,
+            ArgError::Unsupported => Msg::ParameterUnsupported,
+            ArgError::UnsupportedProtocol => Msg::NetworkProtocolUnsupported,
+        }
+    }
+
     /// The reply code the server sends for this error.
     pub fn reply_code(self) -> u16 {
-        match self {
-            ArgError::Syntax => 501,
-            ArgError::Unsupported => 504,
-            ArgError::UnsupportedProtocol => 522,
-        }
+        self.msg().code()
     }
 }
 

@@ -1181,6 +1181,72 @@ mod tests {
     }
 
     #[test]
+    fn feat_and_help_follow_the_capabilities() {
+        let feat = |tls, capabilities| {
+            Computed::Features {
+                tls,
+                capabilities,
+                mlst_facts: MlstFacts::default(),
+            }
+            .reply()
+        };
+        let mlst = format!(" {}", listing::mlst_feat_line(&MlstFacts::default()));
+        let all = feat(true, Capabilities::ALL);
+        assert_eq!(all.code, 211);
+        let expected: Vec<&str> = vec![
+            "Features:",
+            " AUTH TLS",
+            " PBSZ",
+            " PROT",
+            " EPRT",
+            " EPSV",
+            " HOST",
+            " MDTM",
+            " MFMT",
+            &mlst,
+            " PASV",
+            " REST STREAM",
+            " SIZE",
+            " TVFS",
+            " UTF8",
+            "End",
+        ];
+        assert_eq!(all.lines, expected);
+        let none = feat(false, Capabilities::NONE);
+        let expected: Vec<&str> = vec![
+            "Features:",
+            " EPRT",
+            " EPSV",
+            " HOST",
+            " MDTM",
+            &mlst,
+            " PASV",
+            " SIZE",
+            " TVFS",
+            " UTF8",
+            "End",
+        ];
+        assert_eq!(none.lines, expected);
+
+        let all = Computed::CommandList(Capabilities::ALL).reply();
+        assert_eq!(all.code, 214);
+        assert_eq!(all.lines[0], "The following commands are recognized:");
+        assert_eq!(all.lines.last().map(String::as_str), Some("Help OK."));
+        let words = |r: &Reply| -> Vec<String> {
+            r.lines[1..r.lines.len() - 1]
+                .iter()
+                .flat_map(|l| l.split_whitespace().map(str::to_owned))
+                .collect()
+        };
+        assert_eq!(words(&all).len(), VERB_SPELLINGS.len());
+        let none = words(&Computed::CommandList(Capabilities::NONE).reply());
+        for gone in ["APPE", "MFMT", "MKD"] {
+            assert!(!none.iter().any(|w| w == gone), "{gone} listed");
+        }
+        assert!(none.iter().any(|w| w == "STOR"));
+    }
+
+    #[test]
     fn status_report_lines() {
         let report = StatusReport {
             client: "192.0.2.1".parse().expect("ip"),

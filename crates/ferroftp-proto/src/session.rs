@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::args::{self, ArgError, EpsvArg, TransferType};
+use crate::args::{self, EpsvArg, TransferType};
 use crate::capabilities::Capabilities;
 use crate::catalogue::{Computed, Msg};
 use crate::command::{Command, Verb};
@@ -724,15 +724,15 @@ impl Session {
                     self.transfer_type = t;
                     Computed::TypeSet(t).into()
                 }
-                Err(e) => arg_error(e).into(),
+                Err(e) => e.msg().into(),
             },
             Verb::Stru => match args::parse_stru(arg_text) {
                 Ok(()) => Outcome::Reply(Msg::StruOk.reply()),
-                Err(e) => arg_error(e).into(),
+                Err(e) => e.msg().into(),
             },
             Verb::Mode => match args::parse_mode(arg_text) {
                 Ok(()) => Outcome::Reply(Msg::ModeOk.reply()),
-                Err(e) => arg_error(e).into(),
+                Err(e) => e.msg().into(),
             },
             Verb::Pasv => Outcome::Act(Action::Passive {
                 extended: false,
@@ -751,22 +751,22 @@ impl Session {
                     extended: true,
                     protocol: Some(p),
                 }),
-                Err(e) => arg_error(e).into(),
+                Err(e) => e.msg().into(),
             },
             Verb::Port => match args::parse_port(arg_text) {
                 Ok(addr) => Outcome::Act(Action::Active(SocketAddr::V4(addr))),
-                Err(e) => arg_error(e).into(),
+                Err(e) => e.msg().into(),
             },
             Verb::Eprt => match args::parse_eprt(arg_text) {
                 Ok(addr) => Outcome::Act(Action::Active(addr)),
-                Err(e) => arg_error(e).into(),
+                Err(e) => e.msg().into(),
             },
             Verb::Rest => match args::parse_rest(arg_text) {
                 Ok(n) => {
                     self.rest = n;
                     Computed::Restarting(n).into()
                 }
-                Err(e) => arg_error(e).into(),
+                Err(e) => e.msg().into(),
             },
             Verb::Allo => Msg::AlloNotNeeded.into(),
             Verb::Retr => {
@@ -978,7 +978,7 @@ impl Session {
                 Ok((mode, path)) => self.with_path(path, self.permissions.write, |path| {
                     Action::Chmod { path, mode }
                 }),
-                Err(e) => arg_error(e).into(),
+                Err(e) => e.msg().into(),
             },
             _ => Computed::UnknownSiteCommand(sub.to_owned()).into(),
         }
@@ -1070,15 +1070,6 @@ impl Session {
         self.transfer_type = TransferType::Ascii;
         self.mlst_facts = MlstFacts::default();
         self.host = None;
-    }
-}
-
-/// Maps an argument parse error to its message.
-fn arg_error(e: ArgError) -> Msg {
-    match e {
-        ArgError::Syntax => Msg::BadArgument,
-        ArgError::Unsupported => Msg::ParameterUnsupported,
-        ArgError::UnsupportedProtocol => Msg::NetworkProtocolUnsupported,
     }
 }
 
