@@ -1,8 +1,9 @@
 //! Runs the built `ferroftp` binary's `user` subcommands against a temporary users file.
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use ferroftp_proto::perms::Permissions;
 use ferroftp_server::users_file::UsersFile;
@@ -10,22 +11,11 @@ use ferroftp_server::users_file::UsersFile;
 /// Runs `ferroftp ARGS` with `stdin` as its standard input and no FERROFTP_USERS from the
 /// environment unless `users_env` is given.
 fn ferroftp(args: &[&str], stdin: &str, users_env: Option<&Path>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferroftp"));
-    cmd.args(args)
-        .env_remove("FERROFTP_USERS")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut cmd = common::ferroftp(args);
     if let Some(path) = users_env {
         cmd.env("FERROFTP_USERS", path);
     }
-    let mut child = cmd.spawn().expect("spawn ferroftp");
-    {
-        let mut input = child.stdin.take().expect("stdin");
-        // The process may exit before reading (usage errors); a broken pipe is fine then.
-        let _ = input.write_all(stdin.as_bytes());
-    }
-    child.wait_with_output().expect("wait for ferroftp")
+    common::finish(cmd, stdin.as_bytes()).output
 }
 
 fn stdout(o: &Output) -> String {
