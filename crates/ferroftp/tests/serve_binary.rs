@@ -4,7 +4,7 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use common::{deadline, wait_until, Served, BIN};
@@ -145,17 +145,7 @@ fn config_file_and_users_file() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("bob-home");
     let users = dir.path().join("users.toml");
-    let mut add = Command::new(BIN)
-        .args(["user", "add", "bob", "--home"])
-        .arg(&home)
-        .arg("--users")
-        .arg(&users)
-        .arg("--password-stdin")
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    add.stdin.take().unwrap().write_all(b"builder\n").unwrap();
-    assert!(add.wait().unwrap().success());
+    add_user(&users, "bob", &home, "builder");
     std::fs::write(
         dir.path().join("ferroftp.toml"),
         "listen = [\"127.0.0.1:0\"]\nusers = \"users.toml\"\ngreeting = \"Hello from config.\"\npassive_ports = \"0-0\"\n",
@@ -187,22 +177,10 @@ fn bad_config_is_a_clear_error() {
 
 /// `ferroftp user add NAME --home DIR --users FILE --password-stdin`, password on stdin.
 fn add_user(users: &std::path::Path, name: &str, home: &std::path::Path, password: &str) {
-    let mut add = Command::new(BIN)
-        .args(["user", "add", name, "--home"])
-        .arg(home)
-        .arg("--users")
-        .arg(users)
-        .arg("--password-stdin")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{password}\n").as_bytes())
-        .unwrap();
-    assert!(add.wait().unwrap().success());
+    let mut add = common::ferroftp(&["user", "add", name, "--home"]);
+    add.arg(home).arg("--users").arg(users).arg("--password-stdin");
+    let run = common::finish(add, format!("{password}\n").as_bytes());
+    assert!(run.output.status.success(), "{}", run.stderr);
 }
 
 #[test]
