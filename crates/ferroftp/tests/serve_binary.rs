@@ -178,7 +178,10 @@ fn bad_config_is_a_clear_error() {
 /// `ferroftp user add NAME --home DIR --users FILE --password-stdin`, password on stdin.
 fn add_user(users: &std::path::Path, name: &str, home: &std::path::Path, password: &str) {
     let mut add = common::ferroftp(&["user", "add", name, "--home"]);
-    add.arg(home).arg("--users").arg(users).arg("--password-stdin");
+    add.arg(home)
+        .arg("--users")
+        .arg(users)
+        .arg("--password-stdin");
     let run = common::finish(add, format!("{password}\n").as_bytes());
     assert!(run.output.status.success(), "{}", run.stderr);
 }
