@@ -13,7 +13,6 @@ use std::time::Duration;
 
 use ferroftp_proto::catalogue::{Computed, Msg};
 use ferroftp_proto::Reply;
-use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -87,7 +86,7 @@ impl PortPool {
             let Ok(port) = u16::try_from(port) else {
                 continue;
             };
-            match bind_one(SocketAddr::new(ip, port)) {
+            match crate::net::bind_listener(SocketAddr::new(ip, port), crate::net::DATA_BACKLOG) {
                 Ok(l) => {
                     self.next.store(start + i + 1, Ordering::Relaxed);
                     return Ok(l);
@@ -98,19 +97,6 @@ impl PortPool {
         }
         Err(DataError::NoPassivePort)
     }
-}
-
-fn bind_one(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    // SO_REUSEADDR lets a port whose earlier data connection lingers in TIME_WAIT serve again.
-    socket.set_reuse_address(true)?;
-    if addr.is_ipv6() {
-        socket.set_only_v6(true)?;
-    }
-    socket.set_nonblocking(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(8)?;
-    TcpListener::from_std(socket.into())
 }
 
 /// Whether two addresses are the same host, treating IPv4-mapped IPv6 addresses as IPv4.

@@ -17,6 +17,7 @@ pub use config::{AnonymousConfig, ServerConfig, TlsOptions};
 pub mod control;
 pub mod data;
 pub mod errors;
+mod net;
 pub mod server;
 pub mod stream;
 pub mod tls;

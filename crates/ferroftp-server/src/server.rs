@@ -11,8 +11,6 @@ use std::sync::{Arc, Mutex};
 
 use ferroftp_proto::catalogue::Msg;
 use ferroftp_proto::session::SessionConfig;
-use socket2::{Domain, Protocol, Socket, Type};
-
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
@@ -134,7 +132,7 @@ impl Server {
                 .map(|a| (a, Kind::Implicit)),
         );
         for (addr, kind) in all {
-            let listener = bind_control(*addr)
+            let listener = crate::net::bind_listener(*addr, crate::net::CONTROL_BACKLOG)
                 .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
             listeners.push((listener, kind));
         }
@@ -245,19 +243,6 @@ impl Server {
         }
         Ok(())
     }
-}
-
-fn bind_control(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    socket.set_reuse_address(true)?;
-    if addr.is_ipv6() {
-        // Keep IPv4 and IPv6 listeners independent, so both can bind the same port.
-        socket.set_only_v6(true)?;
-    }
-    socket.set_nonblocking(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(1024)?;
-    TcpListener::from_std(socket.into())
 }
 
 /// One session, ready to run.

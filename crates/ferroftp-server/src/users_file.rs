@@ -11,7 +11,9 @@
 //! # permissions = ["list", "read", "write", "delete", "rename", "mkdir"]
 //! ```
 //!
-//! [`UsersFile`] loads, edits and saves the file (the `ferroftp user` commands);
+//! [`UsersFile`] loads, edits and saves the file (the `ferroftp user` commands), changing
+//! only the lines an edit is about: comments, blank lines and the order of keys stay as the
+//! administrator wrote them;
 //! [`UsersFileAuthenticator`] checks logins against it. [`StaticAuthenticator`] is the single
 //! in-memory user of the zero-configuration quick start.
 
@@ -27,12 +29,17 @@ use async_trait::async_trait;
 use ferroftp_proto::perms::Permissions;
 use ferroftp_proto::session::{Secret, TlsRequired};
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, TableLike, Value};
 
 use crate::auth::{Account, AuthError, Authenticator};
 
 /// Longest accepted user name, in characters.
 const MAX_NAME_CHARS: usize = 64;
+
+/// The first lines of a users file that `ferroftp user add` creates.
+const HEADER: &str = "# ferroftp users file; edit with `ferroftp user add|passwd|set|del`.\n\n";
 
 /// Why the users file could not be read, written or changed.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +78,9 @@ pub enum UsersFileError {
     /// Hashing the password failed.
     #[error("password hashing failed: {0}")]
     Hash(String),
+    /// A home directory path that TOML cannot hold (it is not valid UTF-8).
+    #[error("home directory {} is not valid UTF-8", .0.display())]
+    NonUtf8Home(PathBuf),
 }
 
 /// One user of the users file.
@@ -127,20 +137,54 @@ impl fmt::Debug for UserEntry {
 }
 
 /// The users file in memory. Users keep the order they have in the file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Besides the users it keeps the file's text as a `toml_edit` document, and every change is
+/// made to both, so that saving rewrites only what changed.
+#[derive(Clone)]
 pub struct UsersFile {
     users: Vec<UserEntry>,
+    /// The file as written, comments and layout included; it holds the hashes, so it is
+    /// left out of `Debug`.
+    doc: DocumentMut,
+}
+
+impl Default for UsersFile {
+    fn default() -> UsersFile {
+        UsersFile {
+            users: Vec::new(),
+            // A fixed text that is valid TOML: the fallback is never taken.
+            doc: HEADER.parse().unwrap_or_default(),
+        }
+    }
+}
+
+/// Two files are equal when they hold the same users, however they are laid out.
+impl PartialEq for UsersFile {
+    fn eq(&self, other: &UsersFile) -> bool {
+        self.users == other.users
+    }
+}
+
+impl Eq for UsersFile {}
+
+// Hand-written so that the document, which holds the hashes, stays out of logs.
+impl fmt::Debug for UsersFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UsersFile")
+            .field("users", &self.users)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The file as it is written on disk.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
     #[serde(default, rename = "user")]
     users: Vec<RawUser>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawUser {
     name: String,
@@ -148,10 +192,10 @@ struct RawUser {
     home: PathBuf,
     #[serde(default)]
     read_only: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     permissions: Option<Vec<Perm>>,
     /// "none", "login" or "all": this user's TLS policy, on top of the server's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     tls: Option<String>,
 }
 
@@ -164,7 +208,8 @@ fn tls_from_text(text: &str) -> Result<TlsRequired, String> {
     }
 }
 
-fn tls_to_text(policy: TlsRequired) -> &'static str {
+/// The word for `policy` in the users file (`tls = "..."`).
+pub fn tls_to_text(policy: TlsRequired) -> &'static str {
     match policy {
         TlsRequired::None => "none",
         TlsRequired::Login => "login",
@@ -173,7 +218,7 @@ fn tls_to_text(policy: TlsRequired) -> &'static str {
 }
 
 /// One entry of the `permissions` list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum Perm {
     List,
@@ -196,18 +241,35 @@ fn permissions_from_list(list: &[Perm]) -> Permissions {
     }
 }
 
-fn permissions_to_list(p: Permissions) -> Vec<Perm> {
+/// The names of what `p` allows, in the file's canonical order.
+pub fn permission_names(p: Permissions) -> Vec<&'static str> {
     [
-        (p.list, Perm::List),
-        (p.read, Perm::Read),
-        (p.write, Perm::Write),
-        (p.delete, Perm::Delete),
-        (p.rename, Perm::Rename),
-        (p.mkdir, Perm::Mkdir),
+        (p.list, "list"),
+        (p.read, "read"),
+        (p.write, "write"),
+        (p.delete, "delete"),
+        (p.rename, "rename"),
+        (p.mkdir, "mkdir"),
     ]
     .into_iter()
-    .filter_map(|(on, perm)| on.then_some(perm))
+    .filter_map(|(on, name)| on.then_some(name))
     .collect()
+}
+
+/// Reads a permission name as the file spells it (`list`, `read`, `write`, `delete`,
+/// `rename`, `mkdir`) and turns it on in `p`; false for an unknown name.
+pub fn allow_permission(p: &mut Permissions, name: &str) -> bool {
+    let flag = match name {
+        "list" => &mut p.list,
+        "read" => &mut p.read,
+        "write" => &mut p.write,
+        "delete" => &mut p.delete,
+        "rename" => &mut p.rename,
+        "mkdir" => &mut p.mkdir,
+        _ => return false,
+    };
+    *flag = true;
+    true
 }
 
 /// Checks that `name` can be a login name: 1 to 64 characters, none of them whitespace,
@@ -329,7 +391,14 @@ impl UsersFile {
             }
             None => e.message().trim_end().to_owned(),
         })?;
-        let mut file = UsersFile::new();
+        // Same TOML grammar as above, so this only fails where that already did.
+        let doc: DocumentMut = text
+            .parse()
+            .map_err(|e: toml_edit::TomlError| e.message().trim_end().to_owned())?;
+        let mut file = UsersFile {
+            users: Vec::new(),
+            doc,
+        };
         for user in raw.users {
             validate_name(&user.name).map_err(|e| e.to_string())?;
             if file.get(&user.name).is_some() {
@@ -359,38 +428,6 @@ impl UsersFile {
         Ok(file)
     }
 
-    /// The file's text, in a canonical form: `read_only` when the permissions are all or
-    /// read-only, an explicit `permissions` list otherwise.
-    fn to_toml(&self) -> Result<String, toml::ser::Error> {
-        let raw = RawFile {
-            users: self
-                .users
-                .iter()
-                .map(|u| {
-                    let (read_only, permissions) = if u.permissions == Permissions::ALL {
-                        (false, None)
-                    } else if u.permissions == Permissions::READ_ONLY {
-                        (true, None)
-                    } else {
-                        (false, Some(permissions_to_list(u.permissions)))
-                    };
-                    RawUser {
-                        name: u.name.clone(),
-                        password: u.password_hash.clone(),
-                        home: u.home.clone(),
-                        read_only,
-                        permissions,
-                        tls: u.tls.map(|t| tls_to_text(t).to_owned()),
-                    }
-                })
-                .collect(),
-        };
-        let body = toml::to_string(&raw)?;
-        Ok(format!(
-            "# ferroftp users file; edit with `ferroftp user add|passwd|del`.\n\n{body}"
-        ))
-    }
-
     /// Writes the users to `path` atomically: a temporary file in the same directory, made
     /// readable by the owner only, is renamed over the old one, so that a crash never leaves
     /// a half-written file and the hashes are never world-readable.
@@ -400,9 +437,7 @@ impl UsersFile {
             path: path.to_owned(),
             source,
         };
-        let text = self
-            .to_toml()
-            .map_err(|e| io_err(io::Error::new(io::ErrorKind::InvalidData, e)))?;
+        let text = self.doc.to_string();
         let file_name = path.file_name().ok_or_else(|| {
             io_err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -438,6 +473,24 @@ impl UsersFile {
         self.users.iter().find(|u| u.name == name)
     }
 
+    /// The in-memory entry and the file's table of user `name`, both to be changed alike.
+    fn entry_mut(
+        &mut self,
+        name: &str,
+    ) -> Result<(&mut UserEntry, &mut dyn TableLike), UsersFileError> {
+        let not_found = || UsersFileError::NotFound(name.to_owned());
+        let entry = self
+            .users
+            .iter_mut()
+            .find(|u| u.name == name)
+            .ok_or_else(not_found)?;
+        let table = user_tables(&mut self.doc)
+            .into_iter()
+            .find(|t| t.get("name").and_then(Item::as_str) == Some(name))
+            .ok_or_else(not_found)?;
+        Ok((entry, table))
+    }
+
     /// Adds a user with all permissions, or browse-and-download only when `read_only`.
     pub fn add(
         &mut self,
@@ -450,11 +503,21 @@ impl UsersFile {
         if self.get(name).is_some() {
             return Err(UsersFileError::Exists(name.to_owned()));
         }
+        let home = home.into();
+        let home_text = home_to_text(&home)?;
         let password_hash = hash_password(password)?;
+
+        let mut table = Table::new();
+        table.insert("name", toml_edit::value(name));
+        table.insert("password", toml_edit::value(password_hash.as_str()));
+        table.insert("home", toml_edit::value(home_text));
+        table.insert("read_only", toml_edit::value(read_only));
+        append_user_table(&mut self.doc, table);
+
         self.users.push(UserEntry {
             name: name.to_owned(),
             password_hash,
-            home: home.into(),
+            home,
             permissions: if read_only {
                 Permissions::READ_ONLY
             } else {
@@ -467,37 +530,85 @@ impl UsersFile {
 
     /// Replaces the password of user `name`.
     pub fn set_password(&mut self, name: &str, password: &str) -> Result<(), UsersFileError> {
-        let user = self
-            .users
-            .iter_mut()
-            .find(|u| u.name == name)
-            .ok_or_else(|| UsersFileError::NotFound(name.to_owned()))?;
-        user.password_hash = hash_password(password)?;
+        let (entry, table) = self.entry_mut(name)?;
+        let hash = hash_password(password)?;
+        set_value(table, "password", Value::from(hash.as_str()));
+        entry.password_hash = hash;
         Ok(())
     }
 
-    /// Sets the permissions of user `name`.
+    /// Sets the permissions of user `name`, as an explicit `permissions` list (which
+    /// overrides `read_only`).
     pub fn set_permissions(
         &mut self,
         name: &str,
         permissions: Permissions,
     ) -> Result<(), UsersFileError> {
-        let user = self
-            .users
-            .iter_mut()
-            .find(|u| u.name == name)
-            .ok_or_else(|| UsersFileError::NotFound(name.to_owned()))?;
-        user.permissions = permissions;
+        let (entry, table) = self.entry_mut(name)?;
+        let list: Array = permission_names(permissions).into_iter().collect();
+        set_value(table, "permissions", Value::Array(list));
+        entry.permissions = permissions;
         Ok(())
     }
 
-    /// Removes user `name`, returning the removed entry.
+    /// Makes user `name` read-only (browse and download) or read-write (everything),
+    /// dropping any `permissions` list, which would override `read_only`.
+    pub fn set_read_only(&mut self, name: &str, read_only: bool) -> Result<(), UsersFileError> {
+        let (entry, table) = self.entry_mut(name)?;
+        set_value(table, "read_only", Value::from(read_only));
+        table.remove("permissions");
+        entry.permissions = if read_only {
+            Permissions::READ_ONLY
+        } else {
+            Permissions::ALL
+        };
+        Ok(())
+    }
+
+    /// Sets the home directory of user `name`.
+    pub fn set_home(&mut self, name: &str, home: impl Into<PathBuf>) -> Result<(), UsersFileError> {
+        let home = home.into();
+        let home_text = home_to_text(&home)?;
+        let (entry, table) = self.entry_mut(name)?;
+        set_value(table, "home", Value::from(home_text));
+        entry.home = home;
+        Ok(())
+    }
+
+    /// Sets the TLS policy of user `name` (`tls = "none" | "login" | "all"`).
+    pub fn set_tls(&mut self, name: &str, policy: TlsRequired) -> Result<(), UsersFileError> {
+        let (entry, table) = self.entry_mut(name)?;
+        set_value(table, "tls", Value::from(tls_to_text(policy)));
+        entry.tls = Some(policy);
+        Ok(())
+    }
+
+    /// Removes user `name`, returning the removed entry. Comments inside the user's table,
+    /// and those just above its `[[user]]` line, go with it.
     pub fn remove(&mut self, name: &str) -> Result<UserEntry, UsersFileError> {
         let index = self
             .users
             .iter()
             .position(|u| u.name == name)
             .ok_or_else(|| UsersFileError::NotFound(name.to_owned()))?;
+        let is_named = |t: &dyn TableLike| t.get("name").and_then(Item::as_str) == Some(name);
+        match self.doc.get_mut("user") {
+            Some(Item::ArrayOfTables(tables)) => {
+                let found = tables.iter().position(|t| is_named(t));
+                if let Some(i) = found {
+                    tables.remove(i);
+                }
+            }
+            Some(Item::Value(Value::Array(array))) => {
+                let found = array
+                    .iter()
+                    .position(|v| v.as_inline_table().is_some_and(|t| is_named(t)));
+                if let Some(i) = found {
+                    array.remove(i);
+                }
+            }
+            _ => {}
+        }
         Ok(self.users.remove(index))
     }
 
@@ -528,6 +639,73 @@ impl UsersFile {
             }
         }
     }
+}
+
+/// The users' tables in the document: `[[user]]` sections, or the inline tables of a
+/// `user = [...]` array, which is the same thing to TOML.
+fn user_tables(doc: &mut DocumentMut) -> Vec<&mut dyn TableLike> {
+    match doc.get_mut("user") {
+        Some(Item::ArrayOfTables(tables)) => {
+            tables.iter_mut().map(|t| t as &mut dyn TableLike).collect()
+        }
+        Some(Item::Value(Value::Array(array))) => array
+            .iter_mut()
+            .filter_map(Value::as_inline_table_mut)
+            .map(|t| t as &mut dyn TableLike)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Sets `key` to `value` in `table`. An existing value keeps its surroundings (the spaces
+/// around `=`, a comment after it); a new key goes at the end of the table.
+fn set_value(table: &mut dyn TableLike, key: &str, mut value: Value) {
+    match table.get_mut(key) {
+        Some(Item::Value(old)) => {
+            *value.decor_mut() = old.decor().clone();
+            *old = value;
+        }
+        Some(other) => *other = Item::Value(value),
+        None => {
+            table.insert(key, Item::Value(value));
+        }
+    }
+}
+
+/// Appends a user's table to the document, after everything already in the file, so that
+/// the old text stays a prefix of the new one.
+fn append_user_table(doc: &mut DocumentMut, mut table: Table) {
+    if let Some(Item::Value(Value::Array(array))) = doc.get_mut("user") {
+        array.push(table.into_inline_table());
+        return;
+    }
+    // Comments at the end of the file belong to the document, which would print them after
+    // the new table; moving them in front of it keeps them where they were.
+    let trailing = doc.trailing().as_str().unwrap_or_default().to_owned();
+    let text = doc.to_string();
+    let gap = if text.is_empty() || text.ends_with("\n\n") {
+        ""
+    } else if text.ends_with('\n') {
+        "\n"
+    } else {
+        "\n\n"
+    };
+    table.decor_mut().set_prefix(format!("{trailing}{gap}"));
+    doc.set_trailing("");
+    match doc.get_mut("user") {
+        Some(Item::ArrayOfTables(tables)) => tables.push(table),
+        _ => {
+            let mut tables = ArrayOfTables::new();
+            tables.push(table);
+            doc.insert("user", Item::ArrayOfTables(tables));
+        }
+    }
+}
+
+/// A home directory as TOML text; TOML strings are UTF-8, so other paths cannot be stored.
+fn home_to_text(home: &Path) -> Result<&str, UsersFileError> {
+    home.to_str()
+        .ok_or_else(|| UsersFileError::NonUtf8Home(home.to_owned()))
 }
 
 /// Creates `path` with mode 0600 (on Unix), writes `data` and syncs it to disk.
@@ -653,16 +831,13 @@ impl fmt::Debug for StaticAuthenticator {
     }
 }
 
-/// Compares without stopping at the first difference, so the time taken does not tell how
-/// much of a guess was right.
+/// Compares in constant time, so the time taken does not tell how much of a guess was
+/// right. Both sides are hashed first: `subtle` compares equal-length slices only, and a
+/// fixed-length digest keeps the secret's length from showing too.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0);
-        diff |= usize::from(x ^ y);
-    }
-    std::hint::black_box(diff) == 0
+    let a = ring::digest::digest(&ring::digest::SHA256, a);
+    let b = ring::digest::digest(&ring::digest::SHA256, b);
+    a.as_ref().ct_eq(b.as_ref()).into()
 }
 
 #[async_trait]
@@ -672,6 +847,7 @@ impl Authenticator for StaticAuthenticator {
         // Both comparisons always run, so the time does not tell whether the name was right.
         let name_ok = constant_time_eq(user.as_bytes(), self.account.name.as_bytes());
         let password_ok = constant_time_eq(password.as_bytes(), self.password.as_bytes());
+        // `&` rather than `&&`: no early exit when the name is wrong.
         if name_ok & password_ok {
             Ok(self.account.clone())
         } else {
@@ -943,6 +1119,155 @@ permissions = []
             );
         }
         assert!(!format!("{auth:?}").contains("pw123"));
+    }
+
+    /// A hand-written file with comments, odd spacing and keys in an unusual order.
+    fn commented(hash: &str) -> String {
+        format!(
+            "# Our FTP users.\n\
+             # Ask Jo before adding anyone.\n\
+             \n\
+             [[user]]\n\
+             name = \"alice\"   # the admin\n\
+             home = \"/srv/ftp/alice\"\n\
+             password    =    \"{hash}\"  # rotated in May\n\
+             \n\
+             # Bob only downloads.\n\
+             [[user]]\n\
+             name = \"bob\"\n\
+             password = \"{hash}\"\n\
+             home = \"/srv/ftp/bob\"\n\
+             read_only = true\n\
+             \n\
+             # end of users\n"
+        )
+    }
+
+    /// The lines of `after` that are not in `before`, and those of `before` not in `after`.
+    fn line_diff(before: &str, after: &str) -> (Vec<String>, Vec<String>) {
+        let added = after
+            .lines()
+            .filter(|l| !before.lines().any(|b| b == *l))
+            .map(str::to_owned)
+            .collect();
+        let removed = before
+            .lines()
+            .filter(|l| !after.lines().any(|a| a == *l))
+            .map(str::to_owned)
+            .collect();
+        (added, removed)
+    }
+
+    fn saved(f: &UsersFile) -> String {
+        f.doc.to_string()
+    }
+
+    #[test]
+    fn edits_keep_comments_and_layout() {
+        let hash = hash_password("pw").expect("hash");
+        let before = commented(&hash);
+        let f = UsersFile::parse(&before).expect("parse");
+        // Loading and saving without a change gives the same bytes.
+        assert_eq!(saved(&f), before);
+
+        let mut added = f.clone();
+        added
+            .add("carol", "pw3", "/srv/ftp/carol", false)
+            .expect("add");
+        let after = saved(&added);
+        assert!(after.starts_with(&before), "{after}");
+        let reloaded = UsersFile::parse(&after).expect("parse after add");
+        assert!(reloaded.verify("carol", "pw3").is_ok());
+        assert_eq!(reloaded, added);
+
+        let mut changed = f.clone();
+        changed.set_password("alice", "new").expect("passwd");
+        let after = saved(&changed);
+        let (plus, minus) = line_diff(&before, &after);
+        assert_eq!(minus.len(), 1, "{after}");
+        assert_eq!(plus.len(), 1, "{after}");
+        assert!(
+            plus[0].starts_with("password    =    \"$argon2id$"),
+            "{after}"
+        );
+        assert!(plus[0].ends_with("\"  # rotated in May"), "{after}");
+        assert!(UsersFile::parse(&after)
+            .expect("parse")
+            .verify("alice", "new")
+            .is_ok());
+
+        let mut changed = f.clone();
+        changed.set_tls("bob", TlsRequired::All).expect("tls");
+        changed.set_home("bob", "/elsewhere").expect("home");
+        let custom = Permissions {
+            list: true,
+            read: true,
+            write: true,
+            delete: false,
+            rename: false,
+            mkdir: false,
+        };
+        changed.set_permissions("bob", custom).expect("perms");
+        let after = saved(&changed);
+        let (plus, minus) = line_diff(&before, &after);
+        assert_eq!(minus, ["home = \"/srv/ftp/bob\""], "{after}");
+        assert_eq!(
+            plus,
+            [
+                "home = \"/elsewhere\"",
+                "tls = \"all\"",
+                "permissions = [\"list\", \"read\", \"write\"]"
+            ],
+            "{after}"
+        );
+        let reloaded = UsersFile::parse(&after).expect("parse");
+        assert_eq!(reloaded, changed);
+        let bob = reloaded.get("bob").expect("bob");
+        assert_eq!(bob.permissions(), custom);
+        assert_eq!(bob.tls_required(), Some(TlsRequired::All));
+        assert_eq!(bob.home(), Path::new("/elsewhere"));
+
+        changed.set_read_only("bob", false).expect("read-write");
+        let reloaded = UsersFile::parse(&saved(&changed)).expect("parse");
+        assert_eq!(
+            reloaded.get("bob").expect("bob").permissions(),
+            Permissions::ALL
+        );
+        assert!(!saved(&changed).contains("permissions"));
+
+        let mut removed = f.clone();
+        removed.remove("bob").expect("remove");
+        let after = saved(&removed);
+        let bob_block = format!(
+            "# Bob only downloads.\n[[user]]\nname = \"bob\"\npassword = \"{hash}\"\n\
+             home = \"/srv/ftp/bob\"\nread_only = true\n\n"
+        );
+        assert_eq!(after, before.replacen(&bob_block, "", 1), "{after}");
+    }
+
+    #[test]
+    fn inline_user_array_is_edited_too() {
+        let hash = hash_password("pw").expect("hash");
+        let text = format!("user = [{{ name = \"a\", password = \"{hash}\", home = \"/a\" }}]\n");
+        let mut f = UsersFile::parse(&text).expect("parse");
+        f.add("b", "pw2", "/b", true).expect("add");
+        f.set_tls("a", TlsRequired::Login).expect("tls");
+        let reloaded = UsersFile::parse(&saved(&f)).expect("parse");
+        assert_eq!(reloaded, f);
+        assert!(reloaded.verify("b", "pw2").is_ok());
+        f.remove("a").expect("remove");
+        let reloaded = UsersFile::parse(&saved(&f)).expect("parse");
+        assert_eq!(reloaded.len(), 1);
+    }
+
+    #[test]
+    fn new_file_has_a_header() {
+        let mut f = UsersFile::new();
+        f.add("a", "pw", "/a", false).expect("add");
+        let text = saved(&f);
+        assert!(text.starts_with(HEADER), "{text}");
+        assert_eq!(UsersFile::parse(&text).expect("parse"), f);
+        assert!(!format!("{f:?}").contains("argon2"), "no hash in Debug");
     }
 
     #[test]

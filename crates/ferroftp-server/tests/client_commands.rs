@@ -330,12 +330,21 @@ fn upload_replaces_atomically_and_failed_replace_keeps_the_old_file() {
     r.send("STOR keep.txt");
     assert_eq!(r.reply().0, 150);
     data.write_all(b"half of the new").unwrap();
+    // Wait for the upload's bytes to reach the disk beside the old file.
+    let uploading = common::wait_until(common::deadline(), || {
+        common::file_sizes(s.root.path()).contains(&15)
+    });
+    assert!(uploading, "the upload never reached the disk");
     // The old content stays visible until the upload completes.
     assert_eq!(std::fs::read(s.path("keep.txt")).unwrap(), b"original");
-    // The control connection drops: the upload is discarded.
+    // The control connection drops: the upload is discarded. The data connection stays
+    // open until then, as an end of data would complete the upload instead.
     drop(r);
+    let discarded = common::wait_until(common::deadline(), || {
+        common::file_sizes(s.root.path()).len() == 1
+    });
+    assert!(discarded, "the partial upload was never removed");
     drop(data);
-    std::thread::sleep(Duration::from_millis(300));
     assert_eq!(std::fs::read(s.path("keep.txt")).unwrap(), b"original");
     let count = std::fs::read_dir(s.root.path()).unwrap().count();
     assert_eq!(count, 1, "no temporary file left");
@@ -439,7 +448,11 @@ fn uploads_in_progress_are_not_listed() {
     assert_eq!(r.reply().0, 150);
     data.write_all(&[1u8; 10_000]).unwrap();
     data.flush().unwrap();
-    std::thread::sleep(Duration::from_millis(100));
+    // List only once the server has written what it was sent: the upload is on disk.
+    let on_disk = common::wait_until(common::deadline(), || {
+        common::file_sizes(s.root.path()).contains(&10_000)
+    });
+    assert!(on_disk, "the upload never reached the disk");
     let mut other = s.client();
     assert_eq!(other.nlst(None).unwrap(), vec!["done.txt"]);
     drop(data);

@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::io::{Cursor, Write};
+use std::io::{Cursor, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
@@ -62,6 +62,9 @@ fn passive_accept_timeout_is_425() {
     s.write("f", b"x");
     let mut r = s.raw_logged_in();
     assert_eq!(r.code("PASV"), 227);
+    // The stimulus, not synchronisation: the client lets the data-connection timeout run
+    // out before it asks. Whether the server's timer has fired by then or fires while RETR
+    // waits, the answer is the same 425, so the outcome does not hang on the timing.
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(r.code("RETR f"), 425);
 }
@@ -72,11 +75,11 @@ fn second_pasv_closes_the_first_listener() {
     let mut r = s.raw_logged_in();
     let port = r.epsv_port();
     assert_eq!(r.code("EPSV"), 229);
-    std::thread::sleep(Duration::from_millis(100));
-    assert!(
-        TcpStream::connect(("127.0.0.1", port)).is_err(),
-        "old listener still open"
-    );
+    // The old listener may close just after the reply; wait for it, with a deadline.
+    let closed = common::wait_until(common::deadline(), || {
+        TcpStream::connect(("127.0.0.1", port)).is_err()
+    });
+    assert!(closed, "old listener still open");
 }
 
 #[test]
@@ -103,22 +106,22 @@ fn ten_passive_ports_serve_many_sessions_in_a_row_and_at_once() {
                 let mut ftp = suppaftp::FtpStream::connect(addr).unwrap();
                 ftp.login(common::USER, common::PASS).unwrap();
                 for _ in 0..5 {
-                    // A busy range may refuse for a moment; a client retries.
-                    let mut tries = 0;
-                    loop {
+                    // A busy range may refuse for a moment; a client retries until a
+                    // deadline.
+                    let mut last = None;
+                    let done = common::wait_until(common::deadline(), || {
                         match ftp.retr_as_buffer("f.txt") {
                             Ok(b) => {
                                 assert_eq!(b.into_inner(), b"pool");
-                                break;
+                                true
                             }
-                            Err(e) if tries < 50 => {
-                                tries += 1;
-                                let _ = e;
-                                std::thread::sleep(Duration::from_millis(20));
+                            Err(e) => {
+                                last = Some(e);
+                                false
                             }
-                            Err(e) => panic!("{e}"),
                         }
-                    }
+                    });
+                    assert!(done, "{last:?}");
                 }
             })
         })
@@ -255,15 +258,21 @@ fn shutdown_lets_a_running_transfer_finish() {
     s.write("big.bin", &vec![3u8; 8 * 1024 * 1024]);
     let mut r = s.raw_logged_in();
     r.code("TYPE I");
-    let data = r.pasv();
+    // An idle session shows when the shutdown has reached the server: it gets its 421 at once.
+    let mut idle = s.raw_logged_in();
+    let mut data = r.pasv();
     r.send("RETR big.bin");
     assert_eq!(r.reply().0, 150);
-    let reader = std::thread::spawn(move || {
-        // Read slowly at first so the shutdown lands mid-transfer.
-        std::thread::sleep(Duration::from_millis(300));
-        common::read_all(data).len()
-    });
+    // Take a little, then stop reading: the transfer stalls on the socket, far from done
+    // (the file is larger than the socket buffers).
+    let mut first = vec![0u8; 64 * 1024];
+    data.read_exact(&mut first).unwrap();
     let stopper = std::thread::spawn(move || s.stop());
+    let (code, text) = idle.reply();
+    assert_eq!(code, 421, "{text}");
+    // The shutdown has arrived and the transfer is still running: no 226 yet.
+    assert!(!r.has_pending(), "the transfer ended before the shutdown");
+    let reader = std::thread::spawn(move || first.len() + common::read_all(data).len());
     assert_eq!(reader.join().unwrap(), 8 * 1024 * 1024);
     assert_eq!(r.reply().0, 226);
     assert_eq!(r.reply().0, 421);

@@ -120,9 +120,11 @@ pub enum UserCommand {
     Add(UserAddArgs),
     /// Change a user's password.
     Passwd(UserPasswdArgs),
+    /// Change a user's permissions, TLS policy or home directory.
+    Set(UserSetArgs),
     /// Remove a user (the home directory is left in place).
     Del(UserDelArgs),
-    /// List users with their home directories and permissions.
+    /// List users: name, home directory, TLS policy and permissions (never the hash).
     List(UserListArgs),
 }
 
@@ -164,6 +166,43 @@ pub struct UserPasswdArgs {
     /// Read the password from one line of standard input instead of the terminal.
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+/// `ferroftp user set`: only the options given change; the rest of the file stays as it is.
+#[derive(Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("change")
+        .required(true)
+        .multiple(true)
+        .args(["permissions", "tls", "home", "read_only", "read_write"]),
+))]
+pub struct UserSetArgs {
+    /// Login name.
+    pub name: String,
+    /// What the user may do: a comma-separated list of list, read, write, delete, rename,
+    /// mkdir, or `none`.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        conflicts_with_all = ["read_only", "read_write"]
+    )]
+    pub permissions: Option<Vec<String>>,
+    /// The user's own TLS policy, on top of the server's: none, login or all.
+    #[arg(long, value_name = "POLICY", value_parser = ["none", "login", "all"])]
+    pub tls: Option<String>,
+    /// New home directory (the user's `/`); created if missing.
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// Browse and download only (drops any permissions list).
+    #[arg(long, conflicts_with = "read_write")]
+    pub read_only: bool,
+    /// Every permission (drops any permissions list).
+    #[arg(long)]
+    pub read_write: bool,
+    /// Users file.
+    #[command(flatten)]
+    pub users: UsersFileArg,
 }
 
 /// `ferroftp user del`.

@@ -1,12 +1,20 @@
-//! `ferroftp user add|passwd|del|list`: editing the users file.
+//! `ferroftp user add|passwd|set|del|list`: editing the users file.
+//!
+//! Every edit changes only what it is about; comments and layout of the file are kept (see
+//! [`UsersFile`]).
 
 use std::io::{self, BufRead, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ferroftp_proto::perms::Permissions;
-use ferroftp_server::users_file::{validate_name, UsersFile, UsersFileError};
+use ferroftp_proto::session::TlsRequired;
+use ferroftp_server::users_file::{
+    allow_permission, permission_names, tls_to_text, validate_name, UsersFile, UsersFileError,
+};
 
-use crate::cli::{UserAddArgs, UserCommand, UserDelArgs, UserListArgs, UserPasswdArgs};
+use crate::cli::{
+    UserAddArgs, UserCommand, UserDelArgs, UserListArgs, UserPasswdArgs, UserSetArgs,
+};
 use crate::Error;
 
 /// Runs one `user` subcommand.
@@ -14,6 +22,7 @@ pub fn run(cmd: UserCommand) -> Result<(), Error> {
     match cmd {
         UserCommand::Add(args) => add(args),
         UserCommand::Passwd(args) => passwd(args),
+        UserCommand::Set(args) => set(args),
         UserCommand::Del(args) => del(args),
         UserCommand::List(args) => list(args),
     }
@@ -28,27 +37,7 @@ fn add(args: UserAddArgs) -> Result<(), Error> {
         return Err(UsersFileError::Exists(args.name).into());
     }
     let password = read_password(args.password_stdin)?;
-
-    std::fs::create_dir_all(&args.home).map_err(|e| {
-        Error::msg(format!(
-            "cannot create home directory {}: {e}",
-            args.home.display()
-        ))
-    })?;
-    // Store an absolute path, so the server finds the home whatever its working directory.
-    let home = std::fs::canonicalize(&args.home).map_err(|e| {
-        Error::msg(format!(
-            "cannot resolve home directory {}: {e}",
-            args.home.display()
-        ))
-    })?;
-    if !home.is_dir() {
-        return Err(Error::msg(format!(
-            "home {} is not a directory",
-            home.display()
-        )));
-    }
-
+    let home = prepare_home(&args.home)?;
     users.add(&args.name, &password, &home, args.read_only)?;
     users.save(path)?;
     println!(
@@ -73,6 +62,50 @@ fn passwd(args: UserPasswdArgs) -> Result<(), Error> {
     Ok(())
 }
 
+fn set(args: UserSetArgs) -> Result<(), Error> {
+    let path = &args.users.users;
+    let mut users = UsersFile::load(path)?;
+    if users.get(&args.name).is_none() {
+        return Err(UsersFileError::NotFound(args.name).into());
+    }
+    // Everything is checked before the home directory is made or the file written.
+    let permissions = args
+        .permissions
+        .as_deref()
+        .map(parse_permissions)
+        .transpose()?;
+    let tls = args.tls.as_deref().map(parse_tls).transpose()?;
+    let home = args.home.as_deref().map(prepare_home).transpose()?;
+
+    let mut changes = Vec::new();
+    if let Some(p) = permissions {
+        users.set_permissions(&args.name, p)?;
+        changes.push(format!("permissions {}", describe_permissions(p)));
+    }
+    if args.read_only || args.read_write {
+        users.set_read_only(&args.name, args.read_only)?;
+        changes.push(
+            if args.read_only {
+                "permissions read-only"
+            } else {
+                "permissions all"
+            }
+            .to_owned(),
+        );
+    }
+    if let Some(policy) = tls {
+        users.set_tls(&args.name, policy)?;
+        changes.push(format!("tls {}", tls_to_text(policy)));
+    }
+    if let Some(home) = home {
+        changes.push(format!("home {}", home.display()));
+        users.set_home(&args.name, home)?;
+    }
+    users.save(path)?;
+    println!("changed user {:?}: {}", args.name, changes.join(", "));
+    Ok(())
+}
+
 fn del(args: UserDelArgs) -> Result<(), Error> {
     let path = &args.users.users;
     let mut users = UsersFile::load(path)?;
@@ -89,12 +122,14 @@ fn del(args: UserDelArgs) -> Result<(), Error> {
 fn list(args: UserListArgs) -> Result<(), Error> {
     let users = UsersFile::load(&args.users.users)?;
     let mut out = io::stdout().lock();
+    // One user a line, tab-separated, permissions last; the hash is never shown.
     for user in users.users() {
         writeln!(
             out,
-            "{}\t{}\t{}",
+            "{}\t{}\ttls={}\t{}",
             user.name(),
             user.home().display(),
+            tls_to_text(user.tls_required().unwrap_or_default()),
             describe_permissions(user.permissions())
         )
         .map_err(|e| Error::msg(format!("cannot write to stdout: {e}")))?;
@@ -110,22 +145,73 @@ fn describe_permissions(p: Permissions) -> String {
     if p == Permissions::READ_ONLY {
         return "read-only".to_owned();
     }
-    let names: Vec<&str> = [
-        (p.list, "list"),
-        (p.read, "read"),
-        (p.write, "write"),
-        (p.delete, "delete"),
-        (p.rename, "rename"),
-        (p.mkdir, "mkdir"),
-    ]
-    .into_iter()
-    .filter_map(|(on, name)| on.then_some(name))
-    .collect();
+    let names = permission_names(p);
     if names.is_empty() {
         "none".to_owned()
     } else {
         names.join(",")
     }
+}
+
+/// Reads `--permissions`: names from the users file's `permissions` list, or `none` alone.
+fn parse_permissions(names: &[String]) -> Result<Permissions, Error> {
+    let mut p = Permissions {
+        list: false,
+        read: false,
+        write: false,
+        delete: false,
+        rename: false,
+        mkdir: false,
+    };
+    if let [only] = names {
+        if only.trim() == "none" {
+            return Ok(p);
+        }
+    }
+    for name in names {
+        if !allow_permission(&mut p, name.trim()) {
+            return Err(Error::msg(format!(
+                "unknown permission {name:?}: use list, read, write, delete, rename, mkdir or none"
+            )));
+        }
+    }
+    Ok(p)
+}
+
+/// Reads `--tls` (clap has already limited it to the three words).
+fn parse_tls(text: &str) -> Result<TlsRequired, Error> {
+    match text {
+        "none" => Ok(TlsRequired::None),
+        "login" => Ok(TlsRequired::Login),
+        "all" => Ok(TlsRequired::All),
+        other => Err(Error::msg(format!(
+            "unknown TLS policy {other:?}: use none, login or all"
+        ))),
+    }
+}
+
+/// Creates the home directory if missing and returns its absolute path, so the server finds
+/// it whatever its working directory.
+fn prepare_home(home: &Path) -> Result<PathBuf, Error> {
+    std::fs::create_dir_all(home).map_err(|e| {
+        Error::msg(format!(
+            "cannot create home directory {}: {e}",
+            home.display()
+        ))
+    })?;
+    let resolved = std::fs::canonicalize(home).map_err(|e| {
+        Error::msg(format!(
+            "cannot resolve home directory {}: {e}",
+            home.display()
+        ))
+    })?;
+    if !resolved.is_dir() {
+        return Err(Error::msg(format!(
+            "home {} is not a directory",
+            resolved.display()
+        )));
+    }
+    Ok(resolved)
 }
 
 /// Gets the new password: one line of stdin, or typed twice on the terminal.

@@ -1,70 +1,22 @@
 //! `ferroftp doctor` against ferroftp itself, a deliberately broken scripted server, and
 //! servers that misbehave at the transport level (garbage, silence, endless replies, resets).
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::{Finished, Served};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ferroftp");
-
-/// What one doctor run gave.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
-    }
-}
-
 /// Runs `ferroftp doctor ARGS`, killing it (and failing) if it takes over 60 s.
-fn doctor(args: &[&str]) -> Run {
-    let start = Instant::now();
-    let mut child = Command::new(BIN)
-        .arg("doctor")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start ferroftp doctor");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_reader = thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err_reader = thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("doctor {args:?} hung");
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: out_reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
-        elapsed: start.elapsed(),
-    }
+fn doctor(args: &[&str]) -> Finished {
+    let mut cmd = common::ferroftp(&["doctor"]);
+    cmd.args(args);
+    common::finish(cmd, b"")
 }
 
 /// The findings of a JSON report with the given check name.
@@ -105,58 +57,23 @@ fn assert_finding(
 }
 
 struct Server {
-    child: Child,
+    // Kept so the server runs until the test ends.
+    _served: Served,
     addr: String,
     user: String,
     pass: String,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts `ferroftp serve` in quick-start mode on a free port.
 fn serve_ferroftp(root: &std::path::Path) -> Server {
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--passive-ports",
-            "0-0",
-            "--root",
-        ])
+    let served = common::Serve::new(&["--listen", "127.0.0.1:0", "--passive-ports", "0-0"])
+        .arg("--root")
         .arg(root)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start ferroftp serve");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut creds = None;
-    let addr = loop {
-        let line = lines.next().expect("server output").expect("line");
-        if let Some(rest) = line.strip_prefix("ferroftp quick start: user \"") {
-            let user = rest.split('"').next().unwrap().to_owned();
-            let pass = rest
-                .split("password \"")
-                .nth(1)
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap();
-            creds = Some((user, pass.to_owned()));
-        }
-        if let Some(a) = line.strip_prefix("listening on ftp://") {
-            break a.to_owned();
-        }
-    };
-    let (user, pass) = creds.expect("quick start line");
+        .start();
+    let (user, pass) = served.quick_start.clone().expect("quick start line");
     Server {
-        child,
-        addr,
+        addr: served.addr.clone(),
+        _served: served,
         user,
         pass,
     }
@@ -441,6 +358,8 @@ fn ftps_never_sends_the_password_in_clear() {
 
 /// Accepts and never says a word.
 fn silent_session(stream: TcpStream) {
+    // The silence is the stimulus, not synchronisation: the doctor must give up after its
+    // own 2 s timeout. Bounded, so the thread ends even if the doctor never hangs up.
     thread::sleep(Duration::from_secs(30));
     drop(stream);
 }
@@ -460,12 +379,16 @@ fn garbage_session(mut stream: TcpStream) {
         })
         .collect();
     let _ = stream.write_all(&bytes);
+    // Stimulus: the connection stays open with no line end, so only the doctor's own limits
+    // can end the read. Bounded, so the thread ends anyway.
     thread::sleep(Duration::from_secs(30));
 }
 
 /// Sends a line that is not an FTP reply.
 fn http_session(mut stream: TcpStream) {
     let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n");
+    // Stimulus: the connection stays open, so the doctor must judge from the line alone.
+    // Bounded, so the thread ends anyway.
     thread::sleep(Duration::from_secs(30));
 }
 
@@ -480,8 +403,9 @@ fn endless_session(mut stream: TcpStream) {
 fn resetting_session(stream: TcpStream) {
     let mut s = stream;
     let _ = s.write_all(b"220 Hello.\r\n");
-    // Let the command arrive unread: closing with unread data sends a reset.
-    thread::sleep(Duration::from_millis(300));
+    // Wait for the command without reading it: closing with unread data sends a reset.
+    let _ = s.set_read_timeout(Some(common::PATIENCE));
+    let _ = s.peek(&mut [0u8; 1]);
     drop(s);
 }
 

@@ -3,63 +3,22 @@
 //! before the login, and scripted servers that break the handshake. Every connection goes to
 //! 127.0.0.1.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::{Finished, Served};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ferroftp");
-
-/// The outcome of one doctor run.
-struct Outcome {
-    code: i32,
-    stdout: String,
-    elapsed: Duration,
-}
-
-impl Outcome {
-    fn report(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
-    }
-}
-
 /// Runs `ferroftp doctor ARGS`; fails the test if it runs for more than a minute.
-fn run_doctor(args: &[&str]) -> Outcome {
-    let started = Instant::now();
-    let mut child = Command::new(BIN)
-        .arg("doctor")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn ferroftp doctor");
-    let mut pipe = child.stdout.take().expect("stdout");
-    let reader = thread::spawn(move || {
-        let mut text = String::new();
-        let _ = pipe.read_to_string(&mut text);
-        text
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("ferroftp doctor {args:?} did not finish");
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
-    Outcome {
-        code: status.code().unwrap_or(-1),
-        stdout: reader.join().expect("reader"),
-        elapsed: started.elapsed(),
-    }
+fn run_doctor(args: &[&str]) -> Finished {
+    let mut cmd = common::ferroftp(&["doctor"]);
+    cmd.args(args);
+    common::finish(cmd, b"")
 }
 
 /// Every finding of `check`.
@@ -96,7 +55,8 @@ fn errors(report: &Value) -> Vec<&Value> {
 
 /// A running `ferroftp serve`, killed when dropped.
 struct Ftps {
-    child: Child,
+    // Kept so the server runs until the test ends.
+    _served: Served,
     user: String,
     password: String,
     fingerprint: String,
@@ -104,13 +64,6 @@ struct Ftps {
     explicit: String,
     /// The implicit FTPS listener, when asked for.
     implicit: Option<String>,
-}
-
-impl Drop for Ftps {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Ftps {
@@ -124,48 +77,20 @@ impl Ftps {
 /// with `extra` flags.
 fn serve(root: &std::path::Path, extra: &[&str]) -> Ftps {
     let implicit = extra.contains(&"--implicit-tls-listen");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--passive-ports", "0-0"])
+    let served = common::Serve::new(&["--listen", "127.0.0.1:0", "--passive-ports", "0-0"])
         .arg("--root")
         .arg(root)
         .arg("--tls-self-signed")
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn ferroftp serve");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut next = || {
-        lines
-            .next()
-            .expect("the server stopped printing")
-            .expect("a line")
-    };
-    let (mut user, mut password, mut fingerprint) = (None, None, None);
-    let explicit = loop {
-        let line = next();
-        if let Some(rest) = line.strip_prefix("ferroftp quick start: user \"") {
-            let mut parts = rest.split('"');
-            user = parts.next().map(str::to_owned);
-            password = parts.nth(1).map(str::to_owned);
-        } else if let Some(fp) = line.strip_prefix("TLS certificate SHA-256 fingerprint: ") {
-            fingerprint = Some(fp.trim().to_owned());
-        } else if let Some(addr) = line.strip_prefix("listening on ftp://") {
-            break addr.trim().to_owned();
-        }
-    };
-    let implicit = implicit.then(|| loop {
-        if let Some(addr) = next().strip_prefix("listening on ftps://") {
-            break addr.trim().to_owned();
-        }
-    });
+        .listeners(if implicit { 2 } else { 1 });
+    let served = extra.iter().fold(served, |s, a| s.arg(a)).start();
+    let (user, password) = served.quick_start.clone().expect("quick start line");
     Ftps {
-        child,
-        user: user.expect("quick start user"),
-        password: password.expect("quick start password"),
-        fingerprint: fingerprint.expect("fingerprint line"),
-        explicit,
-        implicit,
+        user,
+        password,
+        fingerprint: served.fingerprint.clone().expect("fingerprint line"),
+        explicit: served.listener("ftp"),
+        implicit: implicit.then(|| served.listener("ftps")),
+        _served: served,
     }
 }
 
@@ -212,7 +137,7 @@ fn explicit_ftps_with_required_session_reuse() {
     let url = server.url(&server.explicit);
     let run = run_doctor(&[&url, "--write", "--json", "--timeout", "5"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    let report = run.report();
+    let report = run.json();
     assert_tls_ok(&report, &server);
     the(&report, "tls.auth", "ok");
     let data = the(&report, "tls.data", "ok");
@@ -236,7 +161,7 @@ fn explicit_ftps_with_optional_session_reuse() {
     let url = server.url(&server.explicit);
     let run = run_doctor(&[&url, "--json", "--timeout", "5"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    let report = run.report();
+    let report = run.json();
     assert_tls_ok(&report, &server);
     let reuse = the(&report, "tls.session_reuse", "info");
     assert!(
@@ -253,7 +178,7 @@ fn implicit_ftps() {
     let url = server.url(&addr);
     let run = run_doctor(&[&url, "--implicit-tls", "--json", "--timeout", "5"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    let report = run.report();
+    let report = run.json();
     assert_tls_ok(&report, &server);
     the(&report, "greeting", "ok");
     assert!(all_of(&report, "tls.auth").is_empty(), "no AUTH TLS");
@@ -263,7 +188,7 @@ fn implicit_ftps() {
     let run = run_doctor(&[&url, "--implicit-tls", "--json", "--timeout", "3"]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     assert!(run.elapsed < Duration::from_secs(10), "{:?}", run.elapsed);
-    let report = run.report();
+    let report = run.json();
     let f = the(&report, "tls.handshake", "error");
     assert!(f["fix"].as_str().unwrap().contains("implicit"), "{f:#}");
 }
@@ -277,7 +202,7 @@ fn tls_required_for_login() {
         server.user, server.password, server.explicit
     );
     let run = run_doctor(&[&plain, "--json", "--timeout", "5"]);
-    let report = run.report();
+    let report = run.json();
     let user = the(&report, "login.user", "warning");
     assert_eq!(user["got"], 534, "{user:#}");
     assert!(
@@ -292,7 +217,7 @@ fn tls_required_for_login() {
     // Over ftps:// every connection, the extra ones too, logs in after AUTH TLS.
     let run = run_doctor(&[&server.url(&server.explicit), "--json", "--timeout", "5"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
-    let report = run.report();
+    let report = run.json();
     assert_tls_ok(&report, &server);
     the(&report, "sequence.rnto_without_rnfr", "ok");
     the(&report, "sequence.pasv_after_epsv_all", "ok");
@@ -340,7 +265,8 @@ fn broken_tls_session(stream: TcpStream, after: AfterAuth) {
                 if let AfterAuth::Garbage = after {
                     say("HTTP/1.1 200 OK\r\nthis is not a ServerHello");
                 }
-                // Holds the connection open: a client must not wait for more.
+                // The stimulus, not synchronisation: the connection is held open and a
+                // client must not wait for more. Bounded, so the thread ends anyway.
                 thread::sleep(Duration::from_secs(30));
                 return;
             }
@@ -374,7 +300,7 @@ fn broken_handshakes_fail_promptly() {
         let run = run_doctor(&[&url, "--json", "--timeout", "2"]);
         assert_eq!(run.code, 1, "{}", run.stdout);
         assert!(run.elapsed < limit, "took {:?}", run.elapsed);
-        let report = run.report();
+        let report = run.json();
         the(&report, "tls.auth", "ok");
         let f = the(&report, "tls.handshake", "error");
         assert!(f["fix"].is_string(), "{f:#}");
@@ -547,7 +473,7 @@ fn data_handshake_before_the_150() {
     });
     let url = format!("ftps://tester:secret@{addr}/");
     let run = run_doctor(&[&url, "--json", "--timeout", "3"]);
-    let report = run.report();
+    let report = run.json();
     assert!(run.elapsed < Duration::from_secs(30), "{:?}", run.elapsed);
     the(&report, "tls.handshake", "ok");
     the(&report, "tls.pbsz_prot", "ok");

@@ -1,15 +1,13 @@
 //! `ferroftp explain`, run as the real binary.
 
-use std::process::{Command, Output};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ferroftp");
+use std::process::Output;
 
 fn explain(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("explain")
-        .args(args)
-        .output()
-        .expect("run ferroftp explain")
+    let mut cmd = common::ferroftp(&["explain"]);
+    cmd.args(args);
+    common::finish(cmd, b"").output
 }
 
 fn stdout(out: &Output) -> String {

@@ -1,61 +1,18 @@
 //! The real binary: quick start, config file, users file, and shutdown on SIGTERM.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ferroftp");
+use common::{deadline, wait_until, Served, BIN};
 
-struct Running {
-    child: Child,
-    addr: String,
-    quick_start: Option<(String, String)>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `ferroftp serve ARGS` and reads the quick-start line and the listening address.
-fn serve(args: &[&str], dir: &std::path::Path) -> Running {
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start ferroftp");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut quick_start = None;
-    let addr = loop {
-        let line = lines.next().expect("server output").expect("line");
-        if let Some(rest) = line.strip_prefix("ferroftp quick start: user \"") {
-            let user = rest.split('"').next().unwrap().to_owned();
-            let pass = rest
-                .split("password \"")
-                .nth(1)
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap()
-                .to_owned();
-            quick_start = Some((user, pass));
-        }
-        if let Some(a) = line.strip_prefix("listening on ftp://") {
-            break a.to_owned();
-        }
-    };
-    Running {
-        child,
-        addr,
-        quick_start,
-    }
+/// Starts `ferroftp serve ARGS` in `dir` and reads the quick-start line and the listening
+/// address.
+fn serve(args: &[&str], dir: &std::path::Path) -> Served {
+    Served::start(args, dir)
 }
 
 struct Ctl(BufReader<TcpStream>);
@@ -80,6 +37,34 @@ impl Ctl {
             .unwrap();
         self.line()
     }
+    /// Whether a reply has arrived that was not read yet; does not wait.
+    fn has_pending(&mut self) -> bool {
+        if !self.0.buffer().is_empty() {
+            return true;
+        }
+        let socket = self.0.get_mut();
+        socket.set_nonblocking(true).unwrap();
+        let peeked = socket.peek(&mut [0u8; 1]);
+        socket.set_nonblocking(false).unwrap();
+        match peeked {
+            Ok(n) => n > 0,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+            Err(e) => panic!("control connection: {e}"),
+        }
+    }
+    /// Opens a passive data connection.
+    fn pasv(&mut self) -> TcpStream {
+        let reply = self.cmd("PASV");
+        assert!(reply.starts_with("227"), "{reply}");
+        let numbers: Vec<u16> = reply
+            .split(['(', ')'])
+            .nth(1)
+            .expect("address in the 227")
+            .split(',')
+            .map(|n| n.trim().parse().expect("a number"))
+            .collect();
+        TcpStream::connect(("127.0.0.1", numbers[4] * 256 + numbers[5])).expect("data connection")
+    }
 }
 
 #[test]
@@ -103,11 +88,52 @@ fn quick_start_serves_a_random_password_and_stops_on_sigterm() {
     assert!(c.cmd(&format!("PASS {pass}")).starts_with("230"));
     assert!(c.cmd("MKD made").starts_with("257"));
     assert!(dir.path().join("ftp-data/made").is_dir());
-    let status = Command::new("kill")
-        .args(["-TERM", &srv.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let status = srv.signal("TERM");
+    assert!(status);
+    let bye = c.line();
+    assert!(bye.starts_with("421"), "{bye}");
+    let exit = srv.child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
+
+#[test]
+fn sigterm_during_a_download_lets_it_finish() {
+    // Far more than the socket buffers hold, so the server cannot finish sending while the
+    // client is not reading.
+    const SIZE: usize = 16 * 1024 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let mut srv = common::Serve::new(&["--listen", "127.0.0.1:0", "--passive-ports", "0-0"])
+        .current_dir(dir.path())
+        .log_to(&log)
+        .start();
+    let content: Vec<u8> = (0..SIZE).map(|i| (i % 251) as u8).collect();
+    std::fs::write(dir.path().join("ftp-data/big.bin"), &content).unwrap();
+    let (user, pass) = srv.quick_start.clone().expect("quick start credentials");
+    let (mut c, _) = Ctl::connect(&srv.addr);
+    assert!(c.cmd(&format!("USER {user}")).starts_with("331"));
+    assert!(c.cmd(&format!("PASS {pass}")).starts_with("230"));
+    assert!(c.cmd("TYPE I").starts_with("200"));
+    let mut data = c.pasv();
+    let opening = c.cmd("RETR big.bin");
+    assert!(opening.starts_with("150"), "{opening}");
+    // Take a little, then stop reading: the transfer is running and stalls on the socket.
+    let mut received = vec![0u8; 64 * 1024];
+    data.read_exact(&mut received).unwrap();
+
+    assert!(srv.signal("TERM"));
+    let shutting_down = wait_until(deadline(), || {
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("shutting down"))
+    });
+    assert!(shutting_down, "the server never logged its shutdown");
+    // The server has the SIGTERM and the transfer has not ended: no 226 yet, and most of the
+    // file still to come.
+    assert!(!c.has_pending(), "the transfer ended before the SIGTERM");
+    data.read_to_end(&mut received).unwrap();
+    assert_eq!(received.len(), SIZE);
+    assert!(received == content, "the download was corrupted");
+    let done = c.line();
+    assert!(done.starts_with("226"), "{done}");
     let bye = c.line();
     assert!(bye.starts_with("421"), "{bye}");
     let exit = srv.child.wait().unwrap();
@@ -119,17 +145,7 @@ fn config_file_and_users_file() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("bob-home");
     let users = dir.path().join("users.toml");
-    let mut add = Command::new(BIN)
-        .args(["user", "add", "bob", "--home"])
-        .arg(&home)
-        .arg("--users")
-        .arg(&users)
-        .arg("--password-stdin")
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    add.stdin.take().unwrap().write_all(b"builder\n").unwrap();
-    assert!(add.wait().unwrap().success());
+    add_user(&users, "bob", &home, "builder");
     std::fs::write(
         dir.path().join("ferroftp.toml"),
         "listen = [\"127.0.0.1:0\"]\nusers = \"users.toml\"\ngreeting = \"Hello from config.\"\npassive_ports = \"0-0\"\n",
@@ -161,22 +177,13 @@ fn bad_config_is_a_clear_error() {
 
 /// `ferroftp user add NAME --home DIR --users FILE --password-stdin`, password on stdin.
 fn add_user(users: &std::path::Path, name: &str, home: &std::path::Path, password: &str) {
-    let mut add = Command::new(BIN)
-        .args(["user", "add", name, "--home"])
-        .arg(home)
+    let mut add = common::ferroftp(&["user", "add", name, "--home"]);
+    add.arg(home)
         .arg("--users")
         .arg(users)
-        .arg("--password-stdin")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    add.stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{password}\n").as_bytes())
-        .unwrap();
-    assert!(add.wait().unwrap().success());
+        .arg("--password-stdin");
+    let run = common::finish(add, format!("{password}\n").as_bytes());
+    assert!(run.output.status.success(), "{}", run.stderr);
 }
 
 #[test]
@@ -185,17 +192,18 @@ fn users_file_reloads_on_sighup() {
     let users = dir.path().join("users.toml");
     add_user(&users, "bob", &dir.path().join("bob"), "builder");
     let users_arg = users.to_str().unwrap();
-    let srv = serve(
-        &[
-            "--listen",
-            "127.0.0.1:0",
-            "--passive-ports",
-            "0-0",
-            "--users",
-            users_arg,
-        ],
-        dir.path(),
-    );
+    let log = dir.path().join("server.log");
+    let srv = common::Serve::new(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--passive-ports",
+        "0-0",
+        "--users",
+        users_arg,
+    ])
+    .current_dir(dir.path())
+    .log_to(&log)
+    .start();
     let login = |user: &str, pass: &str| {
         let (mut c, _) = Ctl::connect(&srv.addr);
         c.cmd(&format!("USER {user}"));
@@ -205,59 +213,44 @@ fn users_file_reloads_on_sighup() {
     // A user added while the server runs is unknown until SIGHUP.
     add_user(&users, "carol", &dir.path().join("carol"), "singer");
     assert!(login("carol", "singer").starts_with("530"));
-    let ok = Command::new("kill")
-        .args(["-HUP", &srv.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    let mut reloaded = false;
-    for _ in 0..50 {
-        if login("carol", "singer").starts_with("230") {
-            reloaded = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let ok = srv.signal("HUP");
+    assert!(ok);
+    let reloaded = wait_until(deadline(), || login("carol", "singer").starts_with("230"));
     assert!(reloaded, "carol cannot log in after SIGHUP");
     // A broken users file on reload keeps the users the server has.
     std::fs::write(&users, "not toml [[[").unwrap();
-    let _ = Command::new("kill")
-        .args(["-HUP", &srv.child.id().to_string()])
-        .status();
-    std::thread::sleep(Duration::from_millis(300));
+    let _ = srv.signal("HUP");
+    // The log says when the reload has been tried, so the login below comes after it.
+    let tried = wait_until(deadline(), || {
+        std::fs::read_to_string(&log)
+            .is_ok_and(|l| l.contains("users file reload failed; keeping the old users"))
+    });
+    assert!(tried, "no failed reload in the log");
     assert!(login("bob", "builder").starts_with("230"));
 }
 
 #[test]
 fn log_has_one_line_per_command_and_never_the_password() {
     let dir = tempfile::tempdir().unwrap();
-    let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--passive-ports", "0-0"])
+    let log = dir.path().join("server.log");
+    let mut srv = common::Serve::new(&["--listen", "127.0.0.1:0", "--passive-ports", "0-0"])
         .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut password = String::new();
-    let addr = loop {
-        let line = lines.next().unwrap().unwrap();
-        if let Some(rest) = line.split("password \"").nth(1) {
-            password = rest.split('"').next().unwrap().to_owned();
-        }
-        if let Some(a) = line.strip_prefix("listening on ftp://") {
-            break a.to_owned();
-        }
-    };
-    let (mut c, _) = Ctl::connect(&addr);
+        .log_to(&log)
+        .start();
+    let (_, password) = srv.quick_start.clone().expect("quick start line");
+    let (mut c, _) = Ctl::connect(&srv.addr);
     c.cmd("USER ftpuser");
     assert!(c.cmd(&format!("PASS {password}")).starts_with("230"));
     c.cmd("NOOP");
     c.cmd("QUIT");
-    std::thread::sleep(Duration::from_millis(200));
-    let _ = child.kill();
-    let _ = child.wait();
+    // Each command is logged as it is handled; once the QUIT's line is there, so are the
+    // others.
+    let logged = wait_until(deadline(), || {
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("command=QUIT"))
+    });
+    assert!(logged, "QUIT never logged");
+    let _ = srv.child.kill();
+    let _ = srv.child.wait();
     let text = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
     assert!(!text.contains(&password), "password in the log:\n{text}");
     assert!(text.contains("PASS ****"), "{text}");

@@ -1,59 +1,23 @@
 //! The binary's FTPS flags: certificate files, reload on SIGHUP, self-signed quick start,
 //! implicit listener.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ferroftp");
-
-struct Running {
-    child: Child,
-    lines: Vec<String>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Running {
-    fn addr(&self, scheme: &str) -> String {
-        let prefix = format!("listening on {scheme}://");
-        self.lines
-            .iter()
-            .find_map(|l| l.strip_prefix(&prefix))
-            .unwrap_or_else(|| panic!("no {scheme} listener in {:?}", self.lines))
-            .to_owned()
-    }
-}
+use common::{deadline, wait_until, Serve, Served, BIN};
 
 /// Starts the server and reads its announcement lines up to the last listener.
-fn serve(args: &[&str], dir: &Path, listeners: usize) -> Running {
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .args(args)
+fn serve(args: &[&str], dir: &Path, listeners: usize) -> Served {
+    Serve::new(args)
         .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start ferroftp");
-    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut lines = Vec::new();
-    let mut seen = 0;
-    while seen < listeners {
-        let line = out.next().expect("output").expect("line");
-        if line.starts_with("listening on ") {
-            seen += 1;
-        }
-        lines.push(line);
-    }
-    Running { child, lines }
+        .listeners(listeners)
+        .start()
 }
 
 fn write_cert(dir: &Path) -> Vec<u8> {
@@ -122,7 +86,7 @@ fn certificate_files_reload_on_sighup() {
         dir.path(),
         1,
     );
-    let addr = srv.addr("ftp");
+    let addr = srv.listener("ftp");
     assert!(srv
         .lines
         .iter()
@@ -133,19 +97,9 @@ fn certificate_files_reload_on_sighup() {
         explicit_handshake(&addr, &second).is_err(),
         "not reloaded yet"
     );
-    let ok = Command::new("kill")
-        .args(["-HUP", &srv.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    let mut reloaded = false;
-    for _ in 0..50 {
-        if explicit_handshake(&addr, &second).is_ok() {
-            reloaded = true;
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let ok = srv.signal("HUP");
+    assert!(ok);
+    let reloaded = wait_until(deadline(), || explicit_handshake(&addr, &second).is_ok());
     assert!(reloaded, "new certificate not served after SIGHUP");
 }
 
@@ -173,7 +127,7 @@ fn self_signed_prints_its_fingerprint_and_serves_implicit_tls() {
         .to_owned();
     assert_eq!(fp.len(), 95, "{fp}");
     // The implicit port speaks TLS from the first byte: a plain read gets no 220.
-    let mut plain = TcpStream::connect(srv.addr("ftps")).unwrap();
+    let mut plain = TcpStream::connect(srv.listener("ftps")).unwrap();
     plain
         .set_read_timeout(Some(Duration::from_millis(500)))
         .unwrap();

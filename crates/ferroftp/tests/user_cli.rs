@@ -1,8 +1,9 @@
 //! Runs the built `ferroftp` binary's `user` subcommands against a temporary users file.
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use ferroftp_proto::perms::Permissions;
 use ferroftp_server::users_file::UsersFile;
@@ -10,22 +11,11 @@ use ferroftp_server::users_file::UsersFile;
 /// Runs `ferroftp ARGS` with `stdin` as its standard input and no FERROFTP_USERS from the
 /// environment unless `users_env` is given.
 fn ferroftp(args: &[&str], stdin: &str, users_env: Option<&Path>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ferroftp"));
-    cmd.args(args)
-        .env_remove("FERROFTP_USERS")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut cmd = common::ferroftp(args);
     if let Some(path) = users_env {
         cmd.env("FERROFTP_USERS", path);
     }
-    let mut child = cmd.spawn().expect("spawn ferroftp");
-    {
-        let mut input = child.stdin.take().expect("stdin");
-        // The process may exit before reading (usage errors); a broken pipe is fine then.
-        let _ = input.write_all(stdin.as_bytes());
-    }
-    child.wait_with_output().expect("wait for ferroftp")
+    common::finish(cmd, stdin.as_bytes()).output
 }
 
 fn stdout(o: &Output) -> String {
@@ -315,4 +305,311 @@ fn help_lists_everything() {
             "{flag} missing from serve --help:\n{out}"
         );
     }
+}
+
+/// A users file as an administrator might write it by hand: comments everywhere, odd spacing,
+/// keys out of the usual order.
+fn hand_written(hash: &str, home: &Path) -> String {
+    let home = home.display();
+    format!(
+        "# FTP users of the build farm.\n\
+         # Ask Jo before adding anyone.\n\
+         \n\
+         [[user]]\n\
+         name = \"alice\"   # the admin\n\
+         home = \"{home}/alice\"\n\
+         password    =    \"{hash}\"  # rotated in May\n\
+         \n\
+         # Bob only downloads.\n\
+         [[user]]\n\
+         name = \"bob\"\n\
+         password = \"{hash}\"\n\
+         home = \"{home}/bob\"   # shared with ops\n\
+         read_only = true\n\
+         \n\
+         # Carol uploads nightly builds.\n\
+         [[user]]\n\
+         name = \"carol\"\n\
+         password = \"{hash}\"\n\
+         home = \"{home}/carol\"\n\
+         \n\
+         # end of users\n"
+    )
+}
+
+/// Lines of `after` missing from `before`, and lines of `before` missing from `after`.
+fn changed_lines(before: &str, after: &str) -> (Vec<String>, Vec<String>) {
+    let missing_from = |text: &str, other: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !other.lines().any(|o| o == *l))
+            .map(str::to_owned)
+            .collect()
+    };
+    (missing_from(after, before), missing_from(before, after))
+}
+
+#[test]
+fn comments_and_layout_survive_every_edit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let users = dir.path().join("users.toml");
+    let users_arg = users.to_str().expect("utf-8 temp path");
+    let homes = dir.path().join("homes");
+    let hash = ferroftp_server::users_file::hash_password("old pw").expect("hash");
+    let original = hand_written(&hash, &homes);
+    std::fs::write(&users, &original).expect("write users file");
+    let read = || std::fs::read_to_string(&users).expect("read users file");
+
+    // Add: the old text is kept whole and the new user comes after it.
+    let dave_home = homes.join("dave");
+    let o = ferroftp(
+        &[
+            "user",
+            "add",
+            "dave",
+            "--home",
+            dave_home.to_str().expect("utf-8"),
+            "--users",
+            users_arg,
+            "--password-stdin",
+        ],
+        "dave pw\n",
+        None,
+    );
+    assert_status(&o, 0);
+    let after_add = read();
+    assert!(after_add.starts_with(&original), "{after_add}");
+    assert!(after_add[original.len()..].contains("name = \"dave\""));
+    let file = UsersFile::load(&users).expect("load");
+    assert!(file.verify("dave", "dave pw").is_ok());
+    assert!(file.verify("alice", "old pw").is_ok());
+
+    // Passwd: one line changes, and it keeps its spacing and its comment.
+    let o = ferroftp(
+        &[
+            "user",
+            "passwd",
+            "alice",
+            "--users",
+            users_arg,
+            "--password-stdin",
+        ],
+        "new pw\n",
+        None,
+    );
+    assert_status(&o, 0);
+    let after_passwd = read();
+    let (added, removed) = changed_lines(&after_add, &after_passwd);
+    assert_eq!(removed.len(), 1, "{after_passwd}");
+    assert!(removed[0].starts_with("password    =    \""), "{removed:?}");
+    assert_eq!(added.len(), 1, "{after_passwd}");
+    assert!(
+        added[0].starts_with("password    =    \"$argon2id$"),
+        "{added:?}"
+    );
+    assert!(added[0].ends_with("\"  # rotated in May"), "{added:?}");
+    let file = UsersFile::load(&users).expect("load");
+    assert!(file.verify("alice", "new pw").is_ok());
+    assert!(file.verify("alice", "old pw").is_err());
+
+    // Set: the changed value keeps its comment; new keys are added to the user's table.
+    let bob_home = homes.join("bob2");
+    let o = ferroftp(
+        &[
+            "user",
+            "set",
+            "bob",
+            "--home",
+            bob_home.to_str().expect("utf-8"),
+            "--tls",
+            "all",
+            "--users",
+            users_arg,
+        ],
+        "",
+        None,
+    );
+    assert_status(&o, 0);
+    let after_set = read();
+    let bob_home = std::fs::canonicalize(&bob_home).expect("home created");
+    let (added, removed) = changed_lines(&after_passwd, &after_set);
+    assert_eq!(
+        removed,
+        [format!(
+            "home = \"{}/bob\"   # shared with ops",
+            homes.display()
+        )],
+        "{after_set}"
+    );
+    assert_eq!(
+        added,
+        [
+            format!("home = \"{}\"   # shared with ops", bob_home.display()),
+            "tls = \"all\"".to_owned(),
+        ],
+        "{after_set}"
+    );
+
+    // Del: the user's lines and the comment above them go, everything else stays.
+    let o = ferroftp(&["user", "del", "bob", "--users", users_arg], "", None);
+    assert_status(&o, 0);
+    let after_del = read();
+    let bob_start = after_set
+        .find("# Bob only downloads.")
+        .expect("bob's comment");
+    let bob_end = after_set.find("# Carol uploads").expect("carol's comment");
+    let expected = format!("{}{}", &after_set[..bob_start], &after_set[bob_end..]);
+    assert_eq!(after_del, expected);
+    let file = UsersFile::load(&users).expect("load");
+    let names: Vec<&str> = file.users().map(|u| u.name()).collect();
+    assert_eq!(names, ["alice", "carol", "dave"]);
+}
+
+#[test]
+fn set_changes_each_field_and_list_shows_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let users = dir.path().join("users.toml");
+    let users_arg = users.to_str().expect("utf-8 temp path");
+    let home = dir.path().join("erin");
+    let o = ferroftp(
+        &[
+            "user",
+            "add",
+            "erin",
+            "--home",
+            home.to_str().expect("utf-8"),
+            "--users",
+            users_arg,
+            "--password-stdin",
+        ],
+        "erin pw\n",
+        None,
+    );
+    assert_status(&o, 0);
+    let set = |args: &[&str]| {
+        let mut all = vec!["user", "set", "erin", "--users", users_arg];
+        all.extend_from_slice(args);
+        let o = ferroftp(&all, "", None);
+        assert_status(&o, 0);
+        UsersFile::load(&users)
+            .expect("load")
+            .get("erin")
+            .expect("erin is still there")
+            .clone()
+    };
+    let list = || {
+        let o = ferroftp(&["user", "list", "--users", users_arg], "", None);
+        assert_status(&o, 0);
+        let out = stdout(&o);
+        assert!(!out.contains("argon2"), "the hash is never listed: {out}");
+        out
+    };
+
+    let home = std::fs::canonicalize(&home).expect("home");
+    let out = list();
+    assert_eq!(out, format!("erin\t{}\ttls=none\tall\n", home.display()));
+
+    // Permissions, as an explicit list.
+    let erin = set(&["--permissions", "list,read,mkdir"]);
+    let expected = Permissions {
+        list: true,
+        read: true,
+        write: false,
+        delete: false,
+        rename: false,
+        mkdir: true,
+    };
+    assert_eq!(erin.permissions(), expected);
+    assert!(list().ends_with("\tlist,read,mkdir\n"));
+    let erin = set(&["--permissions", "none"]);
+    assert!(!erin.permissions().list && !erin.permissions().read);
+    assert!(list().ends_with("\tnone\n"));
+
+    // Read-only and read-write replace a permissions list.
+    let erin = set(&["--read-only"]);
+    assert_eq!(erin.permissions(), Permissions::READ_ONLY);
+    assert!(list().ends_with("\tread-only\n"));
+    let erin = set(&["--read-write"]);
+    assert_eq!(erin.permissions(), Permissions::ALL);
+    assert!(!std::fs::read_to_string(&users)
+        .expect("read")
+        .contains("permissions"));
+
+    // TLS policy.
+    for policy in ["login", "all", "none"] {
+        let erin = set(&["--tls", policy]);
+        let word = match erin.tls_required() {
+            Some(ferroftp_proto::session::TlsRequired::None) => "none",
+            Some(ferroftp_proto::session::TlsRequired::Login) => "login",
+            Some(ferroftp_proto::session::TlsRequired::All) => "all",
+            None => "unset",
+        };
+        assert_eq!(word, policy);
+        assert!(list().contains(&format!("\ttls={policy}\t")));
+    }
+
+    // Home: created, stored absolute.
+    let new_home = dir.path().join("homes/erin2");
+    let erin = set(&["--home", new_home.to_str().expect("utf-8")]);
+    let new_home = std::fs::canonicalize(&new_home).expect("new home created");
+    assert_eq!(erin.home(), new_home);
+    assert!(list().starts_with(&format!("erin\t{}\t", new_home.display())));
+
+    // The password was never touched.
+    let file = UsersFile::load(&users).expect("load");
+    assert!(file.verify("erin", "erin pw").is_ok());
+
+    // Errors: unknown user, unknown permission, nothing to change, contradictory flags;
+    // none of them changes the file.
+    let before = std::fs::read_to_string(&users).expect("read");
+    let o = ferroftp(
+        &["user", "set", "nobody", "--read-only", "--users", users_arg],
+        "",
+        None,
+    );
+    assert_status(&o, 1);
+    assert!(stderr(&o).contains("no such user"), "{}", stderr(&o));
+    let o = ferroftp(
+        &[
+            "user",
+            "set",
+            "erin",
+            "--permissions",
+            "fly",
+            "--users",
+            users_arg,
+        ],
+        "",
+        None,
+    );
+    assert_status(&o, 1);
+    assert!(stderr(&o).contains("unknown permission"), "{}", stderr(&o));
+    for args in [
+        &["user", "set", "erin", "--users", users_arg][..],
+        &[
+            "user",
+            "set",
+            "erin",
+            "--read-only",
+            "--read-write",
+            "--users",
+            users_arg,
+        ],
+        &[
+            "user",
+            "set",
+            "erin",
+            "--read-only",
+            "--permissions",
+            "list",
+            "--users",
+            users_arg,
+        ],
+        &[
+            "user", "set", "erin", "--tls", "maybe", "--users", users_arg,
+        ],
+    ] {
+        let o = ferroftp(args, "", None);
+        assert_status(&o, 2);
+    }
+    assert_eq!(std::fs::read_to_string(&users).expect("read"), before);
 }

@@ -16,6 +16,11 @@ use tempfile::TempDir;
 
 pub use tls_support::*;
 
+mod wait;
+// Not every test file waits for anything.
+#[allow(unused_imports)]
+pub use wait::*;
+
 pub const USER: &str = "alice";
 pub const PASS: &str = "wonderland";
 
@@ -264,6 +269,22 @@ impl Raw {
         TcpStream::connect((host, port)).expect("data connect")
     }
 
+    /// Whether a reply has arrived that was not read yet; does not wait for one.
+    pub fn has_pending(&mut self) -> bool {
+        if !self.reader.buffer().is_empty() {
+            return true;
+        }
+        let socket = self.reader.get_mut();
+        socket.set_nonblocking(true).expect("nonblocking");
+        let peeked = socket.peek(&mut [0u8; 1]);
+        socket.set_nonblocking(false).expect("blocking");
+        match peeked {
+            Ok(n) => n > 0,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+            Err(e) => panic!("control connection: {e}"),
+        }
+    }
+
     /// Whether the server has closed the connection.
     /// Anything the server still sends (a TLS alert, say) is read and dropped first.
     pub fn is_closed(&mut self) -> bool {
@@ -280,6 +301,24 @@ impl Raw {
         }
         false
     }
+}
+
+/// The sizes of all files under `dir`, however deep: what the server has on disk,
+/// temporary upload files included, wherever in the tree it keeps them.
+pub fn file_sizes(dir: &std::path::Path) -> Vec<u64> {
+    let mut sizes = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return sizes;
+    };
+    for entry in entries.flatten() {
+        match entry.metadata() {
+            Ok(m) if m.is_dir() => sizes.extend(file_sizes(&entry.path())),
+            Ok(m) => sizes.push(m.len()),
+            // Gone between listing and looking: a temporary file being renamed or removed.
+            Err(_) => {}
+        }
+    }
+    sizes
 }
 
 /// Reads a data connection to its end.

@@ -1,0 +1,53 @@
+//! Binding TCP listeners: the one place that decides their socket options, for control
+//! listeners and passive data listeners alike.
+
+use std::io;
+use std::net::SocketAddr;
+
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::net::TcpListener;
+
+/// Accept backlog of a control listener: many clients may connect at once.
+pub(crate) const CONTROL_BACKLOG: i32 = 1024;
+
+/// Accept backlog of a passive data listener, which waits for one connection.
+pub(crate) const DATA_BACKLOG: i32 = 8;
+
+/// Binds a non-blocking TCP listener on `addr` with room for `backlog` pending connections.
+///
+/// `SO_REUSEADDR` lets a port serve again while an earlier connection on it lingers in
+/// `TIME_WAIT` (a restarted server, a reused passive port). IPv6 listeners are IPv6-only, so
+/// that IPv4 and IPv6 listeners stay independent and can bind the same port.
+pub(crate) fn bind_listener(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(backlog)?;
+    TcpListener::from_std(socket.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn binds_v4_and_v6_on_the_same_port() {
+        let v4 =
+            bind_listener("127.0.0.1:0".parse().expect("addr"), DATA_BACKLOG).expect("bind v4");
+        let port = v4.local_addr().expect("local addr").port();
+        // Only where the machine has IPv6 loopback.
+        if std::net::TcpListener::bind("[::1]:0").is_ok() {
+            let v6 = bind_listener(SocketAddr::from(([0u16, 0, 0, 0, 0, 0, 0, 1], port)), 8)
+                .expect("v6 listener beside the v4 one");
+            assert_eq!(v6.local_addr().expect("local addr").port(), port);
+        }
+        let client = tokio::net::TcpStream::connect(("127.0.0.1", port));
+        let (accepted, connected) = tokio::join!(v4.accept(), client);
+        accepted.expect("accept");
+        connected.expect("connect");
+    }
+}
