@@ -14,7 +14,6 @@ pub mod args;
 pub mod ascii;
 pub mod catalogue;
 pub mod command;
-pub mod guide;
 pub mod listing;
 pub mod parser;
 pub mod path;

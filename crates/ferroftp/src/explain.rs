@@ -1,6 +1,6 @@
 //! `ferroftp explain`: what an FTP reply code means, when it appears and how to fix its cause.
 //!
-//! - `ferroftp explain 503` prints the code's page from [`ferroftp_proto::guide`].
+//! - `ferroftp explain 503` prints the code's page from [`ferroftp_guide::guide`].
 //! - `ferroftp explain "530 Login incorrect."` accepts a whole reply line pasted from a log.
 //! - `ferroftp explain 220 503` prints both pages, then the key differences and when to expect
 //!   which. With more than two codes, every page is printed once, followed by a comparison of
@@ -17,15 +17,13 @@
 use std::io::Write;
 
 use clap::Args;
+use ferroftp_guide::guide::{self, Entry};
+use ferroftp_guide::render::{Json, Renderer, Text};
+use ferroftp_guide::Lang;
 use ferroftp_proto::catalogue;
-use ferroftp_proto::guide::{self, Entry, Lang};
-use serde_json::{json, Value};
 
 /// Exit status for usage errors, unknown codes included.
 const USAGE: i32 = 2;
-
-/// Width the text output is wrapped to.
-const WIDTH: usize = 80;
 
 /// `ferroftp explain` options.
 #[derive(Debug, Args)]
@@ -84,11 +82,7 @@ pub fn render(args: &ExplainArgs) -> Result<String, Vec<String>> {
                 Lang::Vi => "--list không nhận mã nào".to_string(),
             }]);
         }
-        return Ok(if args.json {
-            json_text(&list_json(lang))
-        } else {
-            list_text(lang)
-        });
+        return Ok(renderer(args).list(lang));
     }
     if args.codes.is_empty() {
         return Err(vec![match lang {
@@ -103,12 +97,16 @@ pub fn render(args: &ExplainArgs) -> Result<String, Vec<String>> {
         .iter()
         .filter_map(|&c| guide::entry(c, lang))
         .collect();
-    Ok(match (args.json, entries.as_slice()) {
-        (true, [one]) => json_text(&entry_json(one)),
-        (false, [one]) => page_text(one),
-        (true, many) => json_text(&comparison_json(many, lang)),
-        (false, many) => comparison_text(many, lang),
-    })
+    Ok(renderer(args).entries(&entries, lang))
+}
+
+/// The output format asked for.
+fn renderer(args: &ExplainArgs) -> &'static dyn Renderer {
+    if args.json {
+        &Json
+    } else {
+        &Text
+    }
 }
 
 /// The known codes named by `args`, in order and without repeats; or one error per argument
@@ -205,185 +203,11 @@ fn codes_about(word: &str, lang: Lang) -> Vec<u16> {
         .collect()
 }
 
-/// Greedy word wrap: `first` starts the first line, `rest` the others.
-fn wrap(text: &str, first: &str, rest: &str, out: &mut String) {
-    let mut line = String::from(first);
-    let mut len = first.chars().count();
-    let mut empty = true;
-    for word in text.split_whitespace() {
-        let wlen = word.chars().count();
-        if !empty && len + 1 + wlen > WIDTH {
-            out.push_str(&line);
-            out.push('\n');
-            line = String::from(rest);
-            len = rest.chars().count();
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-            len += 1;
-        }
-        line.push_str(word);
-        len += wlen;
-        empty = false;
-    }
-    out.push_str(&line);
-    out.push('\n');
-}
-
-/// A section: a heading, then the text indented; several lines become a bulleted list.
-fn section(heading: &str, text: &str, out: &mut String) {
-    out.push('\n');
-    out.push_str(heading);
-    out.push('\n');
-    let lines: Vec<&str> = text.lines().collect();
-    if lines.len() > 1 {
-        for l in lines {
-            wrap(l, "  - ", "    ", out);
-        }
-    } else {
-        wrap(text, "  ", "  ", out);
-    }
-}
-
-fn commands_text(e: &Entry) -> String {
-    let any = guide::labels(e.lang).any_command;
-    e.commands
-        .iter()
-        .map(|c| if *c == "*" { any } else { c })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// One code's page as text.
-pub fn page_text(e: &Entry) -> String {
-    let l = guide::labels(e.lang);
-    let mut out = String::new();
-    out.push_str(&format!("{} {}\n", e.code, e.title));
-    wrap(e.class_text, "  ", "  ", &mut out);
-    wrap(e.second_digit, "  ", "    ", &mut out);
-    if let Some(info) = catalogue::lookup(e.code) {
-        let std = format!("{}: \"{} {}\"", l.standard_text, info.code, info.text);
-        wrap(&std, "  ", "    ", &mut out);
-    }
-    section(l.description, e.description, &mut out);
-    section(l.when, e.when, &mut out);
-    section(l.fix, e.fix, &mut out);
-    section(l.commands, &commands_text(e), &mut out);
-    section(l.defined_in, e.rfc, &mut out);
-    out
-}
-
-/// Every page, then the comparison of every pair, as text.
-fn comparison_text(entries: &[Entry], lang: Lang) -> String {
-    let l = guide::labels(lang);
-    let title = entries
-        .iter()
-        .map(|e| e.code.to_string())
-        .collect::<Vec<_>>()
-        .join(" vs ");
-    let mut out = format!("{title}\n{}\n", "=".repeat(title.chars().count()));
-    for e in entries {
-        out.push('\n');
-        out.push_str(&page_text(e));
-    }
-    let pairs = pairs(entries);
-    for (a, b) in &pairs {
-        let Some(c) = guide::compare(a.code, b.code, lang) else {
-            continue;
-        };
-        let suffix = if pairs.len() > 1 {
-            format!(": {} vs {}", a.code, b.code)
-        } else {
-            String::new()
-        };
-        out.push('\n');
-        out.push_str(&format!("{}{suffix}\n", l.key_differences));
-        for d in &c.differences {
-            wrap(d, "  - ", "    ", &mut out);
-        }
-        out.push('\n');
-        out.push_str(&format!("{}{suffix}\n", l.when_which));
-        for line in c.when_which.lines() {
-            wrap(line, "  ", "    ", &mut out);
-        }
-    }
-    out
-}
-
-/// Every pair of entries, in the order given.
-fn pairs(entries: &[Entry]) -> Vec<(Entry, Entry)> {
-    let mut v = Vec::new();
-    for (i, a) in entries.iter().enumerate() {
-        for b in &entries[i + 1..] {
-            v.push((*a, *b));
-        }
-    }
-    v
-}
-
-/// `--list` as text: `503  Bad sequence of commands`.
-fn list_text(lang: Lang) -> String {
-    guide::all(lang)
-        .map(|e| format!("{}  {}\n", e.code, e.title))
-        .collect()
-}
-
-fn list_json(lang: Lang) -> Value {
-    Value::Array(
-        guide::all(lang)
-            .map(|e| json!({ "code": e.code, "title": e.title, "class_text": e.class_text }))
-            .collect(),
-    )
-}
-
-/// One page as JSON: the fields of [`Entry`], plus the standard text and the language.
-pub fn entry_json(e: &Entry) -> Value {
-    json!({
-        "code": e.code,
-        "title": e.title,
-        "class": e.class.digit(),
-        "class_text": e.class_text,
-        "second_digit": e.second_digit,
-        "standard_text": catalogue::lookup(e.code).map(|c| c.text),
-        "description": e.description,
-        "when": e.when,
-        "fix": e.fix,
-        "commands": e.commands,
-        "rfc": e.rfc,
-        "lang": e.lang.tag(),
-    })
-}
-
-fn comparison_json(entries: &[Entry], lang: Lang) -> Value {
-    let comparisons: Vec<Value> = pairs(entries)
-        .iter()
-        .filter_map(|(a, b)| {
-            let c = guide::compare(a.code, b.code, lang)?;
-            Some(json!({
-                "a": a.code,
-                "b": b.code,
-                "differences": c.differences,
-                "when_which": c.when_which,
-            }))
-        })
-        .collect();
-    json!({
-        "lang": lang.tag(),
-        "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
-        "comparisons": comparisons,
-    })
-}
-
-fn json_text(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".to_string());
-    s.push('\n');
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferroftp_guide::render::WIDTH;
+    use serde_json::{json, Value};
 
     fn args(codes: &[&str]) -> ExplainArgs {
         ExplainArgs {
@@ -584,16 +408,5 @@ mod tests {
         assert!(err[0].contains("en or vi"), "{err:?}");
         a.lang = "EN".to_string();
         assert!(render(&a).is_ok());
-    }
-
-    #[test]
-    fn wrapping_keeps_words_whole() {
-        let mut out = String::new();
-        wrap(&"word ".repeat(40), "  - ", "    ", &mut out);
-        assert!(out.lines().all(|l| l.chars().count() <= WIDTH));
-        assert!(out.lines().skip(1).all(|l| l.starts_with("    word")));
-        let mut out = String::new();
-        wrap(&"x".repeat(100), "  ", "  ", &mut out);
-        assert_eq!(out.lines().count(), 1);
     }
 }

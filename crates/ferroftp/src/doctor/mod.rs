@@ -35,16 +35,10 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
-/// The language of the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Vietnamese (tiếng Việt).
-    Vi,
-}
+/// The language of the report: the guide's, so report and pages agree.
+pub use ferroftp_guide::Lang;
 
 /// `ferroftp doctor` options.
 #[derive(Debug, Args)]
