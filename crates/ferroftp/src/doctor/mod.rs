@@ -11,17 +11,6 @@
 //! on line length and line count, so the doctor finishes against servers that send garbage,
 //! never answer, answer forever or reset the connection.
 
-/// Picks the English or Vietnamese text: `tr!(lang, en, vi)`. Only the chosen expression is
-/// evaluated.
-macro_rules! tr {
-    ($lang:expr, $en:expr, $vi:expr $(,)?) => {
-        match $lang {
-            $crate::doctor::Lang::En => String::from($en),
-            $crate::doctor::Lang::Vi => String::from($vi),
-        }
-    };
-}
-
 mod checks;
 pub mod client;
 mod data;
@@ -29,6 +18,7 @@ mod explain;
 mod files;
 pub mod report;
 pub mod target;
+mod text;
 pub mod tls;
 
 use std::io::Write;

@@ -37,6 +37,7 @@ use super::checks::{Doctor, Stop};
 use super::client::{Control, Data, NetError, Reply, Stream};
 use super::report::{Finding, Group, Severity};
 use super::target::TlsMode;
+use super::text::{Messages, TlsText};
 use super::Lang;
 
 /// Why a connection could not be secured.
@@ -83,19 +84,11 @@ pub enum Reason {
 impl Reason {
     fn describe(&self, host: &str, lang: Lang) -> String {
         match self {
-            Reason::SelfSigned => tr!(lang, "self-signed", "tự ký"),
-            Reason::UnknownIssuer => tr!(
-                lang,
-                "issued by an unknown certificate authority (a private CA, or the intermediate certificates are missing from the chain the server sends)",
-                "do một tổ chức cấp chứng chỉ không được tin cậy cấp (CA riêng, hoặc máy chủ không gửi kèm chứng chỉ trung gian)"
-            ),
-            Reason::Expired => tr!(lang, "expired", "đã hết hạn"),
-            Reason::NotYetValid => tr!(lang, "not valid yet", "chưa đến ngày có hiệu lực"),
-            Reason::NameMismatch => tr!(
-                lang,
-                format!("not issued for {host}"),
-                format!("không được cấp cho {host}")
-            ),
+            Reason::SelfSigned => TlsText::SelfSigned.text(lang),
+            Reason::UnknownIssuer => TlsText::IssuedUnknownCertificateAuthority.text(lang),
+            Reason::Expired => TlsText::Expired.text(lang),
+            Reason::NotYetValid => TlsText::NotValidYet.text(lang),
+            Reason::NameMismatch => TlsText::NotIssued.fill(lang, &[("host", &host)]),
             Reason::Other(why) => why.clone(),
         }
     }
@@ -449,11 +442,7 @@ impl Handshake {
             Group::Tls,
             "tls.handshake",
             Severity::Ok,
-            tr!(
-                l,
-                format!("TLS handshake with {host} completed"),
-                format!("bắt tay TLS với {host} thành công")
-            ),
+            TlsText::TLSHandshakeCompleted.fill(l, &[("host", &host)]),
         )
         .sent(sent)];
         let version = self.version.map(version_name).unwrap_or_else(|| "?".into());
@@ -469,32 +458,16 @@ impl Handshake {
             } else {
                 Severity::Warning
             },
-            tr!(
-                l,
-                format!("negotiated {version}"),
-                format!("đã thỏa thuận {version}")
-            ),
+            TlsText::Negotiated.fill(l, &[("version", &version)]),
         );
         if !modern {
-            f = f.fix(tr!(
-                l,
-                "allow TLS 1.2 and 1.3 only on the server",
-                "chỉ cho phép TLS 1.2 và 1.3 trên máy chủ"
-            ));
+            f = f.fix(TlsText::AllowTLS12.text(l));
         }
         out.push(f);
         let suite = self.suite.clone().unwrap_or_else(|| "?".into());
         let detail = match &self.group {
-            Some(g) => tr!(
-                l,
-                format!("cipher suite {suite}, key exchange {g}"),
-                format!("bộ mã hóa {suite}, trao đổi khóa {g}")
-            ),
-            None => tr!(
-                l,
-                format!("cipher suite {suite}"),
-                format!("bộ mã hóa {suite}")
-            ),
+            Some(g) => TlsText::CipherSuiteKeyExchange.fill(l, &[("suite", &suite), ("g", &g)]),
+            None => TlsText::CipherSuite.fill(l, &[("suite", &suite)]),
         };
         out.push(Finding::new(
             Group::Tls,
@@ -514,42 +487,26 @@ impl Handshake {
                 Group::Tls,
                 "tls.certificate",
                 Severity::Warning,
-                tr!(
-                    l,
-                    "the server sent no certificate",
-                    "máy chủ không gửi chứng chỉ"
-                ),
+                TlsText::ServerSentNoCertificate.text(l),
             );
         };
         let fp = fingerprint(leaf.as_ref());
         let mut facts = Vec::new();
         if let Some(info) = CertInfo::parse(leaf.as_ref()) {
             if let Some(cn) = &info.common_name {
-                facts.push(tr!(
-                    l,
-                    format!("subject CN={cn}"),
-                    format!("chủ thể CN={cn}")
-                ));
+                facts.push(TlsText::SubjectCN.fill(l, &[("cn", &cn)]));
             }
             let names = show_names(&info.names);
-            facts.push(tr!(l, format!("names: {names}"), format!("tên: {names}")));
+            facts.push(TlsText::Names.fill(l, &[("names", &names)]));
         }
-        facts.push(tr!(
-            l,
-            format!("SHA-256 fingerprint {fp}"),
-            format!("dấu vân tay SHA-256 {fp}")
-        ));
+        facts.push(TlsText::SHA256Fingerprint.fill(l, &[("fp", &fp)]));
         let facts = facts.join("; ");
         match &self.verdict {
             Some(Verdict::Trusted) => Finding::new(
                 Group::Tls,
                 "tls.certificate",
                 Severity::Ok,
-                tr!(
-                    l,
-                    format!("trusted, valid for {host}; {facts}"),
-                    format!("được tin cậy, hợp lệ cho {host}; {facts}")
-                ),
+                TlsText::TrustedValid.fill(l, &[("host", &host), ("facts", &facts)]),
             ),
             verdict => {
                 let reasons = match verdict {
@@ -558,23 +515,15 @@ impl Handshake {
                         .map(|r| r.describe(host, l))
                         .collect::<Vec<_>>()
                         .join(", "),
-                    _ => tr!(l, "not checked", "chưa được kiểm tra"),
+                    _ => TlsText::NotChecked.text(l),
                 };
                 Finding::new(
                     Group::Tls,
                     "tls.certificate",
                     Severity::Warning,
-                    tr!(
-                        l,
-                        format!("not trusted: {reasons}; {facts}"),
-                        format!("không được tin cậy: {reasons}; {facts}")
-                    ),
+                    TlsText::NotTrusted.fill(l, &[("reasons", &reasons), ("facts", &facts)]),
                 )
-                .fix(tr!(
-                    l,
-                    "clients will warn or refuse to connect: use a certificate from a CA clients trust (e.g. Let's Encrypt) issued for the name clients connect to, with its full chain (ferroftp: tls_cert = fullchain.pem); with a self-signed certificate, have users compare this fingerprint with the one the server prints (ferroftp serve --tls-self-signed) before trusting it",
-                    "máy khách sẽ cảnh báo hoặc từ chối kết nối: dùng chứng chỉ từ một CA được tin cậy (ví dụ Let's Encrypt) cấp cho đúng tên máy mà máy khách kết nối, kèm đủ chuỗi chứng chỉ (ferroftp: tls_cert = fullchain.pem); với chứng chỉ tự ký, hãy để người dùng so dấu vân tay này với dấu vân tay máy chủ in ra (ferroftp serve --tls-self-signed) trước khi tin cậy"
-                ))
+                .fix(TlsText::ClientsWillWarnRefuse.text(l))
             }
         }
     }
@@ -839,17 +788,9 @@ impl Doctor<'_> {
             }
             Err(why) => {
                 let fix = if mode == TlsMode::Implicit {
-                    tr!(
-                        l,
-                        "an implicit FTPS port speaks TLS from the first byte: check that this is the implicit port (990), or use ftps:// without --implicit-tls for explicit FTPS (AUTH TLS); then check the server's certificate and key and its log",
-                        "cổng FTPS ngầm định nói TLS ngay từ byte đầu: kiểm tra đây có đúng là cổng ngầm định (990), hoặc dùng ftps:// không có --implicit-tls cho FTPS tường minh (AUTH TLS); rồi kiểm tra chứng chỉ, khóa và nhật ký máy chủ"
-                    )
+                    TlsText::ImplicitFTPSPortSpeaks.text(l)
                 } else {
-                    tr!(
-                        l,
-                        "after 234 the server must run the TLS handshake on the same connection (RFC 4217 section 4): check its certificate and key and its log, and that no proxy or firewall on the way rewrites the connection",
-                        "sau 234 máy chủ phải bắt tay TLS trên cùng kết nối (RFC 4217 mục 4): kiểm tra chứng chỉ, khóa và nhật ký máy chủ, và không có proxy hay tường lửa nào can thiệp vào kết nối"
-                    )
+                    TlsText::After234ServerMust.text(l)
                 };
                 let f = Finding::new(
                     Group::Tls,
@@ -890,11 +831,7 @@ impl Doctor<'_> {
             Finding::new(Group::Tls, "tls.pbsz_prot", Severity::Error, summary)
                 .got(Some(bad))
                 .expected(&[200])
-                .fix(tr!(
-                    l,
-                    "after the handshake PBSZ 0 and PROT P must be accepted with 200 (RFC 4217 section 9); without PROT P files and listings travel in clear text",
-                    "sau khi bắt tay, PBSZ 0 và PROT P phải được chấp nhận với 200 (RFC 4217 mục 9); không có PROT P thì tệp và danh sách được gửi không mã hóa"
-                ))
+                .fix(TlsText::AfterHandshakePBSZ0.text(l))
         } else {
             ctl.protected = true;
             Finding::new(Group::Tls, "tls.pbsz_prot", Severity::Ok, summary)
@@ -928,11 +865,7 @@ impl Doctor<'_> {
                         group,
                         check,
                         Severity::Error,
-                        tr!(
-                            l,
-                            format!("AUTH TLS on another connection: {}", r.summary()),
-                            format!("AUTH TLS trên kết nối khác: {}", r.summary())
-                        ),
+                        TlsText::AUTHTLSAnotherConnection.fill(l, &[("reply", &r.summary())]),
                     )
                     .sent(&sent)
                     .got(Some(&r))
@@ -959,11 +892,7 @@ impl Doctor<'_> {
                 group,
                 check,
                 Severity::Error,
-                tr!(
-                    l,
-                    format!("on another connection: {why}"),
-                    format!("trên kết nối khác: {why}")
-                ),
+                TlsText::AnotherConnection.fill(l, &[("why", &why)]),
             )
             .sent(&sent);
             self.push(f);
@@ -1005,16 +934,9 @@ impl Doctor<'_> {
             .findings
             .iter()
             .any(|f| f.check == "write.retr" && f.severity == Severity::Ok);
-        let stats = tr!(
+        let stats = TlsText::TLSDataConnectionResumed.fill(
             l,
-            format!(
-                "{} TLS data connection(s), {} resumed the control connection's session",
-                log.handshakes, log.resumed
-            ),
-            format!(
-                "{} kết nối dữ liệu TLS, {} dùng lại phiên TLS của kết nối điều khiển",
-                log.handshakes, log.resumed
-            )
+            &[("handshakes", &log.handshakes), ("resumed", &log.resumed)],
         );
         let failure = log.failures.first().cloned();
         let f = if !protected {
@@ -1022,77 +944,38 @@ impl Doctor<'_> {
                 Group::Tls,
                 "tls.data",
                 Severity::Error,
-                tr!(
-                    l,
-                    "PROT P was not accepted: files and listings travel in clear text",
-                    "PROT P không được chấp nhận: tệp và danh sách được gửi không mã hóa"
-                ),
+                TlsText::PROTPWasNot.text(l),
             )
-            .fix(tr!(
-                l,
-                "accept PBSZ 0 and PROT P after AUTH TLS (RFC 4217 section 9)",
-                "chấp nhận PBSZ 0 và PROT P sau AUTH TLS (RFC 4217 mục 9)"
-            ))
+            .fix(TlsText::AcceptPBSZ0PROT.text(l))
         } else if !list_ok {
-            let why =
-                failure.unwrap_or_else(|| tr!(l, "see Data channels", "xem phần Kênh dữ liệu"));
+            let why = failure.unwrap_or_else(|| TlsText::SeeDataChannels.text(l));
             Finding::new(
                 Group::Tls,
                 "tls.data",
                 Severity::Error,
-                tr!(
-                    l,
-                    format!("no listing worked over a PROT P data connection: {why}"),
-                    format!("không liệt kê được qua kết nối dữ liệu PROT P: {why}")
-                ),
+                TlsText::NoListingWorkedOver.fill(l, &[("why", &why)]),
             )
-            .fix(tr!(
-                l,
-                "data connections under PROT P need a TLS handshake with the same certificate; check the server's log for TLS errors on data connections (and that its passive ports are open)",
-                "kết nối dữ liệu dưới PROT P cần bắt tay TLS với cùng chứng chỉ; xem nhật ký máy chủ về lỗi TLS trên kết nối dữ liệu (và các cổng bị động có mở không)"
-            ))
+            .fix(TlsText::DataConnectionsUnderPROT.text(l))
         } else if self.cfg.write && ((stor_ran && !stor_ok) || (retr_ran && !retr_ok)) {
-            let why = failure.unwrap_or_else(|| {
-                tr!(
-                    l,
-                    "see Upload/download round trip",
-                    "xem phần Tải lên/tải xuống thử"
-                )
-            });
+            let why = failure.unwrap_or_else(|| TlsText::SeeUploadDownloadRound.text(l));
             Finding::new(
                 Group::Tls,
                 "tls.data",
                 Severity::Error,
-                tr!(
-                    l,
-                    format!("listings work over PROT P, but the upload/download round trip did not: {why}; {stats}"),
-                    format!("liệt kê qua PROT P được, nhưng tải lên/tải xuống thử thì không: {why}; {stats}")
-                ),
+                TlsText::ListingsWorkOverPROT.fill(l, &[("why", &why), ("stats", &stats)]),
             )
-            .fix(tr!(
-                l,
-                "check the server's log for TLS errors on data connections",
-                "xem nhật ký máy chủ về lỗi TLS trên kết nối dữ liệu"
-            ))
+            .fix(TlsText::CheckServerLogTLS.text(l))
         } else {
             let what = if self.cfg.write && round_trip_ok {
-                tr!(
-                    l,
-                    "listings and the upload/download round trip",
-                    "liệt kê và tải lên/tải xuống thử"
-                )
+                TlsText::ListingsUploadDownloadRound.text(l)
             } else {
-                tr!(l, "listings", "liệt kê")
+                TlsText::Listings.text(l)
             };
             Finding::new(
                 Group::Tls,
                 "tls.data",
                 Severity::Ok,
-                tr!(
-                    l,
-                    format!("{what} work over PROT P data connections; {stats}"),
-                    format!("{what} chạy được qua kết nối dữ liệu PROT P; {stats}")
-                ),
+                TlsText::WorkOverPROTP.fill(l, &[("what", &what), ("stats", &stats)]),
             )
         };
         self.push(f);
@@ -1109,11 +992,7 @@ impl Doctor<'_> {
                     Group::Tls,
                     check,
                     Severity::Info,
-                    tr!(
-                        l,
-                        "skipped: no PROT P data connection worked",
-                        "bỏ qua: không có kết nối dữ liệu PROT P nào hoạt động"
-                    ),
+                    TlsText::SkippedNoPROTP.text(l),
                 );
                 self.push(f);
                 return Ok(());
@@ -1131,11 +1010,7 @@ impl Doctor<'_> {
                 Group::Tls,
                 check,
                 Severity::Info,
-                tr!(
-                    l,
-                    "skipped: the data channel could not be set up again",
-                    "bỏ qua: không thiết lập lại được kênh dữ liệu"
-                ),
+                TlsText::SkippedDataChannelCould.text(l),
             )
             .sent(&x.sent)
             .got(x.setup.as_ref());
@@ -1148,11 +1023,7 @@ impl Doctor<'_> {
                 Group::Tls,
                 check,
                 Severity::Info,
-                tr!(
-                    l,
-                    "server does not require session reuse: a data connection with a fresh TLS session was accepted, so a third party that reaches the data port first could take the transfer over (vsftpd: require_ssl_reuse=YES; ferroftp: tls_session_reuse = \"required\")",
-                    "máy chủ không yêu cầu dùng lại phiên TLS: kết nối dữ liệu với phiên TLS mới vẫn được chấp nhận, nên kẻ thứ ba tới cổng dữ liệu trước có thể chiếm việc truyền (vsftpd: require_ssl_reuse=YES; ferroftp: tls_session_reuse = \"required\")"
-                ),
+                TlsText::ServerDoesNotRequire.text(l),
             )
         } else {
             let why = match (&x.connect_error, &x.data_error, reply) {
@@ -1164,11 +1035,7 @@ impl Doctor<'_> {
                 Group::Tls,
                 check,
                 Severity::Info,
-                tr!(
-                    l,
-                    format!("server requires TLS session reuse on data connections (good: protects against data-connection theft); a data connection with a fresh TLS session got: {why}"),
-                    format!("máy chủ yêu cầu dùng lại phiên TLS trên kết nối dữ liệu (tốt: chống chiếm kết nối dữ liệu); kết nối dữ liệu với phiên TLS mới nhận được: {why}")
-                ),
+                TlsText::ServerRequiresTLSSession.fill(l, &[("why", &why)]),
             )
         };
         // The reply is in the detail: the guide's meaning of the code (522 is EPRT's
@@ -1222,21 +1089,9 @@ impl Doctor<'_> {
 /// `Some(true)` when FEAT lists AUTH TLS, `None` when FEAT was not available.
 pub fn plain_target(offers_tls: Option<bool>, lang: Lang) -> Vec<Finding> {
     let detail = match offers_tls {
-        Some(true) => tr!(
-            lang,
-            "the server offers AUTH TLS (FEAT); check it with ftps://",
-            "máy chủ hỗ trợ AUTH TLS (FEAT); hãy kiểm tra với ftps://"
-        ),
-        Some(false) => tr!(
-            lang,
-            "the server does not offer AUTH TLS: passwords and files travel in clear text",
-            "máy chủ không hỗ trợ AUTH TLS: mật khẩu và tệp được gửi không mã hóa"
-        ),
-        None => tr!(
-            lang,
-            "unknown whether the server offers AUTH TLS (no FEAT)",
-            "không rõ máy chủ có hỗ trợ AUTH TLS không (không có FEAT)"
-        ),
+        Some(true) => TlsText::ServerOffersAUTHTLS.text(lang),
+        Some(false) => TlsText::ServerDoesNotOffer.text(lang),
+        None => TlsText::UnknownWhetherServerOffers.text(lang),
     };
     vec![Finding::new(
         Group::Tls,
