@@ -1,34 +1,15 @@
-//! `ferroftp doctor URL`: connects to any FTP server as a client, runs a series of checks
-//! (greeting, login, command sequencing, data channels, listings, an optional upload and
-//! download round trip) and explains each reply against the RFCs, for administrators
-//! debugging their setup.
+//! `ferroftp doctor URL`: the command line of the server checker in [`ferroftp_doctor`].
 //!
 //! Exit status: 0 when no check found an error, 1 when one did (a broken MUST of the RFCs or
 //! something that keeps clients from working), 2 for a bad URL or a server that cannot be
 //! reached (connection refused, no greeting in time).
-//!
-//! Every network step has a timeout (`--timeout`, per step), and replies are read with caps
-//! on line length and line count, so the doctor finishes against servers that send garbage,
-//! never answer, answer forever or reset the connection.
-
-mod checks;
-pub mod client;
-mod data;
-mod explain;
-mod files;
-pub mod report;
-pub mod target;
-mod text;
-pub mod tls;
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
-
-/// The language of the report: the guide's, so report and pages agree.
-pub use ferroftp_guide::Lang;
+use ferroftp_doctor::{target, Lang, Options};
 
 /// `ferroftp doctor` options.
 #[derive(Debug, Args)]
@@ -65,30 +46,19 @@ pub fn run(args: DoctorArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let options = Options {
+        target,
+        write: args.write,
+        timeout: Duration::from_secs(args.timeout),
+        lang: args.lang,
+    };
+    let report = match ferroftp_doctor::run_blocking(&options) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("ferroftp doctor: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let config = checks::Config {
-        target,
-        write: args.write,
-        timeout: Duration::from_secs(args.timeout),
-        lang: args.lang,
-    };
-    let outcome = runtime.block_on(checks::run(&config));
-    // A name lookup that timed out may still run on a blocking thread: do not wait for it.
-    runtime.shutdown_timeout(Duration::from_millis(100));
-    let report = report::Report::new(
-        config.target.to_string(),
-        outcome.findings,
-        outcome.unreachable,
-    );
     let text = if args.json {
         report.to_json() + "\n"
     } else {

@@ -380,7 +380,7 @@ impl Labels {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctor::client::Reply;
+    use crate::client::Reply;
 
     #[test]
     fn passwords_are_masked() {
