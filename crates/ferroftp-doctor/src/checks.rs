@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::client::{Control, NetError, Reply};
+use super::client::{Control, NetError, Reply, ReplyExt};
 use super::data::DataMode;
 use super::files::{Sample, Scratch};
 use super::report::{Finding, Group, Severity};

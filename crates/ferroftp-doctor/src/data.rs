@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use super::checks::{Doctor, Stop};
-use super::client::{self, ActiveListener, Control, Data, NetError, Reply};
+use super::client::{self, ActiveListener, Control, Data, NetError, Reply, ReplyExt};
 use super::report::{Finding, Group, Severity};
 use super::text::{DataText, Messages};
 use super::tls;

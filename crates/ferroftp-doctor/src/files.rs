@@ -2,7 +2,7 @@
 //! of `--write`, with its cleanup.
 
 use super::checks::{Doctor, Probe, Stop};
-use super::client::{Control, Reply};
+use super::client::{Control, Reply, ReplyExt};
 use super::report::{Finding, Group, Severity};
 use super::text::{FileText, Messages};
 

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::client::ReplyExt;
 use super::explain;
 use super::Lang;
 

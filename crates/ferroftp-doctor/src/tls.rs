@@ -34,7 +34,7 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio_rustls::TlsConnector;
 
 use super::checks::{Doctor, Stop};
-use super::client::{Control, Data, NetError, Reply, Stream};
+use super::client::{Control, Data, NetError, Reply, ReplyExt, Stream};
 use super::report::{Finding, Group, Severity};
 use super::target::TlsMode;
 use super::text::{Messages, TlsText};
