@@ -32,6 +32,7 @@ use rustls::{
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio_rustls::TlsConnector;
+use x509_parser::extensions::GeneralName;
 
 use super::checks::{Doctor, Stop};
 use super::client::{Control, Data, NetError, Reply, ReplyExt, Stream};
@@ -552,60 +553,6 @@ struct CertInfo {
     self_issued: bool,
 }
 
-/// Splits one DER element off `input`: its tag, its contents, and what follows. Only the
-/// low tag numbers X.509 uses here, and definite lengths of up to four bytes.
-fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    if tag & 0x1f == 0x1f {
-        return None;
-    }
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-        (len, &rest[n..])
-    };
-    if rest.len() < len {
-        return None;
-    }
-    Some((tag, &rest[..len], &rest[len..]))
-}
-
-/// A cursor over a sequence of DER elements.
-struct Der<'a>(&'a [u8]);
-
-impl<'a> Der<'a> {
-    fn next(&mut self) -> Option<(u8, &'a [u8])> {
-        let (tag, contents, rest) = der_element(self.0)?;
-        self.0 = rest;
-        Some((tag, contents))
-    }
-
-    fn expect(&mut self, tag: u8) -> Option<&'a [u8]> {
-        let (t, contents) = self.next()?;
-        (t == tag).then_some(contents)
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.0.first().copied()
-    }
-}
-
-const SEQUENCE: u8 = 0x30;
-const SET: u8 = 0x31;
-const OID: u8 = 0x06;
-/// id-at-commonName, 2.5.4.3.
-const OID_COMMON_NAME: &[u8] = &[0x55, 0x04, 0x03];
-/// id-ce-subjectAltName, 2.5.29.17.
-const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
-
 /// Text safe to print: control characters dropped, at most 100 characters.
 fn printable(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes)
@@ -642,87 +589,40 @@ impl CertInfo {
 
     /// Reads a certificate (RFC 5280 section 4.1); `None` when it cannot be parsed.
     fn parse(der: &[u8]) -> Option<CertInfo> {
-        let cert = Der(der).expect(SEQUENCE)?;
-        let mut tbs = Der(Der(cert).expect(SEQUENCE)?);
-        if tbs.peek() == Some(0xa0) {
-            tbs.next()?; // version
-        }
-        tbs.expect(0x02)?; // serialNumber
-        tbs.expect(SEQUENCE)?; // signature
-        let issuer = tbs.expect(SEQUENCE)?;
-        tbs.expect(SEQUENCE)?; // validity
-        let subject = tbs.expect(SEQUENCE)?;
-        tbs.expect(SEQUENCE)?; // subjectPublicKeyInfo
-        let mut names = Vec::new();
-        while let Some((tag, contents)) = tbs.next() {
-            if tag == 0xa3 {
-                names = alt_names(contents).unwrap_or_default();
-            }
-        }
+        let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+        let common_name = cert
+            .subject()
+            .iter_common_name()
+            .find_map(|cn| cn.as_str().ok())
+            .map(|cn| printable(cn.as_bytes()));
+        // A malformed or repeated subjectAltName leaves no names rather than no facts.
+        let names = match cert.subject_alternative_name() {
+            Ok(Some(san)) => san
+                .value
+                .general_names
+                .iter()
+                .filter_map(|name| match name {
+                    GeneralName::DNSName(dns) => Some(printable(dns.as_bytes())),
+                    GeneralName::IPAddress(ip) => ip_from(ip).map(|ip| ip.to_string()),
+                    _ => None,
+                })
+                .collect(),
+            Ok(None) | Err(_) => Vec::new(),
+        };
         Some(CertInfo {
-            common_name: common_name(subject),
+            common_name,
             names,
-            self_issued: issuer == subject,
+            self_issued: cert.issuer().as_raw() == cert.subject().as_raw(),
         })
     }
 }
 
-/// The first common name of a Name.
-fn common_name(name: &[u8]) -> Option<String> {
-    let mut rdns = Der(name);
-    while let Some((tag, rdn)) = rdns.next() {
-        if tag != SET {
-            continue;
-        }
-        let mut attrs = Der(rdn);
-        while let Some(attr) = attrs.expect(SEQUENCE) {
-            let mut attr = Der(attr);
-            if attr.expect(OID)? == OID_COMMON_NAME {
-                let (tag, value) = attr.next()?;
-                // UTF8String, PrintableString, TeletexString, IA5String.
-                if matches!(tag, 0x0c | 0x13 | 0x14 | 0x16) {
-                    return Some(printable(value));
-                }
-            }
-        }
+/// The address in an iPAddress name: 4 bytes for IPv4, 16 for IPv6.
+fn ip_from(bytes: &[u8]) -> Option<IpAddr> {
+    if let Ok(v4) = <[u8; 4]>::try_from(bytes) {
+        return Some(IpAddr::from(v4));
     }
-    None
-}
-
-/// The DNS names and IP addresses of the subjectAltName extension, from the contents of
-/// the `[3]` extensions field.
-fn alt_names(extensions: &[u8]) -> Option<Vec<String>> {
-    let mut list = Der(Der(extensions).expect(SEQUENCE)?);
-    while let Some(ext) = list.expect(SEQUENCE) {
-        let mut ext = Der(ext);
-        if ext.expect(OID)? != OID_SUBJECT_ALT_NAME {
-            continue;
-        }
-        if ext.peek() == Some(0x01) {
-            ext.next()?; // critical
-        }
-        let value = ext.expect(0x04)?;
-        let mut general = Der(Der(value).expect(SEQUENCE)?);
-        let mut names = Vec::new();
-        while let Some((tag, contents)) = general.next() {
-            match (tag, contents.len()) {
-                // dNSName [2]
-                (0x82, _) => names.push(printable(contents)),
-                // iPAddress [7]
-                (0x87, 4) => {
-                    let octets: [u8; 4] = contents.try_into().ok()?;
-                    names.push(IpAddr::from(octets).to_string());
-                }
-                (0x87, 16) => {
-                    let octets: [u8; 16] = contents.try_into().ok()?;
-                    names.push(IpAddr::from(octets).to_string());
-                }
-                _ => {}
-            }
-        }
-        return Some(names);
-    }
-    Some(Vec::new())
+    <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from)
 }
 
 /// What happened on the data connections secured with TLS.
@@ -1118,21 +1018,6 @@ mod tests {
         let fp = fingerprint(b"abc");
         assert_eq!(fp.len(), 32 * 3 - 1);
         assert!(fp.starts_with("BA:78:16:BF:8F:01:CF:EA"), "{fp}");
-    }
-
-    #[test]
-    fn der_lengths() {
-        assert_eq!(
-            der_element(&[0x30, 0x02, 1, 2, 9]),
-            Some((0x30, &[1u8, 2][..], &[9u8][..]))
-        );
-        let mut long = vec![0x04, 0x81, 0x80];
-        long.extend(std::iter::repeat_n(7u8, 0x80));
-        let (_, contents, rest) = der_element(&long).unwrap();
-        assert_eq!((contents.len(), rest.len()), (0x80, 0));
-        assert_eq!(der_element(&[0x30, 0x05, 1]), None);
-        assert_eq!(der_element(&[0x30, 0x80]), None);
-        assert_eq!(der_element(&[0x1f, 0x01, 0]), None);
     }
 
     fn self_signed(names: &[&str]) -> CertificateDer<'static> {
