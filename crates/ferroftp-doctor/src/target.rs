@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+use percent_encoding::percent_decode_str;
+use url::{Host, Url};
+
 /// How the control connection is to be secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TlsMode {
@@ -68,9 +71,8 @@ pub const ANONYMOUS_PASSWORD: &str = "ferroftp-doctor@example.invalid";
 /// Parses a URL. `implicit_tls` selects implicit TLS (and port 990 by default).
 pub fn parse(url: &str, implicit_tls: bool) -> Result<Target, String> {
     let url = url.trim();
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| format!("{url:?} is not a URL: expected ftp://host or ftps://host"))?;
+    let not_a_url = || format!("{url:?} is not a URL: expected ftp://host or ftps://host");
+    let (scheme, rest) = url.split_once("://").ok_or_else(not_a_url)?;
     let tls = match scheme.to_ascii_lowercase().as_str() {
         "ftp" | "ftps" if implicit_tls => TlsMode::Implicit,
         "ftp" => TlsMode::None,
@@ -81,48 +83,26 @@ pub fn parse(url: &str, implicit_tls: bool) -> Result<Target, String> {
             ))
         }
     };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    let (userinfo, hostport) = match authority.rfind('@') {
-        Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
-        None => (None, authority),
+    // `ftp` is a special scheme to the URL standard: an explicit `:21` would vanish as its
+    // default port (and matter with --implicit-tls, whose default is 990), and its host would
+    // be rewritten. Both schemes are parsed as the non-special `ftps`, which keeps the port
+    // as written and the host as given.
+    let parsed = Url::parse(&format!("ftps://{rest}")).map_err(|e| url_error(e, rest))?;
+    let (user, password) = credentials(&parsed)?;
+    let host = match parsed.host() {
+        Some(Host::Ipv6(ip)) => ip.to_string(),
+        Some(Host::Domain(name)) if !name.is_empty() => name.to_owned(),
+        Some(Host::Ipv4(ip)) => ip.to_string(),
+        _ if bare_ipv6(host_port(rest)) => return Err(brackets(host_port(rest))),
+        _ => return Err("no host in the URL".to_owned()),
     };
-    let (user, password) = match userinfo {
-        None => ("anonymous".to_owned(), ANONYMOUS_PASSWORD.to_owned()),
-        Some(info) => {
-            let (u, p) = match info.split_once(':') {
-                Some((u, p)) => (u, Some(p)),
-                None => (info, None),
-            };
-            let user = decode(u, "user name")?;
-            if user.is_empty() {
-                return Err("empty user name in the URL".to_owned());
-            }
-            let password = match p {
-                Some(p) => decode(p, "password")?,
-                None if is_anonymous(&user) => ANONYMOUS_PASSWORD.to_owned(),
-                None => String::new(),
-            };
-            (user, password)
-        }
+    let port = match parsed.port() {
+        None if tls == TlsMode::Implicit => 990,
+        None => 21,
+        Some(0) => return Err("bad port \"0\": expected 1-65535".to_owned()),
+        Some(p) => p,
     };
-    let default_port = if tls == TlsMode::Implicit { 990 } else { 21 };
-    let (host, port) = split_host_port(hostport)?;
-    let port = match port {
-        None => default_port,
-        Some(p) => p
-            .parse::<u16>()
-            .ok()
-            .filter(|&p| p != 0)
-            .ok_or_else(|| format!("bad port {p:?}: expected 1-65535"))?,
-    };
-    if host.is_empty() {
-        return Err("no host in the URL".to_owned());
-    }
-    if host.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("bad host {host:?}"));
-    }
-    let path = match tail.split(['?', '#']).next().unwrap_or("") {
+    let path = match parsed.path() {
         "" | "/" => None,
         p => {
             // RFC 1738: the path is relative to the login directory; `;type=` is ignored.
@@ -133,7 +113,7 @@ pub fn parse(url: &str, implicit_tls: bool) -> Result<Target, String> {
         }
     };
     Ok(Target {
-        host: host.to_owned(),
+        host,
         port,
         user,
         password,
@@ -142,64 +122,86 @@ pub fn parse(url: &str, implicit_tls: bool) -> Result<Target, String> {
     })
 }
 
+/// The user and password of the URL: `anonymous` and a placeholder without a user; an
+/// anonymous user named without a password gets the placeholder too.
+fn credentials(url: &Url) -> Result<(String, String), String> {
+    if url.username().is_empty() && url.password().is_none() {
+        return Ok(("anonymous".to_owned(), ANONYMOUS_PASSWORD.to_owned()));
+    }
+    let user = decode(url.username(), "user name")?;
+    if user.is_empty() {
+        return Err("empty user name in the URL".to_owned());
+    }
+    let password = match url.password() {
+        Some(p) => decode(p, "password")?,
+        None if is_anonymous(&user) => ANONYMOUS_PASSWORD.to_owned(),
+        None => String::new(),
+    };
+    Ok((user, password))
+}
+
+/// The message for a URL the parser refused, in the words the doctor has always used.
+fn url_error(e: url::ParseError, rest: &str) -> String {
+    let hostport = host_port(rest);
+    match e {
+        _ if bare_ipv6(hostport) => brackets(hostport),
+        url::ParseError::EmptyHost => "no host in the URL".to_owned(),
+        url::ParseError::InvalidIpv6Address => match hostport.split_once(']') {
+            None => format!("bad host {hostport:?}: missing ']'"),
+            Some((inside, _)) => {
+                let inside = inside.trim_start_matches('[');
+                format!("bad IPv6 address {inside:?}")
+            }
+        },
+        url::ParseError::InvalidPort => {
+            let port = hostport.rsplit(':').next().unwrap_or(hostport);
+            format!("bad port {port:?}: expected 1-65535")
+        }
+        url::ParseError::InvalidDomainCharacter => format!("bad host {hostport:?}"),
+        other => format!("bad URL {hostport:?}: {other}"),
+    }
+}
+
+/// The `host[:port]` part of what follows `scheme://`, for messages.
+fn host_port(rest: &str) -> &str {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    authority.rsplit('@').next().unwrap_or(authority)
+}
+
+/// Several colons outside brackets: an IPv6 address written bare.
+fn bare_ipv6(hostport: &str) -> bool {
+    !hostport.starts_with('[') && hostport.matches(':').count() > 1
+}
+
+fn brackets(hostport: &str) -> String {
+    format!("bad host {hostport:?}: put IPv6 addresses in brackets, e.g. ftp://[::1]:21")
+}
+
 fn is_anonymous(user: &str) -> bool {
     user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp")
 }
 
-/// `host`, `host:port`, `[v6]` or `[v6]:port`.
-fn split_host_port(s: &str) -> Result<(&str, Option<&str>), String> {
-    if let Some(rest) = s.strip_prefix('[') {
-        let close = rest
-            .find(']')
-            .ok_or_else(|| format!("bad host {s:?}: missing ']'"))?;
-        let host = &rest[..close];
-        if host.parse::<std::net::Ipv6Addr>().is_err() {
-            return Err(format!("bad IPv6 address {host:?}"));
-        }
-        return match &rest[close + 1..] {
-            "" => Ok((host, None)),
-            p => match p.strip_prefix(':') {
-                Some(port) => Ok((host, Some(port))),
-                None => Err(format!("bad host {s:?}")),
-            },
-        };
-    }
-    match s.matches(':').count() {
-        0 => Ok((s, None)),
-        1 => {
-            let (h, p) = s.split_once(':').unwrap_or((s, ""));
-            Ok((h, Some(p)))
-        }
-        _ => Err(format!(
-            "bad host {s:?}: put IPv6 addresses in brackets, e.g. ftp://[::1]:21"
-        )),
-    }
-}
-
-/// Percent-decodes a URL part. Refuses control characters: a CR or LF would end the command
-/// line and smuggle another command onto the control connection.
+/// Percent-decodes a URL part. Refuses a `%` without two hex digits (the URL parser lets it
+/// through) and control characters: a CR or LF would end the command line and smuggle
+/// another command onto the control connection.
 fn decode(s: &str, what: &str) -> Result<String, String> {
     let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s
+    let well_formed = bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || bytes
                 .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| format!("bad percent escape in the {what}"))?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return Err(format!("bad percent escape in the {what}"));
     }
-    let text = String::from_utf8(out).map_err(|_| format!("the {what} is not UTF-8"))?;
+    let text = percent_decode_str(s)
+        .decode_utf8()
+        .map_err(|_| format!("the {what} is not UTF-8"))?;
     if text.chars().any(char::is_control) {
         return Err(format!("the {what} contains control characters"));
     }
-    Ok(text)
+    Ok(text.into_owned())
 }
 
 #[cfg(test)]
@@ -258,5 +260,44 @@ mod tests {
         ] {
             assert!(parse(url, false).is_err(), "{url} was accepted");
         }
+    }
+
+    #[test]
+    fn ports_paths_and_escapes() {
+        // An explicit 21 stays 21 with implicit TLS, whose default is 990.
+        let t = parse("ftp://h:21", true).unwrap();
+        assert_eq!((t.port, t.tls), (21, TlsMode::Implicit));
+        let t = parse("ftp://h/a%20b/c;type=i?x#y", false).unwrap();
+        assert_eq!(t.path.as_deref(), Some("a b/c"));
+        let t = parse("ftp://[2001:db8::1]:2121", false).unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("2001:db8::1", 2121));
+        assert_eq!(t.to_string(), "ftp://anonymous@[2001:db8::1]:2121/");
+        let t = parse("ftp://FTP@Example.COM", false).unwrap();
+        assert_eq!(t.host, "Example.COM");
+        assert_eq!(t.password, ANONYMOUS_PASSWORD);
+        let t = parse("ftp://u:@h", false).unwrap();
+        assert_eq!((t.user.as_str(), t.password.as_str()), ("u", ""));
+        let t = parse("ftp://us%C3%A9r:p%3Ass@h", false).unwrap();
+        assert_eq!((t.user.as_str(), t.password.as_str()), ("usér", "p:ss"));
+    }
+
+    #[test]
+    fn error_messages() {
+        let err = |url| parse(url, false).unwrap_err();
+        assert!(err("example.com").contains("is not a URL"));
+        assert!(err("http://x").contains("unsupported scheme"));
+        assert!(err("ftp://").contains("no host"));
+        assert!(err("ftp://h:0").contains("1-65535"));
+        assert!(err("ftp://h:99999").contains("1-65535"));
+        assert!(
+            err("ftp://::1/").contains("brackets"),
+            "{}",
+            err("ftp://::1/")
+        );
+        assert!(err("ftp://[::1/").contains("IPv6"));
+        assert!(err("ftp://u:p%zz@h").contains("percent escape in the password"));
+        assert!(err("ftp://u%0a:p@h").contains("control characters"));
+        assert!(err("ftp://:p@h").contains("empty user name"));
+        assert!(err("ftp://u:p%ff@h").contains("not UTF-8"));
     }
 }
