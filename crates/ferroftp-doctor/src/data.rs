@@ -11,6 +11,7 @@ use super::client::{self, ActiveListener, Control, Data, NetError, Reply, ReplyE
 use super::report::{Finding, Group, Severity};
 use super::text::{DataText, Messages};
 use super::tls;
+use super::Lang;
 
 /// How a data connection is set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +33,114 @@ pub(super) enum DataMode {
 impl DataMode {
     fn is_active(self) -> bool {
         matches!(self, DataMode::Eprt | DataMode::Port)
+    }
+}
+
+/// The two passive set-ups: what differs between PASV and EPSV when a data connection is
+/// made and judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Passive {
+    /// PASV (RFC 959): `227` with an IPv4 address and port.
+    Pasv,
+    /// EPSV (RFC 2428): `229` with the port only.
+    Epsv,
+}
+
+impl Passive {
+    fn of(mode: DataMode) -> Option<Passive> {
+        match mode {
+            DataMode::Pasv { .. } => Some(Passive::Pasv),
+            DataMode::Epsv => Some(Passive::Epsv),
+            DataMode::Eprt | DataMode::Port => None,
+        }
+    }
+
+    fn verb(self) -> &'static str {
+        match self {
+            Passive::Pasv => "PASV",
+            Passive::Epsv => "EPSV",
+        }
+    }
+
+    /// The positive reply.
+    fn code(self) -> u16 {
+        match self {
+            Passive::Pasv => 227,
+            Passive::Epsv => 229,
+        }
+    }
+
+    fn check(self) -> &'static str {
+        match self {
+            Passive::Pasv => "data.pasv",
+            Passive::Epsv => "data.epsv",
+        }
+    }
+
+    fn connect_check(self) -> &'static str {
+        match self {
+            Passive::Pasv => "data.pasv.connect",
+            Passive::Epsv => "data.epsv.connect",
+        }
+    }
+
+    /// Where to connect for the positive reply `setup`, or `None` when its address cannot
+    /// be read. PASV records the advertised address in `x`, and goes to the control
+    /// connection's address instead when `mode` says so.
+    fn target(
+        self,
+        mode: DataMode,
+        setup: &Reply,
+        peer_ip: IpAddr,
+        x: &mut Xfer,
+    ) -> Option<SocketAddr> {
+        let text = setup.lines.join(" ");
+        match self {
+            Passive::Pasv => {
+                let (ip, port) = client::parse_pasv(&text)?;
+                let advertised = SocketAddr::new(IpAddr::V4(ip), port);
+                x.advertised = Some(advertised);
+                let use_control_ip = matches!(
+                    mode,
+                    DataMode::Pasv {
+                        use_control_ip: true
+                    }
+                );
+                Some(if use_control_ip {
+                    SocketAddr::new(peer_ip, port)
+                } else {
+                    advertised
+                })
+            }
+            Passive::Epsv => Some(SocketAddr::new(peer_ip, client::parse_epsv(&text)?)),
+        }
+    }
+
+    /// How bad a refused (or, with the positive code, unreadable) setup reply is, and the
+    /// fix. EPSV is optional on IPv4 but the only passive mode on IPv6; PASV the reverse.
+    fn refusal(self, code: u16, v6: bool, l: Lang) -> (Severity, String) {
+        let not_implemented = matches!(code, 500 | 502);
+        match self {
+            Passive::Pasv if code == 227 => {
+                (Severity::Error, DataText::Code227MustCarryAddress.text(l))
+            }
+            Passive::Pasv if v6 => (Severity::Info, DataText::UseEPSVIPv6.text(l)),
+            Passive::Pasv if not_implemented => {
+                (Severity::Warning, DataText::PASVNotImplementedMost.text(l))
+            }
+            Passive::Pasv => (Severity::Error, DataText::ServerCouldNotOpen.text(l)),
+            Passive::Epsv if code == 229 => {
+                (Severity::Error, DataText::Code229MustCarryPort.text(l))
+            }
+            Passive::Epsv if not_implemented && !v6 => {
+                (Severity::Info, DataText::EPSVOptionalIPv4But.text(l))
+            }
+            Passive::Epsv if v6 => (Severity::Error, DataText::IPv6EPSVOnlyPassive.text(l)),
+            Passive::Epsv => (
+                Severity::Warning,
+                DataText::ServerCouldNotOpenPassive.text(l),
+            ),
+        }
     }
 }
 
@@ -212,39 +321,17 @@ impl Doctor<'_> {
         let session = self.data_session(ctl);
         let source;
         match mode {
-            DataMode::Pasv { use_control_ip } => {
-                if setup.code != 227 {
+            DataMode::Pasv { .. } | DataMode::Epsv => {
+                let Some(kind) = Passive::of(mode) else {
+                    return Ok(x);
+                };
+                if setup.code != kind.code() {
                     return Ok(x);
                 }
-                let Some((ip, port)) = client::parse_pasv(&setup.lines.join(" ")) else {
+                let Some(target) = kind.target(mode, &setup, peer_ip, &mut x) else {
                     x.setup_error = true;
                     return Ok(x);
                 };
-                let advertised = SocketAddr::new(IpAddr::V4(ip), port);
-                x.advertised = Some(advertised);
-                let target = if use_control_ip {
-                    SocketAddr::new(peer_ip, port)
-                } else {
-                    advertised
-                };
-                x.target = Some(target);
-                match Data::connect(target, timeout).await {
-                    Ok(d) => source = Source::Passive(d),
-                    Err(e) => {
-                        x.connect_error = Some(e);
-                        return Ok(x);
-                    }
-                }
-            }
-            DataMode::Epsv => {
-                if setup.code != 229 {
-                    return Ok(x);
-                }
-                let Some(port) = client::parse_epsv(&setup.lines.join(" ")) else {
-                    x.setup_error = true;
-                    return Ok(x);
-                };
-                let target = SocketAddr::new(peer_ip, port);
                 x.target = Some(target);
                 match Data::connect(target, timeout).await {
                     Ok(d) => source = Source::Passive(d),
@@ -476,46 +563,11 @@ impl Doctor<'_> {
         let x = self
             .transfer(ctl, Group::Data, "data.pasv", mode, "LIST", None)
             .await?;
-        let Some(setup) = x.setup.clone() else {
+        let Some((setup, advertised)) = self.passive_setup(Passive::Pasv, &x, peer_ip.is_ipv6())
+        else {
             return Ok(None);
         };
-        let sent = ["PASV"];
-        if setup.code != 227 || x.setup_error {
-            let (severity, fix) = if setup.code == 227 {
-                (Severity::Error, DataText::Code227MustCarryAddress.text(l))
-            } else if peer_ip.is_ipv6() {
-                (Severity::Info, DataText::UseEPSVIPv6.text(l))
-            } else if matches!(setup.code, 500 | 502) {
-                (Severity::Warning, DataText::PASVNotImplementedMost.text(l))
-            } else {
-                (Severity::Error, DataText::ServerCouldNotOpen.text(l))
-            };
-            let f = Finding::new(
-                Group::Data,
-                "data.pasv",
-                severity,
-                format!("PASV: {}", setup.summary()),
-            )
-            .sent(&sent)
-            .got(Some(&setup))
-            .expected(&[227])
-            .fix(fix);
-            self.push(f);
-            return Ok(None);
-        }
-        let Some(advertised) = x.advertised else {
-            return Ok(None);
-        };
-        let f = Finding::new(
-            Group::Data,
-            "data.pasv",
-            Severity::Ok,
-            DataText::PassivePortAdvertisedAt.fill(l, &[("advertised", &advertised)]),
-        )
-        .sent(&sent)
-        .got(Some(&setup))
-        .expected(&[227]);
-        self.push(f);
+        let sent = [Passive::Pasv.verb()];
         let differs = advertised.ip() != peer_ip;
         let nat_fix = DataText::SetPublicAddressPassive.text(l);
         if differs {
@@ -596,79 +648,77 @@ impl Doctor<'_> {
             self.push(f);
             return Ok(None);
         }
-        let f = Finding::new(
-            Group::Data,
-            "data.pasv.connect",
-            Severity::Error,
-            DataText::CannotConnectPassivePort.fill(l, &[("advertised", &advertised), ("e", &e)]),
-        )
-        .sent(&sent)
-        .fix(DataText::OpenPassivePortRangeServer.text(l));
-        self.push(f);
+        self.passive_unreachable(Passive::Pasv, advertised, &e);
         Ok(None)
     }
 
     /// EPSV: the 229 format, reachability, a LIST.
     async fn epsv_check(&mut self, ctl: &mut Control) -> Result<bool, Stop> {
-        let l = self.lang;
         let v6 = ctl.peer.is_ipv6();
         let x = self
             .transfer(ctl, Group::Data, "data.epsv", DataMode::Epsv, "LIST", None)
             .await?;
-        let Some(setup) = x.setup.clone() else {
+        let Some((_, target)) = self.passive_setup(Passive::Epsv, &x, v6) else {
             return Ok(false);
         };
-        let sent = ["EPSV"];
-        if setup.code != 229 || x.setup_error {
-            let (severity, fix) = if setup.code == 229 {
-                (Severity::Error, DataText::Code229MustCarryPort.text(l))
-            } else if matches!(setup.code, 500 | 502) && !v6 {
-                (Severity::Info, DataText::EPSVOptionalIPv4But.text(l))
-            } else if v6 {
-                (Severity::Error, DataText::IPv6EPSVOnlyPassive.text(l))
-            } else {
-                (
-                    Severity::Warning,
-                    DataText::ServerCouldNotOpenPassive.text(l),
-                )
-            };
-            let f = Finding::new(
-                Group::Data,
-                "data.epsv",
-                severity,
-                format!("EPSV: {}", setup.summary()),
-            )
-            .sent(&sent)
-            .got(Some(&setup))
-            .expected(&[229])
-            .fix(fix);
-            self.push(f);
-            return Ok(false);
-        }
-        let target = x.target.map(|t| t.to_string()).unwrap_or_default();
-        let f = Finding::new(
-            Group::Data,
-            "data.epsv",
-            Severity::Ok,
-            DataText::ExtendedPassivePortAt.fill(l, &[("target", &target)]),
-        )
-        .sent(&sent)
-        .got(Some(&setup))
-        .expected(&[229]);
-        self.push(f);
         if let Some(e) = &x.connect_error {
-            let f = Finding::new(
-                Group::Data,
-                "data.epsv.connect",
-                Severity::Error,
-                DataText::CannotConnect.fill(l, &[("target", &target), ("e", &e)]),
-            )
-            .sent(&sent)
-            .fix(DataText::OpenPassivePortRangeServer.text(l));
-            self.push(f);
+            self.passive_unreachable(Passive::Epsv, target, e);
             return Ok(false);
         }
         Ok(self.report_transfer(Group::Data, "data.list.epsv", "LIST (EPSV)", &x))
+    }
+
+    /// The setup reply of a passive transfer: a finding on why it is refused or malformed
+    /// (then `None`), or one saying where the passive port is, with the reply and that
+    /// address (PASV's advertised one; EPSV's port at the control connection's address).
+    fn passive_setup(&mut self, kind: Passive, x: &Xfer, v6: bool) -> Option<(Reply, SocketAddr)> {
+        let l = self.lang;
+        let setup = x.setup.clone()?;
+        let sent = [kind.verb()];
+        if setup.code != kind.code() || x.setup_error {
+            let (severity, fix) = kind.refusal(setup.code, v6, l);
+            let f = Finding::new(
+                Group::Data,
+                kind.check(),
+                severity,
+                format!("{}: {}", kind.verb(), setup.summary()),
+            )
+            .sent(&sent)
+            .got(Some(&setup))
+            .expected(&[kind.code()])
+            .fix(fix);
+            self.push(f);
+            return None;
+        }
+        let addr = match kind {
+            Passive::Pasv => x.advertised?,
+            Passive::Epsv => x.target?,
+        };
+        let detail = match kind {
+            Passive::Pasv => DataText::PassivePortAdvertisedAt.fill(l, &[("advertised", &addr)]),
+            Passive::Epsv => DataText::ExtendedPassivePortAt.fill(l, &[("target", &addr)]),
+        };
+        let f = Finding::new(Group::Data, kind.check(), Severity::Ok, detail)
+            .sent(&sent)
+            .got(Some(&setup))
+            .expected(&[kind.code()]);
+        self.push(f);
+        Some((setup, addr))
+    }
+
+    /// The finding for a passive port that cannot be reached at `addr`.
+    fn passive_unreachable(&mut self, kind: Passive, addr: SocketAddr, e: &NetError) {
+        let l = self.lang;
+        let detail = match kind {
+            Passive::Pasv => {
+                DataText::CannotConnectPassivePort.fill(l, &[("advertised", &addr), ("e", e)])
+            }
+            Passive::Epsv => DataText::CannotConnect.fill(l, &[("target", &addr), ("e", e)]),
+        };
+        let f = Finding::new(Group::Data, kind.connect_check(), Severity::Error, detail)
+            .sent(&[kind.verb()])
+            .fix(DataText::OpenPassivePortRangeServer.text(l));
+        self.push(f);
     }
 
     /// EPRT or PORT from a local listener: the server must accept the address and connect.

@@ -294,7 +294,8 @@ mod tests {
             "{}",
             err("ftp://::1/")
         );
-        assert!(err("ftp://[::1/").contains("IPv6"));
+        assert!(err("ftp://[::1/").contains("missing ']'"));
+        assert!(err("ftp://[nothex]:21").contains("bad IPv6 address"));
         assert!(err("ftp://u:p%zz@h").contains("percent escape in the password"));
         assert!(err("ftp://u%0a:p@h").contains("control characters"));
         assert!(err("ftp://:p@h").contains("empty user name"));
