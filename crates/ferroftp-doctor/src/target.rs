@@ -28,6 +28,11 @@ pub struct Target {
     pub user: String,
     /// Password (an e-mail-like placeholder for anonymous).
     pub password: String,
+    /// Whether the URL named the user (`user@`); without one the login is anonymous.
+    pub user_in_url: bool,
+    /// Whether the URL carried the password (`user:password@`): a password given another
+    /// way ([`Target::with_password`]) must not replace it.
+    pub password_in_url: bool,
     /// Directory to change to after login, if the URL names one.
     pub path: Option<String>,
     /// TLS mode.
@@ -116,10 +121,40 @@ pub fn parse(url: &str, implicit_tls: bool) -> Result<Target, String> {
         host,
         port,
         user,
+        user_in_url: !parsed.username().is_empty(),
+        password_in_url: parsed.password().is_some(),
         password,
         path,
         tls,
     })
+}
+
+impl Target {
+    /// Whether the login is anonymous (`anonymous` or `ftp`, RFC 1635).
+    pub fn is_anonymous(&self) -> bool {
+        is_anonymous(&self.user)
+    }
+
+    /// The target with `password`, given some other way than in the URL (standard input,
+    /// the environment), so that it need not sit in the command line. Refused when the URL
+    /// has a password already, and for a password with control characters (a CR or LF would
+    /// smuggle another command onto the control connection).
+    pub fn with_password(mut self, password: String) -> Result<Target, String> {
+        if self.password_in_url {
+            return Err("the URL already has a password".to_owned());
+        }
+        if !self.user_in_url {
+            return Err(
+                "the URL names no user to log in with the password, e.g. ftp://alice@host"
+                    .to_owned(),
+            );
+        }
+        if password.chars().any(char::is_control) {
+            return Err("the password contains control characters".to_owned());
+        }
+        self.password = password;
+        Ok(self)
+    }
 }
 
 /// The user and password of the URL: `anonymous` and a placeholder without a user; an
@@ -279,6 +314,27 @@ mod tests {
         assert_eq!((t.user.as_str(), t.password.as_str()), ("u", ""));
         let t = parse("ftp://us%C3%A9r:p%3Ass@h", false).unwrap();
         assert_eq!((t.user.as_str(), t.password.as_str()), ("usér", "p:ss"));
+    }
+
+    #[test]
+    fn passwords_given_apart_from_the_url() {
+        let t = parse("ftp://alice@h", false).unwrap();
+        assert!(!t.password_in_url);
+        let t = t.with_password("s3cret".into()).unwrap();
+        assert_eq!(t.password, "s3cret");
+        assert!(!format!("{t:?} {t}").contains("s3cret"));
+        let anonymous = parse("ftp://h", false).unwrap();
+        assert!(anonymous.is_anonymous() && !anonymous.user_in_url);
+        assert!(anonymous.with_password("x".into()).is_err());
+        let named = parse("ftp://anonymous@h", false).unwrap();
+        assert_eq!(named.with_password("me@x".into()).unwrap().password, "me@x");
+        // The URL standard drops an empty password: `alice:@h` is `alice@h`.
+        assert!(!parse("ftp://alice:@h", false).unwrap().password_in_url);
+        let t = parse("ftp://alice:pw@h", false).unwrap();
+        assert!(t.password_in_url);
+        assert!(t.with_password("x".into()).is_err());
+        let t = parse("ftp://alice@h", false).unwrap();
+        assert!(t.with_password("a\r\nDELE x".into()).is_err());
     }
 
     #[test]
