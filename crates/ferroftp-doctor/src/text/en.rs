@@ -1,6 +1,6 @@
 //! The doctor's texts in English: one exhaustive `match` per message-key enum.
 
-use super::{CheckText, DataText, FileText, TlsText};
+use super::{CheckText, DataText, FileText, ReportText, TlsText};
 
 pub(super) fn check(k: CheckText) -> &'static str {
     match k {
@@ -196,5 +196,30 @@ pub(super) fn tls(k: TlsText) -> &'static str {
         TlsText::ServerOffersAUTHTLS => "the server offers AUTH TLS (FEAT); check it with ftps://",
         TlsText::ServerDoesNotOffer => "the server does not offer AUTH TLS: passwords and files travel in clear text",
         TlsText::UnknownWhetherServerOffers => "unknown whether the server offers AUTH TLS (no FEAT)",
+    }
+}
+
+pub(super) fn report(k: ReportText) -> &'static str {
+    match k {
+        ReportText::GroupConnection => "Connection",
+        ReportText::GroupSequencing => "Command sequencing",
+        ReportText::GroupLogin => "Login and features",
+        ReportText::GroupData => "Data channels",
+        ReportText::GroupFacts => "Listings and file facts",
+        ReportText::GroupWrite => "Upload/download round trip",
+        ReportText::GroupTls => "TLS",
+        ReportText::Sent => "sent:",
+        ReportText::Got => "got:",
+        ReportText::Expected => "expected:",
+        ReportText::Fix => "fix:",
+        ReportText::Note => "note:",
+        ReportText::Summary => "Summary",
+        ReportText::Warnings => "warning(s)",
+        ReportText::Errors => "error(s)",
+        ReportText::Pass => "no RFC violations found",
+        ReportText::Fail => "the server breaks the RFCs (see FAIL above)",
+        ReportText::Unreachable => "the server could not be reached",
+        ReportText::RfcsExpect => "; the RFCs expect ",
+        ReportText::Or => " or ",
     }
 }

@@ -209,6 +209,32 @@ ferroftp_guide::messages! {
     }
 }
 
+ferroftp_guide::messages! {
+    /// The fixed words of the report: group titles, labels, the verdict.
+    pub(crate) enum ReportText in (en::report, vi::report) {
+        GroupConnection,
+        GroupSequencing,
+        GroupLogin,
+        GroupData,
+        GroupFacts,
+        GroupWrite,
+        GroupTls,
+        Sent,
+        Got,
+        Expected,
+        Fix,
+        Note,
+        Summary,
+        Warnings,
+        Errors,
+        Pass,
+        Fail,
+        Unreachable,
+        RfcsExpect,
+        Or,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +246,6 @@ mod tests {
         check::<DataText>().unwrap();
         check::<FileText>().unwrap();
         check::<TlsText>().unwrap();
+        check::<ReportText>().unwrap();
     }
 }

@@ -1,6 +1,6 @@
 //! The doctor's texts in Vietnamese: one exhaustive `match` per message-key enum.
 
-use super::{CheckText, DataText, FileText, TlsText};
+use super::{CheckText, DataText, FileText, ReportText, TlsText};
 
 pub(super) fn check(k: CheckText) -> &'static str {
     match k {
@@ -196,5 +196,30 @@ pub(super) fn tls(k: TlsText) -> &'static str {
         TlsText::ServerOffersAUTHTLS => "máy chủ hỗ trợ AUTH TLS (FEAT); hãy kiểm tra với ftps://",
         TlsText::ServerDoesNotOffer => "máy chủ không hỗ trợ AUTH TLS: mật khẩu và tệp được gửi không mã hóa",
         TlsText::UnknownWhetherServerOffers => "không rõ máy chủ có hỗ trợ AUTH TLS không (không có FEAT)",
+    }
+}
+
+pub(super) fn report(k: ReportText) -> &'static str {
+    match k {
+        ReportText::GroupConnection => "Kết nối",
+        ReportText::GroupSequencing => "Thứ tự lệnh",
+        ReportText::GroupLogin => "Đăng nhập và tính năng",
+        ReportText::GroupData => "Kênh dữ liệu",
+        ReportText::GroupFacts => "Liệt kê và thông tin tệp",
+        ReportText::GroupWrite => "Tải lên/tải xuống thử",
+        ReportText::GroupTls => "TLS",
+        ReportText::Sent => "đã gửi:",
+        ReportText::Got => "nhận:",
+        ReportText::Expected => "mong đợi:",
+        ReportText::Fix => "cách sửa:",
+        ReportText::Note => "ghi chú:",
+        ReportText::Summary => "Tổng kết",
+        ReportText::Warnings => "cảnh báo",
+        ReportText::Errors => "lỗi",
+        ReportText::Pass => "không thấy vi phạm RFC nào",
+        ReportText::Fail => "máy chủ vi phạm RFC (xem các dòng FAIL ở trên)",
+        ReportText::Unreachable => "không kết nối được tới máy chủ",
+        ReportText::RfcsExpect => "; RFC yêu cầu ",
+        ReportText::Or => " hoặc ",
     }
 }
