@@ -18,9 +18,11 @@ use std::io::Write;
 
 use clap::Args;
 use ferroftp_guide::guide::{self, Entry};
+use ferroftp_guide::i18n::Messages;
 use ferroftp_guide::render::{Json, Renderer, Text};
+use ferroftp_guide::resolve::resolve_all;
+use ferroftp_guide::text::GuideText;
 use ferroftp_guide::Lang;
-use ferroftp_proto::catalogue;
 
 /// Exit status for usage errors, unknown codes included.
 const USAGE: i32 = 2;
@@ -77,20 +79,12 @@ pub fn render(args: &ExplainArgs) -> Result<String, Vec<String>> {
     let lang: Lang = args.lang.parse().map_err(|e| vec![format!("{e}")])?;
     if args.list {
         if !args.codes.is_empty() {
-            return Err(vec![match lang {
-                Lang::En => "--list takes no codes".to_string(),
-                Lang::Vi => "--list không nhận mã nào".to_string(),
-            }]);
+            return Err(vec![GuideText::ListTakesNoCodes.text(lang)]);
         }
         return Ok(renderer(args).list(lang));
     }
     if args.codes.is_empty() {
-        return Err(vec![match lang {
-            Lang::En => "give one or more reply codes (ferroftp explain 503), or --list".into(),
-            Lang::Vi => {
-                "hãy nêu một hoặc nhiều mã phản hồi (ferroftp explain 503), hoặc dùng --list".into()
-            }
-        }]);
+        return Err(vec![GuideText::NoCodes.text(lang)]);
     }
     let codes = resolve_all(&args.codes, lang)?;
     let entries: Vec<Entry> = codes
@@ -109,104 +103,11 @@ fn renderer(args: &ExplainArgs) -> &'static dyn Renderer {
     }
 }
 
-/// The known codes named by `args`, in order and without repeats; or one error per argument
-/// that names no known code.
-fn resolve_all(args: &[String], lang: Lang) -> Result<Vec<u16>, Vec<String>> {
-    let mut codes = Vec::new();
-    let mut errors = Vec::new();
-    for arg in args {
-        match resolve(arg, lang) {
-            Ok(code) if !codes.contains(&code) => codes.push(code),
-            Ok(_) => {}
-            Err(e) => errors.push(e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(codes)
-    } else {
-        Err(errors)
-    }
-}
-
-/// The known code an argument names: a number, or a reply line. The error names the nearest
-/// known codes.
-fn resolve(arg: &str, lang: Lang) -> Result<u16, String> {
-    let t = arg.trim();
-    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        // Numbers too large for a u16 are simply far from every code.
-        let n = t.parse::<u16>().unwrap_or(u16::MAX);
-        return known(n).ok_or_else(|| unknown_number(t, n, lang));
-    }
-    if let Some(n) = guide::parse_reply_line(t) {
-        return known(n).ok_or_else(|| unknown_number(&n.to_string(), n, lang));
-    }
-    Err(not_a_code(t, lang))
-}
-
-fn known(code: u16) -> Option<u16> {
-    catalogue::lookup(code).map(|c| c.code)
-}
-
-fn join_codes(codes: &[u16]) -> String {
-    codes
-        .iter()
-        .map(u16::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn unknown_number(shown: &str, n: u16, lang: Lang) -> String {
-    let near = join_codes(&guide::nearest(n));
-    match lang {
-        Lang::En => format!("{shown} is not an FTP reply code; nearest known codes: {near}"),
-        Lang::Vi => format!("{shown} không phải là mã phản hồi FTP; các mã gần nhất: {near}"),
-    }
-}
-
-/// The error for a word that is not a code: the codes whose title mentions it, if any, or a
-/// few common codes.
-fn not_a_code(word: &str, lang: Lang) -> String {
-    let related = codes_about(word, lang);
-    match (lang, related.is_empty()) {
-        (Lang::En, false) => format!(
-            "{word:?} is not an FTP reply code; codes about {word:?}: {}",
-            join_codes(&related)
-        ),
-        (Lang::En, true) => format!(
-            "{word:?} is not an FTP reply code; reply codes have three digits, such as 220, \
-             331 or 530 (ferroftp explain --list shows them all)"
-        ),
-        (Lang::Vi, false) => format!(
-            "{word:?} không phải là mã phản hồi FTP; các mã liên quan đến {word:?}: {}",
-            join_codes(&related)
-        ),
-        (Lang::Vi, true) => format!(
-            "{word:?} không phải là mã phản hồi FTP; mã phản hồi gồm ba chữ số, ví dụ 220, \
-             331 hoặc 530 (ferroftp explain --list liệt kê tất cả)"
-        ),
-    }
-}
-
-/// Up to three codes whose title (in `lang` or in English) contains `word`.
-fn codes_about(word: &str, lang: Lang) -> Vec<u16> {
-    let w = word.trim().to_lowercase();
-    if w.chars().count() < 3 {
-        return Vec::new();
-    }
-    guide::all(lang)
-        .filter(|e| {
-            let en = guide::entry(e.code, Lang::En).map_or("", |x| x.title);
-            e.title.to_lowercase().contains(&w) || en.to_lowercase().contains(&w)
-        })
-        .map(|e| e.code)
-        .take(3)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use ferroftp_guide::render::WIDTH;
+    use ferroftp_proto::catalogue;
     use serde_json::{json, Value};
 
     fn args(codes: &[&str]) -> ExplainArgs {
