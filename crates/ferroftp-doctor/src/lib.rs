@@ -6,7 +6,6 @@
 //! against the RFCs, for administrators debugging their setup.
 //!
 //! ```no_run
-//! use std::time::Duration;
 //! use ferroftp_doctor::{target, Lang, Options};
 //!
 //! let target = target::parse("ftp://alice:secret@ftp.example.com/", false).unwrap();
@@ -19,7 +18,7 @@
 //! of the RFCs or something that keeps clients from working), 2 for a server that cannot be
 //! reached (connection refused, no greeting in time).
 //!
-//! Every network step has a timeout (`--timeout`, per step), and replies are read with caps
+//! Every network step has a timeout ([`Options::timeout`]), and replies are read with caps
 //! on line length and line count, so the doctor finishes against servers that send garbage,
 //! never answer, answer forever or reset the connection.
 
@@ -27,14 +26,14 @@
 #![warn(missing_docs)]
 
 mod checks;
-pub mod client;
+mod client;
 mod data;
 mod explain;
 mod files;
 pub mod report;
 pub mod target;
 mod text;
-pub mod tls;
+mod tls;
 
 use std::time::Duration;
 
