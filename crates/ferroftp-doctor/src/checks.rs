@@ -548,7 +548,7 @@ impl<'a> Doctor<'a> {
                 } else {
                     features.lines.join(", ")
                 };
-                let detail = CheckText::Feature
+                let detail = CheckText::FeatureList
                     .fill(l, &[("count", &features.lines.len()), ("list", &list)]);
                 self.feat = Some(features);
                 if let Some(line) = bad.first() {
@@ -735,7 +735,7 @@ impl<'a> Doctor<'a> {
                 Group::Login,
                 "opts_utf8",
                 Severity::Info,
-                CheckText::FEATDoesNotList.text(l),
+                CheckText::FeatLacksUtf8.text(l),
             );
             self.push(f);
         }
@@ -992,7 +992,7 @@ impl<'a> Doctor<'a> {
                 Group::Sequencing,
                 "sequence.prot_before_pbsz",
                 Severity::Info,
-                CheckText::SkippedFEATDoesNot.text(l),
+                CheckText::SkippedNoAuthTls.text(l),
             );
             skipped = Some(f);
         }
@@ -1055,7 +1055,7 @@ impl<'a> Doctor<'a> {
                 Group::Sequencing,
                 check,
                 Severity::Info,
-                CheckText::SkippedFEATDoesNotList.text(l),
+                CheckText::SkippedNoEpsv.text(l),
             );
             self.push(f);
             return;

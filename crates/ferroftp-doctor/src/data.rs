@@ -128,7 +128,7 @@ impl Passive {
             Passive::Pasv if not_implemented => {
                 (Severity::Warning, DataText::PASVNotImplementedMost.text(l))
             }
-            Passive::Pasv => (Severity::Error, DataText::ServerCouldNotOpen.text(l)),
+            Passive::Pasv => (Severity::Error, DataText::PasvCouldNotOpen.text(l)),
             Passive::Epsv if code == 229 => {
                 (Severity::Error, DataText::Code229MustCarryPort.text(l))
             }
@@ -136,10 +136,7 @@ impl Passive {
                 (Severity::Info, DataText::EPSVOptionalIPv4But.text(l))
             }
             Passive::Epsv if v6 => (Severity::Error, DataText::IPv6EPSVOnlyPassive.text(l)),
-            Passive::Epsv => (
-                Severity::Warning,
-                DataText::ServerCouldNotOpenPassive.text(l),
-            ),
+            Passive::Epsv => (Severity::Warning, DataText::EpsvCouldNotOpen.text(l)),
         }
     }
 }

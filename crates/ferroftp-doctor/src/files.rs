@@ -213,7 +213,7 @@ impl Doctor<'_> {
                 Group::Facts,
                 check,
                 Severity::Error,
-                FileText::MLSDLinesMalformedE.fill(
+                FileText::MLSDLinesMalformed.fill(
                     l,
                     &[
                         ("bad", &bad.len()),
@@ -325,7 +325,7 @@ impl Doctor<'_> {
                 Group::Facts,
                 "facts.size",
                 Severity::Info,
-                FileText::SkippedNoFileListing.text(l),
+                FileText::SkippedNoFileForSize.text(l),
             );
             self.push(f);
             return Ok(());
@@ -400,7 +400,7 @@ impl Doctor<'_> {
                 Group::Facts,
                 check,
                 Severity::Info,
-                FileText::SkippedNoFileListingAsk.text(l),
+                FileText::SkippedNoFileForMdtm.text(l),
             );
             self.push(f);
             return Ok(());
@@ -642,7 +642,7 @@ impl Doctor<'_> {
                     .fill(l, &[("dir", &scratch.dir), ("reply", &r.summary())]),
             )
             .got(Some(&r))
-            .fix(FileText::RemoveHand.text(l));
+            .fix(FileText::RemoveByHand.text(l));
             self.push(f);
         }
         self.scratch = None;
@@ -669,7 +669,7 @@ impl Doctor<'_> {
                     Severity::Warning,
                     FileText::CouldNotReconnectRemove.fill(l, &[("dir", &scratch.dir)]),
                 )
-                .fix(FileText::RemoveHand.text(l));
+                .fix(FileText::RemoveByHand.text(l));
                 self.push(f);
             }
         }

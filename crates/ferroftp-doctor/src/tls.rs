@@ -792,7 +792,7 @@ impl Doctor<'_> {
                 group,
                 check,
                 Severity::Error,
-                TlsText::AnotherConnection.fill(l, &[("why", &why)]),
+                TlsText::OnAnotherConnection.fill(l, &[("why", &why)]),
             )
             .sent(&sent);
             self.push(f);
