@@ -98,6 +98,14 @@ fn with_password(target: Target, from_stdin: bool) -> Result<Target, String> {
         if target.password_in_url {
             return Err("the URL has a password; do not use --password-stdin with it".to_owned());
         }
+        // Refused before reading, rather than reading a password only to throw it away.
+        if !target.user_in_url {
+            return Err(
+                "the URL names no user for the password of --password-stdin, e.g. \
+                 ftp://alice@host"
+                    .to_owned(),
+            );
+        }
         let password = read_line(&mut std::io::stdin().lock())
             .map_err(|e| format!("cannot read the password from standard input: {e}"))?
             .ok_or("no password on standard input")?;

@@ -114,7 +114,9 @@ fn doctor(args: &[&str], stdin: Option<&str>, env: Option<&str>) -> Run {
     let mut child = cmd.spawn().expect("start ferroftp doctor");
     let mut input = child.stdin.take().unwrap();
     if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).unwrap();
+        // A usage error may end the doctor before it reads anything: a closed pipe here is
+        // fine, the exit status tells.
+        let _ = input.write_all(text.as_bytes());
     }
     // Closing standard input is the end of the input for --password-stdin.
     drop(input);
