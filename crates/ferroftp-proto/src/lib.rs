@@ -15,7 +15,6 @@ pub mod ascii;
 pub mod capabilities;
 pub mod catalogue;
 pub mod command;
-pub mod guide;
 pub mod listing;
 pub mod parser;
 pub mod path;

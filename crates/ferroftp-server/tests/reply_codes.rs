@@ -40,7 +40,7 @@ fn every_code_the_server_sends_is_in_the_catalogue() {
             "{code} (sent in {file}) is not in the catalogue"
         );
         assert!(
-            ferroftp_proto::guide::entry(*code, ferroftp_proto::guide::Lang::En).is_some(),
+            ferroftp_guide::guide::entry(*code, ferroftp_guide::Lang::En).is_some(),
             "{code} (sent in {file}) has no guide page"
         );
     }
@@ -50,7 +50,7 @@ fn every_code_the_server_sends_is_in_the_catalogue() {
             "{msg:?}"
         );
         assert!(
-            ferroftp_proto::guide::entry(*code, ferroftp_proto::guide::Lang::Vi).is_some(),
+            ferroftp_guide::guide::entry(*code, ferroftp_guide::Lang::Vi).is_some(),
             "{msg:?}"
         );
     }

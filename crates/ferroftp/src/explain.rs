@@ -1,6 +1,6 @@
 //! `ferroftp explain`: what an FTP reply code means, when it appears and how to fix its cause.
 //!
-//! - `ferroftp explain 503` prints the code's page from [`ferroftp_proto::guide`].
+//! - `ferroftp explain 503` prints the code's page from [`ferroftp_guide::guide`].
 //! - `ferroftp explain "530 Login incorrect."` accepts a whole reply line pasted from a log.
 //! - `ferroftp explain 220 503` prints both pages, then the key differences and when to expect
 //!   which. With more than two codes, every page is printed once, followed by a comparison of
@@ -17,15 +17,15 @@
 use std::io::Write;
 
 use clap::Args;
-use ferroftp_proto::catalogue;
-use ferroftp_proto::guide::{self, Entry, Lang};
-use serde_json::{json, Value};
+use ferroftp_guide::guide::{self, Entry};
+use ferroftp_guide::i18n::Messages;
+use ferroftp_guide::render::{Json, Renderer, Text};
+use ferroftp_guide::resolve::resolve_all;
+use ferroftp_guide::text::GuideText;
+use ferroftp_guide::Lang;
 
 /// Exit status for usage errors, unknown codes included.
 const USAGE: i32 = 2;
-
-/// Width the text output is wrapped to.
-const WIDTH: usize = 80;
 
 /// `ferroftp explain` options.
 #[derive(Debug, Args)]
@@ -79,311 +79,36 @@ pub fn render(args: &ExplainArgs) -> Result<String, Vec<String>> {
     let lang: Lang = args.lang.parse().map_err(|e| vec![format!("{e}")])?;
     if args.list {
         if !args.codes.is_empty() {
-            return Err(vec![match lang {
-                Lang::En => "--list takes no codes".to_string(),
-                Lang::Vi => "--list không nhận mã nào".to_string(),
-            }]);
+            return Err(vec![GuideText::ListTakesNoCodes.text(lang)]);
         }
-        return Ok(if args.json {
-            json_text(&list_json(lang))
-        } else {
-            list_text(lang)
-        });
+        return Ok(renderer(args).list(lang));
     }
     if args.codes.is_empty() {
-        return Err(vec![match lang {
-            Lang::En => "give one or more reply codes (ferroftp explain 503), or --list".into(),
-            Lang::Vi => {
-                "hãy nêu một hoặc nhiều mã phản hồi (ferroftp explain 503), hoặc dùng --list".into()
-            }
-        }]);
+        return Err(vec![GuideText::NoCodes.text(lang)]);
     }
     let codes = resolve_all(&args.codes, lang)?;
     let entries: Vec<Entry> = codes
         .iter()
         .filter_map(|&c| guide::entry(c, lang))
         .collect();
-    Ok(match (args.json, entries.as_slice()) {
-        (true, [one]) => json_text(&entry_json(one)),
-        (false, [one]) => page_text(one),
-        (true, many) => json_text(&comparison_json(many, lang)),
-        (false, many) => comparison_text(many, lang),
-    })
+    Ok(renderer(args).entries(&entries, lang))
 }
 
-/// The known codes named by `args`, in order and without repeats; or one error per argument
-/// that names no known code.
-fn resolve_all(args: &[String], lang: Lang) -> Result<Vec<u16>, Vec<String>> {
-    let mut codes = Vec::new();
-    let mut errors = Vec::new();
-    for arg in args {
-        match resolve(arg, lang) {
-            Ok(code) if !codes.contains(&code) => codes.push(code),
-            Ok(_) => {}
-            Err(e) => errors.push(e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(codes)
+/// The output format asked for.
+fn renderer(args: &ExplainArgs) -> &'static dyn Renderer {
+    if args.json {
+        &Json
     } else {
-        Err(errors)
+        &Text
     }
-}
-
-/// The known code an argument names: a number, or a reply line. The error names the nearest
-/// known codes.
-fn resolve(arg: &str, lang: Lang) -> Result<u16, String> {
-    let t = arg.trim();
-    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        // Numbers too large for a u16 are simply far from every code.
-        let n = t.parse::<u16>().unwrap_or(u16::MAX);
-        return known(n).ok_or_else(|| unknown_number(t, n, lang));
-    }
-    if let Some(n) = guide::parse_reply_line(t) {
-        return known(n).ok_or_else(|| unknown_number(&n.to_string(), n, lang));
-    }
-    Err(not_a_code(t, lang))
-}
-
-fn known(code: u16) -> Option<u16> {
-    catalogue::lookup(code).map(|c| c.code)
-}
-
-fn join_codes(codes: &[u16]) -> String {
-    codes
-        .iter()
-        .map(u16::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn unknown_number(shown: &str, n: u16, lang: Lang) -> String {
-    let near = join_codes(&guide::nearest(n));
-    match lang {
-        Lang::En => format!("{shown} is not an FTP reply code; nearest known codes: {near}"),
-        Lang::Vi => format!("{shown} không phải là mã phản hồi FTP; các mã gần nhất: {near}"),
-    }
-}
-
-/// The error for a word that is not a code: the codes whose title mentions it, if any, or a
-/// few common codes.
-fn not_a_code(word: &str, lang: Lang) -> String {
-    let related = codes_about(word, lang);
-    match (lang, related.is_empty()) {
-        (Lang::En, false) => format!(
-            "{word:?} is not an FTP reply code; codes about {word:?}: {}",
-            join_codes(&related)
-        ),
-        (Lang::En, true) => format!(
-            "{word:?} is not an FTP reply code; reply codes have three digits, such as 220, \
-             331 or 530 (ferroftp explain --list shows them all)"
-        ),
-        (Lang::Vi, false) => format!(
-            "{word:?} không phải là mã phản hồi FTP; các mã liên quan đến {word:?}: {}",
-            join_codes(&related)
-        ),
-        (Lang::Vi, true) => format!(
-            "{word:?} không phải là mã phản hồi FTP; mã phản hồi gồm ba chữ số, ví dụ 220, \
-             331 hoặc 530 (ferroftp explain --list liệt kê tất cả)"
-        ),
-    }
-}
-
-/// Up to three codes whose title (in `lang` or in English) contains `word`.
-fn codes_about(word: &str, lang: Lang) -> Vec<u16> {
-    let w = word.trim().to_lowercase();
-    if w.chars().count() < 3 {
-        return Vec::new();
-    }
-    guide::all(lang)
-        .filter(|e| {
-            let en = guide::entry(e.code, Lang::En).map_or("", |x| x.title);
-            e.title.to_lowercase().contains(&w) || en.to_lowercase().contains(&w)
-        })
-        .map(|e| e.code)
-        .take(3)
-        .collect()
-}
-
-/// Greedy word wrap: `first` starts the first line, `rest` the others.
-fn wrap(text: &str, first: &str, rest: &str, out: &mut String) {
-    let mut line = String::from(first);
-    let mut len = first.chars().count();
-    let mut empty = true;
-    for word in text.split_whitespace() {
-        let wlen = word.chars().count();
-        if !empty && len + 1 + wlen > WIDTH {
-            out.push_str(&line);
-            out.push('\n');
-            line = String::from(rest);
-            len = rest.chars().count();
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-            len += 1;
-        }
-        line.push_str(word);
-        len += wlen;
-        empty = false;
-    }
-    out.push_str(&line);
-    out.push('\n');
-}
-
-/// A section: a heading, then the text indented; several lines become a bulleted list.
-fn section(heading: &str, text: &str, out: &mut String) {
-    out.push('\n');
-    out.push_str(heading);
-    out.push('\n');
-    let lines: Vec<&str> = text.lines().collect();
-    if lines.len() > 1 {
-        for l in lines {
-            wrap(l, "  - ", "    ", out);
-        }
-    } else {
-        wrap(text, "  ", "  ", out);
-    }
-}
-
-fn commands_text(e: &Entry) -> String {
-    let any = guide::labels(e.lang).any_command;
-    e.commands
-        .iter()
-        .map(|c| if *c == "*" { any } else { c })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// One code's page as text.
-pub fn page_text(e: &Entry) -> String {
-    let l = guide::labels(e.lang);
-    let mut out = String::new();
-    out.push_str(&format!("{} {}\n", e.code, e.title));
-    wrap(e.class_text, "  ", "  ", &mut out);
-    wrap(e.second_digit, "  ", "    ", &mut out);
-    if let Some(info) = catalogue::lookup(e.code) {
-        let std = format!("{}: \"{} {}\"", l.standard_text, info.code, info.text);
-        wrap(&std, "  ", "    ", &mut out);
-    }
-    section(l.description, e.description, &mut out);
-    section(l.when, e.when, &mut out);
-    section(l.fix, e.fix, &mut out);
-    section(l.commands, &commands_text(e), &mut out);
-    section(l.defined_in, e.rfc, &mut out);
-    out
-}
-
-/// Every page, then the comparison of every pair, as text.
-fn comparison_text(entries: &[Entry], lang: Lang) -> String {
-    let l = guide::labels(lang);
-    let title = entries
-        .iter()
-        .map(|e| e.code.to_string())
-        .collect::<Vec<_>>()
-        .join(" vs ");
-    let mut out = format!("{title}\n{}\n", "=".repeat(title.chars().count()));
-    for e in entries {
-        out.push('\n');
-        out.push_str(&page_text(e));
-    }
-    let pairs = pairs(entries);
-    for (a, b) in &pairs {
-        let Some(c) = guide::compare(a.code, b.code, lang) else {
-            continue;
-        };
-        let suffix = if pairs.len() > 1 {
-            format!(": {} vs {}", a.code, b.code)
-        } else {
-            String::new()
-        };
-        out.push('\n');
-        out.push_str(&format!("{}{suffix}\n", l.key_differences));
-        for d in &c.differences {
-            wrap(d, "  - ", "    ", &mut out);
-        }
-        out.push('\n');
-        out.push_str(&format!("{}{suffix}\n", l.when_which));
-        for line in c.when_which.lines() {
-            wrap(line, "  ", "    ", &mut out);
-        }
-    }
-    out
-}
-
-/// Every pair of entries, in the order given.
-fn pairs(entries: &[Entry]) -> Vec<(Entry, Entry)> {
-    let mut v = Vec::new();
-    for (i, a) in entries.iter().enumerate() {
-        for b in &entries[i + 1..] {
-            v.push((*a, *b));
-        }
-    }
-    v
-}
-
-/// `--list` as text: `503  Bad sequence of commands`.
-fn list_text(lang: Lang) -> String {
-    guide::all(lang)
-        .map(|e| format!("{}  {}\n", e.code, e.title))
-        .collect()
-}
-
-fn list_json(lang: Lang) -> Value {
-    Value::Array(
-        guide::all(lang)
-            .map(|e| json!({ "code": e.code, "title": e.title, "class_text": e.class_text }))
-            .collect(),
-    )
-}
-
-/// One page as JSON: the fields of [`Entry`], plus the standard text and the language.
-pub fn entry_json(e: &Entry) -> Value {
-    json!({
-        "code": e.code,
-        "title": e.title,
-        "class": e.class.digit(),
-        "class_text": e.class_text,
-        "second_digit": e.second_digit,
-        "standard_text": catalogue::lookup(e.code).map(|c| c.text),
-        "description": e.description,
-        "when": e.when,
-        "fix": e.fix,
-        "commands": e.commands,
-        "rfc": e.rfc,
-        "lang": e.lang.tag(),
-    })
-}
-
-fn comparison_json(entries: &[Entry], lang: Lang) -> Value {
-    let comparisons: Vec<Value> = pairs(entries)
-        .iter()
-        .filter_map(|(a, b)| {
-            let c = guide::compare(a.code, b.code, lang)?;
-            Some(json!({
-                "a": a.code,
-                "b": b.code,
-                "differences": c.differences,
-                "when_which": c.when_which,
-            }))
-        })
-        .collect();
-    json!({
-        "lang": lang.tag(),
-        "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
-        "comparisons": comparisons,
-    })
-}
-
-fn json_text(v: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".to_string());
-    s.push('\n');
-    s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferroftp_guide::render::WIDTH;
+    use ferroftp_proto::catalogue;
+    use serde_json::{json, Value};
 
     fn args(codes: &[&str]) -> ExplainArgs {
         ExplainArgs {
@@ -584,16 +309,5 @@ mod tests {
         assert!(err[0].contains("en or vi"), "{err:?}");
         a.lang = "EN".to_string();
         assert!(render(&a).is_ok());
-    }
-
-    #[test]
-    fn wrapping_keeps_words_whole() {
-        let mut out = String::new();
-        wrap(&"word ".repeat(40), "  - ", "    ", &mut out);
-        assert!(out.lines().all(|l| l.chars().count() <= WIDTH));
-        assert!(out.lines().skip(1).all(|l| l.starts_with("    word")));
-        let mut out = String::new();
-        wrap(&"x".repeat(100), "  ", "  ", &mut out);
-        assert_eq!(out.lines().count(), 1);
     }
 }

@@ -5,11 +5,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::client::{Control, NetError, Reply};
+use super::client::{Control, NetError, Reply, ReplyExt};
 use super::data::DataMode;
 use super::files::{Sample, Scratch};
 use super::report::{Finding, Group, Severity};
 use super::target::{Target, TlsMode};
+use super::text::{CheckText, Messages};
 use super::tls;
 use super::Lang;
 
@@ -46,11 +47,7 @@ pub async fn run(cfg: &Config) -> Outcome {
                     last.group,
                     "stopped",
                     Severity::Info,
-                    tr!(
-                        cfg.lang,
-                        "the remaining checks were not run: they need a working control connection",
-                        "các kiểm tra còn lại không được chạy: chúng cần kết nối điều khiển hoạt động"
-                    ),
+                    CheckText::RemainingChecksWereNot.text(cfg.lang),
                 );
                 d.push(f);
             }
@@ -212,7 +209,7 @@ impl<'p> Probe<'p> {
 /// Joins codes for display: `503 or 530`.
 pub(super) fn codes(codes: &[u16], lang: Lang) -> String {
     let list: Vec<String> = codes.iter().map(u16::to_string).collect();
-    list.join(&tr!(lang, " or ", " hoặc "))
+    list.join(&CheckText::Or.text(lang))
 }
 
 /// The state of one run.
@@ -275,28 +272,18 @@ impl<'a> Doctor<'a> {
     pub(super) fn net_failure(&mut self, group: Group, check: &str, sent: &[String], e: &NetError) {
         let l = self.lang;
         let fix = match e {
-            NetError::Timeout { partial: None, .. } => tr!(
-                l,
-                "the server stopped answering: check its logs, and firewalls or load balancers that drop idle or long connections",
-                "máy chủ ngừng trả lời: xem nhật ký máy chủ, và tường lửa hoặc bộ cân bằng tải cắt kết nối"
-            ),
-            NetError::Closed | NetError::Io { .. } => tr!(
-                l,
-                "the server dropped the connection: check its logs (crash, connection limits, TCP wrappers, fail2ban)",
-                "máy chủ cắt kết nối: xem nhật ký máy chủ (sập, giới hạn kết nối, TCP wrappers, fail2ban)"
-            ),
-            NetError::Timeout { partial: Some(_), .. }
+            NetError::Timeout { partial: None, .. } => {
+                CheckText::ServerStoppedAnsweringCheck.text(l)
+            }
+            NetError::Closed | NetError::Io { .. } => {
+                CheckText::ServerDroppedConnectionCheck.text(l)
+            }
+            NetError::Timeout {
+                partial: Some(_), ..
+            }
             | NetError::Garbage(_)
-            | NetError::LineTooLong(_) => tr!(
-                l,
-                "replies must be lines of `NNN text` ending in CRLF (RFC 959 4.2): is this port an FTP server, or a proxy or TLS-only port in front of one?",
-                "câu trả lời phải là dòng `NNN văn bản` kết thúc bằng CRLF (RFC 959 4.2): cổng này có đúng là máy chủ FTP không?"
-            ),
-            NetError::TooManyLines(_) => tr!(
-                l,
-                "a multi-line reply must end with a line starting `NNN ` (RFC 959 4.2); this one never ended",
-                "câu trả lời nhiều dòng phải kết thúc bằng dòng bắt đầu `NNN ` (RFC 959 4.2); câu trả lời này không bao giờ kết thúc"
-            ),
+            | NetError::LineTooLong(_) => CheckText::RepliesMustLinesNNN.text(l),
+            NetError::TooManyLines(_) => CheckText::MultiLineReplyMust.text(l),
         };
         let f = Finding::new(group, check, Severity::Error, e.to_string())
             .sent(sent)
@@ -323,20 +310,13 @@ impl<'a> Doctor<'a> {
         let severity = p.judge(r.code);
         let l = self.lang;
         let detail = if p.warn.contains(&r.code) {
-            tr!(
+            CheckText::LegalButLessPrecise.fill(
                 l,
-                format!(
-                    "{}: {} (legal, but less precise than {})",
-                    p.what,
-                    r.summary(),
-                    codes(p.expect, l)
-                ),
-                format!(
-                    "{}: {} (hợp lệ, nhưng kém chính xác hơn {})",
-                    p.what,
-                    r.summary(),
-                    codes(p.expect, l)
-                )
+                &[
+                    ("what", &p.what),
+                    ("reply", &r.summary()),
+                    ("expected", &codes(p.expect, l)),
+                ],
             )
         } else {
             format!("{}: {}", p.what, r.summary())
@@ -393,11 +373,7 @@ impl<'a> Doctor<'a> {
                 Group::Write,
                 "write",
                 Severity::Info,
-                tr!(
-                    self.lang,
-                    "skipped: add --write to test an upload and download in a scratch directory",
-                    "bỏ qua: thêm --write để thử tải lên và tải xuống trong một thư mục tạm"
-                ),
+                CheckText::SkippedAddWriteTest.text(self.lang),
             );
             self.push(f);
         }
@@ -416,11 +392,7 @@ impl<'a> Doctor<'a> {
 
     /// An info finding for checks that could not run.
     fn not_run(&self, group: Group, check: &str) -> Finding {
-        let detail = tr!(
-            self.lang,
-            "the checks that need a login were not run",
-            "các kiểm tra cần đăng nhập đã không được chạy"
-        );
+        let detail = CheckText::ChecksNeedLoginWere.text(self.lang);
         Finding::new(group, check, Severity::Info, detail)
     }
 
@@ -436,19 +408,12 @@ impl<'a> Doctor<'a> {
             {
                 Ok(Ok(a)) => a.collect(),
                 Ok(Err(e)) => {
-                    let detail = tr!(
-                        l,
-                        format!("cannot resolve {}: {e}", t.host),
-                        format!("không phân giải được {}: {e}", t.host)
-                    );
+                    let detail = CheckText::CannotResolve.fill(l, &[("host", &t.host), ("e", &e)]);
                     return Err(self.unreachable_finding(&sent, detail));
                 }
                 Err(_) => {
-                    let detail = tr!(
-                        l,
-                        format!("resolving {} took longer than {}s", t.host, limit.as_secs()),
-                        format!("phân giải {} mất quá {}s", t.host, limit.as_secs())
-                    );
+                    let detail = CheckText::ResolvingTookLongerThan
+                        .fill(l, &[("host", &t.host), ("secs", &limit.as_secs())]);
                     return Err(self.unreachable_finding(&sent, detail));
                 }
             };
@@ -457,11 +422,7 @@ impl<'a> Doctor<'a> {
             match Control::connect(addr, limit).await {
                 Ok(ctl) => {
                     self.addr = Some(ctl.peer);
-                    let detail = tr!(
-                        l,
-                        format!("connected to {}", ctl.peer),
-                        format!("đã kết nối tới {}", ctl.peer)
-                    );
+                    let detail = CheckText::Connected.fill(l, &[("peer", &ctl.peer)]);
                     self.push(
                         Finding::new(Group::Connection, "connect", Severity::Ok, detail)
                             .sent(&sent),
@@ -471,21 +432,13 @@ impl<'a> Doctor<'a> {
                 Err(e) => errors.push(format!("{addr}: {e}")),
             }
         }
-        let detail = tr!(
-            l,
-            format!("cannot connect: {}", errors.join("; ")),
-            format!("không kết nối được: {}", errors.join("; "))
-        );
+        let detail = CheckText::CannotConnect.fill(l, &[("errors", &errors.join("; "))]);
         Err(self.unreachable_finding(&sent, detail))
     }
 
     fn unreachable_finding(&mut self, sent: &[String], detail: String) -> Stop {
         self.unreachable = true;
-        let fix = tr!(
-            self.lang,
-            "check the host name and port, that the server runs and listens on that address, and firewalls on the way",
-            "kiểm tra tên máy và cổng, máy chủ có đang chạy và lắng nghe trên địa chỉ đó không, và tường lửa trên đường đi"
-        );
+        let fix = CheckText::CheckHostNamePort.text(self.lang);
         let f = Finding::new(Group::Connection, "connect", Severity::Error, detail)
             .sent(sent)
             .fix(fix);
@@ -505,11 +458,7 @@ impl<'a> Doctor<'a> {
                         Group::Connection,
                         "greeting.delay",
                         Severity::Info,
-                        tr!(
-                            l,
-                            format!("the server asks to wait: {}", r.summary()),
-                            format!("máy chủ yêu cầu chờ: {}", r.summary())
-                        ),
+                        CheckText::ServerAsksWait.fill(l, &[("reply", &r.summary())]),
                     )
                     .got(Some(&r))
                     .expected(&[220]);
@@ -525,16 +474,8 @@ impl<'a> Doctor<'a> {
                     );
                     if silent && early == 0 {
                         self.unreachable = true;
-                        let detail = tr!(
-                            l,
-                            format!("no greeting: {e}"),
-                            format!("không có lời chào: {e}")
-                        );
-                        let fix = tr!(
-                            l,
-                            "an FTP server sends 220 at once on connect: is this the right port? An implicit FTPS port (990) needs --implicit-tls; a server that closes at once may be over its connection limit or blocked by TCP wrappers",
-                            "máy chủ FTP gửi 220 ngay khi kết nối: cổng có đúng không? Cổng FTPS ngầm định (990) cần --implicit-tls; máy chủ đóng ngay có thể đã quá giới hạn kết nối"
-                        );
+                        let detail = CheckText::NoGreeting.fill(l, &[("e", &e)]);
+                        let fix = CheckText::FTPServerSends220.text(l);
                         let f =
                             Finding::new(Group::Connection, "greeting", Severity::Error, detail)
                                 .expected(&[220])
@@ -549,27 +490,15 @@ impl<'a> Doctor<'a> {
         };
         if reply.code != 220 {
             let fix = if reply.code == 421 {
-                tr!(
-                    l,
-                    "the server refuses new sessions (421): too many connections, or it is shutting down",
-                    "máy chủ từ chối phiên mới (421): quá nhiều kết nối, hoặc đang tắt"
-                )
+                CheckText::ServerRefusesNewSessions.text(l)
             } else {
-                tr!(
-                    l,
-                    "the greeting must be 220 (or 120 then 220), RFC 959 5.4",
-                    "lời chào phải là 220 (hoặc 120 rồi 220), RFC 959 5.4"
-                )
+                CheckText::GreetingMust220120.text(l)
             };
             let f = Finding::new(
                 Group::Connection,
                 "greeting",
                 Severity::Error,
-                tr!(
-                    l,
-                    format!("greeting: {}", reply.summary()),
-                    format!("lời chào: {}", reply.summary())
-                ),
+                CheckText::Greeting.fill(l, &[("reply", &reply.summary())]),
             )
             .got(Some(&reply))
             .expected(&[220])
@@ -591,18 +520,10 @@ impl<'a> Doctor<'a> {
                 Group::Connection,
                 "greeting.version",
                 Severity::Warning,
-                tr!(
-                    l,
-                    format!("the greeting shows a version number ({version}): scanners use it to look up known flaws"),
-                    format!("lời chào để lộ số phiên bản ({version}): công cụ dò quét dùng nó để tìm lỗ hổng đã biết")
-                ),
+                CheckText::GreetingShowsVersionNumber.fill(l, &[("version", &version)]),
             )
             .got(Some(&reply))
-            .fix(tr!(
-                l,
-                "set a greeting without the version (vsftpd: ftpd_banner; ProFTPD: ServerIdent off; ferroftp: greeting)",
-                "đặt lời chào không có phiên bản (vsftpd: ftpd_banner; ProFTPD: ServerIdent off; ferroftp: greeting)"
-            ));
+            .fix(CheckText::SetGreetingWithoutVersion.text(l));
             self.push(f);
         }
         Ok(())
@@ -623,67 +544,37 @@ impl<'a> Doctor<'a> {
             211 => {
                 let (features, bad) = Features::parse(&r);
                 let list = if features.lines.is_empty() {
-                    tr!(l, "no features", "không có tính năng nào")
+                    CheckText::NoFeatures.text(l)
                 } else {
                     features.lines.join(", ")
                 };
-                let detail = tr!(
-                    l,
-                    format!("{} feature(s): {list}", features.lines.len()),
-                    format!("{} tính năng: {list}", features.lines.len())
-                );
+                let detail = CheckText::FeatureList
+                    .fill(l, &[("count", &features.lines.len()), ("list", &list)]);
                 self.feat = Some(features);
                 if let Some(line) = bad.first() {
                     let f = Finding::new(
                         Group::Login,
                         "feat.syntax",
                         Severity::Warning,
-                        tr!(
-                            l,
-                            format!("feature line without the leading space: {line:?}"),
-                            format!("dòng tính năng thiếu dấu cách đầu dòng: {line:?}")
-                        ),
+                        CheckText::FeatureLineWithoutLeading
+                            .fill(l, &[("line", &format!("{line:?}"))]),
                     )
                     .sent(&sent)
                     .got(Some(&r))
-                    .fix(tr!(
-                        l,
-                        "each feature line of the 211 reply starts with one space (RFC 2389 3.2); clients may miss the others",
-                        "mỗi dòng tính năng của câu trả lời 211 bắt đầu bằng một dấu cách (RFC 2389 3.2)"
-                    ));
+                    .fix(CheckText::EachFeatureLine211.text(l));
                     self.push(f);
                 }
                 (Severity::Ok, detail, None)
             }
             530 if !after_login => {
                 self.feat_after_login = true;
-                (
-                    Severity::Info,
-                    tr!(
-                        l,
-                        "FEAT needs a login here; asked again after login",
-                        "FEAT cần đăng nhập ở máy chủ này; sẽ hỏi lại sau khi đăng nhập"
-                    ),
-                    None,
-                )
+                (Severity::Info, CheckText::FEATNeedsLoginHere.text(l), None)
             }
-            500 | 502 => (
-                Severity::Info,
-                tr!(
-                    l,
-                    "FEAT not supported (RFC 2389): clients will assume a bare RFC 959 server",
-                    "không hỗ trợ FEAT (RFC 2389): máy khách sẽ coi đây là máy chủ RFC 959 tối thiểu"
-                ),
-                None,
-            ),
+            500 | 502 => (Severity::Info, CheckText::FEATNotSupportedRFC.text(l), None),
             _ => (
                 Severity::Warning,
                 format!("FEAT: {}", r.summary()),
-                Some(tr!(
-                    l,
-                    "FEAT answers 211 with the feature list, or 500/502 when not supported (RFC 2389)",
-                    "FEAT trả lời 211 kèm danh sách tính năng, hoặc 500/502 nếu không hỗ trợ (RFC 2389)"
-                )),
+                Some(CheckText::FEATAnswers211Feature.text(l)),
             ),
         };
         let mut f = Finding::new(Group::Login, "feat", severity, detail)
@@ -704,15 +595,11 @@ impl<'a> Doctor<'a> {
         let p = Probe::new(
             Group::Tls,
             "tls.auth",
-            tr!(l, "AUTH TLS", "AUTH TLS"),
+            CheckText::AUTHTLS.text(l),
             "AUTH TLS",
             &[234],
         )
-        .fix(tr!(
-            l,
-            "the URL asks for ftps:// but the server does not accept AUTH TLS (RFC 4217): configure a certificate, or use ftp://",
-            "URL dùng ftps:// nhưng máy chủ không chấp nhận AUTH TLS (RFC 4217): hãy cấu hình chứng chỉ, hoặc dùng ftp://"
-        ));
+        .fix(CheckText::URLAsksFtpsBut.text(l));
         let r = self.probe_on(ctl, p).await.map_err(|_| Stop)?;
         if r.code != 234 {
             return Ok(false);
@@ -757,19 +644,11 @@ impl<'a> Doctor<'a> {
             331 => (Severity::Ok, format!("USER: {}", user.summary())),
             230 => (
                 Severity::Ok,
-                tr!(
-                    l,
-                    format!("logged in without a password: {}", user.summary()),
-                    format!("đăng nhập không cần mật khẩu: {}", user.summary())
-                ),
+                CheckText::LoggedWithoutPassword.fill(l, &[("reply", &user.summary())]),
             ),
             332 => (
                 Severity::Warning,
-                tr!(
-                    l,
-                    format!("the server wants an account (ACCT): {}", user.summary()),
-                    format!("máy chủ yêu cầu tài khoản (ACCT): {}", user.summary())
-                ),
+                CheckText::ServerWantsAccountACCT.fill(l, &[("reply", &user.summary())]),
             ),
             _ => (Severity::Error, format!("USER: {}", user.summary())),
         };
@@ -783,17 +662,9 @@ impl<'a> Doctor<'a> {
         if wants_tls {
             // Refusing cleartext logins is the server's right (RFC 4217 section 8).
             f.severity = Severity::Warning;
-            f = f.fix(tr!(
-                l,
-                "the server offers AUTH TLS and refuses this login in clear text: check it with ftps://",
-                "máy chủ hỗ trợ AUTH TLS và từ chối đăng nhập không mã hóa: hãy kiểm tra với ftps://"
-            ));
+            f = f.fix(CheckText::ServerOffersAUTHTLS.text(l));
         } else if severity == Severity::Error {
-            f = f.fix(tr!(
-                l,
-                "the server refused the user name: check that the user exists and may log in (vsftpd: userlist_file, /etc/ftpusers; anonymous: anonymous_enable)",
-                "máy chủ từ chối tên người dùng: kiểm tra người dùng có tồn tại và được phép đăng nhập (vsftpd: userlist_file, /etc/ftpusers)"
-            ));
+            f = f.fix(CheckText::ServerRefusedUserName.text(l));
         }
         self.push(f);
         if user.code == 230 {
@@ -812,29 +683,17 @@ impl<'a> Doctor<'a> {
         let (severity, fix) = match pass.code {
             _ if wants_tls => (
                 Severity::Warning,
-                Some(tr!(
-                    l,
-                    "the server refuses this login in clear text: check it with ftps://",
-                    "máy chủ từ chối đăng nhập không mã hóa: hãy kiểm tra với ftps://"
-                )),
+                Some(CheckText::ServerRefusesLoginClear.text(l)),
             ),
             230 => (Severity::Ok, None),
             202 => (Severity::Info, None),
             332 => (
                 Severity::Warning,
-                Some(tr!(
-                    l,
-                    "the server wants ACCT after PASS; the doctor does not send accounts",
-                    "máy chủ yêu cầu ACCT sau PASS; doctor không gửi tài khoản"
-                )),
+                Some(CheckText::ServerWantsACCTAfter.text(l)),
             ),
             530 => (
                 Severity::Error,
-                Some(tr!(
-                    l,
-                    "login incorrect: check the user name and password in the URL; on the server check the user database, PAM, the user's shell (vsftpd checks /etc/shells) and that the home directory exists",
-                    "đăng nhập sai: kiểm tra tên và mật khẩu trong URL; trên máy chủ kiểm tra cơ sở dữ liệu người dùng, PAM, shell của người dùng và thư mục home"
-                )),
+                Some(CheckText::LoginIncorrectCheckUser.text(l)),
             ),
             _ => (Severity::Error, None),
         };
@@ -869,22 +728,14 @@ impl<'a> Doctor<'a> {
             )
             .info(&[202])
             .otherwise(Severity::Warning, Severity::Warning)
-            .fix(tr!(
-                l,
-                "FEAT lists UTF8 (RFC 2640) but OPTS UTF8 ON is refused: Windows clients send it and may fall back to a legacy code page",
-                "FEAT có UTF8 (RFC 2640) nhưng OPTS UTF8 ON bị từ chối: máy khách Windows gửi lệnh này và có thể dùng bảng mã cũ"
-            ));
+            .fix(CheckText::FEATListsUTF8RFC.text(l));
             self.probe_on(ctl, p).await.map_err(|_| Stop)?;
         } else {
             let f = Finding::new(
                 Group::Login,
                 "opts_utf8",
                 Severity::Info,
-                tr!(
-                    l,
-                    "FEAT does not list UTF8 (RFC 2640): non-ASCII file names may be garbled",
-                    "FEAT không có UTF8 (RFC 2640): tên tệp không phải ASCII có thể bị lỗi"
-                ),
+                CheckText::FeatLacksUtf8.text(l),
             );
             self.push(f);
         }
@@ -893,50 +744,40 @@ impl<'a> Doctor<'a> {
             let p = Probe::new(
                 Group::Login,
                 "cwd",
-                tr!(l, "CWD to the URL's path", "CWD tới đường dẫn trong URL"),
+                CheckText::CWDURLPath.text(l),
                 format!("CWD {path}"),
                 &[250],
             )
             .warn(&[200])
-            .fix(tr!(
-                l,
-                "check that the directory in the URL exists and the user may enter it",
-                "kiểm tra thư mục trong URL có tồn tại và người dùng được phép vào"
-            ));
+            .fix(CheckText::CheckDirectoryURLExists.text(l));
             self.probe_on(ctl, p).await.map_err(|_| Stop)?;
         }
         let probes = [
             Probe::new(Group::Sequencing, "syst", "SYST".to_owned(), "SYST", &[215])
                 .info(&[500, 502])
                 .otherwise(Severity::Warning, Severity::Warning)
-                .fix(tr!(
-                    l,
-                    "SYST answers 215 with the system type, e.g. `215 UNIX Type: L8`; clients use it to parse LIST",
-                    "SYST trả lời 215 kèm loại hệ thống, ví dụ `215 UNIX Type: L8`"
-                )),
-            Probe::new(Group::Sequencing, "help", "HELP".to_owned(), "HELP", &[214, 211])
-                .info(&[500, 502])
-                .otherwise(Severity::Warning, Severity::Warning),
+                .fix(CheckText::SYSTAnswers215System.text(l)),
+            Probe::new(
+                Group::Sequencing,
+                "help",
+                "HELP".to_owned(),
+                "HELP",
+                &[214, 211],
+            )
+            .info(&[500, 502])
+            .otherwise(Severity::Warning, Severity::Warning),
             Probe::new(Group::Sequencing, "noop", "NOOP".to_owned(), "NOOP", &[200])
                 .otherwise(Severity::Warning, Severity::Error)
-                .fix(tr!(
-                    l,
-                    "NOOP must answer 200 (RFC 959 5.1: part of the minimum implementation); clients use it as a keep-alive",
-                    "NOOP phải trả lời 200 (RFC 959 5.1); máy khách dùng nó để giữ kết nối"
-                )),
+                .fix(CheckText::NOOPMustAnswer200.text(l)),
             Probe::new(
                 Group::Sequencing,
                 "sequence.unknown_verb",
-                tr!(l, "an unknown command", "một lệnh không tồn tại"),
+                CheckText::UnknownCommand.text(l),
                 "XFERROFTPDOCTOR",
                 &[500, 502],
             )
             .otherwise(Severity::Error, Severity::Warning)
-            .fix(tr!(
-                l,
-                "an unknown command must be refused with 500 (or 502), RFC 959 4.2; a positive reply makes clients believe it worked",
-                "lệnh không tồn tại phải bị từ chối với 500 (hoặc 502), RFC 959 4.2"
-            )),
+            .fix(CheckText::UnknownCommandMustRefused.text(l)),
         ];
         for p in probes {
             self.probe_on(ctl, p).await.map_err(|_| Stop)?;
@@ -963,27 +804,15 @@ impl<'a> Doctor<'a> {
                 Group::Login,
                 "pwd",
                 Severity::Ok,
-                tr!(
-                    l,
-                    format!("current directory: {path}"),
-                    format!("thư mục hiện tại: {path}")
-                ),
+                CheckText::CurrentDirectory.fill(l, &[("path", &path)]),
             ),
             (257, None) => Finding::new(
                 Group::Login,
                 "pwd",
                 Severity::Error,
-                tr!(
-                    l,
-                    format!("257 without a quoted path: {}", r.summary()),
-                    format!("257 không có đường dẫn trong ngoặc kép: {}", r.summary())
-                ),
+                CheckText::Code257WithoutQuotedPath.fill(l, &[("reply", &r.summary())]),
             )
-            .fix(tr!(
-                l,
-                "PWD answers 257 \"/path\" with the path in double quotes (RFC 959 appendix II); clients cannot parse it otherwise",
-                "PWD trả lời 257 \"/đường/dẫn\" với đường dẫn trong ngoặc kép (RFC 959 phụ lục II)"
-            )),
+            .fix(CheckText::PWDAnswers257Path.text(l)),
             _ => Finding::new(
                 Group::Login,
                 "pwd",
@@ -1025,20 +854,16 @@ impl<'a> Doctor<'a> {
             let f = Finding::new(
                 group,
                 check,
-                if limit { Severity::Warning } else { Severity::Error },
-                tr!(
-                    l,
-                    format!("could not open another connection: {}", greeting.summary()),
-                    format!("không mở được kết nối thứ hai: {}", greeting.summary())
-                ),
+                if limit {
+                    Severity::Warning
+                } else {
+                    Severity::Error
+                },
+                CheckText::CouldNotOpenAnother.fill(l, &[("reply", &greeting.summary())]),
             )
             .got(Some(&greeting))
             .expected(&[220])
-            .fix(tr!(
-                l,
-                "the server limits connections per address; clients that open a second connection for transfers will fail",
-                "máy chủ giới hạn số kết nối mỗi địa chỉ; máy khách mở kết nối thứ hai để truyền tệp sẽ lỗi"
-            ));
+            .fix(CheckText::ServerLimitsConnectionsPer.text(l));
             self.push(f);
             return None;
         }
@@ -1059,14 +884,8 @@ impl<'a> Doctor<'a> {
                             group,
                             check,
                             Severity::Error,
-                            tr!(
-                                l,
-                                format!("login on a second connection failed: {}", last.summary()),
-                                format!(
-                                    "đăng nhập trên kết nối thứ hai thất bại: {}",
-                                    last.summary()
-                                )
-                            ),
+                            CheckText::LoginSecondConnectionFailed
+                                .fill(l, &[("reply", &last.summary())]),
                         )
                         .got(Some(&last))
                         .expected(&[230]);
@@ -1110,30 +929,22 @@ impl<'a> Doctor<'a> {
     /// Commands sent before login, on connections of their own; never with the real password.
     async fn pre_login_probes(&mut self) {
         let l = self.lang;
-        let login_fix = tr!(
-            l,
-            "commands other than USER, PASS, ACCT, QUIT, HELP, FEAT, AUTH... must be refused with 530 until the login succeeds",
-            "các lệnh khác USER, PASS, ACCT, QUIT, HELP, FEAT, AUTH... phải bị từ chối với 530 cho tới khi đăng nhập xong"
-        );
+        let login_fix = CheckText::CommandsOtherThanUSER.text(l);
         let mut probes = vec![
             Probe::new(
                 Group::Sequencing,
                 "sequence.pass_before_user",
-                tr!(l, "PASS before USER", "PASS trước USER"),
+                CheckText::PASSBeforeUSER.text(l),
                 "PASS ferroftp-doctor-probe",
                 &[503],
             )
             .warn(&[530, 501])
             .otherwise(Severity::Error, Severity::Warning)
-            .fix(tr!(
-                l,
-                "PASS with no USER before it must be refused with 503 Bad sequence of commands (RFC 959 5.4)",
-                "PASS khi chưa có USER phải bị từ chối với 503 (sai thứ tự lệnh), RFC 959 5.4"
-            )),
+            .fix(CheckText::PASSNoUSERBefore.text(l)),
             Probe::new(
                 Group::Sequencing,
                 "sequence.pwd_before_login",
-                tr!(l, "PWD before login", "PWD trước khi đăng nhập"),
+                CheckText::PWDBeforeLogin.text(l),
                 "PWD",
                 &[530],
             )
@@ -1143,7 +954,7 @@ impl<'a> Doctor<'a> {
             Probe::new(
                 Group::Sequencing,
                 "sequence.list_before_login",
-                tr!(l, "LIST before login", "LIST trước khi đăng nhập"),
+                CheckText::LISTBeforeLogin.text(l),
                 "LIST",
                 &[530],
             )
@@ -1153,7 +964,7 @@ impl<'a> Doctor<'a> {
             Probe::new(
                 Group::Sequencing,
                 "sequence.retr_before_login",
-                tr!(l, "RETR before login", "RETR trước khi đăng nhập"),
+                CheckText::RETRBeforeLogin.text(l),
                 "RETR ferroftp-doctor-missing.txt",
                 &[530],
             )
@@ -1168,28 +979,20 @@ impl<'a> Doctor<'a> {
                 Probe::new(
                     Group::Sequencing,
                     "sequence.prot_before_pbsz",
-                    tr!(l, "PROT P before PBSZ", "PROT P trước PBSZ"),
+                    CheckText::PROTPBeforePBSZ.text(l),
                     "PROT P",
                     &[503],
                 )
                 .info(&[530])
                 .otherwise(Severity::Error, Severity::Warning)
-                .fix(tr!(
-                    l,
-                    "PROT must follow AUTH and PBSZ; otherwise 503 (RFC 4217 section 9, RFC 2228)",
-                    "PROT phải đi sau AUTH và PBSZ; nếu không thì 503 (RFC 4217 mục 9, RFC 2228)"
-                )),
+                .fix(CheckText::PROTMustFollowAUTH.text(l)),
             );
         } else {
             let f = Finding::new(
                 Group::Sequencing,
                 "sequence.prot_before_pbsz",
                 Severity::Info,
-                tr!(
-                    l,
-                    "skipped: FEAT does not list AUTH TLS",
-                    "bỏ qua: FEAT không có AUTH TLS"
-                ),
+                CheckText::SkippedNoAuthTls.text(l),
             );
             skipped = Some(f);
         }
@@ -1206,16 +1009,12 @@ impl<'a> Doctor<'a> {
             Some(s) => (s.name.clone(), &[][..]),
             None => ("ferroftp-doctor-missing.txt".to_owned(), &[550][..]),
         };
-        let data_fix = tr!(
-            l,
-            "a transfer with no PORT, PASV, EPSV or EPRT before it must be refused with 425 (or 503); answering 150 leaves clients waiting for a connection that never comes",
-            "truyền tệp khi chưa có PORT, PASV, EPSV hoặc EPRT phải bị từ chối với 425 (hoặc 503); trả lời 150 làm máy khách chờ mãi"
-        );
+        let data_fix = CheckText::TransferNoPORTPASV.text(l);
         let probes = vec![
             Probe::new(
                 Group::Sequencing,
                 "sequence.retr_without_data_channel",
-                tr!(l, "RETR without PASV/PORT", "RETR khi chưa có PASV/PORT"),
+                CheckText::RETRWithoutPASVPORT.text(l),
                 format!("RETR {retr_arg}"),
                 &[425],
             )
@@ -1226,7 +1025,7 @@ impl<'a> Doctor<'a> {
             Probe::new(
                 Group::Sequencing,
                 "sequence.list_without_data_channel",
-                tr!(l, "LIST without PASV/PORT", "LIST khi chưa có PASV/PORT"),
+                CheckText::LISTWithoutPASVPORT.text(l),
                 "LIST",
                 &[425],
             )
@@ -1236,16 +1035,12 @@ impl<'a> Doctor<'a> {
             Probe::new(
                 Group::Sequencing,
                 "sequence.rnto_without_rnfr",
-                tr!(l, "RNTO without RNFR", "RNTO khi chưa có RNFR"),
+                CheckText::RNTOWithoutRNFR.text(l),
                 "RNTO ferroftp-doctor-renamed.txt",
                 &[503],
             )
             .otherwise(Severity::Error, Severity::Warning)
-            .fix(tr!(
-                l,
-                "RNTO must come right after a successful RNFR; otherwise 503 Bad sequence of commands (RFC 959 4.1.3)",
-                "RNTO phải đi ngay sau RNFR thành công; nếu không thì 503 (sai thứ tự lệnh), RFC 959 4.1.3"
-            )),
+            .fix(CheckText::RNTOMustComeRight.text(l)),
         ];
         self.probe_series(true, probes).await;
         self.epsv_all_probe().await;
@@ -1260,11 +1055,7 @@ impl<'a> Doctor<'a> {
                 Group::Sequencing,
                 check,
                 Severity::Info,
-                tr!(
-                    l,
-                    "skipped: FEAT does not list EPSV",
-                    "bỏ qua: FEAT không có EPSV"
-                ),
+                CheckText::SkippedNoEpsv.text(l),
             );
             self.push(f);
             return;
@@ -1284,11 +1075,7 @@ impl<'a> Doctor<'a> {
                 Group::Sequencing,
                 check,
                 Severity::Info,
-                tr!(
-                    l,
-                    format!("EPSV ALL not accepted: {}", all.summary()),
-                    format!("EPSV ALL không được chấp nhận: {}", all.summary())
-                ),
+                CheckText::EPSVALLNotAccepted.fill(l, &[("reply", &all.summary())]),
             )
             .sent(&["EPSV ALL"])
             .got(Some(&all))
@@ -1300,17 +1087,13 @@ impl<'a> Doctor<'a> {
         let p = Probe::new(
             Group::Sequencing,
             check,
-            tr!(l, "PASV after EPSV ALL", "PASV sau EPSV ALL"),
+            CheckText::PASVAfterEPSVALL.text(l),
             "PASV",
             &[503],
         )
         .prelude(&["EPSV ALL"])
         .otherwise(Severity::Error, Severity::Warning)
-        .fix(tr!(
-            l,
-            "after EPSV ALL the server must refuse PASV, PORT and EPRT (RFC 2428 section 4), with 503",
-            "sau EPSV ALL máy chủ phải từ chối PASV, PORT và EPRT (RFC 2428 mục 4), với 503"
-        ));
+        .fix(CheckText::AfterEPSVALLServer.text(l));
         if self.probe_on(&mut ctl, p).await.is_ok() {
             ctl.quit().await;
         }

@@ -7,9 +7,11 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use super::checks::{Doctor, Stop};
-use super::client::{self, ActiveListener, Control, Data, NetError, Reply};
+use super::client::{self, ActiveListener, Control, Data, NetError, Reply, ReplyExt};
 use super::report::{Finding, Group, Severity};
+use super::text::{DataText, Messages};
 use super::tls;
+use super::Lang;
 
 /// How a data connection is set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +33,111 @@ pub(super) enum DataMode {
 impl DataMode {
     fn is_active(self) -> bool {
         matches!(self, DataMode::Eprt | DataMode::Port)
+    }
+}
+
+/// The two passive set-ups: what differs between PASV and EPSV when a data connection is
+/// made and judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Passive {
+    /// PASV (RFC 959): `227` with an IPv4 address and port.
+    Pasv,
+    /// EPSV (RFC 2428): `229` with the port only.
+    Epsv,
+}
+
+impl Passive {
+    fn of(mode: DataMode) -> Option<Passive> {
+        match mode {
+            DataMode::Pasv { .. } => Some(Passive::Pasv),
+            DataMode::Epsv => Some(Passive::Epsv),
+            DataMode::Eprt | DataMode::Port => None,
+        }
+    }
+
+    fn verb(self) -> &'static str {
+        match self {
+            Passive::Pasv => "PASV",
+            Passive::Epsv => "EPSV",
+        }
+    }
+
+    /// The positive reply.
+    fn code(self) -> u16 {
+        match self {
+            Passive::Pasv => 227,
+            Passive::Epsv => 229,
+        }
+    }
+
+    fn check(self) -> &'static str {
+        match self {
+            Passive::Pasv => "data.pasv",
+            Passive::Epsv => "data.epsv",
+        }
+    }
+
+    fn connect_check(self) -> &'static str {
+        match self {
+            Passive::Pasv => "data.pasv.connect",
+            Passive::Epsv => "data.epsv.connect",
+        }
+    }
+
+    /// Where to connect for the positive reply `setup`, or `None` when its address cannot
+    /// be read. PASV records the advertised address in `x`, and goes to the control
+    /// connection's address instead when `mode` says so.
+    fn target(
+        self,
+        mode: DataMode,
+        setup: &Reply,
+        peer_ip: IpAddr,
+        x: &mut Xfer,
+    ) -> Option<SocketAddr> {
+        let text = setup.lines.join(" ");
+        match self {
+            Passive::Pasv => {
+                let (ip, port) = client::parse_pasv(&text)?;
+                let advertised = SocketAddr::new(IpAddr::V4(ip), port);
+                x.advertised = Some(advertised);
+                let use_control_ip = matches!(
+                    mode,
+                    DataMode::Pasv {
+                        use_control_ip: true
+                    }
+                );
+                Some(if use_control_ip {
+                    SocketAddr::new(peer_ip, port)
+                } else {
+                    advertised
+                })
+            }
+            Passive::Epsv => Some(SocketAddr::new(peer_ip, client::parse_epsv(&text)?)),
+        }
+    }
+
+    /// How bad a refused (or, with the positive code, unreadable) setup reply is, and the
+    /// fix. EPSV is optional on IPv4 but the only passive mode on IPv6; PASV the reverse.
+    fn refusal(self, code: u16, v6: bool, l: Lang) -> (Severity, String) {
+        let not_implemented = matches!(code, 500 | 502);
+        match self {
+            Passive::Pasv if code == 227 => {
+                (Severity::Error, DataText::Code227MustCarryAddress.text(l))
+            }
+            Passive::Pasv if v6 => (Severity::Info, DataText::UseEPSVIPv6.text(l)),
+            Passive::Pasv if not_implemented => {
+                (Severity::Warning, DataText::PASVNotImplementedMost.text(l))
+            }
+            Passive::Pasv => (Severity::Error, DataText::PasvCouldNotOpen.text(l)),
+            Passive::Epsv if code == 229 => {
+                (Severity::Error, DataText::Code229MustCarryPort.text(l))
+            }
+            Passive::Epsv if not_implemented && !v6 => {
+                (Severity::Info, DataText::EPSVOptionalIPv4But.text(l))
+            }
+            Passive::Epsv if v6 => (Severity::Error, DataText::IPv6EPSVOnlyPassive.text(l)),
+            Passive::Epsv => (Severity::Warning, DataText::EpsvCouldNotOpen.text(l)),
+        }
     }
 }
 
@@ -211,39 +318,17 @@ impl Doctor<'_> {
         let session = self.data_session(ctl);
         let source;
         match mode {
-            DataMode::Pasv { use_control_ip } => {
-                if setup.code != 227 {
+            DataMode::Pasv { .. } | DataMode::Epsv => {
+                let Some(kind) = Passive::of(mode) else {
+                    return Ok(x);
+                };
+                if setup.code != kind.code() {
                     return Ok(x);
                 }
-                let Some((ip, port)) = client::parse_pasv(&setup.lines.join(" ")) else {
+                let Some(target) = kind.target(mode, &setup, peer_ip, &mut x) else {
                     x.setup_error = true;
                     return Ok(x);
                 };
-                let advertised = SocketAddr::new(IpAddr::V4(ip), port);
-                x.advertised = Some(advertised);
-                let target = if use_control_ip {
-                    SocketAddr::new(peer_ip, port)
-                } else {
-                    advertised
-                };
-                x.target = Some(target);
-                match Data::connect(target, timeout).await {
-                    Ok(d) => source = Source::Passive(d),
-                    Err(e) => {
-                        x.connect_error = Some(e);
-                        return Ok(x);
-                    }
-                }
-            }
-            DataMode::Epsv => {
-                if setup.code != 229 {
-                    return Ok(x);
-                }
-                let Some(port) = client::parse_epsv(&setup.lines.join(" ")) else {
-                    x.setup_error = true;
-                    return Ok(x);
-                };
-                let target = SocketAddr::new(peer_ip, port);
                 x.target = Some(target);
                 match Data::connect(target, timeout).await {
                     Ok(d) => source = Source::Passive(d),
@@ -365,25 +450,14 @@ impl Doctor<'_> {
                 group,
                 check,
                 Severity::Error,
-                tr!(
-                    l,
-                    format!("{what}: no data connection: {e}"),
-                    format!("{what}: không có kết nối dữ liệu: {e}")
-                ),
+                DataText::NoDataConnection.fill(l, &[("what", &what), ("e", &e)]),
             )
             .got(x.setup.as_ref())
         } else if x.start.is_none() {
             let detail = match &x.setup {
-                Some(r) => tr!(
-                    l,
-                    format!("{what}: data channel refused: {}", r.summary()),
-                    format!("{what}: kênh dữ liệu bị từ chối: {}", r.summary())
-                ),
-                None => tr!(
-                    l,
-                    format!("{what}: no data channel"),
-                    format!("{what}: không có kênh dữ liệu")
-                ),
+                Some(r) => DataText::DataChannelRefused
+                    .fill(l, &[("what", &what), ("reply", &r.summary())]),
+                None => DataText::NoDataChannel.fill(l, &[("what", &what)]),
             };
             Finding::new(group, check, Severity::Error, detail).got(x.setup.as_ref())
         } else if let Some(e) = &x.data_error {
@@ -391,11 +465,7 @@ impl Doctor<'_> {
                 group,
                 check,
                 Severity::Error,
-                tr!(
-                    l,
-                    format!("{what}: the data connection failed: {e}"),
-                    format!("{what}: kết nối dữ liệu bị lỗi: {e}")
-                ),
+                DataText::DataConnectionFailed.fill(l, &[("what", &what), ("e", &e)]),
             )
             .got(x.end.as_ref())
         } else {
@@ -403,11 +473,8 @@ impl Doctor<'_> {
                 Some(end) if (200..300).contains(&end.code) => {
                     let bytes = x.data.as_ref().map(Vec::len);
                     let detail = match bytes {
-                        Some(n) => tr!(
-                            l,
-                            format!("{what}: {n} bytes, then {}", end.summary()),
-                            format!("{what}: {n} byte, rồi {}", end.summary())
-                        ),
+                        Some(n) => DataText::BytesThen
+                            .fill(l, &[("what", &what), ("n", &n), ("reply", &end.summary())]),
                         None => format!("{what}: {}", end.summary()),
                     };
                     let f = Finding::new(group, check, Severity::Ok, detail)
@@ -429,39 +496,19 @@ impl Doctor<'_> {
                     group,
                     check,
                     Severity::Error,
-                    tr!(
-                        l,
-                        format!("{what}: no final reply; the connection was restarted"),
-                        format!("{what}: không có câu trả lời cuối; đã mở lại kết nối")
-                    ),
+                    DataText::NoFinalReplyConnection.fill(l, &[("what", &what)]),
                 )
                 .expected(&[226, 250]),
             }
         };
         let fix = if x.start.as_ref().is_some_and(|r| !r.is_preliminary()) {
-            tr!(
-                l,
-                "the server refused the command: check the permissions of the directory or file and the server's log",
-                "máy chủ từ chối lệnh: kiểm tra quyền của thư mục hoặc tệp và nhật ký máy chủ"
-            )
+            DataText::ServerRefusedCommandCheck.text(l)
         } else if x.connect_error.is_some() || x.start.is_none() {
-            tr!(
-                l,
-                "the data connection could not be made: open the passive port range in the firewall (and forward it through NAT)",
-                "không tạo được kết nối dữ liệu: mở dải cổng bị động trên tường lửa (và chuyển tiếp qua NAT)"
-            )
+            DataText::DataConnectionCouldNot.text(l)
         } else if x.data_error.is_some() {
-            tr!(
-                l,
-                "the data connection stalled or broke: check firewalls and NAT helpers (FTP ALG) on the way, and the server's log",
-                "kết nối dữ liệu bị treo hoặc đứt: kiểm tra tường lửa và bộ hỗ trợ NAT (FTP ALG) trên đường đi, và nhật ký máy chủ"
-            )
+            DataText::DataConnectionStalledBroke.text(l)
         } else {
-            tr!(
-                l,
-                "the transfer did not complete: check the server's log (disk full, permissions)",
-                "việc truyền không hoàn tất: kiểm tra nhật ký máy chủ (đầy đĩa, quyền)"
-            )
+            DataText::TransferDidNotComplete.text(l)
         };
         self.push(f.sent(&x.sent).fix(fix));
         false
@@ -495,17 +542,9 @@ impl Doctor<'_> {
                 Group::Data,
                 "data",
                 Severity::Error,
-                tr!(
-                    l,
-                    "no data channel works: listings and transfers will fail",
-                    "không kênh dữ liệu nào hoạt động: liệt kê và truyền tệp sẽ lỗi"
-                ),
+                DataText::NoDataChannelWorks.text(l),
             )
-            .fix(tr!(
-                l,
-                "open the passive port range in the server's firewall (and forward it through NAT), and set the passive address to the public one",
-                "mở dải cổng bị động trên tường lửa của máy chủ (và chuyển tiếp qua NAT), và đặt địa chỉ bị động là địa chỉ công khai"
-            ));
+            .fix(DataText::OpenPassivePortRange.text(l));
             self.push(f);
         }
         Ok(())
@@ -521,104 +560,25 @@ impl Doctor<'_> {
         let x = self
             .transfer(ctl, Group::Data, "data.pasv", mode, "LIST", None)
             .await?;
-        let Some(setup) = x.setup.clone() else {
+        let Some((setup, advertised)) = self.passive_setup(Passive::Pasv, &x, peer_ip.is_ipv6())
+        else {
             return Ok(None);
         };
-        let sent = ["PASV"];
-        if setup.code != 227 || x.setup_error {
-            let (severity, fix) = if setup.code == 227 {
-                (
-                    Severity::Error,
-                    tr!(
-                        l,
-                        "227 must carry the address as h1,h2,h3,h4,p1,p2 (RFC 959 4.1.2)",
-                        "227 phải có địa chỉ dạng h1,h2,h3,h4,p1,p2 (RFC 959 4.1.2)"
-                    ),
-                )
-            } else if peer_ip.is_ipv6() {
-                (
-                    Severity::Info,
-                    tr!(l, "use EPSV on IPv6", "dùng EPSV trên IPv6"),
-                )
-            } else if matches!(setup.code, 500 | 502) {
-                (
-                    Severity::Warning,
-                    tr!(
-                        l,
-                        "PASV is not implemented: most clients behind NAT need passive mode",
-                        "PASV không được hỗ trợ: đa số máy khách sau NAT cần chế độ bị động"
-                    ),
-                )
-            } else {
-                (
-                    Severity::Error,
-                    tr!(
-                        l,
-                        "the server could not open a passive port: check the passive port range and that it is not exhausted",
-                        "máy chủ không mở được cổng bị động: kiểm tra dải cổng bị động"
-                    ),
-                )
-            };
-            let f = Finding::new(
-                Group::Data,
-                "data.pasv",
-                severity,
-                format!("PASV: {}", setup.summary()),
-            )
-            .sent(&sent)
-            .got(Some(&setup))
-            .expected(&[227])
-            .fix(fix);
-            self.push(f);
-            return Ok(None);
-        }
-        let Some(advertised) = x.advertised else {
-            return Ok(None);
-        };
-        let f = Finding::new(
-            Group::Data,
-            "data.pasv",
-            Severity::Ok,
-            tr!(
-                l,
-                format!("passive port advertised at {advertised}"),
-                format!("cổng bị động được báo tại {advertised}")
-            ),
-        )
-        .sent(&sent)
-        .got(Some(&setup))
-        .expected(&[227]);
-        self.push(f);
+        let sent = [Passive::Pasv.verb()];
         let differs = advertised.ip() != peer_ip;
-        let nat_fix = tr!(
-            l,
-            "set the public address for passive mode (ferroftp: passive_address; vsftpd: pasv_address; ProFTPD: MasqueradeAddress; Pure-FTPd: -P) and forward the passive port range",
-            "đặt địa chỉ công khai cho chế độ bị động (ferroftp: passive_address; vsftpd: pasv_address; ProFTPD: MasqueradeAddress; Pure-FTPd: -P) và chuyển tiếp dải cổng bị động"
-        );
+        let nat_fix = DataText::SetPublicAddressPassive.text(l);
         if differs {
             let (severity, detail) = if unroutable(advertised.ip()) {
                 (
                     Severity::Warning,
-                    tr!(
-                        l,
-                        format!("PASV advertises {}, a private/unroutable address, while you connected to {peer_ip}: the classic NAT misconfiguration", advertised.ip()),
-                        format!("PASV báo địa chỉ {}, một địa chỉ riêng/không định tuyến được, trong khi bạn kết nối tới {peer_ip}: lỗi cấu hình NAT kinh điển", advertised.ip())
-                    ),
+                    DataText::PASVAdvertisesPrivateUnroutable
+                        .fill(l, &[("ip", &advertised.ip()), ("peer_ip", &peer_ip)]),
                 )
             } else {
                 (
                     Severity::Info,
-                    tr!(
-                        l,
-                        format!(
-                            "PASV advertises {}, not the address you connected to ({peer_ip})",
-                            advertised.ip()
-                        ),
-                        format!(
-                            "PASV báo địa chỉ {}, khác địa chỉ bạn kết nối tới ({peer_ip})",
-                            advertised.ip()
-                        )
-                    ),
+                    DataText::PASVAdvertisesNotAddress
+                        .fill(l, &[("ip", &advertised.ip()), ("peer_ip", &peer_ip)]),
                 )
             };
             let f = Finding::new(Group::Data, "data.pasv.address", severity, detail)
@@ -632,11 +592,7 @@ impl Doctor<'_> {
                 Group::Data,
                 "data.pasv.connect",
                 Severity::Ok,
-                tr!(
-                    l,
-                    format!("connected to {advertised}"),
-                    format!("đã kết nối tới {advertised}")
-                ),
+                DataText::Connected.fill(l, &[("advertised", &advertised)]),
             );
             self.push(f);
             let ok = self.report_transfer(Group::Data, "data.list.pasv", "LIST (PASV)", &x);
@@ -661,11 +617,8 @@ impl Doctor<'_> {
                     Group::Data,
                     "data.pasv.connect",
                     Severity::Warning,
-                    tr!(
-                        l,
-                        format!("cannot connect to the advertised {advertised} ({e}); the server's own address with that port works: clients that ignore the PASV address (curl, FileZilla) cope, others fail"),
-                        format!("không kết nối được tới địa chỉ được báo {advertised} ({e}); địa chỉ của máy chủ với cổng đó thì được: máy khách bỏ qua địa chỉ PASV (curl, FileZilla) vẫn chạy, máy khách khác sẽ lỗi")
-                    ),
+                    DataText::CannotConnectAdvertisedServer
+                        .fill(l, &[("advertised", &advertised), ("e", &e)]),
                 )
                 .sent(&y.sent)
                 .fix(nat_fix);
@@ -677,10 +630,13 @@ impl Doctor<'_> {
                 Group::Data,
                 "data.pasv.connect",
                 Severity::Error,
-                tr!(
+                DataText::CannotConnectAdvertisedNor.fill(
                     l,
-                    format!("cannot connect to the advertised {advertised} ({e}), nor to {peer_ip} on that port"),
-                    format!("không kết nối được tới {advertised} ({e}), cũng như tới {peer_ip} với cổng đó")
+                    &[
+                        ("advertised", &advertised),
+                        ("e", &e),
+                        ("peer_ip", &peer_ip),
+                    ],
                 ),
             )
             .sent(&y.sent)
@@ -689,124 +645,77 @@ impl Doctor<'_> {
             self.push(f);
             return Ok(None);
         }
-        let f = Finding::new(
-            Group::Data,
-            "data.pasv.connect",
-            Severity::Error,
-            tr!(
-                l,
-                format!("cannot connect to the passive port {advertised}: {e}"),
-                format!("không kết nối được tới cổng bị động {advertised}: {e}")
-            ),
-        )
-        .sent(&sent)
-        .fix(tr!(
-            l,
-            "open the passive port range in the server's firewall (and forward it through NAT)",
-            "mở dải cổng bị động trên tường lửa của máy chủ (và chuyển tiếp qua NAT)"
-        ));
-        self.push(f);
+        self.passive_unreachable(Passive::Pasv, advertised, &e);
         Ok(None)
     }
 
     /// EPSV: the 229 format, reachability, a LIST.
     async fn epsv_check(&mut self, ctl: &mut Control) -> Result<bool, Stop> {
-        let l = self.lang;
         let v6 = ctl.peer.is_ipv6();
         let x = self
             .transfer(ctl, Group::Data, "data.epsv", DataMode::Epsv, "LIST", None)
             .await?;
-        let Some(setup) = x.setup.clone() else {
+        let Some((_, target)) = self.passive_setup(Passive::Epsv, &x, v6) else {
             return Ok(false);
         };
-        let sent = ["EPSV"];
-        if setup.code != 229 || x.setup_error {
-            let (severity, fix) = if setup.code == 229 {
-                (
-                    Severity::Error,
-                    tr!(
-                        l,
-                        "229 must carry the port as (|||port|) (RFC 2428 section 3)",
-                        "229 phải có cổng dạng (|||port|) (RFC 2428 mục 3)"
-                    ),
-                )
-            } else if matches!(setup.code, 500 | 502) && !v6 {
-                (
-                    Severity::Info,
-                    tr!(
-                        l,
-                        "EPSV is optional on IPv4, but it avoids the NAT address problem of PASV (RFC 2428)",
-                        "EPSV không bắt buộc trên IPv4, nhưng tránh được vấn đề địa chỉ NAT của PASV (RFC 2428)"
-                    ),
-                )
-            } else if v6 {
-                (
-                    Severity::Error,
-                    tr!(
-                        l,
-                        "on IPv6 EPSV is the only passive mode (RFC 2428)",
-                        "trên IPv6, EPSV là chế độ bị động duy nhất (RFC 2428)"
-                    ),
-                )
-            } else {
-                (
-                    Severity::Warning,
-                    tr!(
-                        l,
-                        "the server could not open a passive port: check the passive port range",
-                        "máy chủ không mở được cổng bị động: kiểm tra dải cổng bị động"
-                    ),
-                )
-            };
-            let f = Finding::new(
-                Group::Data,
-                "data.epsv",
-                severity,
-                format!("EPSV: {}", setup.summary()),
-            )
-            .sent(&sent)
-            .got(Some(&setup))
-            .expected(&[229])
-            .fix(fix);
-            self.push(f);
-            return Ok(false);
-        }
-        let target = x.target.map(|t| t.to_string()).unwrap_or_default();
-        let f = Finding::new(
-            Group::Data,
-            "data.epsv",
-            Severity::Ok,
-            tr!(
-                l,
-                format!("extended passive port at {target}"),
-                format!("cổng bị động mở rộng tại {target}")
-            ),
-        )
-        .sent(&sent)
-        .got(Some(&setup))
-        .expected(&[229]);
-        self.push(f);
         if let Some(e) = &x.connect_error {
-            let f = Finding::new(
-                Group::Data,
-                "data.epsv.connect",
-                Severity::Error,
-                tr!(
-                    l,
-                    format!("cannot connect to {target}: {e}"),
-                    format!("không kết nối được tới {target}: {e}")
-                ),
-            )
-            .sent(&sent)
-            .fix(tr!(
-                l,
-                "open the passive port range in the server's firewall (and forward it through NAT)",
-                "mở dải cổng bị động trên tường lửa của máy chủ (và chuyển tiếp qua NAT)"
-            ));
-            self.push(f);
+            self.passive_unreachable(Passive::Epsv, target, e);
             return Ok(false);
         }
         Ok(self.report_transfer(Group::Data, "data.list.epsv", "LIST (EPSV)", &x))
+    }
+
+    /// The setup reply of a passive transfer: a finding on why it is refused or malformed
+    /// (then `None`), or one saying where the passive port is, with the reply and that
+    /// address (PASV's advertised one; EPSV's port at the control connection's address).
+    fn passive_setup(&mut self, kind: Passive, x: &Xfer, v6: bool) -> Option<(Reply, SocketAddr)> {
+        let l = self.lang;
+        let setup = x.setup.clone()?;
+        let sent = [kind.verb()];
+        if setup.code != kind.code() || x.setup_error {
+            let (severity, fix) = kind.refusal(setup.code, v6, l);
+            let f = Finding::new(
+                Group::Data,
+                kind.check(),
+                severity,
+                format!("{}: {}", kind.verb(), setup.summary()),
+            )
+            .sent(&sent)
+            .got(Some(&setup))
+            .expected(&[kind.code()])
+            .fix(fix);
+            self.push(f);
+            return None;
+        }
+        let addr = match kind {
+            Passive::Pasv => x.advertised?,
+            Passive::Epsv => x.target?,
+        };
+        let detail = match kind {
+            Passive::Pasv => DataText::PassivePortAdvertisedAt.fill(l, &[("advertised", &addr)]),
+            Passive::Epsv => DataText::ExtendedPassivePortAt.fill(l, &[("target", &addr)]),
+        };
+        let f = Finding::new(Group::Data, kind.check(), Severity::Ok, detail)
+            .sent(&sent)
+            .got(Some(&setup))
+            .expected(&[kind.code()]);
+        self.push(f);
+        Some((setup, addr))
+    }
+
+    /// The finding for a passive port that cannot be reached at `addr`.
+    fn passive_unreachable(&mut self, kind: Passive, addr: SocketAddr, e: &NetError) {
+        let l = self.lang;
+        let detail = match kind {
+            Passive::Pasv => {
+                DataText::CannotConnectPassivePort.fill(l, &[("advertised", &addr), ("e", e)])
+            }
+            Passive::Epsv => DataText::CannotConnect.fill(l, &[("target", &addr), ("e", e)]),
+        };
+        let f = Finding::new(Group::Data, kind.connect_check(), Severity::Error, detail)
+            .sent(&[kind.verb()])
+            .fix(DataText::OpenPassivePortRangeServer.text(l));
+        self.push(f);
     }
 
     /// EPRT or PORT from a local listener: the server must accept the address and connect.
@@ -825,11 +734,7 @@ impl Doctor<'_> {
                 Group::Data,
                 check,
                 Severity::Info,
-                tr!(
-                    l,
-                    format!("skipped: cannot listen locally for active mode: {why}"),
-                    format!("bỏ qua: không mở được cổng cục bộ cho chế độ chủ động: {why}")
-                ),
+                DataText::SkippedCannotListenLocally.fill(l, &[("why", &why)]),
             );
             self.push(f);
             return Ok(false);
@@ -837,18 +742,10 @@ impl Doctor<'_> {
         let sent = &x.sent[..1];
         if !(200..300).contains(&setup.code) {
             let (severity, fix) = match setup.code {
-                500 | 502 if mode == DataMode::Eprt => (
-                    Severity::Info,
-                    tr!(l, "EPRT is optional on IPv4 (RFC 2428)", "EPRT không bắt buộc trên IPv4 (RFC 2428)"),
-                ),
-                _ => (
-                    Severity::Warning,
-                    tr!(
-                        l,
-                        "active mode is refused: fine if deliberate (passive works), but clients set to active mode fail; a 501 often means the server sees another address for the doctor (NAT on the doctor's side)",
-                        "chế độ chủ động bị từ chối: không sao nếu cố ý (chế độ bị động vẫn chạy); 501 thường do máy chủ thấy địa chỉ khác của doctor (NAT phía doctor)"
-                    ),
-                ),
+                500 | 502 if mode == DataMode::Eprt => {
+                    (Severity::Info, DataText::EPRTOptionalIPv4RFC.text(l))
+                }
+                _ => (Severity::Warning, DataText::ActiveModeRefusedFine.text(l)),
             };
             let f = Finding::new(
                 Group::Data,
@@ -885,20 +782,13 @@ impl Doctor<'_> {
                 Group::Data,
                 list_check,
                 Severity::Warning,
-                tr!(
-                    l,
-                    format!("LIST ({name}): the server did not connect to {target}: {why}"),
-                    format!("LIST ({name}): máy chủ không kết nối tới {target}: {why}")
-                ),
+                DataText::LISTServerDidNot
+                    .fill(l, &[("name", &name), ("target", &target), ("why", &why)]),
             )
             .sent(&x.sent)
             .got(x.end.as_ref().or(x.start.as_ref()))
             .expected(&[150, 125])
-            .fix(tr!(
-                l,
-                "active mode needs the server to reach the client: a firewall or NAT on the doctor's side may block it, or the server may not be allowed outgoing connections",
-                "chế độ chủ động cần máy chủ kết nối được tới máy khách: tường lửa hoặc NAT phía doctor có thể chặn, hoặc máy chủ bị chặn kết nối ra ngoài"
-            ));
+            .fix(DataText::ActiveModeNeedsServer.text(l));
             self.push(f);
             return Ok(false);
         }

@@ -4,7 +4,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::client::ReplyExt;
 use super::explain;
+use super::text::{Messages, ReportText};
 use super::Lang;
 
 /// How bad a finding is.
@@ -42,22 +44,16 @@ pub enum Group {
 
 impl Group {
     fn title(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Group::Connection, Lang::En) => "Connection",
-            (Group::Connection, Lang::Vi) => "Kết nối",
-            (Group::Sequencing, Lang::En) => "Command sequencing",
-            (Group::Sequencing, Lang::Vi) => "Thứ tự lệnh",
-            (Group::Login, Lang::En) => "Login and features",
-            (Group::Login, Lang::Vi) => "Đăng nhập và tính năng",
-            (Group::Data, Lang::En) => "Data channels",
-            (Group::Data, Lang::Vi) => "Kênh dữ liệu",
-            (Group::Facts, Lang::En) => "Listings and file facts",
-            (Group::Facts, Lang::Vi) => "Liệt kê và thông tin tệp",
-            (Group::Write, Lang::En) => "Upload/download round trip",
-            (Group::Write, Lang::Vi) => "Tải lên/tải xuống thử",
-            (Group::Tls, Lang::En) => "TLS",
-            (Group::Tls, Lang::Vi) => "TLS",
-        }
+        let key = match self {
+            Group::Connection => ReportText::GroupConnection,
+            Group::Sequencing => ReportText::GroupSequencing,
+            Group::Login => ReportText::GroupLogin,
+            Group::Data => ReportText::GroupData,
+            Group::Facts => ReportText::GroupFacts,
+            Group::Write => ReportText::GroupWrite,
+            Group::Tls => ReportText::GroupTls,
+        };
+        key.template(lang)
     }
 }
 
@@ -156,17 +152,11 @@ impl Finding {
                     None => c.to_string(),
                 })
                 .collect();
-            let lead = match lang {
-                Lang::En => "; the RFCs expect ",
-                Lang::Vi => "; RFC yêu cầu ",
-            };
             let _ = write!(
                 text,
-                "{lead}{}",
-                names.join(match lang {
-                    Lang::En => " or ",
-                    Lang::Vi => " hoặc ",
-                })
+                "{}{}",
+                ReportText::RfcsExpect.template(lang),
+                names.join(ReportText::Or.template(lang))
             );
         }
         if !text.is_empty() {
@@ -346,33 +336,19 @@ struct Labels {
 
 impl Labels {
     fn of(lang: Lang) -> Labels {
-        match lang {
-            Lang::En => Labels {
-                sent: "sent:",
-                got: "got:",
-                expected: "expected:",
-                fix: "fix:",
-                note: "note:",
-                summary: "Summary",
-                warnings: "warning(s)",
-                errors: "error(s)",
-                pass: "no RFC violations found",
-                fail: "the server breaks the RFCs (see FAIL above)",
-                unreachable: "the server could not be reached",
-            },
-            Lang::Vi => Labels {
-                sent: "đã gửi:",
-                got: "nhận:",
-                expected: "mong đợi:",
-                fix: "cách sửa:",
-                note: "ghi chú:",
-                summary: "Tổng kết",
-                warnings: "cảnh báo",
-                errors: "lỗi",
-                pass: "không thấy vi phạm RFC nào",
-                fail: "máy chủ vi phạm RFC (xem các dòng FAIL ở trên)",
-                unreachable: "không kết nối được tới máy chủ",
-            },
+        let t = |key: ReportText| key.template(lang);
+        Labels {
+            sent: t(ReportText::Sent),
+            got: t(ReportText::Got),
+            expected: t(ReportText::Expected),
+            fix: t(ReportText::Fix),
+            note: t(ReportText::Note),
+            summary: t(ReportText::Summary),
+            warnings: t(ReportText::Warnings),
+            errors: t(ReportText::Errors),
+            pass: t(ReportText::Pass),
+            fail: t(ReportText::Fail),
+            unreachable: t(ReportText::Unreachable),
         }
     }
 }
@@ -380,7 +356,7 @@ impl Labels {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctor::client::Reply;
+    use crate::client::Reply;
 
     #[test]
     fn passwords_are_masked() {

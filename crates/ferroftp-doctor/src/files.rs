@@ -2,8 +2,9 @@
 //! of `--write`, with its cleanup.
 
 use super::checks::{Doctor, Probe, Stop};
-use super::client::{Control, Reply};
+use super::client::{Control, Reply, ReplyExt};
 use super::report::{Finding, Group, Severity};
+use super::text::{FileText, Messages};
 
 /// A file seen in the MLSD listing.
 #[derive(Debug, Clone)]
@@ -134,10 +135,9 @@ impl Doctor<'_> {
             .into_iter()
             .filter(|f| !feat.has(f))
             .collect();
-        let detail = tr!(
+        let detail = FileText::FEATListsMissing.fill(
             l,
-            format!("FEAT lists: {}; missing: {}", show(&listed), show(&missing)),
-            format!("FEAT có: {}; thiếu: {}", show(&listed), show(&missing))
+            &[("listed", &show(&listed)), ("missing", &show(&missing))],
         );
         self.push(Finding::new(
             Group::Facts,
@@ -161,11 +161,7 @@ impl Doctor<'_> {
                 Group::Facts,
                 check,
                 Severity::Info,
-                tr!(
-                    l,
-                    "skipped: no working data channel",
-                    "bỏ qua: không có kênh dữ liệu hoạt động"
-                ),
+                FileText::SkippedNoWorkingData.text(l),
             );
             self.push(f);
             return Ok(());
@@ -176,14 +172,7 @@ impl Doctor<'_> {
         if let Some(start) = x.start.as_ref().filter(|r| !r.is_preliminary()) {
             let (severity, fix) = match (start.code, advertised) {
                 (500 | 502, false) => (Severity::Info, None),
-                (500 | 502, true) => (
-                    Severity::Error,
-                    Some(tr!(
-                        l,
-                        "FEAT lists MLST, so MLSD must work (RFC 3659 7): fix FEAT or enable MLSD",
-                        "FEAT có MLST nên MLSD phải hoạt động (RFC 3659 7)"
-                    )),
-                ),
+                (500 | 502, true) => (Severity::Error, Some(FileText::FEATListsMLSTSo.text(l))),
                 _ => (Severity::Error, None),
             };
             let mut f = Finding::new(
@@ -224,27 +213,18 @@ impl Doctor<'_> {
                 Group::Facts,
                 check,
                 Severity::Error,
-                tr!(
+                FileText::MLSDLinesMalformed.fill(
                     l,
-                    format!(
-                        "{} of {} MLSD lines malformed, e.g. {first:?}",
-                        bad.len(),
-                        lines.len()
-                    ),
-                    format!(
-                        "{} trên {} dòng MLSD sai định dạng, ví dụ {first:?}",
-                        bad.len(),
-                        lines.len()
-                    )
+                    &[
+                        ("bad", &bad.len()),
+                        ("total", &lines.len()),
+                        ("first", &format!("{first:?}")),
+                    ],
                 ),
             )
             .sent(&x.sent)
             .got(x.end.as_ref())
-            .fix(tr!(
-                l,
-                "each MLSD line is fact=value; pairs, one space, then the name (RFC 3659 7.2)",
-                "mỗi dòng MLSD là các cặp fact=value; rồi một dấu cách rồi tên (RFC 3659 7.2)"
-            ));
+            .fix(FileText::EachMLSDLineFact.text(l));
             self.push(f);
         } else {
             let count = |t: &str| {
@@ -257,20 +237,13 @@ impl Doctor<'_> {
                 Group::Facts,
                 check,
                 Severity::Ok,
-                tr!(
+                FileText::EntriesParsedFilesDirectories.fill(
                     l,
-                    format!(
-                        "{} entries parsed (files: {}, directories: {})",
-                        entries.len(),
-                        count("file"),
-                        count("dir")
-                    ),
-                    format!(
-                        "đọc được {} mục (tệp: {}, thư mục: {})",
-                        entries.len(),
-                        count("file"),
-                        count("dir")
-                    )
+                    &[
+                        ("entries", &entries.len()),
+                        ("files", &count("file")),
+                        ("dirs", &count("dir")),
+                    ],
                 ),
             )
             .sent(&x.sent)
@@ -352,11 +325,7 @@ impl Doctor<'_> {
                 Group::Facts,
                 "facts.size",
                 Severity::Info,
-                tr!(
-                    l,
-                    "skipped: no file in the listing to ask SIZE about (--write tests it on an uploaded file)",
-                    "bỏ qua: không có tệp nào để hỏi SIZE (--write sẽ thử trên tệp tải lên)"
-                ),
+                FileText::SkippedNoFileForSize.text(l),
             );
             self.push(f);
             return Ok(());
@@ -368,11 +337,7 @@ impl Doctor<'_> {
             "TYPE I",
             &[200],
         )
-        .fix(tr!(
-            l,
-            "TYPE I must be accepted (RFC 959 5.1: minimum implementation)",
-            "TYPE I phải được chấp nhận (RFC 959 5.1)"
-        ));
+        .fix(FileText::TYPEIMustAccepted.text(l));
         self.probe_on(ctl, p).await.map_err(|_| Stop)?;
         let cmd = format!("SIZE {}", sample.name);
         let r = self.simple(ctl, Group::Facts, "facts.size", &cmd).await?;
@@ -397,44 +362,31 @@ impl Doctor<'_> {
                 .got(Some(r))
                 .expected(&[213])
         };
-        let group_fix = |f: Finding, en: &str, vi: &str| f.fix(tr!(l, en, vi));
+        let group_fix = |f: Finding, fix: FileText| f.fix(fix.text(l));
         match r.code {
             213 => match r.text().trim().parse::<u64>() {
                 Ok(n) if want.is_none_or(|w| w == n) => base(Severity::Ok, format!("SIZE: {n}")),
                 Ok(n) => group_fix(
                     base(
                         Severity::Warning,
-                        tr!(
-                            l,
-                            format!(
-                                "SIZE says {n} bytes, the listing says {}",
-                                want.unwrap_or_default()
-                            ),
-                            format!(
-                                "SIZE báo {n} byte, danh sách báo {}",
-                                want.unwrap_or_default()
-                            )
-                        ),
+                        FileText::SIZESaysBytesListing
+                            .fill(l, &[("n", &n), ("listed", &want.unwrap_or_default())]),
                     ),
-                    "SIZE gives the exact number of bytes RETR would send in TYPE I (RFC 3659 4)",
-                    "SIZE trả về đúng số byte RETR sẽ gửi ở TYPE I (RFC 3659 4)",
+                    FileText::SizeIsExactBytes,
                 ),
                 Err(_) => group_fix(
                     base(Severity::Error, format!("SIZE: {}", r.summary())),
-                    "the 213 reply to SIZE is the size as a decimal number (RFC 3659 4.2)",
-                    "câu trả lời 213 cho SIZE là kích thước dạng số thập phân (RFC 3659 4.2)",
+                    FileText::SizeIsDecimal,
                 ),
             },
             500 | 502 if advertised => group_fix(
                 base(Severity::Error, format!("SIZE: {}", r.summary())),
-                "FEAT lists SIZE but SIZE is not implemented: fix FEAT or the server",
-                "FEAT có SIZE nhưng SIZE không được hỗ trợ",
+                FileText::FeatListsSizeButNotImplemented,
             ),
             500 | 502 => base(Severity::Info, format!("SIZE: {}", r.summary())),
             _ => group_fix(
                 base(Severity::Warning, format!("SIZE: {}", r.summary())),
-                "SIZE of an existing file in TYPE I answers 213 and the size (RFC 3659 4)",
-                "SIZE của tệp có thật ở TYPE I trả lời 213 và kích thước (RFC 3659 4)",
+                FileText::SizeOfExistingFile,
             ),
         }
     }
@@ -448,11 +400,7 @@ impl Doctor<'_> {
                 Group::Facts,
                 check,
                 Severity::Info,
-                tr!(
-                    l,
-                    "skipped: no file in the listing to ask MDTM about",
-                    "bỏ qua: không có tệp nào để hỏi MDTM"
-                ),
+                FileText::SkippedNoFileForMdtm.text(l),
             );
             self.push(f);
             return Ok(());
@@ -469,29 +417,15 @@ impl Doctor<'_> {
             213 => match (parse_time_val(r.text()), &sample.modify) {
                 (Some(t), Some(m)) if &t != m => base(
                     Severity::Warning,
-                    tr!(
-                        l,
-                        format!("MDTM says {t}, the MLSD modify fact says {m}"),
-                        format!("MDTM báo {t}, fact modify của MLSD báo {m}")
-                    ),
+                    FileText::MDTMSaysMLSDModify.fill(l, &[("t", &t), ("m", &m)]),
                 )
-                .fix(tr!(
-                    l,
-                    "both are UTC (RFC 3659 2.3); a difference of whole hours means one of them uses local time",
-                    "cả hai đều là giờ UTC (RFC 3659 2.3); lệch tròn giờ nghĩa là một bên dùng giờ địa phương"
-                )),
+                .fix(FileText::BothAreUTCRFC.text(l)),
                 (Some(t), _) => base(Severity::Ok, format!("MDTM: {t}")),
-                (None, _) => base(Severity::Error, format!("MDTM: {}", r.summary())).fix(tr!(
-                    l,
-                    "the 213 reply to MDTM is YYYYMMDDHHMMSS[.sss] in UTC (RFC 3659 3)",
-                    "câu trả lời 213 cho MDTM là YYYYMMDDHHMMSS[.sss] theo giờ UTC (RFC 3659 3)"
-                )),
+                (None, _) => base(Severity::Error, format!("MDTM: {}", r.summary()))
+                    .fix(FileText::Code213ReplyMDTMYYYYMMDDHHMMSS.text(l)),
             },
-            500 | 502 if advertised => base(Severity::Error, format!("MDTM: {}", r.summary())).fix(tr!(
-                l,
-                "FEAT lists MDTM but MDTM is not implemented: fix FEAT or the server",
-                "FEAT có MDTM nhưng MDTM không được hỗ trợ"
-            )),
+            500 | 502 if advertised => base(Severity::Error, format!("MDTM: {}", r.summary()))
+                .fix(FileText::FEATListsMDTMBut.text(l)),
             500 | 502 => base(Severity::Info, format!("MDTM: {}", r.summary())),
             _ => base(Severity::Warning, format!("MDTM: {}", r.summary())),
         };
@@ -524,24 +458,22 @@ impl Doctor<'_> {
                 Group::Write,
                 "write",
                 Severity::Error,
-                tr!(
-                    l,
-                    "not run: no working data channel",
-                    "không chạy: không có kênh dữ liệu hoạt động"
-                ),
+                FileText::NotRunNoWorking.text(l),
             );
             self.push(f);
             return Ok(());
         };
         let dir = format!("ferroftp-doctor-{:08x}", rand::random::<u32>());
         let file = format!("{dir}/doctor-check.bin");
-        let mkd = Probe::new(Group::Write, "write.mkd", "MKD".to_owned(), format!("MKD {dir}"), &[257])
-            .warn(&[250])
-            .fix(tr!(
-                l,
-                "the user cannot create directories here: check write permissions (vsftpd: write_enable=YES) and the file system; without --write the doctor only reads",
-                "người dùng không tạo được thư mục ở đây: kiểm tra quyền ghi (vsftpd: write_enable=YES) và hệ thống tệp"
-            ));
+        let mkd = Probe::new(
+            Group::Write,
+            "write.mkd",
+            "MKD".to_owned(),
+            format!("MKD {dir}"),
+            &[257],
+        )
+        .warn(&[250])
+        .fix(FileText::UserCannotCreateDirectories.text(l));
         let r = self.probe_on(ctl, mkd).await.map_err(|_| Stop)?;
         if !(200..300).contains(&r.code) {
             return Ok(());
@@ -596,31 +528,18 @@ impl Doctor<'_> {
                         Group::Write,
                         "write.retr",
                         Severity::Ok,
-                        tr!(
-                            l,
-                            format!("downloaded the {} bytes uploaded, unchanged", data.len()),
-                            format!(
-                                "tải xuống đúng {} byte đã tải lên, không thay đổi",
-                                data.len()
-                            )
-                        ),
+                        FileText::DownloadedBytesUploadedUnchanged
+                            .fill(l, &[("uploaded", &data.len())]),
                     )
                 } else {
                     Finding::new(
                         Group::Write,
                         "write.retr",
                         Severity::Error,
-                        tr!(
-                            l,
-                            format!("downloaded {} bytes that differ from the {} uploaded", got.len(), data.len()),
-                            format!("tải xuống {} byte khác với {} byte đã tải lên", got.len(), data.len())
-                        ),
+                        FileText::DownloadedBytesDifferFrom
+                            .fill(l, &[("got", &got.len()), ("uploaded", &data.len())]),
                     )
-                    .fix(tr!(
-                        l,
-                        "in TYPE I files must be stored and sent byte for byte (RFC 959 3.1.1.3): check for ASCII conversion or a proxy rewriting data",
-                        "ở TYPE I tệp phải được lưu và gửi nguyên từng byte (RFC 959 3.1.1.3): kiểm tra chuyển đổi ASCII"
-                    ))
+                    .fix(FileText::TYPEIFilesMust.text(l))
                 };
                 self.push(f.sent(&y.sent).got(y.end.as_ref()).expected(&[226, 250]));
             } else {
@@ -656,23 +575,13 @@ impl Doctor<'_> {
                     let hours = (t - now) as f64 / 3600.0;
                     base(
                         Severity::Warning,
-                        tr!(
-                            l,
-                            format!("MDTM of the file just uploaded is {hours:+.1} h off the doctor's clock (UTC)"),
-                            format!("MDTM của tệp vừa tải lên lệch {hours:+.1} giờ so với đồng hồ của doctor (UTC)")
-                        ),
+                        FileText::MDTMFileJustUploaded
+                            .fill(l, &[("hours", &format!("{hours:+.1}"))]),
                     )
-                    .fix(tr!(
-                        l,
-                        "MDTM is UTC (RFC 3659 2.3): whole hours off means the server reports local time; otherwise one of the clocks is wrong (use NTP)",
-                        "MDTM là giờ UTC (RFC 3659 2.3): lệch tròn giờ nghĩa là máy chủ dùng giờ địa phương; nếu không thì một trong hai đồng hồ sai (dùng NTP)"
-                    ))
+                    .fix(FileText::MDTMUTCRFC3659.text(l))
                 }
-                None => base(Severity::Error, format!("MDTM: {}", r.summary())).fix(tr!(
-                    l,
-                    "the 213 reply to MDTM is YYYYMMDDHHMMSS[.sss] in UTC (RFC 3659 3)",
-                    "câu trả lời 213 cho MDTM là YYYYMMDDHHMMSS[.sss] theo giờ UTC (RFC 3659 3)"
-                )),
+                None => base(Severity::Error, format!("MDTM: {}", r.summary()))
+                    .fix(FileText::Code213ReplyMDTMYYYYMMDDHHMMSS.text(l)),
             },
             500 | 502 if !self.feat.as_ref().is_some_and(|f| f.has("MDTM")) => {
                 base(Severity::Info, format!("MDTM: {}", r.summary()))
@@ -720,14 +629,7 @@ impl Doctor<'_> {
                     Group::Write,
                     "write.cleanup",
                     Severity::Info,
-                    tr!(
-                        l,
-                        format!(
-                            "removed the scratch directory {} on a new connection",
-                            scratch.dir
-                        ),
-                        format!("đã xóa thư mục tạm {} trên một kết nối mới", scratch.dir)
-                    ),
+                    FileText::RemovedScratchDirectoryNew.fill(l, &[("dir", &scratch.dir)]),
                 );
                 self.push(f);
             }
@@ -736,22 +638,11 @@ impl Doctor<'_> {
                 Group::Write,
                 "write.cleanup",
                 Severity::Warning,
-                tr!(
-                    l,
-                    format!(
-                        "could not remove the scratch directory {}: {}",
-                        scratch.dir,
-                        r.summary()
-                    ),
-                    format!(
-                        "không xóa được thư mục tạm {}: {}",
-                        scratch.dir,
-                        r.summary()
-                    )
-                ),
+                FileText::CouldNotRemoveScratch
+                    .fill(l, &[("dir", &scratch.dir), ("reply", &r.summary())]),
             )
             .got(Some(&r))
-            .fix(tr!(l, "remove it by hand", "hãy xóa nó thủ công"));
+            .fix(FileText::RemoveByHand.text(l));
             self.push(f);
         }
         self.scratch = None;
@@ -776,16 +667,9 @@ impl Doctor<'_> {
                     Group::Write,
                     "write.cleanup",
                     Severity::Warning,
-                    tr!(
-                        l,
-                        format!(
-                            "could not reconnect to remove the scratch directory {}",
-                            scratch.dir
-                        ),
-                        format!("không kết nối lại được để xóa thư mục tạm {}", scratch.dir)
-                    ),
+                    FileText::CouldNotReconnectRemove.fill(l, &[("dir", &scratch.dir)]),
                 )
-                .fix(tr!(l, "remove it by hand", "hãy xóa nó thủ công"));
+                .fix(FileText::RemoveByHand.text(l));
                 self.push(f);
             }
         }

@@ -32,11 +32,13 @@ use rustls::{
 };
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio_rustls::TlsConnector;
+use x509_parser::extensions::GeneralName;
 
 use super::checks::{Doctor, Stop};
-use super::client::{Control, Data, NetError, Reply, Stream};
+use super::client::{Control, Data, NetError, Reply, ReplyExt, Stream};
 use super::report::{Finding, Group, Severity};
 use super::target::TlsMode;
+use super::text::{Messages, TlsText};
 use super::Lang;
 
 /// Why a connection could not be secured.
@@ -83,19 +85,11 @@ pub enum Reason {
 impl Reason {
     fn describe(&self, host: &str, lang: Lang) -> String {
         match self {
-            Reason::SelfSigned => tr!(lang, "self-signed", "tự ký"),
-            Reason::UnknownIssuer => tr!(
-                lang,
-                "issued by an unknown certificate authority (a private CA, or the intermediate certificates are missing from the chain the server sends)",
-                "do một tổ chức cấp chứng chỉ không được tin cậy cấp (CA riêng, hoặc máy chủ không gửi kèm chứng chỉ trung gian)"
-            ),
-            Reason::Expired => tr!(lang, "expired", "đã hết hạn"),
-            Reason::NotYetValid => tr!(lang, "not valid yet", "chưa đến ngày có hiệu lực"),
-            Reason::NameMismatch => tr!(
-                lang,
-                format!("not issued for {host}"),
-                format!("không được cấp cho {host}")
-            ),
+            Reason::SelfSigned => TlsText::SelfSigned.text(lang),
+            Reason::UnknownIssuer => TlsText::IssuedUnknownCertificateAuthority.text(lang),
+            Reason::Expired => TlsText::Expired.text(lang),
+            Reason::NotYetValid => TlsText::NotValidYet.text(lang),
+            Reason::NameMismatch => TlsText::NotIssued.fill(lang, &[("host", &host)]),
             Reason::Other(why) => why.clone(),
         }
     }
@@ -449,11 +443,7 @@ impl Handshake {
             Group::Tls,
             "tls.handshake",
             Severity::Ok,
-            tr!(
-                l,
-                format!("TLS handshake with {host} completed"),
-                format!("bắt tay TLS với {host} thành công")
-            ),
+            TlsText::TLSHandshakeCompleted.fill(l, &[("host", &host)]),
         )
         .sent(sent)];
         let version = self.version.map(version_name).unwrap_or_else(|| "?".into());
@@ -469,32 +459,16 @@ impl Handshake {
             } else {
                 Severity::Warning
             },
-            tr!(
-                l,
-                format!("negotiated {version}"),
-                format!("đã thỏa thuận {version}")
-            ),
+            TlsText::Negotiated.fill(l, &[("version", &version)]),
         );
         if !modern {
-            f = f.fix(tr!(
-                l,
-                "allow TLS 1.2 and 1.3 only on the server",
-                "chỉ cho phép TLS 1.2 và 1.3 trên máy chủ"
-            ));
+            f = f.fix(TlsText::AllowTLS12.text(l));
         }
         out.push(f);
         let suite = self.suite.clone().unwrap_or_else(|| "?".into());
         let detail = match &self.group {
-            Some(g) => tr!(
-                l,
-                format!("cipher suite {suite}, key exchange {g}"),
-                format!("bộ mã hóa {suite}, trao đổi khóa {g}")
-            ),
-            None => tr!(
-                l,
-                format!("cipher suite {suite}"),
-                format!("bộ mã hóa {suite}")
-            ),
+            Some(g) => TlsText::CipherSuiteKeyExchange.fill(l, &[("suite", &suite), ("g", &g)]),
+            None => TlsText::CipherSuite.fill(l, &[("suite", &suite)]),
         };
         out.push(Finding::new(
             Group::Tls,
@@ -514,42 +488,26 @@ impl Handshake {
                 Group::Tls,
                 "tls.certificate",
                 Severity::Warning,
-                tr!(
-                    l,
-                    "the server sent no certificate",
-                    "máy chủ không gửi chứng chỉ"
-                ),
+                TlsText::ServerSentNoCertificate.text(l),
             );
         };
         let fp = fingerprint(leaf.as_ref());
         let mut facts = Vec::new();
         if let Some(info) = CertInfo::parse(leaf.as_ref()) {
             if let Some(cn) = &info.common_name {
-                facts.push(tr!(
-                    l,
-                    format!("subject CN={cn}"),
-                    format!("chủ thể CN={cn}")
-                ));
+                facts.push(TlsText::SubjectCN.fill(l, &[("cn", &cn)]));
             }
             let names = show_names(&info.names);
-            facts.push(tr!(l, format!("names: {names}"), format!("tên: {names}")));
+            facts.push(TlsText::Names.fill(l, &[("names", &names)]));
         }
-        facts.push(tr!(
-            l,
-            format!("SHA-256 fingerprint {fp}"),
-            format!("dấu vân tay SHA-256 {fp}")
-        ));
+        facts.push(TlsText::SHA256Fingerprint.fill(l, &[("fp", &fp)]));
         let facts = facts.join("; ");
         match &self.verdict {
             Some(Verdict::Trusted) => Finding::new(
                 Group::Tls,
                 "tls.certificate",
                 Severity::Ok,
-                tr!(
-                    l,
-                    format!("trusted, valid for {host}; {facts}"),
-                    format!("được tin cậy, hợp lệ cho {host}; {facts}")
-                ),
+                TlsText::TrustedValid.fill(l, &[("host", &host), ("facts", &facts)]),
             ),
             verdict => {
                 let reasons = match verdict {
@@ -558,23 +516,15 @@ impl Handshake {
                         .map(|r| r.describe(host, l))
                         .collect::<Vec<_>>()
                         .join(", "),
-                    _ => tr!(l, "not checked", "chưa được kiểm tra"),
+                    _ => TlsText::NotChecked.text(l),
                 };
                 Finding::new(
                     Group::Tls,
                     "tls.certificate",
                     Severity::Warning,
-                    tr!(
-                        l,
-                        format!("not trusted: {reasons}; {facts}"),
-                        format!("không được tin cậy: {reasons}; {facts}")
-                    ),
+                    TlsText::NotTrusted.fill(l, &[("reasons", &reasons), ("facts", &facts)]),
                 )
-                .fix(tr!(
-                    l,
-                    "clients will warn or refuse to connect: use a certificate from a CA clients trust (e.g. Let's Encrypt) issued for the name clients connect to, with its full chain (ferroftp: tls_cert = fullchain.pem); with a self-signed certificate, have users compare this fingerprint with the one the server prints (ferroftp serve --tls-self-signed) before trusting it",
-                    "máy khách sẽ cảnh báo hoặc từ chối kết nối: dùng chứng chỉ từ một CA được tin cậy (ví dụ Let's Encrypt) cấp cho đúng tên máy mà máy khách kết nối, kèm đủ chuỗi chứng chỉ (ferroftp: tls_cert = fullchain.pem); với chứng chỉ tự ký, hãy để người dùng so dấu vân tay này với dấu vân tay máy chủ in ra (ferroftp serve --tls-self-signed) trước khi tin cậy"
-                ))
+                .fix(TlsText::ClientsWillWarnRefuse.text(l))
             }
         }
     }
@@ -602,60 +552,6 @@ struct CertInfo {
     /// Issuer and subject are the same name.
     self_issued: bool,
 }
-
-/// Splits one DER element off `input`: its tag, its contents, and what follows. Only the
-/// low tag numbers X.509 uses here, and definite lengths of up to four bytes.
-fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    if tag & 0x1f == 0x1f {
-        return None;
-    }
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-        (len, &rest[n..])
-    };
-    if rest.len() < len {
-        return None;
-    }
-    Some((tag, &rest[..len], &rest[len..]))
-}
-
-/// A cursor over a sequence of DER elements.
-struct Der<'a>(&'a [u8]);
-
-impl<'a> Der<'a> {
-    fn next(&mut self) -> Option<(u8, &'a [u8])> {
-        let (tag, contents, rest) = der_element(self.0)?;
-        self.0 = rest;
-        Some((tag, contents))
-    }
-
-    fn expect(&mut self, tag: u8) -> Option<&'a [u8]> {
-        let (t, contents) = self.next()?;
-        (t == tag).then_some(contents)
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.0.first().copied()
-    }
-}
-
-const SEQUENCE: u8 = 0x30;
-const SET: u8 = 0x31;
-const OID: u8 = 0x06;
-/// id-at-commonName, 2.5.4.3.
-const OID_COMMON_NAME: &[u8] = &[0x55, 0x04, 0x03];
-/// id-ce-subjectAltName, 2.5.29.17.
-const OID_SUBJECT_ALT_NAME: &[u8] = &[0x55, 0x1d, 0x11];
 
 /// Text safe to print: control characters dropped, at most 100 characters.
 fn printable(bytes: &[u8]) -> String {
@@ -693,87 +589,40 @@ impl CertInfo {
 
     /// Reads a certificate (RFC 5280 section 4.1); `None` when it cannot be parsed.
     fn parse(der: &[u8]) -> Option<CertInfo> {
-        let cert = Der(der).expect(SEQUENCE)?;
-        let mut tbs = Der(Der(cert).expect(SEQUENCE)?);
-        if tbs.peek() == Some(0xa0) {
-            tbs.next()?; // version
-        }
-        tbs.expect(0x02)?; // serialNumber
-        tbs.expect(SEQUENCE)?; // signature
-        let issuer = tbs.expect(SEQUENCE)?;
-        tbs.expect(SEQUENCE)?; // validity
-        let subject = tbs.expect(SEQUENCE)?;
-        tbs.expect(SEQUENCE)?; // subjectPublicKeyInfo
-        let mut names = Vec::new();
-        while let Some((tag, contents)) = tbs.next() {
-            if tag == 0xa3 {
-                names = alt_names(contents).unwrap_or_default();
-            }
-        }
+        let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+        let common_name = cert
+            .subject()
+            .iter_common_name()
+            .find_map(|cn| cn.as_str().ok())
+            .map(|cn| printable(cn.as_bytes()));
+        // A malformed or repeated subjectAltName leaves no names rather than no facts.
+        let names = match cert.subject_alternative_name() {
+            Ok(Some(san)) => san
+                .value
+                .general_names
+                .iter()
+                .filter_map(|name| match name {
+                    GeneralName::DNSName(dns) => Some(printable(dns.as_bytes())),
+                    GeneralName::IPAddress(ip) => ip_from(ip).map(|ip| ip.to_string()),
+                    _ => None,
+                })
+                .collect(),
+            Ok(None) | Err(_) => Vec::new(),
+        };
         Some(CertInfo {
-            common_name: common_name(subject),
+            common_name,
             names,
-            self_issued: issuer == subject,
+            self_issued: cert.issuer().as_raw() == cert.subject().as_raw(),
         })
     }
 }
 
-/// The first common name of a Name.
-fn common_name(name: &[u8]) -> Option<String> {
-    let mut rdns = Der(name);
-    while let Some((tag, rdn)) = rdns.next() {
-        if tag != SET {
-            continue;
-        }
-        let mut attrs = Der(rdn);
-        while let Some(attr) = attrs.expect(SEQUENCE) {
-            let mut attr = Der(attr);
-            if attr.expect(OID)? == OID_COMMON_NAME {
-                let (tag, value) = attr.next()?;
-                // UTF8String, PrintableString, TeletexString, IA5String.
-                if matches!(tag, 0x0c | 0x13 | 0x14 | 0x16) {
-                    return Some(printable(value));
-                }
-            }
-        }
+/// The address in an iPAddress name: 4 bytes for IPv4, 16 for IPv6.
+fn ip_from(bytes: &[u8]) -> Option<IpAddr> {
+    if let Ok(v4) = <[u8; 4]>::try_from(bytes) {
+        return Some(IpAddr::from(v4));
     }
-    None
-}
-
-/// The DNS names and IP addresses of the subjectAltName extension, from the contents of
-/// the `[3]` extensions field.
-fn alt_names(extensions: &[u8]) -> Option<Vec<String>> {
-    let mut list = Der(Der(extensions).expect(SEQUENCE)?);
-    while let Some(ext) = list.expect(SEQUENCE) {
-        let mut ext = Der(ext);
-        if ext.expect(OID)? != OID_SUBJECT_ALT_NAME {
-            continue;
-        }
-        if ext.peek() == Some(0x01) {
-            ext.next()?; // critical
-        }
-        let value = ext.expect(0x04)?;
-        let mut general = Der(Der(value).expect(SEQUENCE)?);
-        let mut names = Vec::new();
-        while let Some((tag, contents)) = general.next() {
-            match (tag, contents.len()) {
-                // dNSName [2]
-                (0x82, _) => names.push(printable(contents)),
-                // iPAddress [7]
-                (0x87, 4) => {
-                    let octets: [u8; 4] = contents.try_into().ok()?;
-                    names.push(IpAddr::from(octets).to_string());
-                }
-                (0x87, 16) => {
-                    let octets: [u8; 16] = contents.try_into().ok()?;
-                    names.push(IpAddr::from(octets).to_string());
-                }
-                _ => {}
-            }
-        }
-        return Some(names);
-    }
-    Some(Vec::new())
+    <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from)
 }
 
 /// What happened on the data connections secured with TLS.
@@ -839,17 +688,9 @@ impl Doctor<'_> {
             }
             Err(why) => {
                 let fix = if mode == TlsMode::Implicit {
-                    tr!(
-                        l,
-                        "an implicit FTPS port speaks TLS from the first byte: check that this is the implicit port (990), or use ftps:// without --implicit-tls for explicit FTPS (AUTH TLS); then check the server's certificate and key and its log",
-                        "cổng FTPS ngầm định nói TLS ngay từ byte đầu: kiểm tra đây có đúng là cổng ngầm định (990), hoặc dùng ftps:// không có --implicit-tls cho FTPS tường minh (AUTH TLS); rồi kiểm tra chứng chỉ, khóa và nhật ký máy chủ"
-                    )
+                    TlsText::ImplicitFTPSPortSpeaks.text(l)
                 } else {
-                    tr!(
-                        l,
-                        "after 234 the server must run the TLS handshake on the same connection (RFC 4217 section 4): check its certificate and key and its log, and that no proxy or firewall on the way rewrites the connection",
-                        "sau 234 máy chủ phải bắt tay TLS trên cùng kết nối (RFC 4217 mục 4): kiểm tra chứng chỉ, khóa và nhật ký máy chủ, và không có proxy hay tường lửa nào can thiệp vào kết nối"
-                    )
+                    TlsText::After234ServerMust.text(l)
                 };
                 let f = Finding::new(
                     Group::Tls,
@@ -890,11 +731,7 @@ impl Doctor<'_> {
             Finding::new(Group::Tls, "tls.pbsz_prot", Severity::Error, summary)
                 .got(Some(bad))
                 .expected(&[200])
-                .fix(tr!(
-                    l,
-                    "after the handshake PBSZ 0 and PROT P must be accepted with 200 (RFC 4217 section 9); without PROT P files and listings travel in clear text",
-                    "sau khi bắt tay, PBSZ 0 và PROT P phải được chấp nhận với 200 (RFC 4217 mục 9); không có PROT P thì tệp và danh sách được gửi không mã hóa"
-                ))
+                .fix(TlsText::AfterHandshakePBSZ0.text(l))
         } else {
             ctl.protected = true;
             Finding::new(Group::Tls, "tls.pbsz_prot", Severity::Ok, summary)
@@ -928,11 +765,7 @@ impl Doctor<'_> {
                         group,
                         check,
                         Severity::Error,
-                        tr!(
-                            l,
-                            format!("AUTH TLS on another connection: {}", r.summary()),
-                            format!("AUTH TLS trên kết nối khác: {}", r.summary())
-                        ),
+                        TlsText::AUTHTLSAnotherConnection.fill(l, &[("reply", &r.summary())]),
                     )
                     .sent(&sent)
                     .got(Some(&r))
@@ -959,11 +792,7 @@ impl Doctor<'_> {
                 group,
                 check,
                 Severity::Error,
-                tr!(
-                    l,
-                    format!("on another connection: {why}"),
-                    format!("trên kết nối khác: {why}")
-                ),
+                TlsText::OnAnotherConnection.fill(l, &[("why", &why)]),
             )
             .sent(&sent);
             self.push(f);
@@ -1005,16 +834,9 @@ impl Doctor<'_> {
             .findings
             .iter()
             .any(|f| f.check == "write.retr" && f.severity == Severity::Ok);
-        let stats = tr!(
+        let stats = TlsText::TLSDataConnectionResumed.fill(
             l,
-            format!(
-                "{} TLS data connection(s), {} resumed the control connection's session",
-                log.handshakes, log.resumed
-            ),
-            format!(
-                "{} kết nối dữ liệu TLS, {} dùng lại phiên TLS của kết nối điều khiển",
-                log.handshakes, log.resumed
-            )
+            &[("handshakes", &log.handshakes), ("resumed", &log.resumed)],
         );
         let failure = log.failures.first().cloned();
         let f = if !protected {
@@ -1022,77 +844,38 @@ impl Doctor<'_> {
                 Group::Tls,
                 "tls.data",
                 Severity::Error,
-                tr!(
-                    l,
-                    "PROT P was not accepted: files and listings travel in clear text",
-                    "PROT P không được chấp nhận: tệp và danh sách được gửi không mã hóa"
-                ),
+                TlsText::PROTPWasNot.text(l),
             )
-            .fix(tr!(
-                l,
-                "accept PBSZ 0 and PROT P after AUTH TLS (RFC 4217 section 9)",
-                "chấp nhận PBSZ 0 và PROT P sau AUTH TLS (RFC 4217 mục 9)"
-            ))
+            .fix(TlsText::AcceptPBSZ0PROT.text(l))
         } else if !list_ok {
-            let why =
-                failure.unwrap_or_else(|| tr!(l, "see Data channels", "xem phần Kênh dữ liệu"));
+            let why = failure.unwrap_or_else(|| TlsText::SeeDataChannels.text(l));
             Finding::new(
                 Group::Tls,
                 "tls.data",
                 Severity::Error,
-                tr!(
-                    l,
-                    format!("no listing worked over a PROT P data connection: {why}"),
-                    format!("không liệt kê được qua kết nối dữ liệu PROT P: {why}")
-                ),
+                TlsText::NoListingWorkedOver.fill(l, &[("why", &why)]),
             )
-            .fix(tr!(
-                l,
-                "data connections under PROT P need a TLS handshake with the same certificate; check the server's log for TLS errors on data connections (and that its passive ports are open)",
-                "kết nối dữ liệu dưới PROT P cần bắt tay TLS với cùng chứng chỉ; xem nhật ký máy chủ về lỗi TLS trên kết nối dữ liệu (và các cổng bị động có mở không)"
-            ))
+            .fix(TlsText::DataConnectionsUnderPROT.text(l))
         } else if self.cfg.write && ((stor_ran && !stor_ok) || (retr_ran && !retr_ok)) {
-            let why = failure.unwrap_or_else(|| {
-                tr!(
-                    l,
-                    "see Upload/download round trip",
-                    "xem phần Tải lên/tải xuống thử"
-                )
-            });
+            let why = failure.unwrap_or_else(|| TlsText::SeeUploadDownloadRound.text(l));
             Finding::new(
                 Group::Tls,
                 "tls.data",
                 Severity::Error,
-                tr!(
-                    l,
-                    format!("listings work over PROT P, but the upload/download round trip did not: {why}; {stats}"),
-                    format!("liệt kê qua PROT P được, nhưng tải lên/tải xuống thử thì không: {why}; {stats}")
-                ),
+                TlsText::ListingsWorkOverPROT.fill(l, &[("why", &why), ("stats", &stats)]),
             )
-            .fix(tr!(
-                l,
-                "check the server's log for TLS errors on data connections",
-                "xem nhật ký máy chủ về lỗi TLS trên kết nối dữ liệu"
-            ))
+            .fix(TlsText::CheckServerLogTLS.text(l))
         } else {
             let what = if self.cfg.write && round_trip_ok {
-                tr!(
-                    l,
-                    "listings and the upload/download round trip",
-                    "liệt kê và tải lên/tải xuống thử"
-                )
+                TlsText::ListingsUploadDownloadRound.text(l)
             } else {
-                tr!(l, "listings", "liệt kê")
+                TlsText::Listings.text(l)
             };
             Finding::new(
                 Group::Tls,
                 "tls.data",
                 Severity::Ok,
-                tr!(
-                    l,
-                    format!("{what} work over PROT P data connections; {stats}"),
-                    format!("{what} chạy được qua kết nối dữ liệu PROT P; {stats}")
-                ),
+                TlsText::WorkOverPROTP.fill(l, &[("what", &what), ("stats", &stats)]),
             )
         };
         self.push(f);
@@ -1109,11 +892,7 @@ impl Doctor<'_> {
                     Group::Tls,
                     check,
                     Severity::Info,
-                    tr!(
-                        l,
-                        "skipped: no PROT P data connection worked",
-                        "bỏ qua: không có kết nối dữ liệu PROT P nào hoạt động"
-                    ),
+                    TlsText::SkippedNoPROTP.text(l),
                 );
                 self.push(f);
                 return Ok(());
@@ -1131,11 +910,7 @@ impl Doctor<'_> {
                 Group::Tls,
                 check,
                 Severity::Info,
-                tr!(
-                    l,
-                    "skipped: the data channel could not be set up again",
-                    "bỏ qua: không thiết lập lại được kênh dữ liệu"
-                ),
+                TlsText::SkippedDataChannelCould.text(l),
             )
             .sent(&x.sent)
             .got(x.setup.as_ref());
@@ -1148,11 +923,7 @@ impl Doctor<'_> {
                 Group::Tls,
                 check,
                 Severity::Info,
-                tr!(
-                    l,
-                    "server does not require session reuse: a data connection with a fresh TLS session was accepted, so a third party that reaches the data port first could take the transfer over (vsftpd: require_ssl_reuse=YES; ferroftp: tls_session_reuse = \"required\")",
-                    "máy chủ không yêu cầu dùng lại phiên TLS: kết nối dữ liệu với phiên TLS mới vẫn được chấp nhận, nên kẻ thứ ba tới cổng dữ liệu trước có thể chiếm việc truyền (vsftpd: require_ssl_reuse=YES; ferroftp: tls_session_reuse = \"required\")"
-                ),
+                TlsText::ServerDoesNotRequire.text(l),
             )
         } else {
             let why = match (&x.connect_error, &x.data_error, reply) {
@@ -1164,11 +935,7 @@ impl Doctor<'_> {
                 Group::Tls,
                 check,
                 Severity::Info,
-                tr!(
-                    l,
-                    format!("server requires TLS session reuse on data connections (good: protects against data-connection theft); a data connection with a fresh TLS session got: {why}"),
-                    format!("máy chủ yêu cầu dùng lại phiên TLS trên kết nối dữ liệu (tốt: chống chiếm kết nối dữ liệu); kết nối dữ liệu với phiên TLS mới nhận được: {why}")
-                ),
+                TlsText::ServerRequiresTLSSession.fill(l, &[("why", &why)]),
             )
         };
         // The reply is in the detail: the guide's meaning of the code (522 is EPRT's
@@ -1222,21 +989,9 @@ impl Doctor<'_> {
 /// `Some(true)` when FEAT lists AUTH TLS, `None` when FEAT was not available.
 pub fn plain_target(offers_tls: Option<bool>, lang: Lang) -> Vec<Finding> {
     let detail = match offers_tls {
-        Some(true) => tr!(
-            lang,
-            "the server offers AUTH TLS (FEAT); check it with ftps://",
-            "máy chủ hỗ trợ AUTH TLS (FEAT); hãy kiểm tra với ftps://"
-        ),
-        Some(false) => tr!(
-            lang,
-            "the server does not offer AUTH TLS: passwords and files travel in clear text",
-            "máy chủ không hỗ trợ AUTH TLS: mật khẩu và tệp được gửi không mã hóa"
-        ),
-        None => tr!(
-            lang,
-            "unknown whether the server offers AUTH TLS (no FEAT)",
-            "không rõ máy chủ có hỗ trợ AUTH TLS không (không có FEAT)"
-        ),
+        Some(true) => TlsText::ServerOffersAUTHTLS.text(lang),
+        Some(false) => TlsText::ServerDoesNotOffer.text(lang),
+        None => TlsText::UnknownWhetherServerOffers.text(lang),
     };
     vec![Finding::new(
         Group::Tls,
@@ -1263,21 +1018,6 @@ mod tests {
         let fp = fingerprint(b"abc");
         assert_eq!(fp.len(), 32 * 3 - 1);
         assert!(fp.starts_with("BA:78:16:BF:8F:01:CF:EA"), "{fp}");
-    }
-
-    #[test]
-    fn der_lengths() {
-        assert_eq!(
-            der_element(&[0x30, 0x02, 1, 2, 9]),
-            Some((0x30, &[1u8, 2][..], &[9u8][..]))
-        );
-        let mut long = vec![0x04, 0x81, 0x80];
-        long.extend(std::iter::repeat_n(7u8, 0x80));
-        let (_, contents, rest) = der_element(&long).unwrap();
-        assert_eq!((contents.len(), rest.len()), (0x80, 0));
-        assert_eq!(der_element(&[0x30, 0x05, 1]), None);
-        assert_eq!(der_element(&[0x30, 0x80]), None);
-        assert_eq!(der_element(&[0x1f, 0x01, 0]), None);
     }
 
     fn self_signed(names: &[&str]) -> CertificateDer<'static> {

@@ -1,7 +1,7 @@
 //! What a reply code means, for the report: taken from the reply-code guide of
-//! `ferroftp-proto` (the pages `ferroftp explain` shows), so both say the same thing.
+//! `ferroftp-guide` (the pages `ferroftp explain` shows), so both say the same thing.
 
-use ferroftp_proto::guide;
+use ferroftp_guide::guide;
 
 use super::Lang;
 
@@ -16,18 +16,9 @@ pub struct CodeText {
     pub fix: Option<String>,
 }
 
-impl From<Lang> for guide::Lang {
-    fn from(lang: Lang) -> guide::Lang {
-        match lang {
-            Lang::En => guide::Lang::En,
-            Lang::Vi => guide::Lang::Vi,
-        }
-    }
-}
-
 /// Looks a code up; `None` for codes no RFC defines.
 pub fn code_text(code: u16, lang: Lang) -> Option<CodeText> {
-    guide::entry(code, lang.into()).map(|e| CodeText {
+    guide::entry(code, lang).map(|e| CodeText {
         title: e.title.trim_end_matches('.').to_owned(),
         rfc: e.rfc.to_owned(),
         fix: e

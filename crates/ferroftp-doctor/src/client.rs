@@ -118,36 +118,32 @@ pub fn escape_bytes(bytes: &[u8], max: usize) -> String {
     format!("\"{out}\"")
 }
 
-/// One reply: its code and every line's text (the code and separator removed from the first
-/// and last lines).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    /// The three-digit code.
-    pub code: u16,
-    /// The lines, in order; a single-line reply has one.
-    pub lines: Vec<String>,
-}
+/// A reply, as the core models it: its code and every line's text (the code and separator
+/// removed from the first and last lines).
+pub use ferroftp_proto::Reply;
 
-impl Reply {
+/// What the doctor reads off a reply for its reports.
+pub trait ReplyExt {
     /// The text of the first line.
-    pub fn text(&self) -> &str {
-        self.lines.first().map(String::as_str).unwrap_or("")
-    }
+    fn text(&self) -> &str;
 
     /// The whole reply on one line (for reports): `code text`, with a line count when it
     /// is a multi-line reply: `211 Features: [+12]`.
-    pub fn summary(&self) -> String {
+    fn summary(&self) -> String;
+}
+
+impl ReplyExt for Reply {
+    fn text(&self) -> &str {
+        self.lines.first().map(String::as_str).unwrap_or("")
+    }
+
+    fn summary(&self) -> String {
         let text = self.text().trim();
         if self.lines.len() > 1 {
             format!("{} {} [+{}]", self.code, text, self.lines.len() - 1)
         } else {
             format!("{} {}", self.code, text)
         }
-    }
-
-    /// Whether this is a positive preliminary reply (1yz): another reply follows.
-    pub fn is_preliminary(&self) -> bool {
-        (100..200).contains(&self.code)
     }
 }
 

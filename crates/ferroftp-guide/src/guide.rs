@@ -11,69 +11,12 @@
 //! here, in `META`. Tests check that every catalogue code has a page in both languages and that
 //! no page exists for a code outside the catalogue.
 
-use std::fmt;
-use std::str::FromStr;
+use ferroftp_proto::catalogue;
 
-use crate::catalogue;
+use crate::Lang;
 
 mod en;
 mod vi;
-
-/// The language of a guide page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Lang {
-    /// English.
-    En,
-    /// Vietnamese (tiếng Việt).
-    Vi,
-}
-
-impl Lang {
-    /// Every language the guide is written in.
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Vi];
-
-    /// The language's tag: `en` or `vi`.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Vi => "vi",
-        }
-    }
-}
-
-impl fmt::Display for Lang {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.tag())
-    }
-}
-
-/// A language tag other than `en` or `vi`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownLang(pub String);
-
-impl fmt::Display for UnknownLang {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown language {:?}: use en or vi", self.0)
-    }
-}
-
-impl std::error::Error for UnknownLang {}
-
-impl FromStr for Lang {
-    type Err = UnknownLang;
-
-    /// Parses `en` or `vi`, ignoring case and surrounding blanks; a region suffix such as
-    /// `en-US` or `vi_VN` is accepted too.
-    fn from_str(s: &str) -> Result<Lang, UnknownLang> {
-        let t = s.trim().to_ascii_lowercase();
-        let base = t.split(['-', '_', '.']).next().unwrap_or("");
-        match base {
-            "en" => Ok(Lang::En),
-            "vi" => Ok(Lang::Vi),
-            _ => Err(UnknownLang(s.to_string())),
-        }
-    }
-}
 
 /// The class of a reply: its first digit (RFC 959 section 4.2; 6yz from RFC 2228).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -820,7 +763,7 @@ fn first_rfc(rfc: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::{lookup, CODES, MESSAGES};
+    use ferroftp_proto::catalogue::{lookup, CODES, MESSAGES};
 
     #[test]
     fn every_catalogue_code_has_a_page_in_every_language() {
@@ -990,17 +933,6 @@ mod tests {
         assert!(en(534).contains("ccc"));
         assert!(en(522).contains("epsv"));
         assert!(en(536).contains("prot p"));
-    }
-
-    #[test]
-    fn lang_parses() {
-        assert_eq!("en".parse::<Lang>(), Ok(Lang::En));
-        assert_eq!(" VI ".parse::<Lang>(), Ok(Lang::Vi));
-        assert_eq!("vi_VN.UTF-8".parse::<Lang>(), Ok(Lang::Vi));
-        assert_eq!("en-US".parse::<Lang>(), Ok(Lang::En));
-        let err = "fr".parse::<Lang>().unwrap_err();
-        assert!(err.to_string().contains("en or vi"), "{err}");
-        assert!("".parse::<Lang>().is_err());
     }
 
     #[test]
