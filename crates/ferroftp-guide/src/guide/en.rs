@@ -597,8 +597,8 @@ pub(super) const PAGES: &[Page] = &[
                 must be sent before USER.\").\n\
                 USER or PASS while already logged in, or AUTH on an already encrypted \
                 connection.\n\
-                A command that needs the data connection while a transfer runs (\"503 A transfer \
-                is in progress: wait for it or send ABOR.\").",
+                A command sent while a transfer runs: some servers answer 503; ferroftp answers \
+                it when the transfer ends (NOOP, STAT and ABOR at once).",
         fix: "Read the reply text: it names the command to send first.\n\
                 Send each sequence in order: USER → PASS; RNFR → RNTO; PASV or EPSV → RETR, STOR \
                 or LIST (one per transfer); AUTH TLS → PBSZ 0 → PROT P; REST → RETR or STOR; \

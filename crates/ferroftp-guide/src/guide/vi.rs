@@ -597,8 +597,8 @@ pub(super) const PAGES: &[Page] = &[
                 HOST sau USER hoặc sau khi đăng nhập: HOST phải đi trước USER (RFC 7151; \"503 \
                 HOST must be sent before USER.\").\n\
                 USER hoặc PASS khi đã đăng nhập, hoặc AUTH trên một kết nối đã được mã hóa.\n\
-                Một lệnh cần kết nối dữ liệu trong khi đang truyền (\"503 A transfer is in \
-                progress: wait for it or send ABOR.\").",
+                Một lệnh gửi trong khi đang truyền: một số máy chủ trả lời 503; ferroftp trả \
+                lời lệnh đó khi việc truyền kết thúc (NOOP, STAT và ABOR được trả lời ngay).",
         fix: "Đọc nội dung phản hồi: nó nêu tên lệnh cần gửi trước.\n\
                 Gửi mỗi chuỗi lệnh theo đúng thứ tự: USER → PASS; RNFR → RNTO; PASV hoặc EPSV → \
                 RETR, STOR hoặc LIST (mỗi lần truyền một lần); AUTH TLS → PBSZ 0 → PROT P; REST \
