@@ -19,7 +19,7 @@ pub struct Account {
     pub permissions: Permissions,
 }
 
-/// Why a login was refused. The client sees the same `530` either way, so that nobody can
+/// Why a login was refused. The client sees the same `Msg::LoginIncorrect` either way, so that nobody can
 /// learn which user names exist.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AuthError {

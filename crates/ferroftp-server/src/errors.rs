@@ -39,8 +39,8 @@ pub fn storage_error_reply(e: &StorageError) -> Reply {
     storage_error_msg(e).reply()
 }
 
-/// Whether the session must close after sending `reply`: a `421` means "closing control
-/// connection" whatever caused it (RFC 959 4.2), here a storage backend that is down.
+/// Whether the session must close after sending `reply`: a reply of the "service not available,
+/// closing control connection" class means just that, whatever caused it (RFC 959 4.2), here a storage backend that is down.
 pub fn closes_session(reply: &Reply) -> bool {
     reply.code == Msg::StorageUnavailable.code()
 }

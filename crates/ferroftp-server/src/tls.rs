@@ -387,7 +387,9 @@ impl SessionTls {
             tracing::debug!("resumed TLS session carries no token");
             return false;
         };
-        if token == self.inner.token {
+        // Tokens travel inside tickets only this server can open, but compare them in
+        // constant time all the same, like every other secret.
+        if bool::from(subtle::ConstantTimeEq::ct_eq(&token, &self.inner.token)) {
             return true;
         }
         let tokens = self.inner.registry.lock();

@@ -1,5 +1,5 @@
 //! One data transfer as an owned job: it opens the file or listing, makes the data
-//! connection, streams the bytes and reports its replies (`150`, then `226` or an error) to
+//! connection, streams the bytes and reports its replies (the preliminary one, then the final one) to
 //! the control loop, which stays free to answer NOOP, STAT and ABOR meanwhile.
 //!
 //! Every byte a transfer moves goes through [`copy`]; a download from an open file goes
@@ -76,9 +76,9 @@ pub struct ListJob {
 /// A message from a transfer to its control loop.
 #[derive(Debug)]
 pub enum TransferEvent {
-    /// The data connection is open (`150`).
+    /// The data connection is open (the preliminary reply).
     Started(Reply),
-    /// The transfer ended with this reply (`226`, `425`, `426`, `451`, `550`...).
+    /// The transfer ended with this reply (success, or why it failed).
     Finished(Reply),
 }
 
@@ -164,7 +164,7 @@ impl TransferJob {
     }
 
     /// Opens the data connection unless ABOR comes first, sends the `started` reply, and
-    /// runs the TLS handshake under `PROT P`. The `150` goes first because clients (Python's
+    /// runs the TLS handshake under `PROT P`. The preliminary reply goes first because clients (Python's
     /// ftplib, curl) start their TLS handshake only once they have read it.
     async fn open(&mut self, started: Reply) -> Result<DataConnection, Failure> {
         let source = std::mem::replace(&mut self.source, DataSource::Taken);
@@ -200,7 +200,7 @@ impl TransferJob {
             && !tls.session.resumed_same_login(stream.get_ref().1)
         {
             tracing::warn!("data connection did not resume the control connection's TLS session");
-            // Close cleanly, so the client reads an empty transfer and then our 522.
+            // Close cleanly, so the client reads an empty transfer and then our `Msg::TlsSessionReuseRequired`.
             let mut stream = stream;
             let _ = stream.shutdown().await;
             return Err(Msg::TlsSessionReuseRequired.reply().into());

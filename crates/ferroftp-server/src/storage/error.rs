@@ -164,7 +164,7 @@ fn from_errno(errno: i32) -> Option<fn(Cause) -> StorageError> {
     })
 }
 
-/// The variant for an `io::ErrorKind`; anything unknown is a transient failure (`451`).
+/// The variant for an `io::ErrorKind`; anything unknown is a transient failure (a local error the client may retry).
 fn from_kind(kind: io::ErrorKind) -> fn(Cause) -> StorageError {
     use io::ErrorKind as K;
     match kind {
