@@ -19,6 +19,26 @@ pub struct Account {
     pub permissions: Permissions,
 }
 
+/// A user's own limits, from the users file. Zero means no limit of that kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct UserLimits {
+    /// Most bytes per second the user downloads, over all their sessions.
+    pub download_rate: u64,
+    /// Most bytes per second the user uploads, over all their sessions.
+    pub upload_rate: u64,
+    /// Most bytes of regular files under the user's root.
+    pub quota_bytes: u64,
+    /// Most regular files under the user's root.
+    pub quota_files: u64,
+}
+
+impl UserLimits {
+    /// Whether a quota of either kind applies.
+    pub fn has_quota(&self) -> bool {
+        self.quota_bytes > 0 || self.quota_files > 0
+    }
+}
+
 /// Why a login was refused. The client sees the same `Msg::LoginIncorrect` either way, so that nobody can
 /// learn which user names exist.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -41,5 +61,10 @@ pub trait Authenticator: Send + Sync + std::fmt::Debug {
     /// up at USER, before any password is sent.
     fn tls_policy(&self, _user: &str) -> Option<TlsRequired> {
         None
+    }
+
+    /// The bandwidth limits and quotas of `user`, looked up once they have logged in.
+    fn limits(&self, _user: &str) -> UserLimits {
+        UserLimits::default()
     }
 }

@@ -5,10 +5,14 @@ use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use ferroftp_proto::path::VPath;
 use ferroftp_proto::session::TlsRequired;
 
 use crate::storage::StorageFactory;
 use crate::tls::{CertSource, SessionReuse};
+
+/// The anonymous drop directory unless configured otherwise.
+pub const DEFAULT_UPLOAD_DIR: &str = "/incoming";
 
 /// Everything the server needs to know to run, with sensible defaults.
 #[derive(Debug, Clone)]
@@ -52,6 +56,14 @@ pub struct ServerConfig {
     /// Opens each user's storage at login: their home directory on the local disk unless
     /// another backend is plugged in.
     pub storage: StorageFactory,
+    /// Most bytes per second all downloads together may use (0: unlimited).
+    pub max_download_rate: u64,
+    /// Most bytes per second all uploads together may use (0: unlimited).
+    pub max_upload_rate: u64,
+    /// When anonymous users may write: the one directory (in the anonymous root) they may
+    /// upload into, and whose files they can neither list nor download. `None` keeps the
+    /// old behaviour of a fully writable anonymous root.
+    pub anonymous_upload_dir: Option<VPath>,
 }
 
 /// FTPS settings.
@@ -95,6 +107,9 @@ impl Default for ServerConfig {
             implicit_tls_listen: Vec::new(),
             tls_handshake_timeout: Duration::from_secs(10),
             storage: StorageFactory::default(),
+            max_download_rate: 0,
+            max_upload_rate: 0,
+            anonymous_upload_dir: VPath::root().resolve(DEFAULT_UPLOAD_DIR).ok(),
         }
     }
 }

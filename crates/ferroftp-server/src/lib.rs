@@ -12,14 +12,18 @@ pub mod config;
 pub mod storage;
 pub mod users_file;
 
-pub use auth::{Account, AuthError, Authenticator};
+pub use auth::{Account, AuthError, Authenticator, UserLimits};
 pub use config::{AnonymousConfig, ServerConfig, TlsOptions};
 pub mod control;
 pub mod data;
+pub mod dropbox;
 pub mod errors;
+pub mod limits;
 mod net;
+pub mod quota;
 pub mod server;
 pub mod stream;
+pub mod throttle;
 pub mod tls;
 pub mod transfer;
 

@@ -39,6 +39,8 @@ pub struct Shared {
     pub shutdown: watch::Receiver<bool>,
     /// FTPS, when configured.
     pub tls: Option<Arc<TlsConfig>>,
+    /// Bandwidth buckets and per-user quotas, shared by all sessions.
+    pub limits: crate::limits::ServerLimits,
     connections: Mutex<Connections>,
 }
 
@@ -146,6 +148,7 @@ impl Server {
         });
         let shared = Arc::new(Shared {
             ports: PortPool::new(config.passive_ports.clone()),
+            limits: crate::limits::ServerLimits::new(&config),
             config,
             session_config,
             auth,

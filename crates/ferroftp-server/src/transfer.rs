@@ -29,6 +29,7 @@ use crate::data::DataSource;
 use crate::errors::storage_error_reply;
 use crate::storage::{ReadStream, Storage, StorageError, WriteMode};
 use crate::stream::MaybeTls;
+use crate::throttle::{Throttle, Throttled};
 use crate::tls::{SessionReuse, SessionTls};
 
 const CHUNK: usize = 64 * 1024;
@@ -99,6 +100,8 @@ pub struct TransferJob {
     pub progress: Arc<AtomicU64>,
     /// TLS for the data connection (`PROT P`), if any.
     pub tls: Option<DataTls>,
+    /// Bandwidth limits of the user and the server.
+    pub throttle: Throttle,
 }
 
 /// How to secure a data connection under `PROT P`.
@@ -237,8 +240,9 @@ impl TransferJob {
             Conversion::None
         };
         let progress = self.progress.clone();
+        let mut metered = Throttled::new(&mut data, self.throttle.download.clone());
         let copied = tokio::select! {
-            r = send_file(reader, &mut data, conversion, &progress) => r,
+            r = send_file(reader, &mut metered, conversion, &progress) => r,
             _ = &mut self.abort => return Err(Failure::Aborted),
         };
         match copied {
@@ -296,8 +300,9 @@ impl TransferJob {
             Conversion::None
         };
         let progress = self.progress.clone();
+        let metered = Throttled::new(&mut data, self.throttle.upload.clone());
         let copied = tokio::select! {
-            r = copy(&mut data, &mut upload, conversion, &progress) => r,
+            r = copy(metered, &mut upload, conversion, &progress) => r,
             _ = &mut self.abort => {
                 upload.abort().await;
                 return Err(Failure::Aborted);

@@ -19,6 +19,7 @@ impl<S: ControlStream> Control<S> {
     pub(super) fn reinitialize(&mut self) -> Reply {
         self.prepare(Prepared::None);
         self.storage = None;
+        self.user_limits = None;
         if let Some(tls) = &self.tls {
             tls.set_user(None);
         }
@@ -27,13 +28,16 @@ impl<S: ControlStream> Control<S> {
 
     /// PASS: checks the password (or takes an anonymous login) and opens the storage.
     pub(super) async fn login(&mut self, user: &str, password: &Secret) -> Reply {
-        let account = match self.anonymous_account(user) {
+        let anonymous = self.anonymous_account(user);
+        let is_anonymous = anonymous.is_some();
+        let account = match anonymous {
             Some(a) => Ok(a),
             None => self.shared.auth.authenticate(user, password).await,
         };
         match account {
             Ok(account) => match self.shared.config.storage.open(&account) {
                 Ok(storage) => {
+                    let storage = self.limited_storage(&account, storage, is_anonymous).await;
                     tracing::info!(user, "login ok");
                     self.session.set_capabilities(storage.capabilities());
                     self.storage = Some(storage);
@@ -61,7 +65,13 @@ impl<S: ControlStream> Control<S> {
         if !(user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp")) {
             return None;
         }
-        let permissions = if anon.writable {
+        let permissions = if anon.writable && self.shared.config.anonymous_upload_dir.is_some() {
+            // Uploads only, and only into the drop directory (see `limited_storage`).
+            ferroftp_proto::perms::Permissions {
+                write: true,
+                ..ferroftp_proto::perms::Permissions::READ_ONLY
+            }
+        } else if anon.writable {
             ferroftp_proto::perms::Permissions::ALL
         } else {
             ferroftp_proto::perms::Permissions::READ_ONLY
@@ -71,5 +81,39 @@ impl<S: ControlStream> Control<S> {
             home: anon.root.clone(),
             permissions,
         })
+    }
+
+    /// Attaches what the user shares with their other sessions (bandwidth, quota) and
+    /// wraps their storage in the rules that apply: the quota for users who have one, the
+    /// drop directory for writable anonymous logins.
+    async fn limited_storage(
+        &mut self,
+        account: &Account,
+        storage: Arc<dyn Storage>,
+        anonymous: bool,
+    ) -> Arc<dyn Storage> {
+        if anonymous {
+            self.user_limits = None;
+            let writable = self
+                .shared
+                .config
+                .anonymous
+                .as_ref()
+                .is_some_and(|a| a.writable);
+            return match (&self.shared.config.anonymous_upload_dir, writable) {
+                (Some(dir), true) => {
+                    Arc::new(crate::dropbox::DropBoxStorage::new(storage, dir.clone()))
+                }
+                _ => storage,
+            };
+        }
+        let limits = self.shared.auth.limits(&account.name);
+        let user = self.shared.limits.user(&account.name, limits);
+        let quota = user.quota(&account.home).await;
+        self.user_limits = Some(user);
+        match quota {
+            Some(q) => Arc::new(crate::quota::QuotaStorage::new(storage, q)),
+            None => storage,
+        }
     }
 }

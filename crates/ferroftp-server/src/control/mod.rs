@@ -72,6 +72,8 @@ pub struct Control<S = MaybeTls> {
     /// A command that arrived during a transfer and waits for it to end.
     pending: Option<Command>,
     shutting_down: bool,
+    /// What the logged-in user shares with their other sessions: bandwidth and quota.
+    user_limits: Option<Arc<crate::limits::UserShared>>,
 }
 
 impl<S: ControlStream> Control<S> {
@@ -103,6 +105,7 @@ impl<S: ControlStream> Control<S> {
             transfer: None,
             pending: None,
             shutting_down: false,
+            user_limits: None,
         }
     }
 
@@ -363,6 +366,7 @@ impl<S: ControlStream> Control<S> {
             abort: abort_rx,
             progress: progress.clone(),
             tls,
+            throttle: self.shared.limits.throttle(self.user_limits.as_deref()),
         };
         tracing::info!(transfer = %what, "transfer started");
         tokio::spawn(job.run());
