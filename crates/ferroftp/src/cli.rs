@@ -84,9 +84,19 @@ pub struct ServeArgs {
     /// Enable anonymous login, serving this directory.
     #[arg(long, value_name = "DIR")]
     pub anonymous_root: Option<PathBuf>,
-    /// Let anonymous users upload, create, rename and delete.
+    /// Let anonymous users upload, into --anonymous-upload-dir only.
     #[arg(long)]
     pub anonymous_writable: bool,
+    /// The drop directory anonymous uploads go to, unlistable and undownloadable; "" lets
+    /// them write anywhere (unsafe) [default: /incoming].
+    #[arg(long, value_name = "DIR")]
+    pub anonymous_upload_dir: Option<String>,
+    /// Most bytes per second all downloads together may use, 0 for no limit [default: 0].
+    #[arg(long, value_name = "BYTES")]
+    pub max_download_rate: Option<u64>,
+    /// Most bytes per second all uploads together may use, 0 for no limit [default: 0].
+    #[arg(long, value_name = "BYTES")]
+    pub max_upload_rate: Option<u64>,
     /// Quick-start data directory, used when there is no users file [default: ./ftp-data].
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use ferroftp_proto::path::VPath;
 use ferroftp_proto::session::TlsRequired;
 use ferroftp_server::tls::{CertSource, SessionReuse};
 use ferroftp_server::{AnonymousConfig, ServerConfig, TlsOptions};
@@ -135,6 +136,12 @@ pub struct FileConfig {
     pub anonymous_root: Option<PathBuf>,
     /// `--anonymous-writable`.
     pub anonymous_writable: Option<bool>,
+    /// `--anonymous-upload-dir`.
+    pub anonymous_upload_dir: Option<String>,
+    /// `--max-download-rate`, bytes per second.
+    pub max_download_rate: Option<u64>,
+    /// `--max-upload-rate`, bytes per second.
+    pub max_upload_rate: Option<u64>,
     /// `--root`.
     pub root: Option<PathBuf>,
     /// `--log`.
@@ -372,6 +379,38 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
         None => None,
     };
 
+    let anonymous_upload_dir = match args
+        .anonymous_upload_dir
+        .as_deref()
+        .or(file.anonymous_upload_dir.as_deref())
+    {
+        None => defaults.anonymous_upload_dir,
+        Some("") => None,
+        Some(dir) => {
+            let path = VPath::root().resolve(dir).map_err(|e| {
+                invalid(
+                    "anonymous_upload_dir",
+                    format!("{dir:?} is not a path: {e}"),
+                )
+            })?;
+            if path.is_root() {
+                return Err(invalid(
+                    "anonymous_upload_dir",
+                    "must be a directory below the anonymous root, not the root itself",
+                ));
+            }
+            Some(path)
+        }
+    };
+    let max_download_rate = args
+        .max_download_rate
+        .or(file.max_download_rate)
+        .unwrap_or(defaults.max_download_rate);
+    let max_upload_rate = args
+        .max_upload_rate
+        .or(file.max_upload_rate)
+        .unwrap_or(defaults.max_upload_rate);
+
     let log = args
         .log
         .clone()
@@ -398,6 +437,9 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             implicit_tls_listen,
             tls_handshake_timeout: defaults.tls_handshake_timeout,
             storage: defaults.storage,
+            max_download_rate,
+            max_upload_rate,
+            anonymous_upload_dir,
         },
         users: args.users.clone().or(file.users),
         root: args
@@ -704,5 +746,47 @@ log = "debug"
                 "{flags:?} / {text:?} accepted"
             );
         }
+    }
+
+    /// Guards the new keys: bandwidth limits and the anonymous drop directory come from
+    /// the file, flags win, "" turns the drop directory off, and the root is refused.
+    #[test]
+    fn bandwidth_and_drop_directory_keys() {
+        let d = ServerConfig::default();
+        let s = merge(&serve_args(&[]), file("")).expect("merge");
+        assert_eq!(s.server.max_download_rate, 0);
+        assert_eq!(s.server.max_upload_rate, 0);
+        assert_eq!(s.server.anonymous_upload_dir, d.anonymous_upload_dir);
+        assert_eq!(
+            s.server.anonymous_upload_dir.as_ref().map(VPath::as_str),
+            Some("/incoming")
+        );
+
+        let f = "max_download_rate = 1000000\nmax_upload_rate = 500000\nanonymous_upload_dir = \"/drop/box\"\n";
+        let s = merge(&serve_args(&[]), file(f)).expect("merge");
+        assert_eq!(s.server.max_download_rate, 1_000_000);
+        assert_eq!(s.server.max_upload_rate, 500_000);
+        assert_eq!(
+            s.server.anonymous_upload_dir.as_ref().map(VPath::as_str),
+            Some("/drop/box")
+        );
+        let args = serve_args(&[
+            "--max-download-rate",
+            "7",
+            "--max-upload-rate",
+            "8",
+            "--anonymous-upload-dir",
+            "",
+        ]);
+        let s = merge(&args, file(f)).expect("merge");
+        assert_eq!(s.server.max_download_rate, 7);
+        assert_eq!(s.server.max_upload_rate, 8);
+        assert_eq!(s.server.anonymous_upload_dir, None);
+
+        assert!(matches!(
+            merge(&serve_args(&[]), file("anonymous_upload_dir = \"/\"")),
+            Err(ConfigError::Invalid { .. })
+        ));
+        assert!(FileConfig::parse("max_upload_rate = -1").is_err());
     }
 }

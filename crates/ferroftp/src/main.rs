@@ -119,8 +119,17 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
 
     if let Some(anon) = settings.server.anonymous.as_mut() {
         anon.root = existing_dir("anonymous root", &anon.root)?;
-        if anon.writable {
-            tracing::warn!(root = %anon.root.display(), "anonymous users may write");
+        match (&settings.server.anonymous_upload_dir, anon.writable) {
+            (_, false) => {}
+            (Some(dir), true) => {
+                tracing::info!(root = %anon.root.display(), dir = %dir, "anonymous users may upload into the drop directory only");
+                if !anon.root.join(dir.relative()).is_dir() {
+                    tracing::warn!(dir = %dir, "the anonymous drop directory does not exist: anonymous uploads fail until it is made");
+                }
+            }
+            (None, true) => {
+                tracing::warn!(root = %anon.root.display(), "anonymous users may write anywhere");
+            }
         }
     }
 
