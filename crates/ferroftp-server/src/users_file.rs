@@ -9,6 +9,12 @@
 //! read_only = false
 //! # Optional; when present it overrides `read_only`:
 //! # permissions = ["list", "read", "write", "delete", "rename", "mkdir"]
+//! # Optional limits, 0 or absent for none: bytes per second over all the user's
+//! # sessions, and the most bytes and regular files under the home directory.
+//! # download_rate = 1000000
+//! # upload_rate = 500000
+//! # quota_bytes = 10000000000
+//! # quota_files = 100000
 //! ```
 //!
 //! [`UsersFile`] loads, edits and saves the file (the `ferroftp user` commands), changing
@@ -33,7 +39,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, TableLike, Value};
 
-use crate::auth::{Account, AuthError, Authenticator};
+use crate::auth::{Account, AuthError, Authenticator, UserLimits};
 
 /// Longest accepted user name, in characters.
 const MAX_NAME_CHARS: usize = 64;
@@ -92,6 +98,7 @@ pub struct UserEntry {
     home: PathBuf,
     permissions: Permissions,
     tls: Option<TlsRequired>,
+    limits: UserLimits,
 }
 
 impl UserEntry {
@@ -115,6 +122,11 @@ impl UserEntry {
         self.tls
     }
 
+    /// The user's bandwidth limits and quotas.
+    pub fn limits(&self) -> UserLimits {
+        self.limits
+    }
+
     fn account(&self) -> Account {
         Account {
             name: self.name.clone(),
@@ -132,6 +144,7 @@ impl fmt::Debug for UserEntry {
             .field("password_hash", &"<redacted>")
             .field("home", &self.home)
             .field("permissions", &self.permissions)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -197,6 +210,18 @@ struct RawUser {
     /// "none", "login" or "all": this user's TLS policy, on top of the server's.
     #[serde(default)]
     tls: Option<String>,
+    /// Bytes per second, over all the user's sessions; 0 for no limit.
+    #[serde(default)]
+    download_rate: u64,
+    /// Bytes per second, over all the user's sessions; 0 for no limit.
+    #[serde(default)]
+    upload_rate: u64,
+    /// Most bytes of regular files under the home; 0 for no limit.
+    #[serde(default)]
+    quota_bytes: u64,
+    /// Most regular files under the home; 0 for no limit.
+    #[serde(default)]
+    quota_files: u64,
 }
 
 fn tls_from_text(text: &str) -> Result<TlsRequired, String> {
@@ -423,6 +448,12 @@ impl UsersFile {
                 home: user.home,
                 permissions,
                 tls,
+                limits: UserLimits {
+                    download_rate: user.download_rate,
+                    upload_rate: user.upload_rate,
+                    quota_bytes: user.quota_bytes,
+                    quota_files: user.quota_files,
+                },
             });
         }
         Ok(file)
@@ -524,6 +555,7 @@ impl UsersFile {
                 Permissions::ALL
             },
             tls: None,
+            limits: UserLimits::default(),
         });
         Ok(())
     }
@@ -580,6 +612,31 @@ impl UsersFile {
         let (entry, table) = self.entry_mut(name)?;
         set_value(table, "tls", Value::from(tls_to_text(policy)));
         entry.tls = Some(policy);
+        Ok(())
+    }
+
+    /// Sets the bandwidth limits and quotas of user `name`. A limit of 0 (none) removes its
+    /// key from the file.
+    pub fn set_limits(&mut self, name: &str, limits: UserLimits) -> Result<(), UsersFileError> {
+        let (entry, table) = self.entry_mut(name)?;
+        for (key, value) in [
+            ("download_rate", limits.download_rate),
+            ("upload_rate", limits.upload_rate),
+            ("quota_bytes", limits.quota_bytes),
+            ("quota_files", limits.quota_files),
+        ] {
+            if value == 0 {
+                table.remove(key);
+            } else {
+                // TOML integers are signed 64-bit; larger limits are as good as none.
+                set_value(
+                    table,
+                    key,
+                    Value::from(i64::try_from(value).unwrap_or(i64::MAX)),
+                );
+            }
+        }
+        entry.limits = limits;
         Ok(())
     }
 
@@ -792,6 +849,13 @@ impl Authenticator for UsersFileAuthenticator {
 
     fn tls_policy(&self, user: &str) -> Option<TlsRequired> {
         self.users().get(user).and_then(UserEntry::tls_required)
+    }
+
+    fn limits(&self, user: &str) -> UserLimits {
+        self.users()
+            .get(user)
+            .map(UserEntry::limits)
+            .unwrap_or_default()
     }
 }
 
@@ -1277,5 +1341,48 @@ permissions = []
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
         assert!(!constant_time_eq(b"", b"\0"));
+    }
+
+    /// Guards the limit fields: they load from the file, `set_limits` writes them so that
+    /// they load back the same, 0 removes the key, and the authenticator hands them out.
+    #[test]
+    fn limits_round_trip() {
+        let mut f = sample();
+        assert_eq!(
+            f.get("alice").map(UserEntry::limits),
+            Some(UserLimits::default())
+        );
+        let limits = UserLimits {
+            download_rate: 1_000_000,
+            upload_rate: 500_000,
+            quota_bytes: 10_000_000_000,
+            quota_files: 1000,
+        };
+        f.set_limits("alice", limits).expect("set");
+        let text = saved(&f);
+        assert!(text.contains("quota_bytes = 10000000000"), "{text}");
+        let reloaded = UsersFile::parse(&text).expect("parse");
+        assert_eq!(reloaded.get("alice").map(UserEntry::limits), Some(limits));
+        assert_eq!(
+            reloaded.get("bob").map(UserEntry::limits),
+            Some(UserLimits::default())
+        );
+        let auth = UsersFileAuthenticator::new(reloaded);
+        assert_eq!(auth.limits("alice"), limits);
+        assert_eq!(auth.limits("nobody"), UserLimits::default());
+
+        let fewer = UserLimits {
+            quota_files: 5,
+            ..UserLimits::default()
+        };
+        f.set_limits("alice", fewer).expect("set");
+        let text = saved(&f);
+        assert!(!text.contains("download_rate"), "{text}");
+        assert!(!text.contains("quota_bytes"), "{text}");
+        let reloaded = UsersFile::parse(&text).expect("parse");
+        assert_eq!(reloaded.get("alice").map(UserEntry::limits), Some(fewer));
+
+        let negative = text.replace("quota_files = 5", "quota_files = -5");
+        assert!(UsersFile::parse(&negative).is_err());
     }
 }

@@ -130,7 +130,7 @@ pub enum UserCommand {
     Add(UserAddArgs),
     /// Change a user's password.
     Passwd(UserPasswdArgs),
-    /// Change a user's permissions, TLS policy or home directory.
+    /// Change a user's permissions, TLS policy, home directory, bandwidth limits or quotas.
     Set(UserSetArgs),
     /// Remove a user (the home directory is left in place).
     Del(UserDelArgs),
@@ -184,7 +184,17 @@ pub struct UserPasswdArgs {
     clap::ArgGroup::new("change")
         .required(true)
         .multiple(true)
-        .args(["permissions", "tls", "home", "read_only", "read_write"]),
+        .args([
+            "permissions",
+            "tls",
+            "home",
+            "read_only",
+            "read_write",
+            "download_rate",
+            "upload_rate",
+            "quota_bytes",
+            "quota_files",
+        ]),
 ))]
 pub struct UserSetArgs {
     /// Login name.
@@ -210,6 +220,18 @@ pub struct UserSetArgs {
     /// Every permission (drops any permissions list).
     #[arg(long)]
     pub read_write: bool,
+    /// Most bytes per second over all the user's downloads, 0 for no limit.
+    #[arg(long, value_name = "BYTES")]
+    pub download_rate: Option<u64>,
+    /// Most bytes per second over all the user's uploads, 0 for no limit.
+    #[arg(long, value_name = "BYTES")]
+    pub upload_rate: Option<u64>,
+    /// Most bytes of files under the user's home, 0 for no limit.
+    #[arg(long, value_name = "BYTES")]
+    pub quota_bytes: Option<u64>,
+    /// Most files under the user's home, 0 for no limit.
+    #[arg(long, value_name = "N")]
+    pub quota_files: Option<u64>,
     /// Users file.
     #[command(flatten)]
     pub users: UsersFileArg,

@@ -101,6 +101,29 @@ fn set(args: UserSetArgs) -> Result<(), Error> {
         changes.push(format!("home {}", home.display()));
         users.set_home(&args.name, home)?;
     }
+    let before = users
+        .get(&args.name)
+        .map(|u| u.limits())
+        .unwrap_or_default();
+    let mut limits = before;
+    for (value, field, what) in [
+        (
+            args.download_rate,
+            &mut limits.download_rate,
+            "download_rate",
+        ),
+        (args.upload_rate, &mut limits.upload_rate, "upload_rate"),
+        (args.quota_bytes, &mut limits.quota_bytes, "quota_bytes"),
+        (args.quota_files, &mut limits.quota_files, "quota_files"),
+    ] {
+        if let Some(v) = value {
+            *field = v;
+            changes.push(format!("{what} {v}"));
+        }
+    }
+    if limits != before {
+        users.set_limits(&args.name, limits)?;
+    }
     users.save(path)?;
     println!("changed user {:?}: {}", args.name, changes.join(", "));
     Ok(())
