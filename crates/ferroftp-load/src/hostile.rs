@@ -117,6 +117,7 @@ pub async fn slow_readers(ctx: Arc<Ctx>, n: usize, st: Arc<Hostile>) {
                         Err(_) => break,
                     }
                     let started = Instant::now();
+                    st.gauge("held_at_stop", 1);
                     let mut buf = [0u8; 4];
                     loop {
                         match data.read(&mut buf).await {
@@ -126,6 +127,7 @@ pub async fn slow_readers(ctx: Arc<Ctx>, n: usize, st: Arc<Hostile>) {
                         }
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
+                    st.gauge("held_at_stop", -1);
                     st.max("longest_held_s", started.elapsed().as_secs());
                     drop(data);
                     await_end(&mut c, &st, "transfer").await;
@@ -169,8 +171,10 @@ pub async fn stallers(ctx: Arc<Ctx>, n: usize, st: Arc<Hostile>) {
                         Err(_) => break,
                     }
                     let started = Instant::now();
+                    st.gauge("held_at_stop", 1);
                     // Hold the data connection without touching it until the server acts.
                     await_end(&mut c, &st, kind).await;
+                    st.gauge("held_at_stop", -1);
                     st.max(
                         format!("{kind}_longest_held_s"),
                         started.elapsed().as_secs(),
@@ -282,11 +286,12 @@ pub async fn hoarders(ctx: Arc<Ctx>, n: usize, st: Arc<Hostile>) {
                     ctx.pause(Duration::from_secs(1)).await;
                     continue;
                 };
+                st.gauge("sessions_at_stop", 1);
                 loop {
                     let cmd = if ctx.target.is_ipv4() { "PASV" } else { "EPSV" };
                     match c.cmd(cmd).await {
                         Ok(r) if r.code == 227 || r.code == 229 => {
-                            st.bump("ports_held");
+                            st.bump("pasv_ok");
                             let port = if r.code == 227 {
                                 ftp::parse_pasv_port(&r.text)
                             } else {
@@ -299,6 +304,7 @@ pub async fn hoarders(ctx: Arc<Ctx>, n: usize, st: Arc<Hostile>) {
                         Ok(r) => st.bump(format!("PASV_refused_{}", r.code)),
                         Err(_) => {
                             st.bump("ctl_closed");
+                            st.gauge("sessions_at_stop", -1);
                             break;
                         }
                     }
@@ -407,7 +413,9 @@ pub async fn silent(ctx: Arc<Ctx>, n: usize, st: Arc<Hostile>) {
                 }
                 st.bump("held");
                 let started = Instant::now();
+                st.gauge("held_at_stop", 1);
                 await_end(&mut c, &st, "server").await;
+                st.gauge("held_at_stop", -1);
                 st.max("longest_held_s", started.elapsed().as_secs());
             }
         }
@@ -428,6 +436,7 @@ pub async fn pipeliners(ctx: Arc<Ctx>, n: usize, st: Arc<Hostile>) {
                     continue;
                 };
                 let started = Instant::now();
+                st.gauge("held_at_stop", 1);
                 let mut blocked = false;
                 loop {
                     match tokio::time::timeout(Duration::from_secs(2), c.send_raw(&chunk)).await {
@@ -446,6 +455,7 @@ pub async fn pipeliners(ctx: Arc<Ctx>, n: usize, st: Arc<Hostile>) {
                         }
                     }
                 }
+                st.gauge("held_at_stop", -1);
                 st.max("longest_held_s", started.elapsed().as_secs());
                 ctx.pause(Duration::from_secs(1)).await;
             }

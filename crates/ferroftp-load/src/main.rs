@@ -446,7 +446,7 @@ async fn run(args: Args) -> Result<ExitCode> {
     }
 
     let settle = Duration::from_secs(args.settle.unwrap_or(args.duration.clamp(1, 5)));
-    let mut notes = Vec::new();
+    let mut notes = vec![format!("harness open-files limit raised to {nofile}")];
     if tripped.load(Ordering::Relaxed) {
         notes.push(format!(
             "load stopped early: server RSS passed the guard of {} MiB",
@@ -504,6 +504,12 @@ async fn run(args: Args) -> Result<ExitCode> {
         peak_rss_mib: (pid.is_some() && peak > 0).then(|| peak as f64 / 1024.0),
         final_rss_mib: final_rss.map(|k| k as f64 / 1024.0),
         failure_reasons: h.reasons.top(8),
+        hostile_clients: counts
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| ((*k).to_owned(), *n))
+            .chain(args.sprayer().then(|| ("sprayer".to_owned(), 1)))
+            .collect(),
         hostile: hostile_stats
             .iter()
             .map(|s| (s.name.to_owned(), s.snapshot()))

@@ -167,6 +167,15 @@ impl Hostile {
         }
     }
 
+    /// Moves gauge `key` by `delta` (a count of things held right now). Clients aborted at
+    /// the stop never bring it back down, so after the run it tells what was still held then.
+    pub fn gauge(&self, key: &str, delta: i64) {
+        if let Ok(mut m) = self.counters.lock() {
+            let e = m.entry(key.to_owned()).or_default();
+            *e = e.saturating_add_signed(delta);
+        }
+    }
+
     /// A copy of the counters.
     pub fn snapshot(&self) -> BTreeMap<String, u64> {
         self.counters.lock().map(|m| m.clone()).unwrap_or_default()
@@ -227,6 +236,8 @@ pub struct Summary {
     pub final_rss_mib: Option<f64>,
     /// Most frequent honest failure reasons.
     pub failure_reasons: Vec<(String, u64)>,
+    /// Clients of each hostile kind started (the sprayer is one client).
+    pub hostile_clients: BTreeMap<String, usize>,
     /// Counters of each hostile kind that ran.
     pub hostile: BTreeMap<String, BTreeMap<String, u64>>,
     /// Notes about the run (RSS guard tripped, server exited, ...).
@@ -325,7 +336,8 @@ impl Summary {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            row(&format!("hostile: {kind}"), text);
+            let n = self.hostile_clients.get(kind).copied().unwrap_or(0);
+            row(&format!("hostile: {kind} x{n}"), text);
         }
         for (reason, n) in &self.failure_reasons {
             row("honest failure reason", format!("{n} x {reason}"));
