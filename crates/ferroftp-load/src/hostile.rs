@@ -98,11 +98,21 @@ pub async fn slow_readers(ctx: Arc<Ctx>, n: usize, st: Arc<Hostile>) {
                     continue;
                 };
                 loop {
-                    let Ok(addr) = c.passive().await else { break };
-                    let Ok(mut data) = ftp::connect_small_rcvbuf(addr, from).await else {
-                        st.bump("data_connect_failures");
-                        break;
+                    st.gauge("setup_in_flight_at_stop", 1);
+                    let setup = async {
+                        let Ok(addr) = c.passive().await else {
+                            st.bump("pasv_failures");
+                            return None;
+                        };
+                        let data = ftp::connect_small_rcvbuf(addr, from).await.ok();
+                        if data.is_none() {
+                            st.bump("data_connect_failures");
+                        }
+                        data
                     };
+                    let data = setup.await;
+                    st.gauge("setup_in_flight_at_stop", -1);
+                    let Some(mut data) = data else { break };
                     let line = if i % 2 == 0 {
                         format!("RETR {big}")
                     } else {
@@ -157,11 +167,21 @@ pub async fn stallers(ctx: Arc<Ctx>, n: usize, st: Arc<Hostile>) {
                     continue;
                 };
                 loop {
-                    let Ok(addr) = c.passive().await else { break };
-                    let Ok(data) = ftp::connect_small_rcvbuf(addr, from).await else {
-                        st.bump("data_connect_failures");
-                        break;
+                    st.gauge("setup_in_flight_at_stop", 1);
+                    let setup = async {
+                        let Ok(addr) = c.passive().await else {
+                            st.bump("pasv_failures");
+                            return None;
+                        };
+                        let data = ftp::connect_small_rcvbuf(addr, from).await.ok();
+                        if data.is_none() {
+                            st.bump("data_connect_failures");
+                        }
+                        data
                     };
+                    let data = setup.await;
+                    st.gauge("setup_in_flight_at_stop", -1);
+                    let Some(data) = data else { break };
                     match c.cmd(&line).await {
                         Ok(r) if r.is_preliminary() => st.bump(format!("{kind}_stalled")),
                         Ok(r) => {
@@ -492,7 +512,9 @@ pub async fn patterns(ctx: Arc<Ctx>, n: usize, st: Arc<Hostile>) {
                         ("stars", &patterns[1])
                     };
                     let t = Instant::now();
+                    st.gauge("nlst_in_flight_at_stop", 1);
                     let outcome = nlst(&mut c, pattern).await;
+                    st.gauge("nlst_in_flight_at_stop", -1);
                     st.max(format!("slowest_{name}_ms"), t.elapsed().as_millis() as u64);
                     match outcome {
                         Ok(code) => st.bump(format!("{name}_reply_{code}")),

@@ -74,8 +74,8 @@ struct Args {
     #[arg(long, requires = "target")]
     guess_user: Option<String>,
 
-    /// Passive port range FIRST-LAST: given to a spawned server (default: a free range of 60
-    /// ports); with `--target`, the range the sprayer attacks (no sprayer without it).
+    /// Passive port range FIRST-LAST: given to a spawned server (default: a free range of 101
+    /// ports, the size of the server's own default 50000-50100); with `--target`, the range the sprayer attacks (no sprayer without it).
     #[arg(long, value_name = "FIRST-LAST", value_parser = parse_range)]
     passive_ports: Option<(u16, u16)>,
 
@@ -87,12 +87,13 @@ struct Args {
     #[arg(long, default_value_t = 60)]
     duration: u64,
 
-    /// Seconds over which honest sessions start (default: a tenth of the duration, at most 10).
+    /// Seconds over which honest sessions start (default: half the duration, at most 30), so
+    /// logins arrive at a steady rate rather than all in the first instant.
     #[arg(long)]
     ramp: Option<f64>,
 
     /// Mean pause between two honest iterations, in milliseconds (each pause is 0.5x-1.5x).
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 5000)]
     think_ms: u64,
 
     /// Longest wait for one honest command or transfer, in seconds.
@@ -411,7 +412,7 @@ async fn run(args: Args) -> Result<ExitCode> {
 
     let ramp = Duration::from_secs_f64(
         args.ramp
-            .unwrap_or((args.duration as f64 / 10.0).min(10.0))
+            .unwrap_or((args.duration as f64 / 2.0).min(30.0))
             .clamp(0.0, args.duration as f64),
     );
     let mut sessions = JoinSet::new();

@@ -84,7 +84,7 @@ pub async fn spawn(opts: SpawnOptions<'_>) -> Result<Spawned> {
 
     let passive = match opts.passive {
         Some(p) => p,
-        None => pick_passive_range(60)?,
+        None => pick_passive_range(101)?,
     };
     let log = opts.log.unwrap_or_else(|| dir.path().join("server.log"));
     let log_file = std::fs::File::create(&log).context("server log file")?;
