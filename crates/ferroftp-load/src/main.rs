@@ -370,6 +370,7 @@ async fn run(args: Args) -> Result<ExitCode> {
             pid,
             rss.clone(),
             guard_kib,
+            spawned.is_some(),
             tripped.clone(),
             ctx.stop.clone(),
             watch_done.clone(),
@@ -449,8 +450,13 @@ async fn run(args: Args) -> Result<ExitCode> {
     let settle = Duration::from_secs(args.settle.unwrap_or(args.duration.clamp(1, 5)));
     let mut notes = vec![format!("harness open-files limit raised to {nofile}")];
     if tripped.load(Ordering::Relaxed) {
+        let what = if spawned.is_some() {
+            "load stopped and server killed"
+        } else {
+            "load stopped"
+        };
         notes.push(format!(
-            "load stopped early: server RSS passed the guard of {} MiB",
+            "{what} early: server RSS passed the guard of {} MiB (--rss-guard-mb)",
             args.rss_guard_mb
         ));
     }

@@ -195,11 +195,14 @@ pub fn read_rss_kib(pid: u32) -> Option<u64> {
 }
 
 /// Polls the server's RSS every 100 ms until `done`; when it passes `guard_kib`, sets `tripped`
-/// and cancels `stop` so the load ends before the machine runs out of memory.
+/// and cancels `stop` so the load ends before the machine runs out of memory. With `kill`
+/// (a server this tool started) the server is also killed at once: work already queued in it
+/// (password hashes, say) would otherwise go on growing it after the load stops.
 pub async fn watch_rss(
     pid: u32,
     rss: Arc<Rss>,
     guard_kib: u64,
+    kill: bool,
     tripped: Arc<AtomicBool>,
     stop: CancellationToken,
     done: CancellationToken,
@@ -219,6 +222,12 @@ pub async fn watch_rss(
         rss.samples.fetch_add(1, Ordering::Relaxed);
         if kib >= guard_kib && !tripped.swap(true, Ordering::Relaxed) {
             stop.cancel();
+            if kill {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status()
+                    .await;
+            }
         }
     }
 }
