@@ -1,6 +1,8 @@
 //! What every client of a run shares: where the server is, accounts, seeds, the stop signal.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -56,6 +58,8 @@ pub struct Ctx {
     pub think: Duration,
     /// Honest sessions per source address.
     pub per_address: usize,
+    /// Set when the server's RSS passed the guard (and a spawned server was killed).
+    pub tripped: Arc<AtomicBool>,
 }
 
 impl Ctx {
@@ -75,6 +79,11 @@ impl Ctx {
         }
         let last = (i % 250) as u8 + 1;
         Some(IpAddr::V4(Ipv4Addr::new(127, 0, b, last)))
+    }
+
+    /// Whether the RSS guard has stopped the run.
+    pub fn guard_tripped(&self) -> bool {
+        self.tripped.load(Ordering::Relaxed)
     }
 
     /// Sleeps for `d`, or less when the run stops.

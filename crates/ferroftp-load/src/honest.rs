@@ -2,7 +2,7 @@
 //! checking the hash of everything downloaded.
 
 use std::net::IpAddr;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -86,6 +86,17 @@ pub async fn seed(ctx: &Ctx, small: usize, large: &[usize], crafted: usize) -> R
     Ok(seeds)
 }
 
+/// Counts one honest failure, unless the RSS guard has killed the server: errors after that
+/// are the guard's doing, not the server's, and are only counted apart.
+fn failed(ctx: &Ctx, counter: &AtomicU64, what: &str, err: &anyhow::Error) {
+    if ctx.guard_tripped() {
+        ctx.honest.after_guard.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    counter.fetch_add(1, Ordering::Relaxed);
+    ctx.honest.reasons.add(what, err);
+}
+
 /// Runs one honest session until `ctx.stop`; reconnects after losing its connection.
 pub async fn session(ctx: Arc<Ctx>, id: usize) {
     let from = ctx.honest_source(id);
@@ -97,8 +108,7 @@ pub async fn session(ctx: Arc<Ctx>, id: usize) {
         let mut c = match login {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => {
-                ctx.honest.failed_logins.fetch_add(1, Ordering::Relaxed);
-                ctx.honest.reasons.add("login", &e);
+                failed(&ctx, &ctx.honest.failed_logins, "login", &e);
                 ctx.pause(Duration::from_secs(1)).await;
                 continue;
             }
@@ -106,10 +116,12 @@ pub async fn session(ctx: Arc<Ctx>, id: usize) {
                 // A login that timed out took at least this long; leaving it out would
                 // flatter the percentiles exactly when the server is in trouble.
                 ctx.honest.login_latency.record(started.elapsed());
-                ctx.honest.failed_logins.fetch_add(1, Ordering::Relaxed);
-                ctx.honest
-                    .reasons
-                    .add("login", &anyhow::anyhow!("timed out"));
+                failed(
+                    &ctx,
+                    &ctx.honest.failed_logins,
+                    "login",
+                    &anyhow::anyhow!("timed out"),
+                );
                 continue;
             }
         };
@@ -124,7 +136,9 @@ pub async fn session(ctx: Arc<Ctx>, id: usize) {
                 return;
             }
             Err(()) => {
-                ctx.honest.drops.fetch_add(1, Ordering::Relaxed);
+                if !ctx.guard_tripped() {
+                    ctx.honest.drops.fetch_add(1, Ordering::Relaxed);
+                }
                 // Back off a little so a broken server is not hammered by reconnects.
                 ctx.pause(Duration::from_millis(500)).await;
             }
@@ -192,15 +206,16 @@ async fn command(ctx: &Ctx, c: &mut Ctl, line: &str, want: u16) -> Result<(), ()
     match tokio::time::timeout(ctx.op_timeout, c.expect(line, want)).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => {
-            ctx.honest.failed_commands.fetch_add(1, Ordering::Relaxed);
-            ctx.honest.reasons.add("command", &e);
+            failed(ctx, &ctx.honest.failed_commands, "command", &e);
             Err(())
         }
         Err(_) => {
-            ctx.honest.failed_commands.fetch_add(1, Ordering::Relaxed);
-            ctx.honest
-                .reasons
-                .add("command", &anyhow::anyhow!("{line}: timed out"));
+            failed(
+                ctx,
+                &ctx.honest.failed_commands,
+                "command",
+                &anyhow::anyhow!("{line}: timed out"),
+            );
             Err(())
         }
     }
@@ -228,13 +243,16 @@ where
             Ok(())
         }
         Ok(Err(e)) => {
-            ctx.honest.failed_transfers.fetch_add(1, Ordering::Relaxed);
-            ctx.honest.reasons.add(what, &e);
+            failed(ctx, &ctx.honest.failed_transfers, what, &e);
             Err(())
         }
         Err(_) => {
-            ctx.honest.failed_transfers.fetch_add(1, Ordering::Relaxed);
-            ctx.honest.reasons.add(what, &anyhow::anyhow!("timed out"));
+            failed(
+                ctx,
+                &ctx.honest.failed_transfers,
+                what,
+                &anyhow::anyhow!("timed out"),
+            );
             Err(())
         }
     }
@@ -245,15 +263,16 @@ async fn retr_checked(ctx: &Ctx, c: &mut Ctl, path: &str, want: [u8; 32]) -> Res
     {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(e)) => {
-            ctx.honest.failed_transfers.fetch_add(1, Ordering::Relaxed);
-            ctx.honest.reasons.add("RETR", &e);
+            failed(ctx, &ctx.honest.failed_transfers, "RETR", &e);
             return Err(());
         }
         Err(_) => {
-            ctx.honest.failed_transfers.fetch_add(1, Ordering::Relaxed);
-            ctx.honest
-                .reasons
-                .add("RETR", &anyhow::anyhow!("timed out"));
+            failed(
+                ctx,
+                &ctx.honest.failed_transfers,
+                "RETR",
+                &anyhow::anyhow!("timed out"),
+            );
             return Err(());
         }
     };

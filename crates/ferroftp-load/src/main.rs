@@ -342,6 +342,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         );
     }
 
+    let tripped = Arc::new(AtomicBool::new(false));
     let mut ctx = Ctx {
         target,
         users,
@@ -355,6 +356,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         op_timeout: Duration::from_secs(args.op_timeout.max(1)),
         think: Duration::from_millis(args.think_ms),
         per_address: args.per_address.max(1),
+        tripped: tripped.clone(),
     };
     eprintln!("ferroftp-load: seeding files on {target}");
     ctx.seeds = honest::seed(&ctx, 40, &[1 << 20, 2 << 20, 4 << 20], 60).await?;
@@ -362,7 +364,6 @@ async fn run(args: Args) -> Result<ExitCode> {
 
     // Memory watch, running until the final reading.
     let rss = Arc::new(Rss::default());
-    let tripped = Arc::new(AtomicBool::new(false));
     let watch_done = CancellationToken::new();
     let guard_kib = args.rss_guard_mb.saturating_mul(1024);
     let watcher = pid.map(|pid| {
@@ -505,6 +506,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         failed_commands: load(&h.failed_commands),
         session_drops: load(&h.drops),
         unfinished_at_stop: unfinished,
+        errors_after_guard: load(&h.after_guard),
         honest_bytes: load(&h.bytes),
         login_latency: h.login_latency.summary(),
         noop_latency: h.noop_latency.summary(),

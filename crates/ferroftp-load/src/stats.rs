@@ -82,6 +82,8 @@ pub struct Honest {
     pub failed_commands: AtomicU64,
     /// Control connections lost or dropped after an error while logged in.
     pub drops: AtomicU64,
+    /// Errors seen after the RSS guard killed the server, left out of the failure counts.
+    pub after_guard: AtomicU64,
     /// Bytes moved by honest transfers, both ways.
     pub bytes: AtomicU64,
     /// Login latency: connect to `230`.
@@ -224,6 +226,8 @@ pub struct Summary {
     pub session_drops: u64,
     /// Honest sessions still busy when the drain time ran out.
     pub unfinished_at_stop: u64,
+    /// Honest errors after the RSS guard killed the server (not counted as failures).
+    pub errors_after_guard: u64,
     /// Honest bytes moved.
     pub honest_bytes: u64,
     /// Login latency percentiles.
@@ -287,6 +291,7 @@ impl Summary {
         };
         let mib = |m: Option<f64>| match m {
             Some(m) => format!("{m:.1} MiB"),
+            None if self.peak_rss_mib.is_some() => "n/a (server gone, see notes)".to_owned(),
             None => "n/a (no --pid)".to_owned(),
         };
         row("target", self.target.clone());
@@ -315,13 +320,17 @@ impl Summary {
         );
         row("failed honest transfers", self.failed_transfers.to_string());
         row("hash mismatches", self.hash_mismatches.to_string());
-        row(
-            "other honest failures",
-            format!(
-                "{} commands failed, {} sessions dropped, {} unfinished at stop",
-                self.failed_commands, self.session_drops, self.unfinished_at_stop
-            ),
+        let mut other = format!(
+            "{} commands failed, {} sessions dropped, {} unfinished at stop",
+            self.failed_commands, self.session_drops, self.unfinished_at_stop
         );
+        if self.errors_after_guard > 0 {
+            other.push_str(&format!(
+                ", {} errors after the RSS guard (not counted)",
+                self.errors_after_guard
+            ));
+        }
+        row("other honest failures", other);
         row("login latency", lat(&self.login_latency));
         row("NOOP latency", lat(&self.noop_latency));
         row("peak server RSS", mib(self.peak_rss_mib));
