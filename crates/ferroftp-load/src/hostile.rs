@@ -519,7 +519,9 @@ pub async fn patterns(ctx: Arc<Ctx>, n: usize, st: Arc<Hostile>) {
                     match outcome {
                         Ok(code) => st.bump(format!("{name}_reply_{code}")),
                         Err(_) => {
-                            st.bump(format!("{name}_ctl_closed"));
+                            // PASV refused, data connection lost or control closed: start
+                            // over with a fresh session either way.
+                            st.bump(format!("{name}_errors"));
                             break;
                         }
                     }
