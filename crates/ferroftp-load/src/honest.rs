@@ -159,10 +159,14 @@ async fn login(ctx: &Ctx, from: Option<IpAddr>, user: &str) -> Result<Ctl> {
 }
 
 /// Loops the honest commands until stopped (`Ok`) or until something fails (`Err`, the
-/// failure already counted) and the connection is no longer trusted.
+/// failure already counted) and the connection is no longer trusted. A session that got in
+/// always does one whole round, even when the stop came while it was logging in, so that
+/// every login is followed by transfers however slow the machine (the drain time bounds it).
 async fn iterate(ctx: &Ctx, c: &mut Ctl, upload_path: &str) -> Result<(), ()> {
     command(ctx, c, "TYPE I", 200).await?;
-    while !ctx.stop.is_cancelled() {
+    let mut first = true;
+    while first || !ctx.stop.is_cancelled() {
+        first = false;
         command(ctx, c, "PWD", 257).await?;
         noop(ctx, c).await?;
         transfer(ctx, "LIST", async {

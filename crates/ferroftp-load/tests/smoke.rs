@@ -78,6 +78,11 @@ fn smoke_run_with_every_hostile_kind_against_a_spawned_server() {
         "20",
         "--duration",
         "3",
+        // However slow the machine, sessions that got in finish their round of transfers.
+        "--drain",
+        "300",
+        "--op-timeout",
+        "120",
         "--json",
     ]);
     let s = summary(&out);
@@ -180,6 +185,10 @@ fn target_mode_against_a_running_server_without_hostile_clients() {
         "5",
         "--duration",
         "2",
+        "--drain",
+        "300",
+        "--op-timeout",
+        "120",
         "--json",
     ]);
     let s = summary(&out);
