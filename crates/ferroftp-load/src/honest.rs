@@ -104,7 +104,9 @@ pub async fn session(ctx: Arc<Ctx>, id: usize) {
     let upload_path = format!("{UP_DIR}/u{id}.bin");
     while !ctx.stop.is_cancelled() {
         let started = Instant::now();
+        ctx.honest.logging_in.fetch_add(1, Ordering::Relaxed);
         let login = tokio::time::timeout(ctx.op_timeout, login(&ctx, from, &user)).await;
+        ctx.honest.logging_in.fetch_sub(1, Ordering::Relaxed);
         let mut c = match login {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => {

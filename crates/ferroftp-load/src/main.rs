@@ -432,6 +432,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         _ = ctx.stop.cancelled() => {}
     }
     ctx.stop.cancel();
+    let logins_in_flight = ctx.honest.logging_in.load(Ordering::Relaxed);
     let ran = started.elapsed();
     eprintln!("ferroftp-load: load time over, draining");
 
@@ -500,6 +501,7 @@ async fn run(args: Args) -> Result<ExitCode> {
         sessions_held: load(&h.peak_logged_in),
         logins: load(&h.logins),
         failed_logins: load(&h.failed_logins),
+        logins_in_flight_at_stop: logins_in_flight,
         transfers: load(&h.transfers),
         failed_transfers: load(&h.failed_transfers),
         hash_mismatches: load(&h.mismatches),

@@ -70,6 +70,8 @@ pub struct Honest {
     pub peak_logged_in: AtomicU64,
     /// Successful logins (a session may log in again after losing its connection).
     pub logins: AtomicU64,
+    /// Logins under way right now (connect to `230`).
+    pub logging_in: AtomicU64,
     /// Logins that failed (refused, closed, timed out or a wrong reply).
     pub failed_logins: AtomicU64,
     /// Transfers (LIST, RETR, STOR) that ended with 226/250 and the expected bytes.
@@ -214,6 +216,8 @@ pub struct Summary {
     pub logins: u64,
     /// Failed honest logins.
     pub failed_logins: u64,
+    /// Honest logins still waiting for an answer when the load time ended.
+    pub logins_in_flight_at_stop: u64,
     /// Honest transfers done.
     pub transfers: u64,
     /// Honest transfers failed.
@@ -308,7 +312,10 @@ impl Summary {
         );
         row(
             "logins",
-            format!("{} ok, {} failed", self.logins, self.failed_logins),
+            format!(
+                "{} ok, {} failed, {} still waiting at the stop",
+                self.logins, self.failed_logins, self.logins_in_flight_at_stop
+            ),
         );
         row(
             "transfers done",
