@@ -435,6 +435,13 @@ pub enum Msg {
     PassiveNoPort,
     /// PASV/EPSV could not open a listener (the reason stays in the log).
     PassiveFailed,
+    /// PASV/EPSV from an address that already holds as many waiting passive listeners as
+    /// the server allows.
+    PassiveTooMany,
+    /// PORT/EPRT naming a port below 1024 (RFC 2577).
+    PrivilegedPortRefused,
+    /// A `PROT P` upload whose data connection closed without a TLS close_notify.
+    UploadTruncated,
     /// A transfer's data connection: every passive port was busy.
     DataNoPassivePort,
     /// A transfer's data connection was not made in time.
@@ -687,6 +694,21 @@ pub const MESSAGES: &[(Msg, u16, &str)] = &[
         "Can't open passive connection: no passive port free: try again.",
     ),
     (Msg::PassiveFailed, 425, "Can't open passive connection."),
+    (
+        Msg::PassiveTooMany,
+        425,
+        "Can't open passive connection: too many waiting from your address, use the ones you have.",
+    ),
+    (
+        Msg::PrivilegedPortRefused,
+        501,
+        "PORT/EPRT to a port below 1024 refused: use a port from 1024 up.",
+    ),
+    (
+        Msg::UploadTruncated,
+        426,
+        "Data connection closed without TLS close_notify: upload discarded as truncated.",
+    ),
     (
         Msg::DataNoPassivePort,
         425,

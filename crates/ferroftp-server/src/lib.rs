@@ -22,6 +22,7 @@ pub mod server;
 pub mod stream;
 pub mod tls;
 pub mod transfer;
+mod truncation;
 
 pub use server::{IncomingStream, Server};
 pub use stream::ControlStream;

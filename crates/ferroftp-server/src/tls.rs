@@ -4,10 +4,12 @@
 //! Every session ticket carries a token naming the control connection it was issued on.
 //! When session reuse is required, a data connection must resume a session whose token
 //! belongs to this control connection, or to another control connection from the same
-//! address that logged in as the same user or has not logged in yet (rclone and other
-//! clients open several and share one session cache); a full handshake, or a ticket of
-//! another user or another address, is refused. A third party who races to the passive port cannot
-//! take over the transfer without such a session. Under TLS 1.2, where rustls does not hand
+//! address that has logged in as the same user (rclone and other clients open several and
+//! share one session cache; a ticket of a connection still logging in waits, briefly, for
+//! its login). A full handshake, or a ticket of another user, another address or a
+//! connection that never logged in, is refused. A third party who races to the passive port
+//! cannot take over the transfer without such a session: its connection is closed and the
+//! transfer goes on waiting for the client. Under TLS 1.2, where rustls does not hand
 //! a ticket's data back, any resumed session of this server is accepted.
 //!
 //! Tickets are stateless, so one ticket can be resumed by every data connection: OpenSSL-,
@@ -221,6 +223,9 @@ impl TlsConfig {
 #[derive(Debug, Default)]
 struct Registry {
     tokens: Mutex<Tokens>,
+    /// Woken when a connection logs in, out or closes: data connections that resumed a
+    /// session of a connection still logging in wait for it.
+    changed: tokio::sync::Notify,
 }
 
 #[derive(Debug, Default)]
@@ -264,6 +269,11 @@ impl Registry {
     }
 
     fn retire(&self, token: u64) {
+        self.retire_quietly(token);
+        self.changed.notify_waiters();
+    }
+
+    fn retire_quietly(&self, token: u64) {
         let mut tokens = self.lock();
         let Some(principal) = tokens.live.remove(&token) else {
             return;
@@ -364,56 +374,137 @@ impl SessionTls {
         if let Some(p) = self.inner.registry.lock().live.get_mut(&self.inner.token) {
             p.user = user.map(str::to_owned);
         }
+        self.inner.registry.changed.notify_waiters();
     }
 
     /// Whether a data connection's handshake resumed a session of this control connection,
-    /// or of another live control connection of the same user from the same address.
+    /// or of another control connection from the same address logged in as the same user.
+    /// Decides at once: a session of a connection still logging in does not count here
+    /// (see [`SessionTls::check_data_session`], which waits for it).
     pub fn resumed_same_login(&self, conn: &ServerConnection) -> bool {
-        if conn.handshake_kind() != Some(rustls::HandshakeKind::Resumed) {
-            tracing::debug!("data connection made a full TLS handshake");
-            return false;
+        match resumed_session(conn) {
+            Resumed::Tls12 => true,
+            Resumed::Token(token) => self.judge(token) == Judgement::Same,
+            Resumed::Full | Resumed::NoToken => false,
         }
-        // rustls hands back a ticket's data for TLS 1.3 only. A resumed TLS 1.2 session is
-        // one this server issued to a client that completed a handshake with it, which is
-        // the check vsftpd's require_ssl_reuse makes.
-        if conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_2) {
-            return true;
-        }
-        let Some(token) = conn
-            .received_resumption_data()
-            .and_then(|d| <[u8; 8]>::try_from(d).ok())
-            .map(u64::from_be_bytes)
-        else {
-            tracing::debug!("resumed TLS session carries no token");
-            return false;
+    }
+
+    /// What a data connection's TLS session says about who opened it. A session issued to
+    /// another control connection of this address that has not logged in yet counts once
+    /// that connection logs in as this connection's user, if it does within `login_wait`
+    /// (clients that share one session cache, rclone's Go client among them, hand out the
+    /// newest ticket, often one a connection received right before its USER). A connection
+    /// that never logs in (an attacker who only sent AUTH TLS) never vouches for anyone.
+    pub async fn check_data_session(
+        &self,
+        conn: &ServerConnection,
+        login_wait: Duration,
+    ) -> DataSession {
+        let token = match resumed_session(conn) {
+            Resumed::Full => {
+                tracing::debug!("data connection made a full TLS handshake");
+                return DataSession::FullHandshake;
+            }
+            // rustls hands back a ticket's data for TLS 1.3 only. A resumed TLS 1.2
+            // session is one this server issued to a client that completed a handshake
+            // with it, which is the check vsftpd's require_ssl_reuse makes.
+            Resumed::Tls12 => return DataSession::SameLogin,
+            Resumed::NoToken => {
+                tracing::debug!("resumed TLS session carries no token");
+                return DataSession::OtherLogin;
+            }
+            Resumed::Token(t) => t,
         };
+        let deadline = tokio::time::Instant::now() + login_wait;
+        loop {
+            // Registered before judging, so a login in between still wakes us.
+            let changed = self.inner.registry.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            match self.judge(token) {
+                Judgement::Same => return DataSession::SameLogin,
+                Judgement::Other => return DataSession::OtherLogin,
+                Judgement::NotYet => {}
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                tracing::debug!("resumed TLS session of a connection that did not log in");
+                return DataSession::OtherLogin;
+            }
+        }
+    }
+
+    fn judge(&self, token: u64) -> Judgement {
         // Tokens travel inside tickets only this server can open, but compare them in
         // constant time all the same, like every other secret.
         if bool::from(subtle::ConstantTimeEq::ct_eq(&token, &self.inner.token)) {
-            return true;
+            return Judgement::Same;
         }
         let tokens = self.inner.registry.lock();
-        // Another connection from the same address counts if it logged in as the same
-        // user, or has not logged in yet: clients that share one session cache among their
-        // connections (Go's, so rclone) hand out the newest ticket, often one a connection
-        // received right after AUTH TLS, before its USER.
-        let same = match (tokens.principal(token), tokens.live.get(&self.inner.token)) {
-            (Some(theirs), Some(ours)) => {
-                theirs.ip == ours.ip
-                    && ours.user.is_some()
-                    && (theirs.user.is_none() || theirs.user == ours.user)
+        let ours = tokens.live.get(&self.inner.token);
+        let judgement = match (tokens.principal(token), ours) {
+            (Some(theirs), Some(ours)) if theirs.ip == ours.ip && ours.user.is_some() => {
+                if theirs.user == ours.user {
+                    Judgement::Same
+                } else if theirs.user.is_none() && tokens.live.contains_key(&token) {
+                    Judgement::NotYet
+                } else {
+                    Judgement::Other
+                }
             }
-            _ => false,
+            _ => Judgement::Other,
         };
-        if !same {
+        if judgement == Judgement::Other {
             tracing::debug!(
                 theirs = ?tokens.principal(token),
-                ours = ?tokens.live.get(&self.inner.token),
+                ours = ?ours,
                 "resumed TLS session belongs to another login"
             );
         }
-        same
+        judgement
     }
+}
+
+/// What a data connection's TLS session shows about who opened it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataSession {
+    /// A session of this login (or any resumed TLS 1.2 session).
+    SameLogin,
+    /// No session was resumed.
+    FullHandshake,
+    /// A session of another user, another address, or a connection that never logged in:
+    /// not the client's.
+    OtherLogin,
+}
+
+/// The session a data connection's handshake resumed, if any.
+enum Resumed {
+    Full,
+    Tls12,
+    NoToken,
+    Token(u64),
+}
+
+fn resumed_session(conn: &ServerConnection) -> Resumed {
+    if conn.handshake_kind() != Some(rustls::HandshakeKind::Resumed) {
+        return Resumed::Full;
+    }
+    if conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_2) {
+        return Resumed::Tls12;
+    }
+    match conn
+        .received_resumption_data()
+        .and_then(|d| <[u8; 8]>::try_from(d).ok())
+    {
+        Some(b) => Resumed::Token(u64::from_be_bytes(b)),
+        None => Resumed::NoToken,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Judgement {
+    Same,
+    NotYet,
+    Other,
 }
 
 fn load_key(source: &CertSource) -> Result<CertifiedKey, TlsError> {
@@ -531,6 +622,16 @@ mod tests {
         session: &SessionTls,
         data: bool,
     ) -> bool {
+        let tls = connect(client, session, data).await;
+        session.resumed_same_login(tls.get_ref().1)
+    }
+
+    /// Like [`handshake`], returning the server's side of the connection.
+    async fn connect(
+        client: &Arc<rustls::ClientConfig>,
+        session: &SessionTls,
+        data: bool,
+    ) -> TlsStream<TcpStream> {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -554,7 +655,7 @@ mod tests {
         tls.write_all(b"y").await.unwrap();
         tls.flush().await.unwrap();
         client_side.await.unwrap();
-        session.resumed_same_login(tls.get_ref().1)
+        tls
     }
 
     fn trusting_client(cert_der: Vec<u8>) -> Arc<rustls::ClientConfig> {
@@ -610,8 +711,10 @@ mod tests {
         let b = tls.session(here);
         assert!(!handshake(&client_of(a.clone()).await, &b, true).await);
         b.set_user(Some("bob"));
+        // Guards point 6 of the hardening issue: a connection that has not logged in (an
+        // attacker that only sent AUTH TLS) vouches for nobody.
         let a_not_logged_in = handshake(&client_of(a.clone()).await, &b, true).await;
-        assert!(a_not_logged_in, "a connection that has not logged in yet");
+        assert!(!a_not_logged_in, "a connection that has not logged in yet");
         a.set_user(Some("alice"));
         let another_user = handshake(&client_of(a.clone()).await, &b, true).await;
         assert!(!another_user, "another user's session");
@@ -636,5 +739,68 @@ mod tests {
         let client = client_of(c.clone()).await;
         drop(c);
         assert!(!handshake(&client, &b, true).await);
+    }
+
+    // Guards point 6 while keeping rclone working: a ticket of a connection that is still
+    // logging in counts once it logs in as the same user; one that never logs in, or
+    // closes, never does.
+    #[tokio::test]
+    async fn a_ticket_of_a_connection_still_logging_in_counts_once_it_logs_in() {
+        let tls = TlsConfig::new(
+            CertSource::SelfSigned {
+                names: vec!["localhost".to_owned()],
+            },
+            SessionReuse::Required,
+        )
+        .unwrap();
+        let der = tls
+            .resolver
+            .current
+            .read()
+            .unwrap()
+            .cert
+            .first()
+            .unwrap()
+            .to_vec();
+        let here: IpAddr = "127.0.0.1".parse().unwrap();
+        let b = tls.session(here);
+        b.set_user(Some("alice"));
+        let wait = Duration::from_secs(600);
+
+        // A (same address) has done AUTH TLS only; B's data connection resumes A's ticket.
+        let a = tls.session(here);
+        let client = trusting_client(der.clone());
+        connect(&client, &a, false).await;
+        let stream = connect(&client, &b, true).await;
+        let a_logs_in = async {
+            tokio::task::yield_now().await;
+            a.set_user(Some("alice"));
+        };
+        let (verdict, ()) = tokio::join!(b.check_data_session(stream.get_ref().1, wait), a_logs_in);
+        assert_eq!(verdict, DataSession::SameLogin);
+
+        // C never logs in and closes: refused as soon as it is gone.
+        let c = tls.session(here);
+        let client = trusting_client(der.clone());
+        connect(&client, &c, false).await;
+        let stream = connect(&client, &b, true).await;
+        let c_closes = async {
+            tokio::task::yield_now().await;
+            drop(c);
+        };
+        let (verdict, ()) = tokio::join!(b.check_data_session(stream.get_ref().1, wait), c_closes);
+        assert_eq!(verdict, DataSession::OtherLogin);
+
+        // D logs in as someone else: refused.
+        let d = tls.session(here);
+        let client = trusting_client(der.clone());
+        connect(&client, &d, false).await;
+        let stream = connect(&client, &b, true).await;
+        let d_logs_in = async {
+            tokio::task::yield_now().await;
+            d.set_user(Some("mallory"));
+        };
+        let (verdict, ()) = tokio::join!(b.check_data_session(stream.get_ref().1, wait), d_logs_in);
+        assert_eq!(verdict, DataSession::OtherLogin);
     }
 }
