@@ -838,8 +838,6 @@ pub enum Computed {
     Passive(SocketAddrV4),
     /// EPSV: `229` with the port to connect to.
     ExtendedPassive(u16),
-    /// A passive data connection came from another address: `425` naming it.
-    ForeignDataPeer(IpAddr),
     /// STAT: `211`, the server's and the session's status.
     Status(StatusReport),
     /// STAT of a file: `213` with its LIST-style line.
@@ -948,13 +946,10 @@ impl Computed {
                 Reply::multi(214, lines)
             }
             Computed::VerbSupported(verb) => Reply::new(214, format!("{verb} is supported.")),
-            Computed::UnknownHelpTopic(word) => {
-                Reply::new(502, format!("Unknown command {word}."))
+            Computed::UnknownHelpTopic(word) => Reply::new(502, format!("Unknown command {word}.")),
+            Computed::UnknownSiteCommand(sub) => {
+                Reply::new(504, format!("Unknown SITE command {sub}: try SITE HELP."))
             }
-            Computed::UnknownSiteCommand(sub) => Reply::new(
-                504,
-                format!("Unknown SITE command {sub}: try SITE HELP."),
-            ),
             Computed::Size(n) => Reply::new(213, n.to_string()),
             Computed::ModifiedTime(t) => Reply::new(213, listing::format_mdtm(*t)),
             Computed::ModifiedTimeSet { time, path } => Reply::new(
@@ -967,12 +962,6 @@ impl Computed {
             ),
             Computed::Passive(addr) => Reply::new(227, format_pasv(*addr)),
             Computed::ExtendedPassive(port) => Reply::new(229, format_epsv(*port)),
-            Computed::ForeignDataPeer(ip) => Reply::new(
-                425,
-                format!(
-                    "Can't open data connection: data connection from {ip} refused: it must come from the control connection's address."
-                ),
-            ),
             Computed::Status(s) => Reply::multi(211, s.lines()),
             Computed::FileStatus { path, line } => Reply::multi(
                 213,

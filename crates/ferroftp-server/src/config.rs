@@ -31,7 +31,8 @@ pub struct ServerConfig {
     /// How long to wait for a data connection to be made (passive accept or active connect).
     pub data_connect_timeout: Duration,
     /// Most passive listeners waiting at once for one client address (IPv6: per /64); more
-    /// PASV/EPSV get `Msg::PassiveTooMany`. 0: no limit.
+    /// PASV/EPSV wait up to `passive_wait` for one to close, then get `Msg::PassiveTooMany`.
+    /// 0: no limit.
     pub max_passive_per_ip: usize,
     /// How long a PASV/EPSV that finds every passive port busy waits for one to be freed
     /// before `Msg::PassiveNoPort`.

@@ -136,18 +136,49 @@ impl PortPool {
         Err(DataError::NoPassivePort)
     }
 
-    /// Binds a listener like [`PortPool::bind`]; when every port is busy, waits up to
-    /// `wait` for one to be freed.
-    pub async fn bind_waiting(&self, ip: IpAddr, wait: Duration) -> Result<TcpListener, DataError> {
-        let deadline = Instant::now() + wait;
+    /// Binds a listener like [`PortPool::bind`]; when every port is busy, waits until
+    /// `deadline` for one to be freed.
+    async fn bind_until(&self, ip: IpAddr, deadline: Instant) -> Result<TcpListener, DataError> {
+        self.until(deadline, || match self.bind(ip) {
+            Err(DataError::NoPassivePort) => None,
+            other => Some(other),
+        })
+        .await
+        .unwrap_or(Err(DataError::NoPassivePort))
+    }
+
+    /// Counts a waiting listener of `client`; when its address is at the limit, waits
+    /// until `deadline` for one of its listeners to close.
+    async fn reserve_until(
+        self: &Arc<Self>,
+        client: IpAddr,
+        deadline: Instant,
+    ) -> Result<Reservation, DataError> {
+        self.until(deadline, || match self.reserve(client) {
+            Err(DataError::TooManyPassive) => None,
+            other => Some(other),
+        })
+        .await
+        .unwrap_or(Err(DataError::TooManyPassive))
+    }
+
+    /// Runs `attempt` until it gives an answer, again whenever a listener closes, until
+    /// `deadline`.
+    async fn until<T>(
+        &self,
+        deadline: Instant,
+        mut attempt: impl FnMut() -> Option<T>,
+    ) -> Option<T> {
         loop {
-            // Registered before trying, so a port freed in between still wakes us.
+            // Registered before trying, so a listener closed in between still wakes us.
             let freed = self.freed.notified();
             tokio::pin!(freed);
             freed.as_mut().enable();
-            match self.bind(ip) {
-                Err(DataError::NoPassivePort) if Instant::now() < deadline => {}
-                other => return other,
+            if let Some(answer) = attempt() {
+                return Some(answer);
+            }
+            if Instant::now() >= deadline {
+                return None;
             }
             let retry = (Instant::now() + PORT_RETRY).min(deadline);
             let _ = tokio::time::timeout_at(retry, freed).await;
@@ -242,8 +273,8 @@ impl PassiveChannel {
         Self::start(listener, reservation, client, timeout)
     }
 
-    /// Like [`PassiveChannel::open`], but when every port is busy waits up to `wait` for
-    /// one to be freed.
+    /// Like [`PassiveChannel::open`], but when every port is busy, or the client's address
+    /// holds as many waiting listeners as allowed, waits up to `wait` for one to close.
     pub async fn open_waiting(
         pool: &Arc<PortPool>,
         local_ip: IpAddr,
@@ -251,8 +282,9 @@ impl PassiveChannel {
         timeout: Duration,
         wait: Duration,
     ) -> Result<PassiveChannel, DataError> {
-        let reservation = pool.reserve(client)?;
-        let listener = pool.bind_waiting(local_ip, wait).await?;
+        let deadline = Instant::now() + wait;
+        let reservation = pool.reserve_until(client, deadline).await?;
+        let listener = pool.bind_until(local_ip, deadline).await?;
         Self::start(listener, reservation, client, timeout)
     }
 
