@@ -344,6 +344,18 @@ async fn accept_from(
             Err(_) => break DataError::Timeout,
             // The channel closed the listener.
             Ok(None) => return,
+            // A connection that was reset before we took it is the stranger's loss, not
+            // the client's.
+            Ok(Some(Err(e)))
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::Interrupted
+                ) =>
+            {
+                continue
+            }
             Ok(Some(Err(e))) => break DataError::Io(e),
             Ok(Some(Ok((stream, peer)))) if same_host(peer.ip(), client) => {
                 if let Err(e) = tx.try_send(Ok(stream)) {

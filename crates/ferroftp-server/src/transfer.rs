@@ -25,7 +25,7 @@ use futures::StreamExt;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::data::DataSource;
+use crate::data::{DataError, DataSource};
 use crate::errors::storage_error_reply;
 use crate::storage::{ReadStream, Storage, StorageError, WriteMode};
 use crate::stream::MaybeTls;
@@ -173,13 +173,21 @@ impl TransferJob {
     async fn open(&mut self, started: Reply) -> Result<DataConnection, Failure> {
         let mut source = std::mem::replace(&mut self.source, DataSource::Taken);
         let mut announced = false;
+        // Whether a connection with someone else's TLS session was shut out: if the client
+        // never comes, that is the likelier story to tell than a timeout.
+        let mut shut_out = false;
         loop {
             let tcp = tokio::select! {
                 r = source.next_connection() => r.map_err(|e| {
                     // The reason (a refused connect, a timeout) is for the log; the reply
                     // names the kind of failure only.
                     tracing::warn!(error = %e, "data connection failed");
-                    Failure::Reply(e.reply())
+                    match e {
+                        DataError::Timeout if shut_out => {
+                            Failure::Reply(Msg::TlsSessionReuseRequired.reply())
+                        }
+                        e => Failure::Reply(e.reply()),
+                    }
                 })?,
                 _ = &mut self.abort => return Err(Failure::Aborted),
             };
@@ -226,6 +234,7 @@ impl TransferJob {
                             "closed a data connection that resumed another login's TLS session"
                         );
                         drop(stream);
+                        shut_out = true;
                         continue;
                     }
                     DataSession::OtherLogin | DataSession::FullHandshake => {
