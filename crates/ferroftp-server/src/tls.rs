@@ -9,8 +9,9 @@
 //! its login). A full handshake, or a ticket of another user, another address or a
 //! connection that never logged in, is refused. A third party who races to the passive port
 //! cannot take over the transfer without such a session: its connection is closed and the
-//! transfer goes on waiting for the client. Under TLS 1.2, where rustls does not hand
-//! a ticket's data back, any resumed session of this server is accepted.
+//! transfer goes on waiting for the client. TLS 1.2 sessions carry the token too: rustls
+//! does not hand it back, so each data handshake watches the ticket key and the session
+//! cache for the session it resumes, and finds the token in it.
 //!
 //! Tickets are stateless, so one ticket can be resumed by every data connection: OpenSSL-,
 //! GnuTLS- and Go-based clients (curl, lftp, Python, rclone) resume the control
@@ -23,7 +24,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use rustls::server::{ClientHello, ResolvesServerCert, ServerConnection, ServerSessionMemoryCache};
+use rustls::server::{
+    ClientHello, ProducesTickets, ResolvesServerCert, ServerSessionMemoryCache,
+    StoresServerSessions,
+};
 use rustls::sign::CertifiedKey;
 use rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject;
@@ -116,18 +120,23 @@ pub struct TlsConfig {
     pub reuse: SessionReuse,
 }
 
-/// One acceptor per kind of connection; all share the ticket key and session cache.
+/// One configuration per kind of connection; all share the ticket key and session cache.
 #[derive(Clone)]
 struct Acceptors {
     /// Control connections: many TLS 1.3 tickets.
     control: TlsAcceptor,
     /// Data connections that send (RETR, LIST...): they carry fresh tickets.
-    download: TlsAcceptor,
+    download: Arc<ServerConfig>,
     /// Data connections that receive (STOR, APPE, STOU): no tickets. A client that only
     /// writes never reads them, and closing a socket with unread data resets it, cutting
     /// the upload short (curl with TLS 1.3).
-    upload: TlsAcceptor,
+    upload: Arc<ServerConfig>,
+    /// Marks the token in a session's resumption data, so it can be found again in a TLS
+    /// 1.2 session's encoding (random per server).
+    mark: [u8; MARK_LEN],
 }
+
+const MARK_LEN: usize = 16;
 
 impl std::fmt::Debug for Acceptors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -167,8 +176,9 @@ impl TlsConfig {
             resolver,
             acceptors: Acceptors {
                 control: TlsAcceptor::from(Arc::new(control)),
-                download: TlsAcceptor::from(Arc::new(download)),
-                upload: TlsAcceptor::from(Arc::new(upload)),
+                download: Arc::new(download),
+                upload: Arc::new(upload),
+                mark: rand::random(),
             },
             sessions: Arc::new(Registry::default()),
             reuse,
@@ -348,14 +358,34 @@ impl SessionTls {
         &self,
         tcp: TcpStream,
         upload: bool,
-    ) -> std::io::Result<TlsStream<TcpStream>> {
+    ) -> std::io::Result<DataHandshake> {
         let acceptors = &self.inner.acceptors;
-        let acceptor = if upload {
+        let base = if upload {
             &acceptors.upload
         } else {
             &acceptors.download
         };
-        self.accept(acceptor, tcp).await
+        // rustls hands a resumed session's data back under TLS 1.3 only; under TLS 1.2 the
+        // session is caught on its way out of the ticket key or the session cache, for this
+        // one handshake.
+        let seen = Arc::new(Mutex::new(None));
+        let mut config = ServerConfig::clone(base);
+        config.ticketer = Arc::new(Watching {
+            inner: base.ticketer.clone(),
+            seen: seen.clone(),
+        });
+        config.session_storage = Arc::new(Watching {
+            inner: base.session_storage.clone(),
+            seen: seen.clone(),
+        });
+        let stream = self
+            .accept(&TlsAcceptor::from(Arc::new(config)), tcp)
+            .await?;
+        let session = seen.lock().unwrap_or_else(|p| p.into_inner()).take();
+        Ok(DataHandshake {
+            stream,
+            tls12_session: session,
+        })
     }
 
     async fn accept(
@@ -363,10 +393,19 @@ impl SessionTls {
         acceptor: &TlsAcceptor,
         tcp: TcpStream,
     ) -> std::io::Result<TlsStream<TcpStream>> {
-        let token = self.inner.token.to_be_bytes();
+        let mut data = self.inner.acceptors.mark.to_vec();
+        data.extend_from_slice(&self.inner.token.to_be_bytes());
         acceptor
-            .accept_with(tcp, |conn| conn.set_resumption_data(&token))
+            .accept_with(tcp, |conn| conn.set_resumption_data(&data))
             .await
+    }
+
+    /// The token in a session's resumption data (`mark` then the token).
+    fn token_in(&self, data: &[u8]) -> Option<u64> {
+        let mark = &self.inner.acceptors.mark;
+        let at = data.windows(MARK_LEN).position(|w| w == mark)? + MARK_LEN;
+        let bytes = data.get(at..at + 8)?;
+        <[u8; 8]>::try_from(bytes).ok().map(u64::from_be_bytes)
     }
 
     /// Records who logged in on this control connection (`None` after REIN).
@@ -381,9 +420,8 @@ impl SessionTls {
     /// or of another control connection from the same address logged in as the same user.
     /// Decides at once: a session of a connection still logging in does not count here
     /// (see [`SessionTls::check_data_session`], which waits for it).
-    pub fn resumed_same_login(&self, conn: &ServerConnection) -> bool {
-        match resumed_session(conn) {
-            Resumed::Tls12 => true,
+    pub fn resumed_same_login(&self, conn: &DataHandshake) -> bool {
+        match self.resumed_session(conn) {
             Resumed::Token(token) => self.judge(token) == Judgement::Same,
             Resumed::Full | Resumed::NoToken => false,
         }
@@ -397,18 +435,14 @@ impl SessionTls {
     /// that never logs in (an attacker who only sent AUTH TLS) never vouches for anyone.
     pub async fn check_data_session(
         &self,
-        conn: &ServerConnection,
+        conn: &DataHandshake,
         login_wait: Duration,
     ) -> DataSession {
-        let token = match resumed_session(conn) {
+        let token = match self.resumed_session(conn) {
             Resumed::Full => {
                 tracing::debug!("data connection made a full TLS handshake");
                 return DataSession::FullHandshake;
             }
-            // rustls hands back a ticket's data for TLS 1.3 only. A resumed TLS 1.2
-            // session is one this server issued to a client that completed a handshake
-            // with it, which is the check vsftpd's require_ssl_reuse makes.
-            Resumed::Tls12 => return DataSession::SameLogin,
             Resumed::NoToken => {
                 tracing::debug!("resumed TLS session carries no token");
                 return DataSession::OtherLogin;
@@ -467,7 +501,7 @@ impl SessionTls {
 /// What a data connection's TLS session shows about who opened it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataSession {
-    /// A session of this login (or any resumed TLS 1.2 session).
+    /// A session of this login.
     SameLogin,
     /// No session was resumed.
     FullHandshake,
@@ -476,27 +510,97 @@ pub enum DataSession {
     OtherLogin,
 }
 
+/// A data connection's finished TLS handshake, with what is needed to tell whose session
+/// it resumed.
+pub struct DataHandshake {
+    /// The connection.
+    pub stream: TlsStream<TcpStream>,
+    /// The encoded TLS 1.2 session it resumed, if any.
+    tls12_session: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for DataHandshake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataHandshake")
+    }
+}
+
 /// The session a data connection's handshake resumed, if any.
 enum Resumed {
     Full,
-    Tls12,
     NoToken,
     Token(u64),
 }
 
-fn resumed_session(conn: &ServerConnection) -> Resumed {
-    if conn.handshake_kind() != Some(rustls::HandshakeKind::Resumed) {
-        return Resumed::Full;
+impl SessionTls {
+    fn resumed_session(&self, data: &DataHandshake) -> Resumed {
+        let conn = data.stream.get_ref().1;
+        if conn.handshake_kind() != Some(rustls::HandshakeKind::Resumed) {
+            return Resumed::Full;
+        }
+        let found = if conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_2) {
+            data.tls12_session.as_deref().and_then(|d| self.token_in(d))
+        } else {
+            conn.received_resumption_data()
+                .and_then(|d| self.token_in(d))
+        };
+        match found {
+            Some(t) => Resumed::Token(t),
+            None => Resumed::NoToken,
+        }
     }
-    if conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_2) {
-        return Resumed::Tls12;
+}
+
+/// Passes session lookups through to the ticket key or the session cache, keeping the
+/// session found (see [`SessionTls::accept_data`]).
+#[derive(Debug)]
+struct Watching<T: ?Sized> {
+    inner: Arc<T>,
+    seen: Arc<Mutex<Option<Vec<u8>>>>,
+}
+
+impl<T: ?Sized> Watching<T> {
+    fn keep(&self, found: Option<Vec<u8>>) -> Option<Vec<u8>> {
+        if let Some(v) = &found {
+            *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(v.clone());
+        }
+        found
     }
-    match conn
-        .received_resumption_data()
-        .and_then(|d| <[u8; 8]>::try_from(d).ok())
-    {
-        Some(b) => Resumed::Token(u64::from_be_bytes(b)),
-        None => Resumed::NoToken,
+}
+
+impl ProducesTickets for Watching<dyn ProducesTickets> {
+    fn enabled(&self) -> bool {
+        self.inner.enabled()
+    }
+
+    fn lifetime(&self) -> u32 {
+        self.inner.lifetime()
+    }
+
+    fn encrypt(&self, plain: &[u8]) -> Option<Vec<u8>> {
+        self.inner.encrypt(plain)
+    }
+
+    fn decrypt(&self, cipher: &[u8]) -> Option<Vec<u8>> {
+        self.keep(self.inner.decrypt(cipher))
+    }
+}
+
+impl StoresServerSessions for Watching<dyn StoresServerSessions> {
+    fn put(&self, key: Vec<u8>, value: Vec<u8>) -> bool {
+        self.inner.put(key, value)
+    }
+
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.keep(self.inner.get(key))
+    }
+
+    fn take(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.keep(self.inner.take(key))
+    }
+
+    fn can_cache(&self) -> bool {
+        self.inner.can_cache()
     }
 }
 
@@ -623,7 +727,7 @@ mod tests {
         data: bool,
     ) -> bool {
         let tls = connect(client, session, data).await;
-        session.resumed_same_login(tls.get_ref().1)
+        session.resumed_same_login(&tls)
     }
 
     /// Like [`handshake`], returning the server's side of the connection.
@@ -631,7 +735,7 @@ mod tests {
         client: &Arc<rustls::ClientConfig>,
         session: &SessionTls,
         data: bool,
-    ) -> TlsStream<TcpStream> {
+    ) -> DataHandshake {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -648,12 +752,15 @@ mod tests {
         let mut tls = if data {
             session.accept_data(tcp, false).await.unwrap()
         } else {
-            session.accept_control(tcp).await.unwrap()
+            DataHandshake {
+                stream: session.accept_control(tcp).await.unwrap(),
+                tls12_session: None,
+            }
         };
         let mut b = [0u8; 1];
-        tls.read_exact(&mut b).await.unwrap();
-        tls.write_all(b"y").await.unwrap();
-        tls.flush().await.unwrap();
+        tls.stream.read_exact(&mut b).await.unwrap();
+        tls.stream.write_all(b"y").await.unwrap();
+        tls.stream.flush().await.unwrap();
         client_side.await.unwrap();
         tls
     }
@@ -776,7 +883,7 @@ mod tests {
             tokio::task::yield_now().await;
             a.set_user(Some("alice"));
         };
-        let (verdict, ()) = tokio::join!(b.check_data_session(stream.get_ref().1, wait), a_logs_in);
+        let (verdict, ()) = tokio::join!(b.check_data_session(&stream, wait), a_logs_in);
         assert_eq!(verdict, DataSession::SameLogin);
 
         // C never logs in and closes: refused as soon as it is gone.
@@ -788,7 +895,7 @@ mod tests {
             tokio::task::yield_now().await;
             drop(c);
         };
-        let (verdict, ()) = tokio::join!(b.check_data_session(stream.get_ref().1, wait), c_closes);
+        let (verdict, ()) = tokio::join!(b.check_data_session(&stream, wait), c_closes);
         assert_eq!(verdict, DataSession::OtherLogin);
 
         // D logs in as someone else: refused.
@@ -800,7 +907,7 @@ mod tests {
             tokio::task::yield_now().await;
             d.set_user(Some("mallory"));
         };
-        let (verdict, ()) = tokio::join!(b.check_data_session(stream.get_ref().1, wait), d_logs_in);
+        let (verdict, ()) = tokio::join!(b.check_data_session(&stream, wait), d_logs_in);
         assert_eq!(verdict, DataSession::OtherLogin);
     }
 }

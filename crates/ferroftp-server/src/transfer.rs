@@ -203,7 +203,7 @@ impl TransferJob {
             };
             let handshake =
                 tokio::time::timeout(tls.timeout, tls.session.accept_data(tcp, tls.upload));
-            let mut stream = tokio::select! {
+            let data = tokio::select! {
                 r = handshake => match r {
                     Ok(Ok(s)) => s,
                     Ok(Err(e)) => {
@@ -218,9 +218,7 @@ impl TransferJob {
                 _ = &mut self.abort => return Err(Failure::Aborted),
             };
             if tls.reuse == SessionReuse::Required {
-                let check = tls
-                    .session
-                    .check_data_session(stream.get_ref().1, tls.timeout);
+                let check = tls.session.check_data_session(&data, tls.timeout);
                 let verdict = tokio::select! {
                     v = check => v,
                     _ = &mut self.abort => return Err(Failure::Aborted),
@@ -233,7 +231,7 @@ impl TransferJob {
                         tracing::warn!(
                             "closed a data connection that resumed another login's TLS session"
                         );
-                        drop(stream);
+                        drop(data);
                         shut_out = true;
                         continue;
                     }
@@ -243,6 +241,7 @@ impl TransferJob {
                         );
                         // Close cleanly, so the client reads an empty transfer and then our
                         // `Msg::TlsSessionReuseRequired`.
+                        let mut stream = data.stream;
                         let _ = stream.shutdown().await;
                         return Err(Msg::TlsSessionReuseRequired.reply().into());
                     }
@@ -250,7 +249,7 @@ impl TransferJob {
             }
             // The transfer has its connection: the passive port is free for others.
             source.close();
-            return Ok(MaybeTls::Tls(Box::new(stream)));
+            return Ok(MaybeTls::Tls(Box::new(data.stream)));
         }
     }
 

@@ -101,6 +101,32 @@ impl Control {
 // the victim's transfer goes through on the victim's own connection.
 #[test]
 fn a_same_address_attacker_that_never_logged_in_cannot_take_the_download() {
+    attack(false);
+}
+
+// Guards point 6 under TLS 1.2, whose resumed sessions rustls does not hand back: they
+// used to be accepted whoever they belonged to.
+#[test]
+fn the_same_attack_over_tls_1_2_fails_too() {
+    attack(true);
+}
+
+/// A client config like `cert.client_config(true)`, held to TLS 1.2.
+fn tls12_client(cert: &common::TestCert) -> Arc<ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls_pki_types::CertificateDer::from(cert.der.clone()))
+        .expect("root");
+    Arc::new(
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_protocol_versions(&[&rustls::version::TLS12])
+            .expect("TLS 1.2")
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    )
+}
+
+fn attack(tls12: bool) {
     let (s, cert) = TestServer::start_tls(TlsRequired::None, SessionReuse::Required, |c| {
         // The attacker's session is of a connection that might still log in: the transfer
         // waits this long for that login before shutting the attacker out.
@@ -110,7 +136,11 @@ fn a_same_address_attacker_that_never_logged_in_cannot_take_the_download() {
     s.write("secret.bin", &secret);
     let victim_config = cert.client_config(true);
     let mut victim = Control::logged_in(s.addr, &victim_config);
-    let attacker_config = cert.client_config(true);
+    let attacker_config = if tls12 {
+        tls12_client(&cert)
+    } else {
+        cert.client_config(true)
+    };
     let attacker = Control::open(s.addr, &attacker_config);
 
     let port = victim.epsv_port();
@@ -120,7 +150,11 @@ fn a_same_address_attacker_that_never_logged_in_cannot_take_the_download() {
         let mut data = tls_client(&attacker_config, attacker_tcp);
         let mut got = Vec::new();
         let _ = data.read_to_end(&mut got);
-        (data.conn.handshake_kind(), got)
+        (
+            data.conn.handshake_kind(),
+            data.conn.protocol_version(),
+            got,
+        )
     });
     let victim_tcp = TcpStream::connect(("127.0.0.1", port)).expect("victim connects");
     let started = victim.cmd("RETR secret.bin");
@@ -131,7 +165,13 @@ fn a_same_address_attacker_that_never_logged_in_cannot_take_the_download() {
     assert!(got == secret, "the victim got its file");
     assert_eq!(victim.reply(), "226 Transfer complete.\r\n");
 
-    let (kind, stolen) = thief.join().expect("attacker thread");
+    let (kind, version, stolen) = thief.join().expect("attacker thread");
+    let expected = if tls12 {
+        rustls::ProtocolVersion::TLSv1_2
+    } else {
+        rustls::ProtocolVersion::TLSv1_3
+    };
+    assert_eq!(version, Some(expected));
     assert_eq!(
         kind,
         Some(rustls::HandshakeKind::Resumed),
