@@ -435,6 +435,13 @@ pub enum Msg {
     PassiveNoPort,
     /// PASV/EPSV could not open a listener (the reason stays in the log).
     PassiveFailed,
+    /// PASV/EPSV from an address that already holds as many waiting passive listeners as
+    /// the server allows.
+    PassiveTooMany,
+    /// PORT/EPRT naming a port below 1024 (RFC 2577).
+    PrivilegedPortRefused,
+    /// A `PROT P` upload whose data connection closed without a TLS close_notify.
+    UploadTruncated,
     /// A transfer's data connection: every passive port was busy.
     DataNoPassivePort,
     /// A transfer's data connection was not made in time.
@@ -688,6 +695,21 @@ pub const MESSAGES: &[(Msg, u16, &str)] = &[
     ),
     (Msg::PassiveFailed, 425, "Can't open passive connection."),
     (
+        Msg::PassiveTooMany,
+        425,
+        "Can't open passive connection: too many waiting from your address, use the ones you have.",
+    ),
+    (
+        Msg::PrivilegedPortRefused,
+        501,
+        "PORT/EPRT to a port below 1024 refused: use a port from 1024 up.",
+    ),
+    (
+        Msg::UploadTruncated,
+        426,
+        "Data connection closed without TLS close_notify: upload discarded as truncated.",
+    ),
+    (
         Msg::DataNoPassivePort,
         425,
         "Can't open data connection: no passive port free: try again.",
@@ -816,8 +838,6 @@ pub enum Computed {
     Passive(SocketAddrV4),
     /// EPSV: `229` with the port to connect to.
     ExtendedPassive(u16),
-    /// A passive data connection came from another address: `425` naming it.
-    ForeignDataPeer(IpAddr),
     /// STAT: `211`, the server's and the session's status.
     Status(StatusReport),
     /// STAT of a file: `213` with its LIST-style line.
@@ -926,13 +946,10 @@ impl Computed {
                 Reply::multi(214, lines)
             }
             Computed::VerbSupported(verb) => Reply::new(214, format!("{verb} is supported.")),
-            Computed::UnknownHelpTopic(word) => {
-                Reply::new(502, format!("Unknown command {word}."))
+            Computed::UnknownHelpTopic(word) => Reply::new(502, format!("Unknown command {word}.")),
+            Computed::UnknownSiteCommand(sub) => {
+                Reply::new(504, format!("Unknown SITE command {sub}: try SITE HELP."))
             }
-            Computed::UnknownSiteCommand(sub) => Reply::new(
-                504,
-                format!("Unknown SITE command {sub}: try SITE HELP."),
-            ),
             Computed::Size(n) => Reply::new(213, n.to_string()),
             Computed::ModifiedTime(t) => Reply::new(213, listing::format_mdtm(*t)),
             Computed::ModifiedTimeSet { time, path } => Reply::new(
@@ -945,12 +962,6 @@ impl Computed {
             ),
             Computed::Passive(addr) => Reply::new(227, format_pasv(*addr)),
             Computed::ExtendedPassive(port) => Reply::new(229, format_epsv(*port)),
-            Computed::ForeignDataPeer(ip) => Reply::new(
-                425,
-                format!(
-                    "Can't open data connection: data connection from {ip} refused: it must come from the control connection's address."
-                ),
-            ),
             Computed::Status(s) => Reply::multi(211, s.lines()),
             Computed::FileStatus { path, line } => Reply::multi(
                 213,

@@ -34,6 +34,16 @@ pub struct ServerConfig {
     pub idle_timeout: Duration,
     /// How long to wait for a data connection to be made (passive accept or active connect).
     pub data_connect_timeout: Duration,
+    /// Most passive listeners waiting at once for one client address (IPv6: per /64); more
+    /// PASV/EPSV wait up to `passive_wait` for one to close, then get `Msg::PassiveTooMany`.
+    /// 0: no limit.
+    pub max_passive_per_ip: usize,
+    /// How long a PASV/EPSV that finds every passive port busy waits for one to be freed
+    /// before `Msg::PassiveNoPort`.
+    pub passive_wait: Duration,
+    /// Whether a `PROT P` upload must end with a TLS close_notify: an upload cut by a bare
+    /// TCP close (a truncation attack) is then discarded with `Msg::UploadTruncated`.
+    pub tls_upload_requires_close_notify: bool,
     /// Pause after each failed login, to slow down password guessing.
     pub login_failure_delay: Duration,
     /// Whether `USER` while logged in may switch to another user.
@@ -97,6 +107,9 @@ impl Default for ServerConfig {
             max_connections_per_ip: 50,
             idle_timeout: Duration::from_secs(600),
             data_connect_timeout: Duration::from_secs(30),
+            max_passive_per_ip: 8,
+            passive_wait: Duration::from_secs(2),
+            tls_upload_requires_close_notify: true,
             login_failure_delay: Duration::from_secs(1),
             allow_user_switch: false,
             allow_foreign_data_address: false,

@@ -1,21 +1,28 @@
 //! Data channels: passive listeners from a shared port range, active connections, and the
 //! checks that keep a third party from taking over a transfer.
 //!
-//! A passive listener accepts exactly one connection and is closed at once, so its port is
-//! free for the next session the moment the connection is made or the wait times out; a
-//! range of ten ports serves many sessions.
+//! Passive ports are drawn at random from the range, so a third party cannot guess the next
+//! one. A passive listener waits for the client's connection until the data timeout; a
+//! connection from another address is closed and logged, and the listener goes on waiting
+//! for the real client. It closes as soon as its transfer has taken a connection (or the
+//! wait is over), so its port is free again at once; a range of ten ports serves many
+//! sessions. Each client address holds at most a configured number of waiting listeners,
+//! and a PASV that finds every port busy waits a little for one to be freed.
 
+use std::collections::HashMap;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::ops::RangeInclusive;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ferroftp_proto::catalogue::{Computed, Msg};
+use ferroftp_proto::catalogue::Msg;
 use ferroftp_proto::Reply;
+use rand::Rng;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 /// Why a data connection could not be made. Each becomes a reply of the catalogue through
 /// [`DataError::reply`]; an OS error's text stays in the log.
@@ -24,14 +31,12 @@ pub enum DataError {
     /// Every port of the passive range is busy.
     #[error("no passive port free: try again")]
     NoPassivePort,
+    /// The client's address already holds as many waiting passive listeners as allowed.
+    #[error("too many passive listeners for this client address")]
+    TooManyPassive,
     /// Nobody connected (passive) or the client did not answer (active) in time.
     #[error("data connection timed out")]
     Timeout,
-    /// A passive connection came from an address other than the client's.
-    #[error(
-        "data connection from {0} refused: it must come from the control connection's address"
-    )]
-    ForeignPeer(IpAddr),
     /// The socket calls failed.
     #[error("data connection failed: {0}")]
     Io(#[from] io::Error),
@@ -45,30 +50,59 @@ impl DataError {
     pub fn reply(&self) -> Reply {
         match self {
             DataError::NoPassivePort => Msg::DataNoPassivePort.reply(),
+            DataError::TooManyPassive => Msg::PassiveTooMany.reply(),
             DataError::Timeout => Msg::DataConnectTimeout.reply(),
-            DataError::ForeignPeer(ip) => Computed::ForeignDataPeer(*ip).reply(),
             DataError::Io(_) => Msg::DataConnectFailed.reply(),
             DataError::Closed => Msg::DataChannelClosed.reply(),
         }
     }
 }
 
-/// Hands out passive ports round-robin from the configured range. The operating system is
-/// the judge of which ports are free: a port whose listener is closed can be bound again at
-/// once, so nothing here needs to be returned by hand.
+/// The part of a client address that limits count: the address itself for IPv4, its /64
+/// prefix for IPv6 (one subscriber usually holds a whole /64).
+pub fn address_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+    }
+}
+
+/// Hands out passive ports at random from the configured range. The operating system is
+/// the judge of which ports are free: binding a port in use fails, and a port whose
+/// listener is closed can be bound again at once, so nothing here needs to be returned by
+/// hand. The pool also counts the waiting listeners of each client address.
 #[derive(Debug)]
 pub struct PortPool {
     range: RangeInclusive<u16>,
-    next: AtomicUsize,
+    max_per_address: usize,
+    waiting: Mutex<HashMap<IpAddr, usize>>,
+    /// Woken whenever a listener of this pool closes, for PASVs waiting for a free port.
+    freed: Notify,
 }
 
+/// How often a PASV waiting for a free port tries again even without a wake-up: ports may
+/// also be freed by other programs on the machine.
+const PORT_RETRY: Duration = Duration::from_millis(50);
+
 impl PortPool {
-    /// A pool over `range`.
+    /// A pool over `range`, with no limit per client address.
     pub fn new(range: RangeInclusive<u16>) -> PortPool {
         PortPool {
             range,
-            next: AtomicUsize::new(0),
+            max_per_address: usize::MAX,
+            waiting: Mutex::new(HashMap::new()),
+            freed: Notify::new(),
         }
+    }
+
+    /// Limits the passive listeners waiting at once for one client address (IPv6: per
+    /// /64); 0 means no limit.
+    pub fn with_max_per_address(mut self, max: usize) -> PortPool {
+        self.max_per_address = if max == 0 { usize::MAX } else { max };
+        self
     }
 
     fn len(&self) -> usize {
@@ -76,26 +110,124 @@ impl PortPool {
         hi.saturating_sub(lo) + 1
     }
 
-    /// Binds a listener on `ip` at the first free port of the range, starting after the
-    /// last port handed out so that sessions spread over the range.
+    /// Binds a listener on `ip` at a free port of the range, trying the ports in a random
+    /// order so that the next port cannot be guessed from the last one.
     pub fn bind(&self, ip: IpAddr) -> Result<TcpListener, DataError> {
         let len = self.len();
-        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut rng = rand::rng();
+        let start = rng.random_range(0..len);
+        // A step coprime with the length visits every port once, in an order that changes
+        // from one PASV to the next.
+        let step = (0..8)
+            .map(|_| rng.random_range(1..len.max(2)))
+            .find(|s| gcd(*s, len) == 1)
+            .unwrap_or(1);
         for i in 0..len {
-            let port = *self.range.start() as usize + (start + i) % len;
+            let port = *self.range.start() as usize + (start + i * step) % len;
             let Ok(port) = u16::try_from(port) else {
                 continue;
             };
             match crate::net::bind_listener(SocketAddr::new(ip, port), crate::net::DATA_BACKLOG) {
-                Ok(l) => {
-                    self.next.store(start + i + 1, Ordering::Relaxed);
-                    return Ok(l);
-                }
+                Ok(l) => return Ok(l),
                 Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
                 Err(e) => return Err(DataError::Io(e)),
             }
         }
         Err(DataError::NoPassivePort)
+    }
+
+    /// Binds a listener like [`PortPool::bind`]; when every port is busy, waits until
+    /// `deadline` for one to be freed.
+    async fn bind_until(&self, ip: IpAddr, deadline: Instant) -> Result<TcpListener, DataError> {
+        self.until(deadline, || match self.bind(ip) {
+            Err(DataError::NoPassivePort) => None,
+            other => Some(other),
+        })
+        .await
+        .unwrap_or(Err(DataError::NoPassivePort))
+    }
+
+    /// Counts a waiting listener of `client`; when its address is at the limit, waits
+    /// until `deadline` for one of its listeners to close.
+    async fn reserve_until(
+        self: &Arc<Self>,
+        client: IpAddr,
+        deadline: Instant,
+    ) -> Result<Reservation, DataError> {
+        self.until(deadline, || match self.reserve(client) {
+            Err(DataError::TooManyPassive) => None,
+            other => Some(other),
+        })
+        .await
+        .unwrap_or(Err(DataError::TooManyPassive))
+    }
+
+    /// Runs `attempt` until it gives an answer, again whenever a listener closes, until
+    /// `deadline`.
+    async fn until<T>(
+        &self,
+        deadline: Instant,
+        mut attempt: impl FnMut() -> Option<T>,
+    ) -> Option<T> {
+        loop {
+            // Registered before trying, so a listener closed in between still wakes us.
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            if let Some(answer) = attempt() {
+                return Some(answer);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            let retry = (Instant::now() + PORT_RETRY).min(deadline);
+            let _ = tokio::time::timeout_at(retry, freed).await;
+        }
+    }
+
+    /// Counts a waiting listener of `client`, unless its address is at the limit.
+    fn reserve(self: &Arc<Self>, client: IpAddr) -> Result<Reservation, DataError> {
+        let key = address_key(client);
+        let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        let n = waiting.entry(key).or_insert(0);
+        if *n >= self.max_per_address {
+            return Err(DataError::TooManyPassive);
+        }
+        *n += 1;
+        Ok(Reservation {
+            pool: self.clone(),
+            key,
+        })
+    }
+}
+
+fn gcd(mut a: usize, mut b: usize) -> usize {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// One waiting listener in the count of its client address; given back on drop, which
+/// also wakes PASVs waiting for a port.
+#[derive(Debug)]
+struct Reservation {
+    pool: Arc<PortPool>,
+    key: IpAddr,
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        {
+            let mut waiting = self.pool.waiting.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(n) = waiting.get_mut(&self.key) {
+                *n -= 1;
+                if *n == 0 {
+                    waiting.remove(&self.key);
+                }
+            }
+        }
+        self.pool.freed.notify_waiters();
     }
 }
 
@@ -104,56 +236,155 @@ pub fn same_host(a: IpAddr, b: IpAddr) -> bool {
     a.to_canonical() == b.to_canonical()
 }
 
-/// A passive listener waiting, in a task of its own, for the client's one data connection.
+/// Connections from the client kept while its transfer has not yet taken one.
+const QUEUED: usize = 4;
+
+/// A listener and its place in its address's count, closed together. Shared between the
+/// channel (which closes it the moment the transfer has its connection or is given up) and
+/// the accepting task (which closes it at the deadline).
+type Slot = Arc<Mutex<Option<(TcpListener, Reservation)>>>;
+
+fn close(slot: &Slot) {
+    let taken = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+    drop(taken);
+}
+
+/// A passive listener waiting, in a task of its own, for the client's data connection.
 #[derive(Debug)]
 pub struct PassiveChannel {
     /// The port the listener is bound to.
     pub port: u16,
-    result: oneshot::Receiver<Result<TcpStream, DataError>>,
+    slot: Slot,
+    connections: mpsc::Receiver<Result<TcpStream, DataError>>,
     task: JoinHandle<()>,
 }
 
 impl PassiveChannel {
-    /// Binds a port and starts waiting for the connection from `client`, for at most `timeout`.
+    /// Binds a port and starts waiting for connections from `client`, for at most
+    /// `timeout`; fails at once when every port is busy.
     pub fn open(
-        pool: &PortPool,
+        pool: &Arc<PortPool>,
         local_ip: IpAddr,
         client: IpAddr,
         timeout: Duration,
     ) -> Result<PassiveChannel, DataError> {
+        let reservation = pool.reserve(client)?;
         let listener = pool.bind(local_ip)?;
-        let port = listener.local_addr()?.port();
-        let (tx, result) = oneshot::channel();
-        let task = tokio::spawn(async move {
-            let outcome = match tokio::time::timeout(timeout, listener.accept()).await {
-                Err(_) => Err(DataError::Timeout),
-                Ok(Err(e)) => Err(DataError::Io(e)),
-                Ok(Ok((stream, peer))) if same_host(peer.ip(), client) => Ok(stream),
-                Ok(Ok((_, peer))) => {
-                    tracing::warn!(%peer, %client, "refused data connection from a foreign address");
-                    Err(DataError::ForeignPeer(peer.ip()))
-                }
-            };
-            // Close the listener before handing over, so the port is free again at once.
-            drop(listener);
-            let _ = tx.send(outcome);
-        });
-        Ok(PassiveChannel { port, result, task })
+        Self::start(listener, reservation, client, timeout)
     }
 
-    /// Waits for the accepted connection.
-    pub async fn connection(mut self) -> Result<TcpStream, DataError> {
-        match (&mut self.result).await {
-            Ok(r) => r,
-            Err(_) => Err(DataError::Closed),
+    /// Like [`PassiveChannel::open`], but when every port is busy, or the client's address
+    /// holds as many waiting listeners as allowed, waits up to `wait` for one to close.
+    pub async fn open_waiting(
+        pool: &Arc<PortPool>,
+        local_ip: IpAddr,
+        client: IpAddr,
+        timeout: Duration,
+        wait: Duration,
+    ) -> Result<PassiveChannel, DataError> {
+        let deadline = Instant::now() + wait;
+        let reservation = pool.reserve_until(client, deadline).await?;
+        let listener = pool.bind_until(local_ip, deadline).await?;
+        Self::start(listener, reservation, client, timeout)
+    }
+
+    fn start(
+        listener: TcpListener,
+        reservation: Reservation,
+        client: IpAddr,
+        timeout: Duration,
+    ) -> Result<PassiveChannel, DataError> {
+        let port = listener.local_addr()?.port();
+        let slot: Slot = Arc::new(Mutex::new(Some((listener, reservation))));
+        let (tx, connections) = mpsc::channel(QUEUED);
+        let task = tokio::spawn(accept_from(slot.clone(), client, timeout, tx));
+        Ok(PassiveChannel {
+            port,
+            slot,
+            connections,
+            task,
+        })
+    }
+
+    /// The next connection from the client, waiting for it until the data timeout. A
+    /// transfer that refuses a connection (a TLS session of someone else) asks again.
+    pub async fn next(&mut self) -> Result<TcpStream, DataError> {
+        match self.connections.recv().await {
+            Some(r) => r,
+            None => Err(DataError::Closed),
         }
     }
+
+    /// Waits for the client's connection, and closes the listener.
+    pub async fn connection(mut self) -> Result<TcpStream, DataError> {
+        self.next().await
+    }
+}
+
+/// The listener's task: hands over each connection from the client's address, closes (and
+/// logs) every other one, and closes the listener at the deadline.
+async fn accept_from(
+    slot: Slot,
+    client: IpAddr,
+    timeout: Duration,
+    tx: mpsc::Sender<Result<TcpStream, DataError>>,
+) {
+    let deadline = Instant::now() + timeout;
+    // The lock is held only inside each poll, never across a wait.
+    let accept = || {
+        std::future::poll_fn(
+            |cx| match &*slot.lock().unwrap_or_else(|p| p.into_inner()) {
+                Some((listener, _)) => listener.poll_accept(cx).map(Some),
+                None => std::task::Poll::Ready(None),
+            },
+        )
+    };
+    let end = loop {
+        match tokio::time::timeout_at(deadline, accept()).await {
+            Err(_) => break DataError::Timeout,
+            // The channel closed the listener.
+            Ok(None) => return,
+            // A connection that was reset before we took it is the stranger's loss, not
+            // the client's.
+            Ok(Some(Err(e)))
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionAborted
+                        | io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::Interrupted
+                ) =>
+            {
+                continue
+            }
+            Ok(Some(Err(e))) => break DataError::Io(e),
+            Ok(Some(Ok((stream, peer)))) if same_host(peer.ip(), client) => {
+                if let Err(e) = tx.try_send(Ok(stream)) {
+                    if matches!(e, mpsc::error::TrySendError::Closed(_)) {
+                        return;
+                    }
+                    tracing::warn!(%peer, "closed a data connection: too many waiting");
+                }
+            }
+            Ok(Some(Ok((stream, peer)))) => {
+                // A host sweeping the range must not spoil the real client's transfer: close
+                // its connection and go on waiting.
+                tracing::warn!(%peer, %client, "closed a data connection from a foreign address");
+                drop(stream);
+            }
+        }
+    };
+    // Close the listener before saying why, so the port is free again at once.
+    close(&slot);
+    // Waits only while the channel is held; dropping it ends this task.
+    let _ = tx.send(Err(end)).await;
 }
 
 impl Drop for PassiveChannel {
     fn drop(&mut self) {
-        // A channel given up before its transfer (second PASV, REIN, session end) closes
-        // its listener now instead of holding the port until the timeout.
+        // A channel given up (its transfer has its connection, a second PASV, REIN, the
+        // session's end) closes its listener now instead of holding the port until the
+        // timeout.
+        close(&self.slot);
         self.task.abort();
     }
 }
@@ -198,19 +429,39 @@ pub enum DataSource {
 
 impl DataSource {
     /// Makes the data connection.
-    pub async fn connect(self) -> Result<TcpStream, DataError> {
+    pub async fn connect(mut self) -> Result<TcpStream, DataError> {
+        self.next_connection().await
+    }
+
+    /// The next data connection: a passive channel may be asked again after its transfer
+    /// refused a connection; an active one connects once.
+    pub async fn next_connection(&mut self) -> Result<TcpStream, DataError> {
         let stream = match self {
-            DataSource::Passive(p) => p.connection().await?,
+            DataSource::Passive(p) => p.next().await?,
             DataSource::Active {
                 local_ip,
                 target,
                 timeout,
-            } => connect_active(local_ip, target, timeout).await?,
+            } => {
+                let (local_ip, target, timeout) = (*local_ip, *target, *timeout);
+                *self = DataSource::Taken;
+                connect_active(local_ip, target, timeout).await?
+            }
             DataSource::Taken => return Err(DataError::Closed),
         };
         // Data connections carry bulk bytes: Nagle only delays the last segment.
         let _ = stream.set_nodelay(true);
         Ok(stream)
+    }
+
+    /// Whether another connection may still come (a passive listener).
+    pub fn can_wait_again(&self) -> bool {
+        matches!(self, DataSource::Passive(_))
+    }
+
+    /// Closes a passive listener now that the transfer has its connection.
+    pub fn close(&mut self) {
+        *self = DataSource::Taken;
     }
 }
 
@@ -234,14 +485,6 @@ mod tests {
             DataError::Closed.reply().to_wire(),
             "425 Can't open data connection: data channel closed.\r\n"
         );
-        let ip: IpAddr = "192.0.2.7".parse().unwrap();
-        assert_eq!(
-            DataError::ForeignPeer(ip).reply().to_wire(),
-            format!(
-                "425 Can't open data connection: {}.\r\n",
-                DataError::ForeignPeer(ip)
-            )
-        );
     }
 
     #[tokio::test]
@@ -250,7 +493,7 @@ mod tests {
         let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = probe.local_addr().unwrap().port();
         drop(probe);
-        let pool = PortPool::new(port..=port);
+        let pool = Arc::new(PortPool::new(port..=port));
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let first = pool.bind(ip).unwrap();
         assert!(matches!(pool.bind(ip), Err(DataError::NoPassivePort)));
@@ -268,24 +511,77 @@ mod tests {
         let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = probe.local_addr().unwrap().port();
         drop(probe);
-        let pool = PortPool::new(port..=port);
+        let pool = Arc::new(PortPool::new(port..=port));
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let ch = PassiveChannel::open(&pool, ip, ip, Duration::from_millis(50)).unwrap();
         assert!(matches!(ch.connection().await, Err(DataError::Timeout)));
         assert!(pool.bind(ip).is_ok());
     }
 
+    // Guards point 2 of the hardening issue: a connection from another address is closed
+    // and the listener keeps waiting for the client (it used to end the channel with 425).
     #[tokio::test]
-    async fn foreign_peer_is_refused() {
-        let pool = PortPool::new(0..=0);
+    async fn a_foreign_peer_is_closed_and_the_client_still_gets_through() {
+        let pool = Arc::new(PortPool::new(0..=0));
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        let other: IpAddr = "127.0.0.2".parse().unwrap();
-        let ch = PassiveChannel::open(&pool, ip, other, Duration::from_secs(5)).unwrap();
-        let _client = TcpStream::connect((ip, ch.port)).await.unwrap();
+        let stranger: IpAddr = "127.0.0.2".parse().unwrap();
+        let ch = PassiveChannel::open(&pool, ip, ip, Duration::from_secs(30)).unwrap();
+        let foreign = TcpSocket::new_v4().unwrap();
+        foreign.bind(SocketAddr::new(stranger, 0)).unwrap();
+        let mut foreign = foreign.connect(SocketAddr::new(ip, ch.port)).await.unwrap();
+        // The server closes the stranger's connection: it reads the end of the stream.
+        let mut b = [0u8; 1];
+        let n = tokio::io::AsyncReadExt::read(&mut foreign, &mut b).await;
+        assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
+        let client = TcpStream::connect((ip, ch.port)).await.unwrap();
+        let server = ch.connection().await.unwrap();
+        assert_eq!(server.peer_addr().unwrap(), client.local_addr().unwrap());
+    }
+
+    // Guards point 1: ports come in a random order, not in sequence.
+    #[test]
+    fn ports_are_drawn_at_random() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _guard = rt.enter();
+        // A range of free ports is not guaranteed; use a wide one and tolerate busy ports.
+        let pool = PortPool::new(40000..=40999);
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let mut ports = Vec::new();
+        for _ in 0..20 {
+            let l = pool.bind(ip).unwrap();
+            ports.push(l.local_addr().unwrap().port());
+        }
+        let sequential = ports.windows(2).filter(|w| w[1] == w[0] + 1).count();
+        assert!(sequential < 5, "ports in sequence: {ports:?}");
+    }
+
+    // Guards point 3: the cap on waiting listeners per address (IPv6 per /64), and its
+    // release when a listener closes.
+    #[tokio::test]
+    async fn waiting_listeners_are_capped_per_address() {
+        let pool = Arc::new(PortPool::new(0..=0).with_max_per_address(2));
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let t = Duration::from_secs(30);
+        let a = PassiveChannel::open(&pool, ip, ip, t).unwrap();
+        let _b = PassiveChannel::open(&pool, ip, ip, t).unwrap();
         assert!(matches!(
-            ch.connection().await,
-            Err(DataError::ForeignPeer(_))
+            PassiveChannel::open(&pool, ip, ip, t),
+            Err(DataError::TooManyPassive)
         ));
+        // Another address has its own count.
+        let other: IpAddr = "127.0.0.3".parse().unwrap();
+        assert!(PassiveChannel::open(&pool, ip, other, t).is_ok());
+        drop(a);
+        assert!(PassiveChannel::open(&pool, ip, ip, t).is_ok());
+        // Addresses of one IPv6 /64 count together.
+        let v6a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let v6b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let v6c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_key(v6a), address_key(v6b));
+        assert_ne!(address_key(v6a), address_key(v6c));
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod stream;
 pub mod throttle;
 pub mod tls;
 pub mod transfer;
+mod truncation;
 
 pub use server::{IncomingStream, Server};
 pub use stream::ControlStream;

@@ -34,7 +34,7 @@ pub struct Shared {
     /// Checks passwords.
     pub auth: Arc<dyn Authenticator>,
     /// Passive ports.
-    pub ports: PortPool,
+    pub ports: Arc<PortPool>,
     /// Becomes `true` when the server shuts down.
     pub shutdown: watch::Receiver<bool>,
     /// FTPS, when configured.
@@ -147,7 +147,10 @@ impl Server {
             tls_required: config.tls.as_ref().map(|t| t.required).unwrap_or_default(),
         });
         let shared = Arc::new(Shared {
-            ports: PortPool::new(config.passive_ports.clone()),
+            ports: Arc::new(
+                PortPool::new(config.passive_ports.clone())
+                    .with_max_per_address(config.max_passive_per_ip),
+            ),
             limits: crate::limits::ServerLimits::new(&config),
             config,
             session_config,

@@ -4,11 +4,14 @@
 //! Every session ticket carries a token naming the control connection it was issued on.
 //! When session reuse is required, a data connection must resume a session whose token
 //! belongs to this control connection, or to another control connection from the same
-//! address that logged in as the same user or has not logged in yet (rclone and other
-//! clients open several and share one session cache); a full handshake, or a ticket of
-//! another user or another address, is refused. A third party who races to the passive port cannot
-//! take over the transfer without such a session. Under TLS 1.2, where rustls does not hand
-//! a ticket's data back, any resumed session of this server is accepted.
+//! address that has logged in as the same user (rclone and other clients open several and
+//! share one session cache; a ticket of a connection still logging in waits, briefly, for
+//! its login). A full handshake, or a ticket of another user, another address or a
+//! connection that never logged in, is refused. A third party who races to the passive port
+//! cannot take over the transfer without such a session: its connection is closed and the
+//! transfer goes on waiting for the client. TLS 1.2 sessions carry the token too: rustls
+//! does not hand it back, so each data handshake watches the ticket key and the session
+//! cache for the session it resumes, and finds the token in it.
 //!
 //! Tickets are stateless, so one ticket can be resumed by every data connection: OpenSSL-,
 //! GnuTLS- and Go-based clients (curl, lftp, Python, rclone) resume the control
@@ -21,7 +24,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use rustls::server::{ClientHello, ResolvesServerCert, ServerConnection, ServerSessionMemoryCache};
+use rustls::server::{
+    ClientHello, ProducesTickets, ResolvesServerCert, ServerSessionMemoryCache,
+    StoresServerSessions,
+};
 use rustls::sign::CertifiedKey;
 use rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject;
@@ -114,18 +120,23 @@ pub struct TlsConfig {
     pub reuse: SessionReuse,
 }
 
-/// One acceptor per kind of connection; all share the ticket key and session cache.
+/// One configuration per kind of connection; all share the ticket key and session cache.
 #[derive(Clone)]
 struct Acceptors {
     /// Control connections: many TLS 1.3 tickets.
     control: TlsAcceptor,
     /// Data connections that send (RETR, LIST...): they carry fresh tickets.
-    download: TlsAcceptor,
+    download: Arc<ServerConfig>,
     /// Data connections that receive (STOR, APPE, STOU): no tickets. A client that only
     /// writes never reads them, and closing a socket with unread data resets it, cutting
     /// the upload short (curl with TLS 1.3).
-    upload: TlsAcceptor,
+    upload: Arc<ServerConfig>,
+    /// Marks the token in a session's resumption data, so it can be found again in a TLS
+    /// 1.2 session's encoding (random per server).
+    mark: [u8; MARK_LEN],
 }
+
+const MARK_LEN: usize = 16;
 
 impl std::fmt::Debug for Acceptors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -165,8 +176,9 @@ impl TlsConfig {
             resolver,
             acceptors: Acceptors {
                 control: TlsAcceptor::from(Arc::new(control)),
-                download: TlsAcceptor::from(Arc::new(download)),
-                upload: TlsAcceptor::from(Arc::new(upload)),
+                download: Arc::new(download),
+                upload: Arc::new(upload),
+                mark: rand::random(),
             },
             sessions: Arc::new(Registry::default()),
             reuse,
@@ -221,6 +233,9 @@ impl TlsConfig {
 #[derive(Debug, Default)]
 struct Registry {
     tokens: Mutex<Tokens>,
+    /// Woken when a connection logs in, out or closes: data connections that resumed a
+    /// session of a connection still logging in wait for it.
+    changed: tokio::sync::Notify,
 }
 
 #[derive(Debug, Default)]
@@ -264,6 +279,11 @@ impl Registry {
     }
 
     fn retire(&self, token: u64) {
+        self.retire_quietly(token);
+        self.changed.notify_waiters();
+    }
+
+    fn retire_quietly(&self, token: u64) {
         let mut tokens = self.lock();
         let Some(principal) = tokens.live.remove(&token) else {
             return;
@@ -338,14 +358,34 @@ impl SessionTls {
         &self,
         tcp: TcpStream,
         upload: bool,
-    ) -> std::io::Result<TlsStream<TcpStream>> {
+    ) -> std::io::Result<DataHandshake> {
         let acceptors = &self.inner.acceptors;
-        let acceptor = if upload {
+        let base = if upload {
             &acceptors.upload
         } else {
             &acceptors.download
         };
-        self.accept(acceptor, tcp).await
+        // rustls hands a resumed session's data back under TLS 1.3 only; under TLS 1.2 the
+        // session is caught on its way out of the ticket key or the session cache, for this
+        // one handshake.
+        let seen = Arc::new(Mutex::new(None));
+        let mut config = ServerConfig::clone(base);
+        config.ticketer = Arc::new(Watching {
+            inner: base.ticketer.clone(),
+            seen: seen.clone(),
+        });
+        config.session_storage = Arc::new(Watching {
+            inner: base.session_storage.clone(),
+            seen: seen.clone(),
+        });
+        let stream = self
+            .accept(&TlsAcceptor::from(Arc::new(config)), tcp)
+            .await?;
+        let session = seen.lock().unwrap_or_else(|p| p.into_inner()).take();
+        Ok(DataHandshake {
+            stream,
+            tls12_session: session,
+        })
     }
 
     async fn accept(
@@ -353,10 +393,19 @@ impl SessionTls {
         acceptor: &TlsAcceptor,
         tcp: TcpStream,
     ) -> std::io::Result<TlsStream<TcpStream>> {
-        let token = self.inner.token.to_be_bytes();
+        let mut data = self.inner.acceptors.mark.to_vec();
+        data.extend_from_slice(&self.inner.token.to_be_bytes());
         acceptor
-            .accept_with(tcp, |conn| conn.set_resumption_data(&token))
+            .accept_with(tcp, |conn| conn.set_resumption_data(&data))
             .await
+    }
+
+    /// The token in a session's resumption data (`mark` then the token).
+    fn token_in(&self, data: &[u8]) -> Option<u64> {
+        let mark = &self.inner.acceptors.mark;
+        let at = data.windows(MARK_LEN).position(|w| w == mark)? + MARK_LEN;
+        let bytes = data.get(at..at + 8)?;
+        <[u8; 8]>::try_from(bytes).ok().map(u64::from_be_bytes)
     }
 
     /// Records who logged in on this control connection (`None` after REIN).
@@ -364,56 +413,202 @@ impl SessionTls {
         if let Some(p) = self.inner.registry.lock().live.get_mut(&self.inner.token) {
             p.user = user.map(str::to_owned);
         }
+        self.inner.registry.changed.notify_waiters();
     }
 
     /// Whether a data connection's handshake resumed a session of this control connection,
-    /// or of another live control connection of the same user from the same address.
-    pub fn resumed_same_login(&self, conn: &ServerConnection) -> bool {
-        if conn.handshake_kind() != Some(rustls::HandshakeKind::Resumed) {
-            tracing::debug!("data connection made a full TLS handshake");
-            return false;
+    /// or of another control connection from the same address logged in as the same user.
+    /// Decides at once: a session of a connection still logging in does not count here
+    /// (see [`SessionTls::check_data_session`], which waits for it).
+    pub fn resumed_same_login(&self, conn: &DataHandshake) -> bool {
+        match self.resumed_session(conn) {
+            Resumed::Token(token) => self.judge(token) == Judgement::Same,
+            Resumed::Full | Resumed::NoToken => false,
         }
-        // rustls hands back a ticket's data for TLS 1.3 only. A resumed TLS 1.2 session is
-        // one this server issued to a client that completed a handshake with it, which is
-        // the check vsftpd's require_ssl_reuse makes.
-        if conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_2) {
-            return true;
-        }
-        let Some(token) = conn
-            .received_resumption_data()
-            .and_then(|d| <[u8; 8]>::try_from(d).ok())
-            .map(u64::from_be_bytes)
-        else {
-            tracing::debug!("resumed TLS session carries no token");
-            return false;
+    }
+
+    /// What a data connection's TLS session says about who opened it. A session issued to
+    /// another control connection of this address that has not logged in yet counts once
+    /// that connection logs in as this connection's user, if it does within `login_wait`
+    /// (clients that share one session cache, rclone's Go client among them, hand out the
+    /// newest ticket, often one a connection received right before its USER). A connection
+    /// that never logs in (an attacker who only sent AUTH TLS) never vouches for anyone.
+    pub async fn check_data_session(
+        &self,
+        conn: &DataHandshake,
+        login_wait: Duration,
+    ) -> DataSession {
+        let token = match self.resumed_session(conn) {
+            Resumed::Full => {
+                tracing::debug!("data connection made a full TLS handshake");
+                return DataSession::FullHandshake;
+            }
+            Resumed::NoToken => {
+                tracing::debug!("resumed TLS session carries no token");
+                return DataSession::OtherLogin;
+            }
+            Resumed::Token(t) => t,
         };
+        let deadline = tokio::time::Instant::now() + login_wait;
+        loop {
+            // Registered before judging, so a login in between still wakes us.
+            let changed = self.inner.registry.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            match self.judge(token) {
+                Judgement::Same => return DataSession::SameLogin,
+                Judgement::Other => return DataSession::OtherLogin,
+                Judgement::NotYet => {}
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                tracing::debug!("resumed TLS session of a connection that did not log in");
+                return DataSession::OtherLogin;
+            }
+        }
+    }
+
+    fn judge(&self, token: u64) -> Judgement {
         // Tokens travel inside tickets only this server can open, but compare them in
         // constant time all the same, like every other secret.
         if bool::from(subtle::ConstantTimeEq::ct_eq(&token, &self.inner.token)) {
-            return true;
+            return Judgement::Same;
         }
         let tokens = self.inner.registry.lock();
-        // Another connection from the same address counts if it logged in as the same
-        // user, or has not logged in yet: clients that share one session cache among their
-        // connections (Go's, so rclone) hand out the newest ticket, often one a connection
-        // received right after AUTH TLS, before its USER.
-        let same = match (tokens.principal(token), tokens.live.get(&self.inner.token)) {
-            (Some(theirs), Some(ours)) => {
-                theirs.ip == ours.ip
-                    && ours.user.is_some()
-                    && (theirs.user.is_none() || theirs.user == ours.user)
+        let ours = tokens.live.get(&self.inner.token);
+        let judgement = match (tokens.principal(token), ours) {
+            (Some(theirs), Some(ours)) if theirs.ip == ours.ip && ours.user.is_some() => {
+                if theirs.user == ours.user {
+                    Judgement::Same
+                } else if theirs.user.is_none() && tokens.live.contains_key(&token) {
+                    Judgement::NotYet
+                } else {
+                    Judgement::Other
+                }
             }
-            _ => false,
+            _ => Judgement::Other,
         };
-        if !same {
+        if judgement == Judgement::Other {
             tracing::debug!(
                 theirs = ?tokens.principal(token),
-                ours = ?tokens.live.get(&self.inner.token),
+                ours = ?ours,
                 "resumed TLS session belongs to another login"
             );
         }
-        same
+        judgement
     }
+}
+
+/// What a data connection's TLS session shows about who opened it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataSession {
+    /// A session of this login.
+    SameLogin,
+    /// No session was resumed.
+    FullHandshake,
+    /// A session of another user, another address, or a connection that never logged in:
+    /// not the client's.
+    OtherLogin,
+}
+
+/// A data connection's finished TLS handshake, with what is needed to tell whose session
+/// it resumed.
+pub struct DataHandshake {
+    /// The connection.
+    pub stream: TlsStream<TcpStream>,
+    /// The encoded TLS 1.2 session it resumed, if any.
+    tls12_session: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for DataHandshake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataHandshake")
+    }
+}
+
+/// The session a data connection's handshake resumed, if any.
+enum Resumed {
+    Full,
+    NoToken,
+    Token(u64),
+}
+
+impl SessionTls {
+    fn resumed_session(&self, data: &DataHandshake) -> Resumed {
+        let conn = data.stream.get_ref().1;
+        if conn.handshake_kind() != Some(rustls::HandshakeKind::Resumed) {
+            return Resumed::Full;
+        }
+        let found = if conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_2) {
+            data.tls12_session.as_deref().and_then(|d| self.token_in(d))
+        } else {
+            conn.received_resumption_data()
+                .and_then(|d| self.token_in(d))
+        };
+        match found {
+            Some(t) => Resumed::Token(t),
+            None => Resumed::NoToken,
+        }
+    }
+}
+
+/// Passes session lookups through to the ticket key or the session cache, keeping the
+/// session found (see [`SessionTls::accept_data`]).
+#[derive(Debug)]
+struct Watching<T: ?Sized> {
+    inner: Arc<T>,
+    seen: Arc<Mutex<Option<Vec<u8>>>>,
+}
+
+impl<T: ?Sized> Watching<T> {
+    fn keep(&self, found: Option<Vec<u8>>) -> Option<Vec<u8>> {
+        if let Some(v) = &found {
+            *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(v.clone());
+        }
+        found
+    }
+}
+
+impl ProducesTickets for Watching<dyn ProducesTickets> {
+    fn enabled(&self) -> bool {
+        self.inner.enabled()
+    }
+
+    fn lifetime(&self) -> u32 {
+        self.inner.lifetime()
+    }
+
+    fn encrypt(&self, plain: &[u8]) -> Option<Vec<u8>> {
+        self.inner.encrypt(plain)
+    }
+
+    fn decrypt(&self, cipher: &[u8]) -> Option<Vec<u8>> {
+        self.keep(self.inner.decrypt(cipher))
+    }
+}
+
+impl StoresServerSessions for Watching<dyn StoresServerSessions> {
+    fn put(&self, key: Vec<u8>, value: Vec<u8>) -> bool {
+        self.inner.put(key, value)
+    }
+
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.keep(self.inner.get(key))
+    }
+
+    fn take(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.keep(self.inner.take(key))
+    }
+
+    fn can_cache(&self) -> bool {
+        self.inner.can_cache()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Judgement {
+    Same,
+    NotYet,
+    Other,
 }
 
 fn load_key(source: &CertSource) -> Result<CertifiedKey, TlsError> {
@@ -531,6 +726,16 @@ mod tests {
         session: &SessionTls,
         data: bool,
     ) -> bool {
+        let tls = connect(client, session, data).await;
+        session.resumed_same_login(&tls)
+    }
+
+    /// Like [`handshake`], returning the server's side of the connection.
+    async fn connect(
+        client: &Arc<rustls::ClientConfig>,
+        session: &SessionTls,
+        data: bool,
+    ) -> DataHandshake {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -547,14 +752,17 @@ mod tests {
         let mut tls = if data {
             session.accept_data(tcp, false).await.unwrap()
         } else {
-            session.accept_control(tcp).await.unwrap()
+            DataHandshake {
+                stream: session.accept_control(tcp).await.unwrap(),
+                tls12_session: None,
+            }
         };
         let mut b = [0u8; 1];
-        tls.read_exact(&mut b).await.unwrap();
-        tls.write_all(b"y").await.unwrap();
-        tls.flush().await.unwrap();
+        tls.stream.read_exact(&mut b).await.unwrap();
+        tls.stream.write_all(b"y").await.unwrap();
+        tls.stream.flush().await.unwrap();
         client_side.await.unwrap();
-        session.resumed_same_login(tls.get_ref().1)
+        tls
     }
 
     fn trusting_client(cert_der: Vec<u8>) -> Arc<rustls::ClientConfig> {
@@ -610,8 +818,10 @@ mod tests {
         let b = tls.session(here);
         assert!(!handshake(&client_of(a.clone()).await, &b, true).await);
         b.set_user(Some("bob"));
+        // Guards point 6 of the hardening issue: a connection that has not logged in (an
+        // attacker that only sent AUTH TLS) vouches for nobody.
         let a_not_logged_in = handshake(&client_of(a.clone()).await, &b, true).await;
-        assert!(a_not_logged_in, "a connection that has not logged in yet");
+        assert!(!a_not_logged_in, "a connection that has not logged in yet");
         a.set_user(Some("alice"));
         let another_user = handshake(&client_of(a.clone()).await, &b, true).await;
         assert!(!another_user, "another user's session");
@@ -636,5 +846,68 @@ mod tests {
         let client = client_of(c.clone()).await;
         drop(c);
         assert!(!handshake(&client, &b, true).await);
+    }
+
+    // Guards point 6 while keeping rclone working: a ticket of a connection that is still
+    // logging in counts once it logs in as the same user; one that never logs in, or
+    // closes, never does.
+    #[tokio::test]
+    async fn a_ticket_of_a_connection_still_logging_in_counts_once_it_logs_in() {
+        let tls = TlsConfig::new(
+            CertSource::SelfSigned {
+                names: vec!["localhost".to_owned()],
+            },
+            SessionReuse::Required,
+        )
+        .unwrap();
+        let der = tls
+            .resolver
+            .current
+            .read()
+            .unwrap()
+            .cert
+            .first()
+            .unwrap()
+            .to_vec();
+        let here: IpAddr = "127.0.0.1".parse().unwrap();
+        let b = tls.session(here);
+        b.set_user(Some("alice"));
+        let wait = Duration::from_secs(600);
+
+        // A (same address) has done AUTH TLS only; B's data connection resumes A's ticket.
+        let a = tls.session(here);
+        let client = trusting_client(der.clone());
+        connect(&client, &a, false).await;
+        let stream = connect(&client, &b, true).await;
+        let a_logs_in = async {
+            tokio::task::yield_now().await;
+            a.set_user(Some("alice"));
+        };
+        let (verdict, ()) = tokio::join!(b.check_data_session(&stream, wait), a_logs_in);
+        assert_eq!(verdict, DataSession::SameLogin);
+
+        // C never logs in and closes: refused as soon as it is gone.
+        let c = tls.session(here);
+        let client = trusting_client(der.clone());
+        connect(&client, &c, false).await;
+        let stream = connect(&client, &b, true).await;
+        let c_closes = async {
+            tokio::task::yield_now().await;
+            drop(c);
+        };
+        let (verdict, ()) = tokio::join!(b.check_data_session(&stream, wait), c_closes);
+        assert_eq!(verdict, DataSession::OtherLogin);
+
+        // D logs in as someone else: refused.
+        let d = tls.session(here);
+        let client = trusting_client(der.clone());
+        connect(&client, &d, false).await;
+        let stream = connect(&client, &b, true).await;
+        let d_logs_in = async {
+            tokio::task::yield_now().await;
+            d.set_user(Some("mallory"));
+        };
+        let (verdict, ()) = tokio::join!(b.check_data_session(&stream, wait), d_logs_in);
+        assert_eq!(verdict, DataSession::OtherLogin);
     }
 }

@@ -25,12 +25,13 @@ use futures::StreamExt;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::data::DataSource;
+use crate::data::{DataError, DataSource};
 use crate::errors::storage_error_reply;
 use crate::storage::{ReadStream, Storage, StorageError, WriteMode};
 use crate::stream::MaybeTls;
 use crate::throttle::{Throttle, Throttled};
-use crate::tls::{SessionReuse, SessionTls};
+use crate::tls::{DataSession, SessionReuse, SessionTls};
+use crate::truncation::{is_truncated, RequireCloseNotify};
 
 const CHUNK: usize = 64 * 1024;
 
@@ -113,8 +114,11 @@ pub struct DataTls {
     pub upload: bool,
     /// Whether the data connection must resume the control connection's session.
     pub reuse: SessionReuse,
-    /// How long the handshake may take.
+    /// How long the handshake may take; also how long a data connection that resumed the
+    /// session of a connection still logging in waits for that login.
     pub timeout: std::time::Duration,
+    /// Whether an upload must end with a TLS close_notify to be saved.
+    pub requires_close_notify: bool,
 }
 
 impl std::fmt::Debug for DataTls {
@@ -170,45 +174,86 @@ impl TransferJob {
     /// runs the TLS handshake under `PROT P`. The preliminary reply goes first because clients (Python's
     /// ftplib, curl) start their TLS handshake only once they have read it.
     async fn open(&mut self, started: Reply) -> Result<DataConnection, Failure> {
-        let source = std::mem::replace(&mut self.source, DataSource::Taken);
-        let tcp = tokio::select! {
-            r = source.connect() => r.map_err(|e| {
-                // The reason (a refused connect, a timeout) is for the log; the reply
-                // names the kind of failure only.
-                tracing::warn!(error = %e, "data connection failed");
-                Failure::Reply(e.reply())
-            })?,
-            _ = &mut self.abort => return Err(Failure::Aborted),
-        };
-        let _ = self.events.send(TransferEvent::Started(started)).await;
-        let Some(tls) = self.tls.clone() else {
-            return Ok(MaybeTls::Plain(tcp));
-        };
-        let handshake = tokio::time::timeout(tls.timeout, tls.session.accept_data(tcp, tls.upload));
-        let stream = tokio::select! {
-            r = handshake => match r {
-                Ok(Ok(s)) => s,
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "data connection TLS handshake failed");
-                    return Err(Msg::DataTlsFailed.reply().into());
+        let mut source = std::mem::replace(&mut self.source, DataSource::Taken);
+        let mut announced = false;
+        // Whether a connection with someone else's TLS session was shut out: if the client
+        // never comes, that is the likelier story to tell than a timeout.
+        let mut shut_out = false;
+        loop {
+            let tcp = tokio::select! {
+                r = source.next_connection() => r.map_err(|e| {
+                    // The reason (a refused connect, a timeout) is for the log; the reply
+                    // names the kind of failure only.
+                    tracing::warn!(error = %e, "data connection failed");
+                    match e {
+                        DataError::Timeout if shut_out => {
+                            Failure::Reply(Msg::TlsSessionReuseRequired.reply())
+                        }
+                        e => Failure::Reply(e.reply()),
+                    }
+                })?,
+                _ = &mut self.abort => return Err(Failure::Aborted),
+            };
+            if !announced {
+                let _ = self
+                    .events
+                    .send(TransferEvent::Started(started.clone()))
+                    .await;
+                announced = true;
+            }
+            let Some(tls) = self.tls.clone() else {
+                return Ok(MaybeTls::Plain(tcp));
+            };
+            let handshake =
+                tokio::time::timeout(tls.timeout, tls.session.accept_data(tcp, tls.upload));
+            let data = tokio::select! {
+                r = handshake => match r {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "data connection TLS handshake failed");
+                        return Err(Msg::DataTlsFailed.reply().into());
+                    }
+                    Err(_) => {
+                        tracing::warn!("data connection TLS handshake timed out");
+                        return Err(Msg::DataTlsFailed.reply().into());
+                    }
+                },
+                _ = &mut self.abort => return Err(Failure::Aborted),
+            };
+            if tls.reuse == SessionReuse::Required {
+                let check = tls.session.check_data_session(&data, tls.timeout);
+                let verdict = tokio::select! {
+                    v = check => v,
+                    _ = &mut self.abort => return Err(Failure::Aborted),
+                };
+                match verdict {
+                    DataSession::SameLogin => {}
+                    DataSession::OtherLogin if source.can_wait_again() => {
+                        // Someone from the client's address raced to the passive port with a
+                        // TLS session of their own: shut them out and wait for the client.
+                        tracing::warn!(
+                            "closed a data connection that resumed another login's TLS session"
+                        );
+                        drop(data);
+                        shut_out = true;
+                        continue;
+                    }
+                    DataSession::OtherLogin | DataSession::FullHandshake => {
+                        tracing::warn!(
+                            "data connection did not resume the control connection's TLS session"
+                        );
+                        // Close cleanly, so the client reads an empty transfer and then our
+                        // `Msg::TlsSessionReuseRequired`.
+                        let mut stream = data.stream;
+                        let _ = stream.shutdown().await;
+                        return Err(Msg::TlsSessionReuseRequired.reply().into());
+                    }
                 }
-                Err(_) => {
-                    tracing::warn!("data connection TLS handshake timed out");
-                    return Err(Msg::DataTlsFailed.reply().into());
-                }
-            },
-            _ = &mut self.abort => return Err(Failure::Aborted),
-        };
-        if tls.reuse == SessionReuse::Required
-            && !tls.session.resumed_same_login(stream.get_ref().1)
-        {
-            tracing::warn!("data connection did not resume the control connection's TLS session");
-            // Close cleanly, so the client reads an empty transfer and then our `Msg::TlsSessionReuseRequired`.
-            let mut stream = stream;
-            let _ = stream.shutdown().await;
-            return Err(Msg::TlsSessionReuseRequired.reply().into());
+            }
+            // The transfer has its connection: the passive port is free for others.
+            source.close();
+            return Ok(MaybeTls::Tls(Box::new(data.stream)));
         }
-        Ok(MaybeTls::Tls(Box::new(stream)))
     }
 
     async fn retrieve(&mut self, path: &VPath, offset: u64, ascii: bool) -> Result<Reply, Failure> {
@@ -300,7 +345,11 @@ impl TransferJob {
             Conversion::None
         };
         let progress = self.progress.clone();
-        let metered = Throttled::new(&mut data, self.throttle.upload.clone());
+        let requires_close_notify = self.tls.as_ref().is_some_and(|t| t.requires_close_notify);
+        let metered = Throttled::new(
+            RequireCloseNotify::new(&mut data, requires_close_notify),
+            self.throttle.upload.clone(),
+        );
         let copied = tokio::select! {
             r = copy(metered, &mut upload, conversion, &progress) => r,
             _ = &mut self.abort => {
@@ -311,6 +360,10 @@ impl TransferJob {
         if let Err(e) = copied {
             upload.abort().await;
             return Err(match e {
+                CopyError::Read(e) if is_truncated(&e) => {
+                    tracing::warn!(error = %e, "upload discarded");
+                    Msg::UploadTruncated.reply().into()
+                }
                 CopyError::Read(e) => {
                     tracing::warn!(error = %e, "data connection failed during upload");
                     Msg::UploadLost.reply().into()

@@ -66,6 +66,18 @@ pub struct ServeArgs {
     /// Seconds to wait for a data connection to be made [default: 30].
     #[arg(long, value_name = "SECS")]
     pub data_timeout: Option<u64>,
+    /// Most passive listeners waiting at once for one client address, IPv6 per /64; 0: no
+    /// limit [default: 8].
+    #[arg(long, value_name = "N")]
+    pub max_passive_per_ip: Option<usize>,
+    /// Seconds a PASV/EPSV waits for a free passive port (or a free place under
+    /// max-passive-per-ip) before 425 [default: 2].
+    #[arg(long, value_name = "SECS")]
+    pub passive_wait: Option<u64>,
+    /// Discard PROT P uploads that end without a TLS close_notify (truncation attack)
+    /// [default: true].
+    #[arg(long, value_name = "BOOL")]
+    pub tls_upload_requires_close_notify: Option<bool>,
     /// Pause after each failed login, in milliseconds [default: 1000].
     #[arg(long, value_name = "MS")]
     pub login_failure_delay_ms: Option<u64>,

@@ -121,6 +121,12 @@ pub struct FileConfig {
     pub idle_timeout: Option<u64>,
     /// `--data-timeout`, seconds.
     pub data_timeout: Option<u64>,
+    /// `--max-passive-per-ip`.
+    pub max_passive_per_ip: Option<usize>,
+    /// `--passive-wait`, seconds.
+    pub passive_wait: Option<u64>,
+    /// `--tls-upload-requires-close-notify`.
+    pub tls_upload_requires_close_notify: Option<bool>,
     /// `--login-failure-delay-ms`.
     pub login_failure_delay_ms: Option<u64>,
     /// `--allow-user-switch`.
@@ -347,6 +353,18 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
         Some(s) => Duration::from_secs(positive("data_timeout", s)?),
         None => defaults.data_connect_timeout,
     };
+    let max_passive_per_ip = args
+        .max_passive_per_ip
+        .or(file.max_passive_per_ip)
+        .unwrap_or(defaults.max_passive_per_ip);
+    let passive_wait = args
+        .passive_wait
+        .or(file.passive_wait)
+        .map_or(defaults.passive_wait, Duration::from_secs);
+    let tls_upload_requires_close_notify = args
+        .tls_upload_requires_close_notify
+        .or(file.tls_upload_requires_close_notify)
+        .unwrap_or(defaults.tls_upload_requires_close_notify);
     let login_failure_delay = args
         .login_failure_delay_ms
         .or(file.login_failure_delay_ms)
@@ -427,6 +445,9 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             max_connections_per_ip,
             idle_timeout,
             data_connect_timeout,
+            max_passive_per_ip,
+            passive_wait,
+            tls_upload_requires_close_notify,
             login_failure_delay,
             allow_user_switch,
             allow_foreign_data_address,
@@ -654,6 +675,33 @@ log = "debug"
         assert_eq!(s.users, Some(PathBuf::from("u.toml")));
         assert_eq!(s.root, PathBuf::from("/tmp/other"));
         assert_eq!(s.log, "warn");
+    }
+
+    #[test]
+    fn passive_and_truncation_settings_from_file_and_flags() {
+        let d = ServerConfig::default();
+        let s = merge(&serve_args(&[]), FileConfig::default()).expect("merge");
+        assert_eq!(s.server.max_passive_per_ip, d.max_passive_per_ip);
+        assert_eq!(s.server.passive_wait, d.passive_wait);
+        assert!(s.server.tls_upload_requires_close_notify);
+        let f =
+            "max_passive_per_ip = 3\npassive_wait = 5\ntls_upload_requires_close_notify = false\n";
+        let s = merge(&serve_args(&[]), file(f)).expect("merge");
+        assert_eq!(s.server.max_passive_per_ip, 3);
+        assert_eq!(s.server.passive_wait, Duration::from_secs(5));
+        assert!(!s.server.tls_upload_requires_close_notify);
+        let args = serve_args(&[
+            "--max-passive-per-ip",
+            "0",
+            "--passive-wait",
+            "0",
+            "--tls-upload-requires-close-notify",
+            "true",
+        ]);
+        let s = merge(&args, file(f)).expect("merge");
+        assert_eq!(s.server.max_passive_per_ip, 0);
+        assert_eq!(s.server.passive_wait, Duration::ZERO);
+        assert!(s.server.tls_upload_requires_close_notify);
     }
 
     #[test]

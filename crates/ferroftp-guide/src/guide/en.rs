@@ -435,8 +435,14 @@ pub(super) const PAGES: &[Page] = &[
                 --data-timeout, 30 seconds by default), usually because a firewall or NAT \
                 blocked it, or when the server could not connect to the address given by PORT or \
                 EPRT.\n\
-                When a connection to the passive port came from another address than the \
-                client's: ferroftp refuses it, so that nobody can steal the data.\n\
+                A connection to the passive port from another address than the client's is \
+                closed at once, and ferroftp goes on waiting for the client's own connection.\n\
+                After PASV or EPSV when every passive port stayed busy for --passive-wait (2 \
+                seconds by default) (ferroftp: \"425 Can't open passive connection: no passive \
+                port free: try again.\"), or when the client's address already holds \
+                --max-passive-per-ip passive ports nobody has connected to yet (ferroftp: \"425 \
+                Can't open passive connection: too many waiting from your address, use the ones \
+                you have.\").\n\
                 After PASV on an IPv6 connection (ferroftp: \"425 PASV needs IPv4: use EPSV on \
                 IPv6 connections.\").",
         fix: "Send PASV or EPSV (or PORT/EPRT) before each transfer command; clients in passive \
@@ -461,7 +467,11 @@ pub(super) const PAGES: &[Page] = &[
                 aborted.\").\n\
                 ferroftp discards a partly uploaded file (\"426 Data connection lost: upload \
                 discarded.\"), except for APPE and resumed uploads (REST then STOR), which keep \
-                what was written.",
+                what was written.\n\
+                Under PROT P, an upload whose TLS data connection ended without a close_notify \
+                may have been cut short by someone on the path: ferroftp discards it (\"426 Data \
+                connection closed without TLS close_notify: upload discarded as truncated.\") \
+                unless --tls-upload-requires-close-notify false is set.",
         fix: "A 426 after ABOR is expected: nothing to fix.\n\
                 Otherwise retry the transfer; to resume a large download, send TYPE I, then REST \
                 with the number of bytes already received, then RETR.\n\
@@ -553,6 +563,8 @@ pub(super) const PAGES: &[Page] = &[
                 time, or MLSD on a file instead of a directory.\n\
                 PORT or EPRT naming a host other than the client: ferroftp refuses such FTP \
                 bounce requests unless --allow-foreign-data-address is set.\n\
+                PORT or EPRT naming a port below 1024 (RFC 2577; ferroftp: \"501 PORT/EPRT to a \
+                port below 1024 refused: use a port from 1024 up.\").\n\
                 A line that is not valid UTF-8 (ferroftp: \"501 Command is not valid UTF-8.\").",
         fix: "Check the argument against the command's syntax in the RFC, or with HELP.\n\
                 For PORT and EPRT trouble behind NAT, use passive mode (PASV or EPSV) instead.\n\

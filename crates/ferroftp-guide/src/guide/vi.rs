@@ -435,8 +435,13 @@ pub(super) const PAGES: &[Page] = &[
                 Khi máy khách không kết nối tới cổng thụ động kịp thời (ferroftp: \
                 --data-timeout, mặc định 30 giây), thường vì tường lửa hoặc NAT đã chặn, hoặc \
                 khi máy chủ không kết nối được tới địa chỉ mà PORT hay EPRT đưa ra.\n\
-                Khi có kết nối tới cổng thụ động từ một địa chỉ khác với địa chỉ của máy khách: \
-                ferroftp từ chối nó để không ai lấy trộm được dữ liệu.\n\
+                Kết nối tới cổng thụ động từ một địa chỉ khác với địa chỉ của máy khách bị đóng \
+                ngay, và ferroftp tiếp tục chờ kết nối của chính máy khách.\n\
+                Sau PASV hoặc EPSV khi mọi cổng thụ động vẫn bận sau --passive-wait (mặc định 2 \
+                giây) (ferroftp: \"425 Can't open passive connection: no passive port free: try \
+                again.\"), hoặc khi địa chỉ của máy khách đã giữ --max-passive-per-ip cổng thụ \
+                động mà chưa ai kết nối tới (ferroftp: \"425 Can't open passive connection: too \
+                many waiting from your address, use the ones you have.\").\n\
                 Sau PASV trên kết nối IPv6 (ferroftp: \"425 PASV needs IPv4: use EPSV on IPv6 \
                 connections.\").",
         fix: "Gửi PASV hoặc EPSV (hoặc PORT/EPRT) trước mỗi lệnh truyền; máy khách ở chế độ thụ \
@@ -460,7 +465,11 @@ pub(super) const PAGES: &[Page] = &[
                 (ferroftp: \"426 Data connection closed: transfer aborted.\").\n\
                 ferroftp bỏ đi tệp tải lên dở dang (\"426 Data connection lost: upload \
                 discarded.\"), trừ APPE và việc tải lên tiếp tục (REST rồi STOR), vốn giữ lại \
-                phần đã ghi.",
+                phần đã ghi.\n\
+                Với PROT P, một tệp tải lên có kết nối dữ liệu TLS kết thúc mà không có \
+                close_notify có thể đã bị kẻ ở giữa cắt ngắn: ferroftp bỏ nó đi (\"426 Data \
+                connection closed without TLS close_notify: upload discarded as truncated.\") \
+                trừ khi đặt --tls-upload-requires-close-notify false.",
         fix: "426 sau ABOR là bình thường: không cần khắc phục.\n\
                 Nếu không, hãy truyền lại; để tiếp tục tải xuống một tệp lớn, gửi TYPE I, rồi \
                 REST với số byte đã nhận, rồi RETR.\n\
@@ -555,6 +564,8 @@ pub(super) const PAGES: &[Page] = &[
                 hoặc MLSD trên một tệp thay vì thư mục.\n\
                 PORT hoặc EPRT chỉ tới một máy khác với máy khách: ferroftp từ chối các yêu cầu \
                 FTP bounce như vậy trừ khi đặt --allow-foreign-data-address.\n\
+                PORT hoặc EPRT chỉ tới một cổng dưới 1024 (RFC 2577; ferroftp: \"501 PORT/EPRT \
+                to a port below 1024 refused: use a port from 1024 up.\").\n\
                 Một dòng không phải UTF-8 hợp lệ (ferroftp: \"501 Command is not valid UTF-8.\").",
         fix: "Đối chiếu đối số với cú pháp của lệnh trong RFC, hoặc dùng HELP.\n\
                 Với lỗi PORT và EPRT khi ở sau NAT, hãy dùng chế độ thụ động (PASV hoặc EPSV) \

@@ -55,7 +55,7 @@ impl<S: ControlStream> Control<S> {
         }
     }
 
-    pub(super) fn open_passive(&mut self, extended: bool, protocol: Option<u8>) -> Reply {
+    pub(super) async fn open_passive(&mut self, extended: bool, protocol: Option<u8>) -> Reply {
         let local_ip = self.local.ip().to_canonical();
         match protocol {
             Some(1) if local_ip.is_ipv6() => return Msg::NetworkProtocolUnsupported.reply(),
@@ -70,12 +70,15 @@ impl<S: ControlStream> Control<S> {
         };
         // A second PASV/EPSV replaces (and so closes) the earlier listener.
         self.listener = None;
-        let channel = match PassiveChannel::open(
+        let channel = match PassiveChannel::open_waiting(
             &self.shared.ports,
             self.local.ip(),
             self.peer.ip(),
             self.shared.config.data_connect_timeout,
-        ) {
+            self.shared.config.passive_wait,
+        )
+        .await
+        {
             Ok(c) => c,
             Err(e) => {
                 // The reason (an OS error, perhaps) goes to the log, never to the client.
@@ -83,6 +86,7 @@ impl<S: ControlStream> Control<S> {
                 self.prepare(Prepared::None);
                 return match e {
                     DataError::NoPassivePort => Msg::PassiveNoPort.reply(),
+                    DataError::TooManyPassive => Msg::PassiveTooMany.reply(),
                     _ => Msg::PassiveFailed.reply(),
                 };
             }
@@ -102,6 +106,12 @@ impl<S: ControlStream> Control<S> {
         }
         if addr.port() == 0 {
             return Msg::BadArgument.reply();
+        }
+        // RFC 2577: a data connection to a well-known port would let the client make the
+        // server talk to a service (another FTP bounce).
+        if addr.port() < 1024 {
+            tracing::warn!(%addr, "refused PORT/EPRT to a privileged port");
+            return Msg::PrivilegedPortRefused.reply();
         }
         self.prepare(Prepared::Active(addr));
         Msg::PortOk.reply()

@@ -254,7 +254,7 @@ impl<S: ControlStream> Control<S> {
             Action::User(name) => self.user(&name),
             Action::Authenticate { user, password } => self.login(&user, &password).await,
             Action::Reinitialize => self.reinitialize(),
-            Action::Passive { extended, protocol } => self.open_passive(extended, protocol),
+            Action::Passive { extended, protocol } => self.open_passive(extended, protocol).await,
             Action::Active(addr) => self.set_active(addr),
             Action::Abort => match self.abort() {
                 Some(r) => r,
@@ -355,6 +355,7 @@ impl<S: ControlStream> Control<S> {
                 upload: matches!(kind, JobKind::Store { .. }),
                 reuse: config.reuse,
                 timeout: self.shared.config.tls_handshake_timeout,
+                requires_close_notify: self.shared.config.tls_upload_requires_close_notify,
             }),
             _ => None,
         };
