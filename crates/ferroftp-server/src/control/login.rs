@@ -27,7 +27,9 @@ impl<S: ControlStream> Control<S> {
 
     /// PASS: checks the password (or takes an anonymous login) and opens the storage.
     pub(super) async fn login(&mut self, user: &str, password: &Secret) -> Reply {
-        let account = match self.anonymous_account(user) {
+        let anonymous = self.anonymous_account(user);
+        let is_anonymous = anonymous.is_some();
+        let account = match anonymous {
             Some(a) => Ok(a),
             None => self.shared.auth.authenticate(user, password).await,
         };
@@ -40,7 +42,9 @@ impl<S: ControlStream> Control<S> {
                     if let Some(tls) = &self.tls {
                         tls.set_user(Some(&account.name));
                     }
-                    self.session.on_login(Some(account.permissions))
+                    let reply = self.session.on_login(Some(account.permissions));
+                    self.session.set_anonymous(is_anonymous);
+                    reply
                 }
                 Err(e) => {
                     tracing::error!(user, home = %account.home.display(), error = %e, "home directory unavailable");
