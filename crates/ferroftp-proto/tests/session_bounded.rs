@@ -100,7 +100,11 @@ fn anonymous_chmod_only_when_configured() {
 
     // REIN forgets that the login was anonymous.
     let mut s = logged_in(SessionConfig::default(), true);
-    assert_eq!(reply(&mut s, "REIN"), None, "the session resets, the driver replies");
+    assert_eq!(
+        reply(&mut s, "REIN"),
+        None,
+        "the session resets, the driver replies"
+    );
     assert_eq!(reply(&mut s, "USER alice").map(|r| r.0), Some(331));
     assert_eq!(reply(&mut s, "PASS secret"), None);
     assert_eq!(s.on_login(Some(Permissions::ALL)).code, 230);

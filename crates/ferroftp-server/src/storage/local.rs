@@ -23,14 +23,15 @@ use async_trait::async_trait;
 use cap_std::fs::{Dir, Metadata, MetadataExt as _, OpenOptions, Permissions};
 use ferroftp_proto::listing::{EntryInfo, EntryKind};
 use ferroftp_proto::path::VPath;
+use futures::StreamExt as _;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
-use tokio::sync::mpsc;
 
 use super::{Capabilities, EntryStream, ReadStream, Storage, StorageError, Upload, WriteMode};
 
-/// How many directory entries the listing task may read ahead of the consumer; bounds the
-/// memory a listing uses whatever the directory's size.
-const LIST_CHANNEL_CAPACITY: usize = 64;
+/// How many directory entries one trip to the blocking pool reads and examines. The
+/// listing holds at most one batch, whatever the directory's size, and holds no thread
+/// while the consumer (a client that may never read) digests it.
+const LIST_BATCH: usize = 256;
 
 /// How many random temporary names an upload tries before giving up (a clash is already
 /// astronomically unlikely with 64 random bits; more attempts only guard against a broken RNG).
@@ -161,50 +162,53 @@ fn root_is_a_directory() -> StorageError {
     StorageError::reason(StorageError::IsADirectory, "is a directory")
 }
 
-/// Reads the entries of `dir` (at `dir_rel` under `root`) into `tx` until the directory ends
-/// or the receiver goes away. Runs on the blocking pool.
-fn list_worker(
-    root: &Dir,
-    dir: &Dir,
-    dir_rel: &Path,
-    tx: &mpsc::Sender<Result<EntryInfo, StorageError>>,
-) {
-    let entries = match dir.entries() {
-        Ok(entries) => entries,
-        Err(e) => {
-            let _ = tx.blocking_send(Err(StorageError::from_io(e)));
-            return;
-        }
-    };
-    for entry in entries {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(e) => {
+/// A directory being listed: the open directory stream and where it lies under the root.
+/// It moves into the blocking pool for each batch and back out, so no thread waits on it.
+struct DirReader {
+    root: Arc<Dir>,
+    entries: cap_std::fs::ReadDir,
+    dir_rel: PathBuf,
+}
+
+impl DirReader {
+    /// Reads and examines up to [`LIST_BATCH`] entries; returns them and whether the
+    /// directory may have more. Runs on the blocking pool.
+    fn next_batch(&mut self) -> (Vec<Result<EntryInfo, StorageError>>, bool) {
+        let mut batch = Vec::new();
+        while batch.len() < LIST_BATCH {
+            let entry = match self.entries.next() {
+                Some(Ok(entry)) => entry,
                 // A failing readdir may fail again at once; stop rather than loop.
-                let _ = tx.blocking_send(Err(StorageError::from_io(e)));
-                return;
+                Some(Err(e)) => {
+                    batch.push(Err(StorageError::from_io(e)));
+                    return (batch, false);
+                }
+                None => return (batch, false),
+            };
+            let file_name = entry.file_name();
+            // Uploads in progress are not files yet: keep them out of listings, so a mirror
+            // never copies half a file.
+            if is_temp_name(&file_name) {
+                continue;
             }
-        };
-        let file_name = entry.file_name();
-        // Uploads in progress are not files yet: keep them out of listings, so a mirror
-        // never copies half a file.
-        if file_name.to_string_lossy().starts_with(TEMP_PREFIX) {
-            continue;
+            let info = match entry_for(&self.root, &self.dir_rel, &file_name) {
+                Some(md) => md,
+                // Neither the target nor the entry itself can be examined: it vanished
+                // meanwhile, or is unreadable. Skipping it keeps the rest of the listing.
+                None => match entry.metadata() {
+                    Ok(md) => entry_info(name_of(&file_name), &md),
+                    Err(_) => continue,
+                },
+            };
+            batch.push(Ok(info));
         }
-        let info = match entry_for(root, dir_rel, &file_name) {
-            Some(md) => md,
-            // Neither the target nor the entry itself can be examined: it vanished
-            // meanwhile, or is unreadable. Skipping it keeps the rest of the listing.
-            None => match entry.metadata() {
-                Ok(md) => entry_info(name_of(&file_name), &md),
-                Err(_) => continue,
-            },
-        };
-        if tx.blocking_send(Ok(info)).is_err() {
-            // The client went away; nobody wants the rest.
-            return;
-        }
+        (batch, true)
     }
+}
+
+/// Whether a directory entry is named like an upload's temporary file.
+fn is_temp_name(name: &OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(TEMP_PREFIX.as_bytes())
 }
 
 /// The facts of the entry `name` in `dir_rel`, following a symlink only where it stays
@@ -239,14 +243,29 @@ impl Storage for LocalStorage {
         let open_rel = dir_rel.clone();
         // Opened before returning so that a missing directory or a file fails the call
         // itself rather than the first item of the stream.
-        let dir = self.run(move |root| root.open_dir(open_rel)).await?;
-        let (tx, mut rx) = mpsc::channel(LIST_CHANNEL_CAPACITY);
-        let root = Arc::clone(&self.root);
-        // Not awaited: the task ends when the directory does or the receiver is dropped.
-        tokio::task::spawn_blocking(move || list_worker(&root, &dir, &dir_rel, &tx));
-        Ok(Box::pin(futures::stream::poll_fn(move |cx| {
-            rx.poll_recv(cx)
-        })))
+        let entries = self
+            .run(move |root| root.open_dir(open_rel)?.entries())
+            .await?;
+        let reader = DirReader {
+            root: Arc::clone(&self.root),
+            entries,
+            dir_rel,
+        };
+        // One blocking task per batch, started only when the consumer asks for more: a
+        // client that stops reading stops the listing without holding a thread.
+        let batches = futures::stream::unfold(Some(reader), |reader| async move {
+            let mut reader = reader?;
+            let read = tokio::task::spawn_blocking(move || {
+                let (batch, more) = reader.next_batch();
+                (batch, more.then_some(reader))
+            })
+            .await;
+            Some(match read {
+                Ok((batch, next)) => (batch, next),
+                Err(e) => (vec![Err(StorageError::from(e))], None),
+            })
+        });
+        Ok(Box::pin(batches.flat_map(futures::stream::iter)))
     }
 
     async fn read(&self, path: &VPath, offset: u64) -> Result<ReadStream, StorageError> {
@@ -518,7 +537,6 @@ impl AsyncWrite for LocalUpload {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures::StreamExt as _;
     use std::collections::BTreeSet;
     use std::time::Duration;
     use tokio::io::AsyncReadExt as _;
