@@ -37,6 +37,7 @@ impl<S: ControlStream> Control<S> {
             Ok(account) => match self.shared.config.storage.open(&account) {
                 Ok(storage) => {
                     tracing::info!(user, "login ok");
+                    storage.sweep_stale_uploads(self.shared.config.stale_upload_sweep_limit);
                     self.session.set_capabilities(storage.capabilities());
                     self.storage = Some(storage);
                     if let Some(tls) = &self.tls {
