@@ -731,9 +731,12 @@ mod glob_tests {
         }
     }
 
+    /// A class as the reference reads it: its ranges, whether it is negated, its length.
+    type NaiveClass = (Vec<(char, char)>, bool, usize);
+
     /// The members of the class at the start of `p`, whether it is negated, and the
     /// length of the class; `None` when it is not closed.
-    fn naive_class(p: &[char]) -> Option<(Vec<(char, char)>, bool, usize)> {
+    fn naive_class(p: &[char]) -> Option<NaiveClass> {
         let negate = matches!(p.get(1), Some('!' | '^'));
         let body = if negate { 2 } else { 1 };
         // The first `]` after the first member closes the class.
