@@ -692,6 +692,13 @@ mod glob_tests {
             Glob::new(&"[ab]".repeat(MAX_PATTERN_WILDCARDS + 1)),
             Err(GlobError::TooManyWildcards)
         );
+        // The refusal's text names the limits as they are.
+        let text = crate::catalogue::Msg::PatternTooComplex.reply().to_wire();
+        assert!(text.contains(&format!("{MAX_PATTERN_LEN} bytes")), "{text}");
+        assert!(
+            text.contains(&format!("{MAX_PATTERN_WILDCARDS} wildcards")),
+            "{text}"
+        );
     }
 
     /// Guards the linear bound: the worst patterns of the report, at the length cap, against

@@ -86,7 +86,9 @@ fuzz_target!(|data: &[u8]| {
 /// A command line: a known verb (or raw bytes) and an argument made of the fuzzer's bytes,
 /// with a few shapes that reach deep paths (patterns, SITE CHMOD, ports).
 fn command_line(op: u8, input: &mut Input) -> Vec<u8> {
-    let len = usize::from(input.byte().unwrap_or(0) % 48);
+    // Mostly short arguments; patterns may go past their 256-byte cap.
+    let n = usize::from(input.byte().unwrap_or(0));
+    let len = if op % 8 == 2 { n * 2 } else { n % 48 };
     let arg = input.bytes(len).to_vec();
     let mut line = match op % 8 {
         // Raw bytes: the parser decides what they are.
