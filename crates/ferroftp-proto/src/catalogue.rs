@@ -339,6 +339,10 @@ pub enum Msg {
     MtimeUnknown,
     /// SITE CHMOD done.
     ChmodDone,
+    /// SITE CHMOD on the user's root directory.
+    ChmodRootRefused,
+    /// A LIST/NLST shell pattern over the length or wildcard limit.
+    PatternTooComplex,
     /// An unexpected local error.
     LocalError,
     /// The user's home directory cannot be opened.
@@ -606,6 +610,16 @@ pub const MESSAGES: &[(Msg, u16, &str)] = &[
     (Msg::NotAPlainFile, 550, "Not a plain file."),
     (Msg::MtimeUnknown, 550, "Modification time unknown."),
     (Msg::ChmodDone, 200, "SITE CHMOD command ok."),
+    (
+        Msg::ChmodRootRefused,
+        550,
+        "The permissions of the root directory cannot be changed.",
+    ),
+    (
+        Msg::PatternTooComplex,
+        501,
+        "Pattern too long or too complex: at most 256 bytes and 32 wildcards.",
+    ),
     (Msg::LocalError, 451, "Local error in processing."),
     (Msg::HomeUnavailable, 530, "Login failed: home directory not available."),
     (Msg::PasvNeedsIpv4, 425, "PASV needs IPv4: use EPSV on IPv6 connections."),

@@ -73,14 +73,26 @@ fn utc(t: SystemTime) -> DateTime<Utc> {
     DateTime::from_timestamp(unix_secs(t), 0).unwrap_or(DateTime::UNIX_EPOCH)
 }
 
-/// The name as it may appear on a listing line: CR and LF would end the line early and let a
-/// crafted file name forge extra entries, so they are shown as `?`.
-fn display_name(name: &str) -> Cow<'_, str> {
-    if name.contains(['\r', '\n']) {
-        Cow::Owned(name.replace(['\r', '\n'], "?"))
+/// The name as it may appear on a listing line (LIST, NLST, MLSD, MLST, STAT): CR and LF
+/// would end the line early and let a crafted file name forge extra entries, and other
+/// control characters (escape sequences, NUL, C1 codes) would play tricks on the client's
+/// terminal, so every control character is shown as `?`, as `ls -q` does.
+pub fn display_name(name: &str) -> Cow<'_, str> {
+    if name.contains(char::is_control) {
+        Cow::Owned(
+            name.chars()
+                .map(|c| if c.is_control() { '?' } else { c })
+                .collect(),
+        )
     } else {
         Cow::Borrowed(name)
     }
+}
+
+/// One line of `NLST` output: the name with control characters shown as `?` (see
+/// [`display_name`]). The line carries no CRLF; the caller adds it.
+pub fn nlst_line(name: &str) -> Cow<'_, str> {
+    display_name(name)
 }
 
 /// The ten `ls -l` mode characters: type, then `rwx` for user, group and other, with the
@@ -123,8 +135,8 @@ fn mode_string(kind: EntryKind, mode: u32) -> String {
 /// when the backend has none. Owner and group are always `ftp` (real account names would
 /// leak server details). The date shows `Mon dd HH:MM` when the time lies within the 180
 /// days before `now` and at most one hour after it (clock skew), else `Mon dd  yyyy`, in
-/// UTC. A missing modification time shows as the Unix epoch. CR and LF in the name show as
-/// `?`. The line carries no CRLF; the caller adds it.
+/// UTC. A missing modification time shows as the Unix epoch. Control characters in the
+/// name (CR and LF among them) show as `?`. The line carries no CRLF; the caller adds it.
 pub fn list_line(entry: &EntryInfo, now: SystemTime) -> String {
     let default_mode = match entry.kind {
         EntryKind::File => 0o644,
@@ -431,72 +443,190 @@ pub fn has_wildcards(name: &str) -> bool {
     name.contains(['*', '?', '['])
 }
 
-/// Matches a name against a shell-style pattern: `*` any run, `?` any one character,
-/// `[abc]`, `[a-z]` and `[!abc]` one character of (or not of) a set. Runs in time
-/// proportional to the product of the lengths at worst; never recurses.
-pub fn glob_match(pattern: &str, name: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    let (mut pi, mut ni) = (0, 0);
-    // Where to resume after the last `*`: pattern index after it, and the name index it
-    // has swallowed up to.
-    let mut star: Option<(usize, usize)> = None;
-    while ni < n.len() {
-        let step = match p.get(pi) {
-            Some('*') => {
-                star = Some((pi + 1, ni));
-                pi += 1;
-                continue;
-            }
-            Some('?') => Some(pi + 1),
-            Some('[') => match class_match(&p, pi, n[ni]) {
-                Some((true, next)) => Some(next),
-                Some((false, _)) => None,
-                // An unclosed `[` is a literal.
-                None => (n[ni] == '[').then_some(pi + 1),
-            },
-            Some(c) if *c == n[ni] => Some(pi + 1),
-            _ => None,
-        };
-        match (step, star) {
-            (Some(next), _) => {
-                pi = next;
-                ni += 1;
-            }
-            (None, Some((after, swallowed))) => {
-                pi = after;
-                ni = swallowed + 1;
-                star = Some((after, swallowed + 1));
-            }
-            (None, None) => return false,
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
+/// Longest shell pattern accepted, in bytes: long enough for any real `mget` pattern, short
+/// enough that matching it against every name of a large directory stays cheap.
+pub const MAX_PATTERN_LEN: usize = 256;
+
+/// Most wildcards (`*` and `[...]` classes together) a shell pattern may hold.
+pub const MAX_PATTERN_WILDCARDS: usize = 32;
+
+/// Why a shell pattern was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlobError {
+    /// Longer than [`MAX_PATTERN_LEN`] bytes.
+    TooLong,
+    /// More than [`MAX_PATTERN_WILDCARDS`] `*` and classes.
+    TooManyWildcards,
 }
 
-/// Matches `c` against the class starting at `p[start]` (a `[`): whether it matched and
-/// the index after the class, or `None` when the class is not closed.
-fn class_match(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
+/// One element of a compiled pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    /// `*`: any run of characters.
+    Star,
+    /// `?`: any one character.
+    Any,
+    /// A character that must appear as it is.
+    Literal(char),
+    /// `[...]`: one character of (or, negated, not of) a set of characters and ranges.
+    Class {
+        negate: bool,
+        ranges: Vec<(char, char)>,
+    },
+}
+
+/// A shell-style pattern (`*`, `?`, `[abc]`, `[a-z]`, `[!abc]`), parsed once so that each
+/// name is matched without re-reading the pattern text.
+///
+/// Matching is the two-pointer algorithm with one backtrack point (the last `*`): every
+/// step either moves forward in the name or moves the backtrack point forward, so a match
+/// costs at most (pattern tokens + class ranges) x (name length) steps, never the
+/// exponential or cubic blow-up of naive backtracking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glob {
+    tokens: Vec<Token>,
+}
+
+impl Glob {
+    /// Parses a pattern a client sent, refusing one longer than [`MAX_PATTERN_LEN`] bytes
+    /// or with more than [`MAX_PATTERN_WILDCARDS`] wildcards.
+    pub fn new(pattern: &str) -> Result<Glob, GlobError> {
+        if pattern.len() > MAX_PATTERN_LEN {
+            return Err(GlobError::TooLong);
+        }
+        let glob = Glob::parse(pattern);
+        let wildcards = glob
+            .tokens
+            .iter()
+            .filter(|t| matches!(t, Token::Star | Token::Class { .. }))
+            .count();
+        if wildcards > MAX_PATTERN_WILDCARDS {
+            return Err(GlobError::TooManyWildcards);
+        }
+        Ok(glob)
+    }
+
+    /// Parses a pattern without the limits (for patterns the server itself chose).
+    fn parse(pattern: &str) -> Glob {
+        let p: Vec<char> = pattern.chars().collect();
+        let mut tokens = Vec::with_capacity(p.len());
+        let mut i = 0;
+        // Once one `[` finds no closing `]`, no later one can: they are all literals, and
+        // not scanning for them again keeps parsing linear.
+        let mut unclosed = false;
+        while let Some(&c) = p.get(i) {
+            match c {
+                // Runs of `*` match the same as one, and one keeps the backtracking simple.
+                '*' if tokens.last() == Some(&Token::Star) => i += 1,
+                '*' => {
+                    tokens.push(Token::Star);
+                    i += 1;
+                }
+                '?' => {
+                    tokens.push(Token::Any);
+                    i += 1;
+                }
+                '[' => match (!unclosed).then(|| parse_class(&p, i)).flatten() {
+                    Some((token, next)) => {
+                        tokens.push(token);
+                        i = next;
+                    }
+                    // An unclosed `[` is a literal.
+                    None => {
+                        unclosed = true;
+                        tokens.push(Token::Literal('['));
+                        i += 1;
+                    }
+                },
+                _ => {
+                    tokens.push(Token::Literal(c));
+                    i += 1;
+                }
+            }
+        }
+        Glob { tokens }
+    }
+
+    /// Whether `name` matches the pattern.
+    pub fn matches(&self, name: &str) -> bool {
+        let mut steps = 0;
+        self.matches_counting(name, &mut steps)
+    }
+
+    /// Like [`Glob::matches`], adding the work done to `steps` (one per token or class
+    /// range examined), so that a caller can bound or yield on the work rather than time it.
+    pub fn matches_counting(&self, name: &str, steps: &mut u64) -> bool {
+        let n: Vec<char> = name.chars().collect();
+        let t = &self.tokens;
+        let (mut ti, mut ni) = (0, 0);
+        // The last `*`: the token index after it, and how far into the name it reaches.
+        let mut star: Option<(usize, usize)> = None;
+        while ni < n.len() {
+            *steps += 1;
+            let c = n[ni];
+            let advance = match t.get(ti) {
+                Some(Token::Star) => {
+                    star = Some((ti + 1, ni));
+                    ti += 1;
+                    continue;
+                }
+                Some(Token::Any) => true,
+                Some(Token::Literal(l)) => *l == c,
+                Some(Token::Class { negate, ranges }) => {
+                    *steps += ranges.len() as u64;
+                    ranges.iter().any(|(lo, hi)| *lo <= c && c <= *hi) != *negate
+                }
+                None => false,
+            };
+            if advance {
+                ti += 1;
+                ni += 1;
+            } else if let Some((after, reach)) = star {
+                // Let the `*` swallow one more character and retry what follows it.
+                ti = after;
+                ni = reach + 1;
+                star = Some((after, reach + 1));
+            } else {
+                return false;
+            }
+        }
+        t[ti..].iter().all(|tok| *tok == Token::Star)
+    }
+}
+
+/// Whether `name` matches the shell-style pattern: `*` any run, `?` any one character,
+/// `[abc]`, `[a-z]` and `[!abc]` one character of (or not of) a set. No length limit: for
+/// a pattern a client sent, use [`Glob::new`], which has one.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    Glob::parse(pattern).matches(name)
+}
+
+/// Parses the class starting at `p[start]` (a `[`): the token and the index after it, or
+/// `None` when the class is not closed. A `]` right after `[` or `[!` is a member; `a-z`
+/// is a range unless the `-` is followed by the closing `]`.
+fn parse_class(p: &[char], start: usize) -> Option<(Token, usize)> {
     let mut i = start + 1;
     let negate = matches!(p.get(i), Some('!') | Some('^'));
     if negate {
         i += 1;
     }
-    let mut matched = false;
+    let mut ranges = Vec::new();
     let mut first = true;
     loop {
         let ch = *p.get(i)?;
         if ch == ']' && !first {
-            return Some((matched != negate, i + 1));
+            return Some((Token::Class { negate, ranges }, i + 1));
         }
         first = false;
-        if p.get(i + 1) == Some(&'-') && p.get(i + 2).is_some_and(|e| *e != ']') {
-            let end = p[i + 2];
-            matched |= ch <= c && c <= end;
-            i += 3;
-        } else {
-            matched |= ch == c;
-            i += 1;
+        match (p.get(i + 1), p.get(i + 2)) {
+            (Some('-'), Some(&end)) if end != ']' => {
+                ranges.push((ch, end));
+                i += 3;
+            }
+            _ => {
+                ranges.push((ch, ch));
+                i += 1;
+            }
         }
     }
 }
@@ -534,6 +664,118 @@ mod glob_tests {
         let p = "*a".repeat(200);
         let n = "a".repeat(199) + "b";
         assert!(!glob_match(&p, &n));
+    }
+
+    /// Guards the caps: a 4 KB pattern or one with dozens of wildcards is refused up front.
+    #[test]
+    fn limits() {
+        assert!(Glob::new(&"a".repeat(MAX_PATTERN_LEN)).is_ok());
+        assert_eq!(
+            Glob::new(&"a".repeat(MAX_PATTERN_LEN + 1)),
+            Err(GlobError::TooLong)
+        );
+        assert_eq!(
+            Glob::new(&"*[".repeat(1024)),
+            Err(GlobError::TooLong),
+            "the 4 KB pattern of the report"
+        );
+        let stars = "*a".repeat(MAX_PATTERN_WILDCARDS);
+        assert!(Glob::new(&stars).is_ok());
+        assert_eq!(
+            Glob::new(&format!("{stars}*")),
+            Err(GlobError::TooManyWildcards)
+        );
+        // A run of stars counts once; unclosed `[` are literals, not classes.
+        assert!(Glob::new(&"*".repeat(200)).is_ok());
+        assert!(Glob::new(&format!("*{}", "[".repeat(200))).is_ok());
+        assert_eq!(
+            Glob::new(&"[ab]".repeat(MAX_PATTERN_WILDCARDS + 1)),
+            Err(GlobError::TooManyWildcards)
+        );
+        // The refusal's text names the limits as they are.
+        let text = crate::catalogue::Msg::PatternTooComplex.reply().to_wire();
+        assert!(text.contains(&format!("{MAX_PATTERN_LEN} bytes")), "{text}");
+        assert!(
+            text.contains(&format!("{MAX_PATTERN_WILDCARDS} wildcards")),
+            "{text}"
+        );
+    }
+
+    /// Guards the linear bound: the worst patterns of the report, at the length cap, against
+    /// long names, take a number of steps bounded by (pattern length) x (name length); the
+    /// old matcher re-scanned each unclosed `[` for every character and went far beyond.
+    #[test]
+    fn worst_case_patterns_are_bounded() {
+        let name = "a".repeat(4096);
+        let brackets = format!("*{}", "[".repeat(MAX_PATTERN_LEN - 1));
+        let stars = format!("{}b", "*a".repeat(MAX_PATTERN_WILDCARDS));
+        let classes = format!("*{}", "[a-a]".repeat(MAX_PATTERN_WILDCARDS - 1));
+        for pattern in [brackets, stars, classes] {
+            let glob = Glob::new(&pattern).expect("within the caps");
+            let mut steps = 0;
+            let _ = glob.matches_counting(&name, &mut steps);
+            let bound = (2 * MAX_PATTERN_LEN as u64 + 1) * (name.len() as u64 + 1);
+            assert!(steps <= bound, "{pattern:?}: {steps} steps > {bound}");
+        }
+    }
+
+    /// The obvious recursive matcher, exponential but plainly right: the reference the
+    /// fast one must agree with.
+    fn naive(p: &[char], n: &[char]) -> bool {
+        match p.first() {
+            None => n.is_empty(),
+            Some('*') => (0..=n.len()).any(|k| naive(&p[1..], &n[k..])),
+            Some('[') => match (n.first(), naive_class(p)) {
+                (Some(c), Some((members, negate, rest))) => {
+                    members.iter().any(|(lo, hi)| lo <= c && c <= hi) != negate
+                        && naive(&p[rest..], &n[1..])
+                }
+                (Some('['), None) => naive(&p[1..], &n[1..]),
+                _ => false,
+            },
+            Some('?') => !n.is_empty() && naive(&p[1..], &n[1..]),
+            Some(c) => n.first() == Some(c) && naive(&p[1..], &n[1..]),
+        }
+    }
+
+    /// A class as the reference reads it: its ranges, whether it is negated, its length.
+    type NaiveClass = (Vec<(char, char)>, bool, usize);
+
+    /// The members of the class at the start of `p`, whether it is negated, and the
+    /// length of the class; `None` when it is not closed.
+    fn naive_class(p: &[char]) -> Option<NaiveClass> {
+        let negate = matches!(p.get(1), Some('!' | '^'));
+        let body = if negate { 2 } else { 1 };
+        // The first `]` after the first member closes the class.
+        let close = (body + 1..p.len()).find(|&i| p[i] == ']')?;
+        let inner = &p[body..close];
+        let mut members = Vec::new();
+        let mut i = 0;
+        while i < inner.len() {
+            if i + 2 < inner.len() && inner[i + 1] == '-' {
+                members.push((inner[i], inner[i + 2]));
+                i += 3;
+            } else {
+                members.push((inner[i], inner[i]));
+                i += 1;
+            }
+        }
+        Some((members, negate, close + 1))
+    }
+
+    proptest::proptest! {
+        /// Guards the rewrite: the linear matcher agrees with the reference on random
+        /// small patterns and names over a tiny alphabet (where `*`, classes and ranges
+        /// interact most).
+        #[test]
+        fn agrees_with_the_naive_matcher(
+            pattern in "[ab*?\\[\\]!^-]{0,8}",
+            name in "[ab\\[\\]!-]{0,8}",
+        ) {
+            let p: Vec<char> = pattern.chars().collect();
+            let n: Vec<char> = name.chars().collect();
+            proptest::prop_assert_eq!(glob_match(&pattern, &name), naive(&p, &n));
+        }
     }
 }
 
@@ -681,6 +923,21 @@ mod tests {
         // `now` itself may be odd too.
         let _ = list_line(&file("f", 1, Some(now())), far);
         let _ = list_line(&file("f", 1, Some(now())), before);
+    }
+
+    /// Guards against forged entries and terminal tricks: every listing format shows
+    /// control characters in names as `?`, NLST included.
+    #[test]
+    fn control_characters_are_escaped_in_every_format() {
+        let evil = "a\r\nfake\tb\u{1b}[31m\u{0}\u{7f}\u{85}c";
+        let shown = "a??fake?b?[31m???c";
+        assert_eq!(nlst_line(evil), shown);
+        let e = file(evil, 1, Some(now()));
+        assert!(list_line(&e, now()).ends_with(&format!(" {shown}")));
+        assert!(
+            mlsx_line(&e, &MlstFacts::default(), &Permissions::ALL).ends_with(&format!(" {shown}"))
+        );
+        assert_eq!(nlst_line("plain name ünï"), "plain name ünï");
     }
 
     #[test]

@@ -220,6 +220,8 @@ pub struct SessionConfig {
     pub tls_available: bool,
     /// How much TLS the server requires of every user.
     pub tls_required: TlsRequired,
+    /// Whether anonymous users may use SITE CHMOD (when they may write at all).
+    pub anonymous_chmod: bool,
 }
 
 /// How much of a session must run under TLS.
@@ -488,6 +490,8 @@ pub struct Session {
     pbsz: bool,
     protection: Protection,
     capabilities: Capabilities,
+    /// Whether the logged-in user is the anonymous account.
+    anonymous: bool,
 }
 
 impl Session {
@@ -511,7 +515,15 @@ impl Session {
             pbsz: false,
             protection: Protection::Clear,
             capabilities: Capabilities::default(),
+            anonymous: false,
         }
+    }
+
+    /// Marks the login that just succeeded as anonymous (or not); an anonymous user may
+    /// SITE CHMOD only when [`SessionConfig::anonymous_chmod`] allows it. Cleared by REIN
+    /// and by a new USER.
+    pub fn set_anonymous(&mut self, anonymous: bool) {
+        self.anonymous = anonymous;
     }
 
     /// Tells the session what the storage can do (at login, and on connect with what the
@@ -827,6 +839,13 @@ impl Session {
                     None if listing::has_wildcards(target) => (".", Some(pattern(target, ""))),
                     _ => (target, None),
                 };
+                // A client's pattern is matched against every name of the directory: refuse
+                // one too long or too complex to match cheaply.
+                if let Some(p) = &pattern {
+                    if listing::Glob::new(&p.glob).is_err() {
+                        return Msg::PatternTooComplex.into();
+                    }
+                }
                 self.transfer(dir, self.permissions.list, |path| Action::List {
                     path,
                     format,
@@ -974,10 +993,23 @@ impl Session {
                 chmod: self.capabilities.chmod,
             }
             .into(),
+            // Anonymous users share one tree: one of them must not lock the others out.
+            "CHMOD" if self.anonymous && !self.config.anonymous_chmod => {
+                Msg::PermissionDenied.into()
+            }
             "CHMOD" => match args::parse_chmod(rest) {
-                Ok((mode, path)) => self.with_path(path, self.permissions.write, |path| {
-                    Action::Chmod { path, mode }
-                }),
+                Ok((mode, path)) => {
+                    match self.with_path(path, self.permissions.write, |path| Action::Chmod {
+                        path,
+                        mode,
+                    }) {
+                        // `SITE CHMOD 000 /` would lock the account out for good.
+                        Outcome::Act(Action::Chmod { path, .. }) if path.is_root() => {
+                            Msg::ChmodRootRefused.into()
+                        }
+                        other => other,
+                    }
+                }
                 Err(e) => e.msg().into(),
             },
             _ => Computed::UnknownSiteCommand(sub.to_owned()).into(),
@@ -1054,6 +1086,7 @@ impl Session {
     /// Logs out and clears everything tied to the login (REIN, user switch).
     fn reset_login(&mut self) {
         self.login = LoginState::Connected;
+        self.anonymous = false;
         self.permissions = Permissions::READ_ONLY;
         self.cwd = VPath::root();
         self.rename_from = None;

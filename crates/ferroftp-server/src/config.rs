@@ -57,6 +57,16 @@ pub struct ServerConfig {
     pub hosts: Vec<String>,
     /// Anonymous login (`USER anonymous` or `ftp`), off when `None`.
     pub anonymous: Option<AnonymousConfig>,
+    /// Whether anonymous users may SITE CHMOD (only when the whole anonymous root is
+    /// writable, `anonymous_upload_dir` = None: a drop directory refuses it); off by default,
+    /// since every anonymous client shares the same files.
+    pub anonymous_chmod: bool,
+    /// Most threads of the blocking pool (file-system calls, listings); the binary builds
+    /// its runtime with this cap.
+    pub max_blocking_threads: usize,
+    /// How many entries the start-up sweep for stale temporary upload files visits in each
+    /// user's root at most (0 turns the sweep off).
+    pub stale_upload_sweep_limit: usize,
     /// FTPS: off when `None`.
     pub tls: Option<TlsOptions>,
     /// Listen addresses for implicit FTPS (TLS from the first byte, conventionally port 990).
@@ -116,6 +126,9 @@ impl Default for ServerConfig {
             shutdown_grace: Duration::from_secs(30),
             hosts: Vec::new(),
             anonymous: None,
+            anonymous_chmod: false,
+            max_blocking_threads: 64,
+            stale_upload_sweep_limit: 100_000,
             tls: None,
             implicit_tls_listen: Vec::new(),
             tls_handshake_timeout: Duration::from_secs(10),

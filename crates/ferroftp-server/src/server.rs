@@ -145,6 +145,7 @@ impl Server {
             greeting: config.greeting.clone(),
             tls_available: tls.is_some(),
             tls_required: config.tls.as_ref().map(|t| t.required).unwrap_or_default(),
+            anonymous_chmod: config.anonymous_chmod,
         });
         let shared = Arc::new(Shared {
             ports: Arc::new(

@@ -35,6 +35,10 @@ use crate::truncation::{is_truncated, RequireCloseNotify};
 
 const CHUNK: usize = 64 * 1024;
 
+/// How much matching and formatting work (glob steps, name bytes) a listing does on an
+/// async worker before it yields: a few hundred microseconds at most.
+const LIST_WORK_BEFORE_YIELD: u64 = 200_000;
+
 /// What a transfer moves.
 #[derive(Debug)]
 pub enum JobKind {
@@ -420,6 +424,15 @@ impl TransferJob {
             perms,
         } = job;
         let format = *format;
+        // The session checked the pattern against the limits already; a refusal here would
+        // mean a caller that skipped it.
+        let glob = match pattern {
+            Some(p) => Some(
+                listing::Glob::new(&p.glob)
+                    .map_err(|_| Failure::Reply(Msg::PatternTooComplex.reply()))?,
+            ),
+            None => None,
+        };
         let meta = self
             .storage
             .metadata(path)
@@ -443,7 +456,7 @@ impl TransferJob {
         let line = |e: &EntryInfo| -> String {
             let mut s = match format {
                 ListFormat::List => listing::list_line(e, now),
-                ListFormat::Nlst => e.name.clone(),
+                ListFormat::Nlst => listing::nlst_line(&e.name).into_owned(),
                 ListFormat::Mlsd => listing::mlsx_line(e, facts, perms),
             };
             s.push_str("\r\n");
@@ -459,13 +472,24 @@ impl TransferJob {
                         .map_err(CopyError::Write)?;
                 }
                 Some(stream) => {
+                    // Matching and formatting run on an async worker: count their work and
+                    // hand the worker back now and then, so that a long pattern over a huge
+                    // directory never holds up the other sessions.
+                    let mut work = 0u64;
                     while let Some(entry) = stream.next().await {
                         let entry = entry.map_err(|e| CopyError::Read(e.into()))?;
-                        let l = match pattern {
-                            Some(p) if !listing::glob_match(&p.glob, &entry.name) => continue,
+                        work += entry.name.len() as u64 + 64;
+                        if work >= LIST_WORK_BEFORE_YIELD {
+                            work = 0;
+                            tokio::task::yield_now().await;
+                        }
+                        let l = match (pattern, &glob) {
+                            (Some(_), Some(g)) if !g.matches_counting(&entry.name, &mut work) => {
+                                continue
+                            }
                             // NLST names keep the directory the client wrote, for mget.
-                            Some(p) if format == ListFormat::Nlst => {
-                                format!("{}{}", p.prefix, line(&entry))
+                            (Some(p), _) if format == ListFormat::Nlst => {
+                                format!("{}{}", listing::display_name(&p.prefix), line(&entry))
                             }
                             _ => line(&entry),
                         };

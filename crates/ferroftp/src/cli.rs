@@ -109,6 +109,16 @@ pub struct ServeArgs {
     /// Most bytes per second all uploads together may use, 0 for no limit [default: 0].
     #[arg(long, value_name = "BYTES")]
     pub max_upload_rate: Option<u64>,
+    /// Let anonymous users SITE CHMOD too (with --anonymous-writable).
+    #[arg(long)]
+    pub anonymous_chmod: bool,
+    /// Most threads for blocking file-system work [default: 64].
+    #[arg(long, value_name = "N")]
+    pub max_blocking_threads: Option<usize>,
+    /// Most entries the start-up sweep for stale temporary upload files visits in each
+    /// user's root; 0 turns it off [default: 100000].
+    #[arg(long, value_name = "N")]
+    pub stale_upload_sweep_limit: Option<usize>,
     /// Quick-start data directory, used when there is no users file [default: ./ftp-data].
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,

@@ -148,6 +148,12 @@ pub struct FileConfig {
     pub max_download_rate: Option<u64>,
     /// `--max-upload-rate`, bytes per second.
     pub max_upload_rate: Option<u64>,
+    /// `--anonymous-chmod`.
+    pub anonymous_chmod: Option<bool>,
+    /// `--max-blocking-threads`.
+    pub max_blocking_threads: Option<usize>,
+    /// `--stale-upload-sweep-limit`.
+    pub stale_upload_sweep_limit: Option<usize>,
     /// `--root`.
     pub root: Option<PathBuf>,
     /// `--log`.
@@ -428,6 +434,19 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
         .max_upload_rate
         .or(file.max_upload_rate)
         .unwrap_or(defaults.max_upload_rate);
+    let anonymous_chmod =
+        args.anonymous_chmod || file.anonymous_chmod.unwrap_or(defaults.anonymous_chmod);
+    let max_blocking_threads = args
+        .max_blocking_threads
+        .or(file.max_blocking_threads)
+        .unwrap_or(defaults.max_blocking_threads);
+    if max_blocking_threads == 0 {
+        return Err(invalid("max_blocking_threads", "must be greater than 0"));
+    }
+    let stale_upload_sweep_limit = args
+        .stale_upload_sweep_limit
+        .or(file.stale_upload_sweep_limit)
+        .unwrap_or(defaults.stale_upload_sweep_limit);
 
     let log = args
         .log
@@ -454,6 +473,9 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             shutdown_grace,
             hosts,
             anonymous,
+            anonymous_chmod,
+            max_blocking_threads,
+            stale_upload_sweep_limit,
             tls,
             implicit_tls_listen,
             tls_handshake_timeout: defaults.tls_handshake_timeout,
@@ -773,6 +795,35 @@ log = "debug"
         ));
     }
 
+    /// Guards the bounded-work settings: defaults, file keys and flags.
+    #[test]
+    fn bounded_work_settings() {
+        let d = ServerConfig::default();
+        assert!(!d.anonymous_chmod);
+        assert_eq!(d.max_blocking_threads, 64);
+        assert_eq!(d.stale_upload_sweep_limit, 100_000);
+        let s = merge(&serve_args(&[]), FileConfig::default()).expect("merge");
+        assert!(!s.server.anonymous_chmod);
+        assert_eq!(s.server.max_blocking_threads, 64);
+        let text =
+            "anonymous_chmod = true\nmax_blocking_threads = 8\nstale_upload_sweep_limit = 0\n";
+        let s = merge(&serve_args(&[]), file(text)).expect("merge");
+        assert!(s.server.anonymous_chmod);
+        assert_eq!(s.server.max_blocking_threads, 8);
+        assert_eq!(s.server.stale_upload_sweep_limit, 0);
+        let flags = [
+            "--anonymous-chmod",
+            "--max-blocking-threads",
+            "16",
+            "--stale-upload-sweep-limit",
+            "500",
+        ];
+        let s = merge(&serve_args(&flags), file(text)).expect("merge");
+        assert!(s.server.anonymous_chmod);
+        assert_eq!(s.server.max_blocking_threads, 16);
+        assert_eq!(s.server.stale_upload_sweep_limit, 500);
+    }
+
     #[test]
     fn invalid_values_are_rejected() {
         let cases: &[(&[&str], &str)] = &[
@@ -783,6 +834,8 @@ log = "debug"
             (&["--passive-address", "::1"], ""),
             (&["--greeting", "a\r\n230 fake"], ""),
             (&["--anonymous-writable"], ""),
+            (&["--max-blocking-threads", "0"], ""),
+            (&[], "max_blocking_threads = 0"),
             (&["--host", "a b"], ""),
             (&[], "listen = []"),
             (&[], "greeting = \"x\\ny\""),

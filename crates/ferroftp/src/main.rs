@@ -168,6 +168,9 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
     };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        // An explicit cap, so that a burst of file-system work queues up rather than
+        // spawning hundreds of threads (tokio's own default is 512).
+        .max_blocking_threads(settings.server.max_blocking_threads)
         .enable_all()
         .build()
         .map_err(|e| Error::msg(format!("cannot start the async runtime: {e}")))?;

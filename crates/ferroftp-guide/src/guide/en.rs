@@ -561,6 +561,9 @@ pub(super) const PAGES: &[Page] = &[
                 A malformed argument: PORT with numbers out of range, EPRT with a bad field, \
                 REST with something other than a number, an unknown OPTS option, MFMT with a bad \
                 time, or MLSD on a file instead of a directory.\n\
+                LIST or NLST with a shell pattern over 256 bytes or with more than 32 wildcards \
+                (ferroftp: \"501 Pattern too long or too complex: at most 256 bytes and 32 \
+                wildcards.\").\n\
                 PORT or EPRT naming a host other than the client: ferroftp refuses such FTP \
                 bounce requests unless --allow-foreign-data-address is set.\n\
                 PORT or EPRT naming a port below 1024 (RFC 2577; ferroftp: \"501 PORT/EPRT to a \
@@ -793,7 +796,10 @@ pub(super) const PAGES: &[Page] = &[
                 MKD on an existing name (\"550 File exists.\"), RMD on a directory that is not \
                 empty, DELE on a directory (\"550 Is a directory: use RMD.\"), RETR on a \
                 directory, RMD or RNFR on the root.\n\
-                RNTO to another storage device, or SIZE and MDTM on a directory.",
+                RNTO to another storage device, or SIZE and MDTM on a directory.\n\
+                SITE CHMOD on the root, which would lock the account out (ferroftp: \"550 The \
+                permissions of the root directory cannot be changed.\"), or by an anonymous user \
+                unless the administrator allows it (anonymous_chmod).",
         fix: "Check the path: list the directory with LIST or MLSD, mind upper and lower case, \
                 and remember that relative paths start at the current directory (PWD) and that / \
                 is the user's home, not the server's root.\n\
@@ -838,7 +844,9 @@ pub(super) const PAGES: &[Page] = &[
                 \"553 File name not allowed.\"), or characters the server's file system \
                 rejects.\n\
                 STOR to a name that is already a directory (ferroftp: \"553 A directory has that \
-                name.\").",
+                name.\").\n\
+                A name starting with .ferroftp-upload., which ferroftp keeps for its temporary \
+                upload files.",
         fix: "Choose a plain name: no control characters, none of the characters the server's \
                 file system forbids (for example : * ? \" < > | on Windows), and not too long.\n\
                 To upload into a directory, change into it (CWD) or put the file name after the \

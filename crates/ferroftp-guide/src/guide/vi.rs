@@ -562,6 +562,9 @@ pub(super) const PAGES: &[Page] = &[
                 Một đối số sai dạng: PORT với số vượt ngoài phạm vi, EPRT với một trường sai, \
                 REST với thứ không phải số, tùy chọn OPTS không biết, MFMT với thời điểm sai, \
                 hoặc MLSD trên một tệp thay vì thư mục.\n\
+                LIST hoặc NLST với mẫu shell dài quá 256 byte hoặc có hơn 32 ký tự đại diện \
+                (ferroftp: \"501 Pattern too long or too complex: at most 256 bytes and 32 \
+                wildcards.\").\n\
                 PORT hoặc EPRT chỉ tới một máy khác với máy khách: ferroftp từ chối các yêu cầu \
                 FTP bounce như vậy trừ khi đặt --allow-foreign-data-address.\n\
                 PORT hoặc EPRT chỉ tới một cổng dưới 1024 (RFC 2577; ferroftp: \"501 PORT/EPRT \
@@ -789,7 +792,10 @@ pub(super) const PAGES: &[Page] = &[
                 MKD với tên đã tồn tại (\"550 File exists.\"), RMD trên thư mục chưa rỗng, DELE \
                 trên thư mục (\"550 Is a directory: use RMD.\"), RETR trên thư mục, RMD hoặc \
                 RNFR trên thư mục gốc.\n\
-                RNTO sang một thiết bị lưu trữ khác, hoặc SIZE và MDTM trên một thư mục.",
+                RNTO sang một thiết bị lưu trữ khác, hoặc SIZE và MDTM trên một thư mục.\n\
+                SITE CHMOD trên thư mục gốc, việc có thể khóa tài khoản vĩnh viễn (ferroftp: \
+                \"550 The permissions of the root directory cannot be changed.\"), hoặc bởi người \
+                dùng ẩn danh khi quản trị viên chưa cho phép (anonymous_chmod).",
         fix: "Kiểm tra đường dẫn: liệt kê thư mục bằng LIST hoặc MLSD, chú ý chữ hoa chữ thường, \
                 và nhớ rằng đường dẫn tương đối bắt đầu từ thư mục hiện tại (PWD), còn / là thư \
                 mục gốc của người dùng chứ không phải gốc của máy chủ.\n\
@@ -832,7 +838,9 @@ pub(super) const PAGES: &[Page] = &[
         when: "STOR, APPE, MKD hoặc RNTO với tên rỗng hoặc chứa byte NUL (ferroftp: \"553 File \
                 name not allowed.\"), hoặc chứa ký tự mà hệ thống tệp của máy chủ không chấp \
                 nhận.\n\
-                STOR tới một tên đang là thư mục (ferroftp: \"553 A directory has that name.\").",
+                STOR tới một tên đang là thư mục (ferroftp: \"553 A directory has that name.\").\n\
+                Một tên bắt đầu bằng .ferroftp-upload., tiền tố ferroftp dành cho các tệp tải \
+                lên tạm thời của nó.",
         fix: "Chọn một tên đơn giản: không có ký tự điều khiển, không có ký tự mà hệ thống tệp \
                 của máy chủ cấm (ví dụ : * ? \" < > | trên Windows), và không quá dài.\n\
                 Để tải lên vào một thư mục, hãy chuyển vào thư mục đó (CWD) hoặc đặt tên tệp sau \

@@ -49,10 +49,15 @@ impl<S: ControlStream> Control<S> {
                 .set_modified(&path, time)
                 .await
                 .map(|()| Computed::ModifiedTimeSet { time, path }.reply()),
-            Action::Chmod { path, mode } => storage
-                .chmod(&path, mode)
-                .await
-                .map(|()| Msg::ChmodDone.reply()),
+            Action::Chmod { path, mode } => match is_root_itself(storage, &path).await {
+                // The session refuses `/`; a link inside the root that leads back to it
+                // must not lock the account out either.
+                true => Ok(Msg::ChmodRootRefused.reply()),
+                false => storage
+                    .chmod(&path, mode)
+                    .await
+                    .map(|()| Msg::ChmodDone.reply()),
+            },
             Action::Mlst(path) => storage.metadata(&path).await.map(|mut m| {
                 m.name = path.to_string();
                 let facts =
@@ -65,5 +70,20 @@ impl<S: ControlStream> Control<S> {
             }
         };
         result.unwrap_or_else(|e| storage_error_reply(&e))
+    }
+}
+
+/// Whether `path` names the user's root directory itself (through a link, say), by the
+/// backend's unique identifier; `false` when the backend has none.
+async fn is_root_itself(storage: &dyn Storage, path: &VPath) -> bool {
+    let Ok(target) = storage.metadata(path).await else {
+        return false;
+    };
+    if target.kind != EntryKind::Dir || target.unique.is_none() {
+        return false;
+    }
+    match storage.metadata(&VPath::root()).await {
+        Ok(root) => root.unique == target.unique,
+        Err(_) => false,
     }
 }

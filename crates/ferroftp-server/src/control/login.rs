@@ -39,12 +39,15 @@ impl<S: ControlStream> Control<S> {
                 Ok(storage) => {
                     let storage = self.limited_storage(&account, storage, is_anonymous).await;
                     tracing::info!(user, "login ok");
+                    storage.sweep_stale_uploads(self.shared.config.stale_upload_sweep_limit);
                     self.session.set_capabilities(storage.capabilities());
                     self.storage = Some(storage);
                     if let Some(tls) = &self.tls {
                         tls.set_user(Some(&account.name));
                     }
-                    self.session.on_login(Some(account.permissions))
+                    let reply = self.session.on_login(Some(account.permissions));
+                    self.session.set_anonymous(is_anonymous);
+                    reply
                 }
                 Err(e) => {
                     tracing::error!(user, home = %account.home.display(), error = %e, "home directory unavailable");

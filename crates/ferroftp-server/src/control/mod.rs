@@ -201,7 +201,7 @@ impl<S: ControlStream> Control<S> {
                 self.pending = Some(cmd);
                 return Ok(Flow::Continue);
             }
-            log_command(&cmd);
+            log_command(&cmd, self.session.user().is_some());
             let flow = match self.session.handle(&cmd) {
                 Outcome::Silent => Flow::Continue,
                 Outcome::Reply(r) => {
@@ -395,15 +395,71 @@ async fn next_event(transfer: &mut Option<Running>) -> Option<TransferEvent> {
     }
 }
 
-/// Logs one command, never a password.
-fn log_command(cmd: &Command) {
+/// How much of an argument is logged before login: enough to see what a client tried, too
+/// little for a stranger's 4 KB lines to fill the disk.
+const LOG_ARG_BEFORE_LOGIN: usize = 64;
+/// How much of an argument is logged after login, in bytes: any real path, but bounded.
+const LOG_ARG_AFTER_LOGIN: usize = 1024;
+
+/// Logs one command, never a password. Arguments (and unknown verbs) are cut to
+/// [`LOG_ARG_BEFORE_LOGIN`] characters until the session has logged in, to
+/// [`LOG_ARG_AFTER_LOGIN`] bytes after, with the full length noted.
+fn log_command(cmd: &Command, logged_in: bool) {
     match cmd {
         Command::Known {
             verb: Verb::Pass, ..
         } => tracing::info!(command = "PASS ****"),
-        Command::Known { verb, arg: Some(a) } => tracing::info!(command = %format!("{verb} {a}")),
+        Command::Known { verb, arg: Some(a) } => {
+            tracing::info!(command = %format!("{verb} {}", clip_for_log(a, logged_in)))
+        }
         Command::Known { verb, arg: None } => tracing::info!(command = %verb),
-        Command::Unknown(v) => tracing::info!(command = %v, "unknown command"),
+        Command::Unknown(v) => {
+            tracing::info!(command = %clip_for_log(v, logged_in), "unknown command")
+        }
         Command::Http(_) => tracing::warn!("HTTP request on the control port"),
+    }
+}
+
+/// `text` as it goes into the log: whole when short, else its start followed by
+/// `…(N bytes)` (cut on a character boundary).
+fn clip_for_log(text: &str, logged_in: bool) -> std::borrow::Cow<'_, str> {
+    let end = if logged_in {
+        // The largest character boundary within the byte cap.
+        (0..=LOG_ARG_AFTER_LOGIN.min(text.len()))
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0)
+    } else {
+        text.char_indices()
+            .nth(LOG_ARG_BEFORE_LOGIN)
+            .map_or(text.len(), |(i, _)| i)
+    };
+    if end >= text.len() {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(format!("{}…({} bytes)", &text[..end], text.len()))
+    }
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::clip_for_log;
+
+    /// Guards the log flood: before login a 4 KB argument logs 64 characters and its
+    /// length; after login a path is logged whole up to 1 KiB, then cut too.
+    #[test]
+    fn arguments_are_cut_for_the_log() {
+        let long = "é".repeat(2048);
+        let before = clip_for_log(&long, false);
+        assert_eq!(before, format!("{}…(4096 bytes)", "é".repeat(64)));
+        assert_eq!(clip_for_log("short", false), "short");
+        let path = "/a".repeat(400);
+        assert_eq!(clip_for_log(&path, true), path);
+        let after = clip_for_log(&long, true);
+        assert_eq!(after, format!("{}…(4096 bytes)", "é".repeat(512)));
+        assert_eq!(
+            clip_for_log(&"x".repeat(1025), true).len(),
+            1024 + "…(1025 bytes)".len()
+        );
     }
 }

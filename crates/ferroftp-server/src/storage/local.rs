@@ -9,6 +9,7 @@
 //! cap-std calls block, so each runs on tokio's blocking pool. They speak `io::Error`; every
 //! one of them becomes a [`StorageError`] in [`StorageError::from_io`] as it leaves the pool.
 
+use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::{self, Seek, SeekFrom};
@@ -23,14 +24,15 @@ use async_trait::async_trait;
 use cap_std::fs::{Dir, Metadata, MetadataExt as _, OpenOptions, Permissions};
 use ferroftp_proto::listing::{EntryInfo, EntryKind};
 use ferroftp_proto::path::VPath;
+use futures::StreamExt as _;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
-use tokio::sync::mpsc;
 
 use super::{Capabilities, EntryStream, ReadStream, Storage, StorageError, Upload, WriteMode};
 
-/// How many directory entries the listing task may read ahead of the consumer; bounds the
-/// memory a listing uses whatever the directory's size.
-const LIST_CHANNEL_CAPACITY: usize = 64;
+/// How many directory entries one trip to the blocking pool reads and examines. The
+/// listing holds at most one batch, whatever the directory's size, and holds no thread
+/// while the consumer (a client that may never read) digests it.
+const LIST_BATCH: usize = 256;
 
 /// How many random temporary names an upload tries before giving up (a clash is already
 /// astronomically unlikely with 64 random bits; more attempts only guard against a broken RNG).
@@ -73,6 +75,35 @@ impl LocalStorage {
     /// The directory this storage was opened on.
     pub fn root_path(&self) -> &Path {
         &self.root_path
+    }
+
+    /// Removes the temporary upload files a killed server left under the root (visiting at
+    /// most `limit` entries), in the background, the first time this process opens this
+    /// root; later calls do nothing. Returns the sweep's task, or `None` when there is
+    /// nothing to do (already swept, `limit` 0, or no runtime).
+    pub fn sweep_stale_uploads_once(&self, limit: usize) -> Option<tokio::task::JoinHandle<usize>> {
+        if limit == 0 {
+            return None;
+        }
+        let runtime = tokio::runtime::Handle::try_current().ok()?;
+        let swept = SWEPT_ROOTS.get_or_init(Default::default);
+        // A poisoned lock only means another sweep's bookkeeping panicked; the set is fine.
+        if !swept
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(self.root_path.clone())
+        {
+            return None;
+        }
+        let root = Arc::clone(&self.root);
+        let shown = self.root_path.clone();
+        Some(runtime.spawn_blocking(move || {
+            let removed = sweep_stale_uploads(&root, limit);
+            if removed > 0 {
+                tracing::info!(root = %shown.display(), removed, "removed stale temporary upload files");
+            }
+            removed
+        }))
     }
 
     /// Runs a blocking file-system operation against the root on tokio's blocking pool.
@@ -161,51 +192,168 @@ fn root_is_a_directory() -> StorageError {
     StorageError::reason(StorageError::IsADirectory, "is a directory")
 }
 
-/// Reads the entries of `dir` (at `dir_rel` under `root`) into `tx` until the directory ends
-/// or the receiver goes away. Runs on the blocking pool.
-fn list_worker(
-    root: &Dir,
-    dir: &Dir,
-    dir_rel: &Path,
-    tx: &mpsc::Sender<Result<EntryInfo, StorageError>>,
-) {
-    let entries = match dir.entries() {
-        Ok(entries) => entries,
-        Err(e) => {
-            let _ = tx.blocking_send(Err(StorageError::from_io(e)));
-            return;
-        }
-    };
-    for entry in entries {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(e) => {
+/// A directory being listed: the open directory stream and where it lies under the root.
+/// It moves into the blocking pool for each batch and back out, so no thread waits on it.
+struct DirReader {
+    root: Arc<Dir>,
+    entries: cap_std::fs::ReadDir,
+    dir_rel: PathBuf,
+}
+
+impl DirReader {
+    /// Reads and examines up to [`LIST_BATCH`] entries; returns them and whether the
+    /// directory may have more. Runs on the blocking pool.
+    fn next_batch(&mut self) -> (Vec<Result<EntryInfo, StorageError>>, bool) {
+        let mut batch = Vec::new();
+        while batch.len() < LIST_BATCH {
+            let entry = match self.entries.next() {
+                Some(Ok(entry)) => entry,
                 // A failing readdir may fail again at once; stop rather than loop.
-                let _ = tx.blocking_send(Err(StorageError::from_io(e)));
-                return;
+                Some(Err(e)) => {
+                    batch.push(Err(StorageError::from_io(e)));
+                    return (batch, false);
+                }
+                None => return (batch, false),
+            };
+            let file_name = entry.file_name();
+            // Uploads in progress are not files yet: keep them out of listings, so a mirror
+            // never copies half a file.
+            if is_temp_name(&file_name) {
+                continue;
             }
-        };
-        let file_name = entry.file_name();
-        // Uploads in progress are not files yet: keep them out of listings, so a mirror
-        // never copies half a file.
-        if file_name.to_string_lossy().starts_with(TEMP_PREFIX) {
-            continue;
+            let info = match entry_for(&self.root, &self.dir_rel, &file_name) {
+                Some(md) => md,
+                // Neither the target nor the entry itself can be examined: it vanished
+                // meanwhile, or is unreadable. Skipping it keeps the rest of the listing.
+                None => match entry.metadata() {
+                    Ok(md) => entry_info(name_of(&file_name), &md),
+                    Err(_) => continue,
+                },
+            };
+            batch.push(Ok(info));
         }
-        let info = match entry_for(root, dir_rel, &file_name) {
-            Some(md) => md,
-            // Neither the target nor the entry itself can be examined: it vanished
-            // meanwhile, or is unreadable. Skipping it keeps the rest of the listing.
-            None => match entry.metadata() {
-                Ok(md) => entry_info(name_of(&file_name), &md),
-                Err(_) => continue,
-            },
-        };
-        if tx.blocking_send(Ok(info)).is_err() {
-            // The client went away; nobody wants the rest.
-            return;
-        }
+        (batch, true)
     }
 }
+
+/// Whether a directory entry is named like an upload's temporary file.
+fn is_temp_name(name: &OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(TEMP_PREFIX.as_bytes())
+}
+
+/// Refuses a client-chosen name that looks like an upload's temporary file: such a file
+/// would be hidden from listings and taken for a stale upload by the sweep.
+fn not_temp_name(path: &VPath) -> Result<(), StorageError> {
+    match path.file_name() {
+        Some(name) if is_temp_name(OsStr::new(name)) => Err(StorageError::reason(
+            StorageError::InvalidName,
+            "name reserved for temporary upload files",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Takes the exclusive lock that marks a temporary upload file as live. The lock lives as
+/// long as the open file (and so dies with the process, even on `kill -9`): a temporary
+/// file nobody holds locked is a leftover. `false` when someone else holds it.
+fn try_lock(file: &std::fs::File) -> io::Result<bool> {
+    match rustix::fs::flock(file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(true),
+        Err(e) if e == rustix::io::Errno::WOULDBLOCK => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether `path` (not followed if a link) is the very file `file` is open on.
+fn still_named(root: &Dir, path: &Path, file: &std::fs::File) -> io::Result<bool> {
+    use std::os::unix::fs::MetadataExt as _;
+    let open = file.metadata()?;
+    match root.symlink_metadata(path) {
+        Ok(md) => Ok(md.dev() == open.dev() && md.ino() == open.ino()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes the temporary upload file `name` of `dir` if no live upload holds it; `true`
+/// when it was removed. Anything but a regular file is left alone.
+fn remove_if_stale(dir: &Dir, name: &OsStr) -> io::Result<bool> {
+    if !dir.symlink_metadata(name)?.is_file() {
+        return Ok(false);
+    }
+    let file = dir.open(name)?.into_std();
+    // Locked by its upload, or replaced since the check above: not ours to remove.
+    if !try_lock(&file)? || !still_named(dir, Path::new(name), &file)? {
+        return Ok(false);
+    }
+    // Removed while the lock is held, so an upload can never lock a file about to go.
+    dir.remove_file(name)?;
+    Ok(true)
+}
+
+/// Removes the directory `p`; when it holds nothing but stale temporary upload files
+/// (left by a server killed mid-upload), removes those first. A live upload keeps it
+/// "not empty".
+fn remove_dir_with_stale_uploads(root: &Dir, p: &Path) -> io::Result<()> {
+    let not_empty = match root.remove_dir(p) {
+        Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty => e,
+        other => return other,
+    };
+    let dir = root.open_dir(p)?;
+    let mut temps = Vec::new();
+    for entry in dir.entries()? {
+        let name = entry?.file_name();
+        if !is_temp_name(&name) {
+            return Err(not_empty);
+        }
+        temps.push(name);
+    }
+    for name in temps {
+        if !remove_if_stale(&dir, &name)? {
+            return Err(not_empty);
+        }
+    }
+    root.remove_dir(p)
+}
+
+/// Removes the stale temporary upload files under the root, visiting at most `limit`
+/// entries (links are not followed); returns how many it removed. Safe beside running
+/// uploads: they hold their files locked. Runs on the blocking pool.
+fn sweep_stale_uploads(root: &Dir, limit: usize) -> usize {
+    let mut removed = 0;
+    let mut visited = 0;
+    let mut pending = vec![PathBuf::from(".")];
+    while let Some(rel) = pending.pop() {
+        let Ok(dir) = root.open_dir(&rel) else {
+            continue;
+        };
+        let Ok(entries) = dir.entries() else {
+            continue;
+        };
+        for entry in entries {
+            if visited >= limit {
+                return removed;
+            }
+            visited += 1;
+            let Ok(entry) = entry else { break };
+            let name = entry.file_name();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => pending.push(rel.join(&name)),
+                Ok(t) if t.is_file() && is_temp_name(&name) => {
+                    if matches!(remove_if_stale(&dir, &name), Ok(true)) {
+                        removed += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    removed
+}
+
+/// The roots already swept by this process: each is swept once, at its first login.
+static SWEPT_ROOTS: std::sync::OnceLock<std::sync::Mutex<HashSet<PathBuf>>> =
+    std::sync::OnceLock::new();
 
 /// The facts of the entry `name` in `dir_rel`, following a symlink only where it stays
 /// inside the root. Resolved from the root rather than from the listed directory so that a
@@ -239,14 +387,29 @@ impl Storage for LocalStorage {
         let open_rel = dir_rel.clone();
         // Opened before returning so that a missing directory or a file fails the call
         // itself rather than the first item of the stream.
-        let dir = self.run(move |root| root.open_dir(open_rel)).await?;
-        let (tx, mut rx) = mpsc::channel(LIST_CHANNEL_CAPACITY);
-        let root = Arc::clone(&self.root);
-        // Not awaited: the task ends when the directory does or the receiver is dropped.
-        tokio::task::spawn_blocking(move || list_worker(&root, &dir, &dir_rel, &tx));
-        Ok(Box::pin(futures::stream::poll_fn(move |cx| {
-            rx.poll_recv(cx)
-        })))
+        let entries = self
+            .run(move |root| root.open_dir(open_rel)?.entries())
+            .await?;
+        let reader = DirReader {
+            root: Arc::clone(&self.root),
+            entries,
+            dir_rel,
+        };
+        // One blocking task per batch, started only when the consumer asks for more: a
+        // client that stops reading stops the listing without holding a thread.
+        let batches = futures::stream::unfold(Some(reader), |reader| async move {
+            let mut reader = reader?;
+            let read = tokio::task::spawn_blocking(move || {
+                let (batch, more) = reader.next_batch();
+                (batch, more.then_some(reader))
+            })
+            .await;
+            Some(match read {
+                Ok((batch, next)) => (batch, next),
+                Err(e) => (vec![Err(StorageError::from(e))], None),
+            })
+        });
+        Ok(Box::pin(batches.flat_map(futures::stream::iter)))
     }
 
     async fn read(&self, path: &VPath, offset: u64) -> Result<ReadStream, StorageError> {
@@ -275,6 +438,7 @@ impl Storage for LocalStorage {
         if path.is_root() {
             return Err(root_is_a_directory());
         }
+        not_temp_name(path)?;
         let target = rel(path);
         let parent = rel(&path.parent());
         let (file, temp) = self
@@ -289,6 +453,7 @@ impl Storage for LocalStorage {
     }
 
     async fn mkdir(&self, path: &VPath) -> Result<(), StorageError> {
+        not_temp_name(path)?;
         let p = rel(path);
         self.run(move |root| root.create_dir(p)).await
     }
@@ -296,7 +461,8 @@ impl Storage for LocalStorage {
     async fn rmdir(&self, path: &VPath) -> Result<(), StorageError> {
         not_root(path)?;
         let p = rel(path);
-        self.run(move |root| root.remove_dir(p)).await
+        self.run(move |root| remove_dir_with_stale_uploads(root, &p))
+            .await
     }
 
     async fn delete(&self, path: &VPath) -> Result<(), StorageError> {
@@ -318,6 +484,8 @@ impl Storage for LocalStorage {
     async fn rename(&self, from: &VPath, to: &VPath) -> Result<(), StorageError> {
         not_root(from)?;
         not_root(to)?;
+        not_temp_name(from)?;
+        not_temp_name(to)?;
         let (from, to) = (rel(from), rel(to));
         self.run(move |root| root.rename(from, root, to)).await
     }
@@ -337,6 +505,10 @@ impl Storage for LocalStorage {
             file.set_modified(time)
         })
         .await
+    }
+
+    fn sweep_stale_uploads(&self, limit: usize) {
+        let _ = self.sweep_stale_uploads_once(limit);
     }
 
     async fn chmod(&self, path: &VPath, mode: u32) -> Result<(), StorageError> {
@@ -376,8 +548,14 @@ fn open_upload(
                 let temp = parent.join(format!("{TEMP_PREFIX}{:016x}.tmp", rand::random::<u64>()));
                 match root.open_with(&temp, &opts) {
                     Ok(file) => {
+                        let file = file.into_std();
+                        // Locked at once, so a sweep knows it is live; if a sweep took
+                        // the name between the create and the lock, try another.
+                        if !try_lock(&file)? || !still_named(root, &temp, &file)? {
+                            continue;
+                        }
                         let target = target.to_path_buf();
-                        return Ok((file.into_std(), Some(TempTarget { temp, target })));
+                        return Ok((file, Some(TempTarget { temp, target })));
                     }
                     Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                     Err(e) => return Err(e),
@@ -518,7 +696,6 @@ impl AsyncWrite for LocalUpload {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures::StreamExt as _;
     use std::collections::BTreeSet;
     use std::time::Duration;
     use tokio::io::AsyncReadExt as _;
@@ -868,6 +1045,38 @@ mod tests {
         up.abort().await;
         assert_eq!(std::fs::read(f.root.join("c")).expect("read"), b"old");
         assert_eq!(dir_names(&f.root), set(&["c"]));
+    }
+
+    /// Guards live uploads against the sweep: a sweep running in a loop beside uploads
+    /// never removes a temporary file in use (each upload holds its lock), so every upload
+    /// commits; without the lock, the sweep takes them and commits fail.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sweep_never_removes_a_live_upload() {
+        let f = fixture();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sweeper = {
+            let (root, stop) = (Arc::clone(&f.storage.root), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let mut removed = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    removed += sweep_stale_uploads(&root, usize::MAX);
+                }
+                removed
+            })
+        };
+        for i in 0..50 {
+            let n = upload(&f.storage, &format!("/f{i}"), WriteMode::Create, b"data")
+                .await
+                .expect("upload commits");
+            assert_eq!(n, 4);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        // It may have removed a file caught between its creation and its lock; the upload
+        // then took another name, as the commits above show.
+        let _ = sweeper.join().expect("sweeper");
+        assert!(dir_names(&f.root)
+            .iter()
+            .all(|n| !n.starts_with(TEMP_PREFIX)));
     }
 
     #[tokio::test]

@@ -131,4 +131,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Changes permission bits (SITE CHMOD); backends without them return
     /// [`StorageError::Unsupported`] (and say so in [`Storage::capabilities`]).
     async fn chmod(&self, path: &VPath, mode: u32) -> Result<(), StorageError>;
+    /// Called at each login: a backend whose uploads can leave temporary objects behind
+    /// (a server killed mid-upload) removes the stale ones, visiting at most `limit`
+    /// entries, in the background and once per process. Nothing by default.
+    fn sweep_stale_uploads(&self, limit: usize) {
+        let _ = limit;
+    }
 }
