@@ -30,6 +30,18 @@ pub struct ServerConfig {
     pub idle_timeout: Duration,
     /// How long to wait for a data connection to be made (passive accept or active connect).
     pub data_connect_timeout: Duration,
+    /// A connection not logged in this long after it connected gets `Msg::LoginTimeout` and
+    /// is closed. Unlike the idle timer, traffic does not extend it.
+    pub login_timeout: Duration,
+    /// How long writing one reply may block (a client that sends commands but never reads
+    /// the replies) before the session is closed.
+    pub reply_timeout: Duration,
+    /// A data transfer or listing that moves no byte for this long ends with
+    /// `Msg::TransferStalled`; the session goes on.
+    pub stall_timeout: Duration,
+    /// TCP keepalive on control and data connections: idle time before the first probe
+    /// (then probes every 10 s, 6 at most). `None` turns keepalive off.
+    pub tcp_keepalive: Option<Duration>,
     /// Pause after each failed login, to slow down password guessing.
     pub login_failure_delay: Duration,
     /// Whether `USER` while logged in may switch to another user.
@@ -85,6 +97,10 @@ impl Default for ServerConfig {
             max_connections_per_ip: 50,
             idle_timeout: Duration::from_secs(600),
             data_connect_timeout: Duration::from_secs(30),
+            login_timeout: Duration::from_secs(60),
+            reply_timeout: Duration::from_secs(30),
+            stall_timeout: Duration::from_secs(60),
+            tcp_keepalive: Some(Duration::from_secs(60)),
             login_failure_delay: Duration::from_secs(1),
             allow_user_switch: false,
             allow_foreign_data_address: false,

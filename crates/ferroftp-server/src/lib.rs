@@ -19,6 +19,7 @@ pub mod data;
 pub mod errors;
 mod net;
 pub mod server;
+pub mod stall;
 pub mod stream;
 pub mod tls;
 pub mod transfer;

@@ -27,6 +27,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::data::DataSource;
 use crate::errors::storage_error_reply;
+use crate::stall::StallClock;
 use crate::storage::{ReadStream, Storage, StorageError, WriteMode};
 use crate::stream::MaybeTls;
 use crate::tls::{SessionReuse, SessionTls};
@@ -99,6 +100,9 @@ pub struct TransferJob {
     pub progress: Arc<AtomicU64>,
     /// TLS for the data connection (`PROT P`), if any.
     pub tls: Option<DataTls>,
+    /// The transfer ends with `Msg::TransferStalled` once its data connection moves no
+    /// byte for this long.
+    pub stall_timeout: std::time::Duration,
 }
 
 /// How to secure a data connection under `PROT P`.
@@ -237,9 +241,12 @@ impl TransferJob {
             Conversion::None
         };
         let progress = self.progress.clone();
+        let clock = StallClock::new();
+        let mut watched = clock.watch(&mut data);
         let copied = tokio::select! {
-            r = send_file(reader, &mut data, conversion, &progress) => r,
+            r = send_file(reader, &mut watched, conversion, &progress) => r,
             _ = &mut self.abort => return Err(Failure::Aborted),
+            _ = clock.stalled(self.stall_timeout) => return Err(stalled()),
         };
         match copied {
             Ok(_) => {
@@ -296,11 +303,17 @@ impl TransferJob {
             Conversion::None
         };
         let progress = self.progress.clone();
+        let clock = StallClock::new();
         let copied = tokio::select! {
-            r = copy(&mut data, &mut upload, conversion, &progress) => r,
+            r = copy(clock.watch(&mut data), &mut upload, conversion, &progress) => r,
             _ = &mut self.abort => {
                 upload.abort().await;
                 return Err(Failure::Aborted);
+            }
+            // The partial upload is discarded; the old file, if any, stays as it was.
+            _ = clock.stalled(self.stall_timeout) => {
+                upload.abort().await;
+                return Err(stalled());
             }
         };
         if let Err(e) = copied {
@@ -382,6 +395,7 @@ impl TransferJob {
         let mut data = self.open(Msg::ListingStarting.reply()).await?;
         let now = SystemTime::now();
         let progress = self.progress.clone();
+        let clock = StallClock::new();
         let line = |e: &EntryInfo| -> String {
             let mut s = match format {
                 ListFormat::List => listing::list_line(e, now),
@@ -392,7 +406,7 @@ impl TransferJob {
             s
         };
         let write_all = async {
-            let mut out = BufWriter::with_capacity(16 * 1024, &mut data);
+            let mut out = BufWriter::with_capacity(16 * 1024, clock.watch(&mut data));
             match entries.as_mut() {
                 None => {
                     let l = line(&meta);
@@ -423,6 +437,7 @@ impl TransferJob {
         let written = tokio::select! {
             r = write_all => r,
             _ = &mut self.abort => return Err(Failure::Aborted),
+            _ = clock.stalled(self.stall_timeout) => return Err(stalled()),
         };
         match written {
             Ok(()) => {
@@ -436,6 +451,12 @@ impl TransferJob {
             Err(CopyError::Write(_)) => Err(Msg::ListingClosed.reply().into()),
         }
     }
+}
+
+/// A transfer ended by its stall timeout; the log says which.
+fn stalled() -> Failure {
+    tracing::warn!("data connection stalled: transfer ended");
+    Failure::Reply(Msg::TransferStalled.reply())
 }
 
 /// A data connection, plain or under TLS.
