@@ -103,6 +103,8 @@ pub struct TransferJob {
     /// The transfer ends with `Msg::TransferStalled` once its data connection moves no
     /// byte for this long.
     pub stall_timeout: std::time::Duration,
+    /// TCP keepalive for the data connection (see `ServerConfig::tcp_keepalive`).
+    pub keepalive: Option<std::time::Duration>,
 }
 
 /// How to secure a data connection under `PROT P`.
@@ -181,6 +183,7 @@ impl TransferJob {
             })?,
             _ = &mut self.abort => return Err(Failure::Aborted),
         };
+        crate::net::set_keepalive(&tcp, self.keepalive);
         let _ = self.events.send(TransferEvent::Started(started)).await;
         let Some(tls) = self.tls.clone() else {
             return Ok(MaybeTls::Plain(tcp));

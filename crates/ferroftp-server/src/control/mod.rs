@@ -487,6 +487,7 @@ impl<S: ControlStream> Control<S> {
             progress: progress.clone(),
             tls,
             stall_timeout: self.shared.config.stall_timeout,
+            keepalive: self.shared.config.tcp_keepalive,
         };
         tracing::info!(transfer = %what, "transfer started");
         tokio::spawn(job.run());
