@@ -283,6 +283,8 @@ pub enum Msg {
     SystemType,
     /// The session was idle too long.
     IdleTimeout,
+    /// The connection did not log in within the login timeout.
+    LoginTimeout,
     /// Too many connections.
     TooManyConnections,
     /// Too many connections from the client's address.
@@ -397,6 +399,8 @@ pub enum Msg {
     StoreOverDirectory,
     /// The data connection failed during an upload.
     UploadLost,
+    /// A transfer or listing moved no byte for the stall timeout.
+    TransferStalled,
     /// The finished upload could not be saved.
     CommitFailed,
     /// STOU found no free name.
@@ -529,6 +533,11 @@ pub const MESSAGES: &[(Msg, u16, &str)] = &[
         Msg::IdleTimeout,
         421,
         "Timeout: closing control connection.",
+    ),
+    (
+        Msg::LoginTimeout,
+        421,
+        "Login timeout: closing control connection.",
     ),
     (
         Msg::TooManyConnections,
@@ -679,6 +688,7 @@ pub const MESSAGES: &[(Msg, u16, &str)] = &[
     (Msg::DataConnectionClosed, 426, "Data connection closed: transfer aborted."),
     (Msg::StoreOverDirectory, 553, "A directory has that name."),
     (Msg::UploadLost, 426, "Data connection lost: upload discarded."),
+    (Msg::TransferStalled, 426, "No data moved for too long: transfer aborted."),
     (Msg::CommitFailed, 451, "Could not save the file: upload discarded."),
     (Msg::NoUniqueName, 451, "Could not find a unique file name."),
     (Msg::MlsdNotDirectory, 501, "Not a directory: use MLST for a single file."),

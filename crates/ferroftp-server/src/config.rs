@@ -44,6 +44,18 @@ pub struct ServerConfig {
     /// Whether a `PROT P` upload must end with a TLS close_notify: an upload cut by a bare
     /// TCP close (a truncation attack) is then discarded with `Msg::UploadTruncated`.
     pub tls_upload_requires_close_notify: bool,
+    /// A connection not logged in this long after it connected gets `Msg::LoginTimeout` and
+    /// is closed. Unlike the idle timer, traffic does not extend it.
+    pub login_timeout: Duration,
+    /// How long writing one reply may block (a client that sends commands but never reads
+    /// the replies) before the session is closed.
+    pub reply_timeout: Duration,
+    /// A data transfer or listing that moves no byte for this long ends with
+    /// `Msg::TransferStalled`; the session goes on.
+    pub stall_timeout: Duration,
+    /// TCP keepalive on control and data connections: idle time before the first probe
+    /// (then probes every 10 s, 6 at most). `None` turns keepalive off.
+    pub tcp_keepalive: Option<Duration>,
     /// Pause after each failed login, to slow down password guessing.
     pub login_failure_delay: Duration,
     /// Whether `USER` while logged in may switch to another user.
@@ -120,6 +132,10 @@ impl Default for ServerConfig {
             max_passive_per_ip: 8,
             passive_wait: Duration::from_secs(2),
             tls_upload_requires_close_notify: true,
+            login_timeout: Duration::from_secs(60),
+            reply_timeout: Duration::from_secs(30),
+            stall_timeout: Duration::from_secs(60),
+            tcp_keepalive: Some(Duration::from_secs(60)),
             login_failure_delay: Duration::from_secs(1),
             allow_user_switch: false,
             allow_foreign_data_address: false,

@@ -22,6 +22,7 @@ pub mod limits;
 mod net;
 pub mod quota;
 pub mod server;
+pub mod stall;
 pub mod stream;
 pub mod throttle;
 pub mod tls;

@@ -30,6 +30,41 @@ pub(crate) fn bind_listener(addr: SocketAddr, backlog: i32) -> io::Result<TcpLis
     TcpListener::from_std(socket.into())
 }
 
+/// Seconds between keepalive probes once the first goes unanswered.
+const KEEPALIVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Unanswered probes before the kernel declares the peer gone.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "macos"
+))]
+const KEEPALIVE_PROBES: u32 = 6;
+
+/// Turns on TCP keepalive on a control or data connection, probing after `idle` without
+/// traffic: a peer that vanished (a NAT entry dropped, a machine switched off) then ends
+/// in an error on the connection rather than holding it forever. `None` leaves it off.
+pub(crate) fn set_keepalive(stream: &tokio::net::TcpStream, idle: Option<std::time::Duration>) {
+    let Some(idle) = idle else {
+        return;
+    };
+    let params = socket2::TcpKeepalive::new()
+        .with_time(idle)
+        .with_interval(KEEPALIVE_INTERVAL);
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "macos"
+    ))]
+    let params = params.with_retries(KEEPALIVE_PROBES);
+    if let Err(e) = socket2::SockRef::from(stream).set_tcp_keepalive(&params) {
+        // Not fatal: the connection works without it, only less watched.
+        tracing::debug!(error = %e, "cannot set TCP keepalive");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

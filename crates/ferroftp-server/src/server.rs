@@ -225,7 +225,8 @@ impl Server {
                 conn = conn_rx.recv() => match conn {
                     Some((peer, session)) => {
                         let id = next_id.fetch_add(1, Ordering::Relaxed);
-                        sessions.spawn(session.instrument(tracing::info_span!("session", id, %peer)));
+                        let span = tracing::info_span!("session", id, %peer);
+                        sessions.spawn(contain_panic(session).instrument(span));
                     }
                     None => break,
                 },
@@ -249,6 +250,21 @@ impl Server {
             sessions.shutdown().await;
         }
         Ok(())
+    }
+}
+
+/// Runs a session and, should it panic, logs the panic: only that session ends (its
+/// connection closes and its slot is given back as the stack unwinds), the server and every
+/// other session go on.
+async fn contain_panic(session: SessionFuture) {
+    use futures::FutureExt;
+    if let Err(panic) = std::panic::AssertUnwindSafe(session).catch_unwind().await {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::error!(panic = %what, "session panicked: closed it; the server goes on");
     }
 }
 
@@ -350,6 +366,7 @@ async fn serve_connection(
         Err(_) => return,
     };
     let _ = stream.set_nodelay(true);
+    crate::net::set_keepalive(&stream, shared.config.tcp_keepalive);
     // Clients send ABOR as Telnet IP/Synch with the last byte as TCP urgent data; keep that
     // byte in the stream, or the line would never end.
     let _ = socket2::SockRef::from(&stream).set_out_of_band_inline(true);

@@ -27,6 +27,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::data::{DataError, DataSource};
 use crate::errors::storage_error_reply;
+use crate::stall::StallClock;
 use crate::storage::{ReadStream, Storage, StorageError, WriteMode};
 use crate::stream::MaybeTls;
 use crate::throttle::{Throttle, Throttled};
@@ -107,6 +108,11 @@ pub struct TransferJob {
     pub tls: Option<DataTls>,
     /// Bandwidth limits of the user and the server.
     pub throttle: Throttle,
+    /// The transfer ends with `Msg::TransferStalled` once its data connection moves no
+    /// byte for this long.
+    pub stall_timeout: std::time::Duration,
+    /// TCP keepalive for the data connection (see `ServerConfig::tcp_keepalive`).
+    pub keepalive: Option<std::time::Duration>,
 }
 
 /// How to secure a data connection under `PROT P`.
@@ -198,6 +204,7 @@ impl TransferJob {
                 })?,
                 _ = &mut self.abort => return Err(Failure::Aborted),
             };
+            crate::net::set_keepalive(&tcp, self.keepalive);
             if !announced {
                 let _ = self
                     .events
@@ -289,10 +296,12 @@ impl TransferJob {
             Conversion::None
         };
         let progress = self.progress.clone();
-        let mut metered = Throttled::new(&mut data, self.throttle.download.clone());
+        let clock = StallClock::new();
+        let mut metered = Throttled::new(clock.watch(&mut data), self.throttle.download.clone());
         let copied = tokio::select! {
             r = send_file(reader, &mut metered, conversion, &progress) => r,
             _ = &mut self.abort => return Err(Failure::Aborted),
+            _ = clock.stalled(self.stall_timeout) => return Err(stalled()),
         };
         match copied {
             Ok(_) => {
@@ -350,8 +359,9 @@ impl TransferJob {
         };
         let progress = self.progress.clone();
         let requires_close_notify = self.tls.as_ref().is_some_and(|t| t.requires_close_notify);
+        let clock = StallClock::new();
         let metered = Throttled::new(
-            RequireCloseNotify::new(&mut data, requires_close_notify),
+            RequireCloseNotify::new(clock.watch(&mut data), requires_close_notify),
             self.throttle.upload.clone(),
         );
         let copied = tokio::select! {
@@ -359,6 +369,11 @@ impl TransferJob {
             _ = &mut self.abort => {
                 upload.abort().await;
                 return Err(Failure::Aborted);
+            }
+            // The partial upload is discarded; the old file, if any, stays as it was.
+            _ = clock.stalled(self.stall_timeout) => {
+                upload.abort().await;
+                return Err(stalled());
             }
         };
         if let Err(e) = copied {
@@ -453,6 +468,7 @@ impl TransferJob {
         let mut data = self.open(Msg::ListingStarting.reply()).await?;
         let now = SystemTime::now();
         let progress = self.progress.clone();
+        let clock = StallClock::new();
         let line = |e: &EntryInfo| -> String {
             let mut s = match format {
                 ListFormat::List => listing::list_line(e, now),
@@ -463,7 +479,7 @@ impl TransferJob {
             s
         };
         let write_all = async {
-            let mut out = BufWriter::with_capacity(16 * 1024, &mut data);
+            let mut out = BufWriter::with_capacity(16 * 1024, clock.watch(&mut data));
             match entries.as_mut() {
                 None => {
                     let l = line(&meta);
@@ -505,6 +521,7 @@ impl TransferJob {
         let written = tokio::select! {
             r = write_all => r,
             _ = &mut self.abort => return Err(Failure::Aborted),
+            _ = clock.stalled(self.stall_timeout) => return Err(stalled()),
         };
         match written {
             Ok(()) => {
@@ -518,6 +535,12 @@ impl TransferJob {
             Err(CopyError::Write(_)) => Err(Msg::ListingClosed.reply().into()),
         }
     }
+}
+
+/// A transfer ended by its stall timeout; the log says which.
+fn stalled() -> Failure {
+    tracing::warn!("data connection stalled: transfer ended");
+    Failure::Reply(Msg::TransferStalled.reply())
 }
 
 /// A data connection, plain or under TLS.

@@ -144,7 +144,8 @@ fn assert_took(elapsed: Duration, expected: Duration) {
 #[tokio::test(start_paused = true)]
 async fn an_idle_session_gets_421_after_exactly_the_idle_timeout() {
     let h = Harness::start().await;
-    let mut c = h.connect().await;
+    // Logged in: before login, the shorter login timeout ends a session first.
+    let mut c = h.logged_in().await;
     let start = Instant::now();
     // Up to the last moment, nothing is said.
     let early = tokio::time::timeout(IDLE - Duration::from_millis(5), c.reply()).await;
@@ -160,7 +161,7 @@ async fn an_idle_session_gets_421_after_exactly_the_idle_timeout() {
 #[tokio::test(start_paused = true)]
 async fn every_command_restarts_the_idle_timer() {
     let h = Harness::start().await;
-    let mut c = h.connect().await;
+    let mut c = h.logged_in().await;
     // Virtual time: this sleep is the stimulus (time passing), not synchronisation.
     tokio::time::sleep(IDLE / 2).await;
     assert_eq!(c.cmd("NOOP").await, "200 NOOP ok.\r\n");

@@ -78,6 +78,20 @@ pub struct ServeArgs {
     /// [default: true].
     #[arg(long, value_name = "BOOL")]
     pub tls_upload_requires_close_notify: Option<bool>,
+    /// Close connections not logged in this many seconds after connecting; traffic does
+    /// not extend it [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub login_timeout: Option<u64>,
+    /// Close sessions whose client does not read a reply for this many seconds [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub reply_timeout: Option<u64>,
+    /// End transfers and listings that move no byte for this many seconds [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub stall_timeout: Option<u64>,
+    /// TCP keepalive on control and data connections: seconds idle before the first probe,
+    /// 0 for off [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub tcp_keepalive: Option<u64>,
     /// Pause after each failed login, in milliseconds [default: 1000].
     #[arg(long, value_name = "MS")]
     pub login_failure_delay_ms: Option<u64>,

@@ -127,6 +127,14 @@ pub struct FileConfig {
     pub passive_wait: Option<u64>,
     /// `--tls-upload-requires-close-notify`.
     pub tls_upload_requires_close_notify: Option<bool>,
+    /// `--login-timeout`, seconds.
+    pub login_timeout: Option<u64>,
+    /// `--reply-timeout`, seconds.
+    pub reply_timeout: Option<u64>,
+    /// `--stall-timeout`, seconds.
+    pub stall_timeout: Option<u64>,
+    /// `--tcp-keepalive`, seconds; 0 turns keepalive off.
+    pub tcp_keepalive: Option<u64>,
     /// `--login-failure-delay-ms`.
     pub login_failure_delay_ms: Option<u64>,
     /// `--allow-user-switch`.
@@ -371,6 +379,23 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
         .tls_upload_requires_close_notify
         .or(file.tls_upload_requires_close_notify)
         .unwrap_or(defaults.tls_upload_requires_close_notify);
+    let login_timeout = match args.login_timeout.or(file.login_timeout) {
+        Some(s) => Duration::from_secs(positive("login_timeout", s)?),
+        None => defaults.login_timeout,
+    };
+    let reply_timeout = match args.reply_timeout.or(file.reply_timeout) {
+        Some(s) => Duration::from_secs(positive("reply_timeout", s)?),
+        None => defaults.reply_timeout,
+    };
+    let stall_timeout = match args.stall_timeout.or(file.stall_timeout) {
+        Some(s) => Duration::from_secs(positive("stall_timeout", s)?),
+        None => defaults.stall_timeout,
+    };
+    let tcp_keepalive = match args.tcp_keepalive.or(file.tcp_keepalive) {
+        Some(0) => None,
+        Some(s) => Some(Duration::from_secs(s)),
+        None => defaults.tcp_keepalive,
+    };
     let login_failure_delay = args
         .login_failure_delay_ms
         .or(file.login_failure_delay_ms)
@@ -467,6 +492,10 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             max_passive_per_ip,
             passive_wait,
             tls_upload_requires_close_notify,
+            login_timeout,
+            reply_timeout,
+            stall_timeout,
+            tcp_keepalive,
             login_failure_delay,
             allow_user_switch,
             allow_foreign_data_address,
@@ -574,6 +603,42 @@ mod tests {
 
     fn file(text: &str) -> FileConfig {
         FileConfig::parse(text).expect("valid config")
+    }
+
+    // Guards the deadline settings: each is a key and a flag, flags win, 0 turns keepalive off.
+    #[test]
+    fn deadline_settings_from_file_and_flags() {
+        let d = ServerConfig::default();
+        let s = merge(&serve_args(&[]), FileConfig::default()).expect("merge");
+        assert_eq!(s.server.login_timeout, d.login_timeout);
+        assert!(d.login_timeout < d.idle_timeout);
+        assert_eq!(s.server.reply_timeout, d.reply_timeout);
+        assert_eq!(s.server.stall_timeout, d.stall_timeout);
+        assert_eq!(s.server.tcp_keepalive, Some(Duration::from_secs(60)));
+        let f = "login_timeout = 20\nreply_timeout = 21\nstall_timeout = 22\ntcp_keepalive = 0\n";
+        let s = merge(&serve_args(&[]), file(f)).expect("merge");
+        assert_eq!(s.server.login_timeout, Duration::from_secs(20));
+        assert_eq!(s.server.reply_timeout, Duration::from_secs(21));
+        assert_eq!(s.server.stall_timeout, Duration::from_secs(22));
+        assert_eq!(s.server.tcp_keepalive, None);
+        let args = serve_args(&[
+            "--login-timeout",
+            "5",
+            "--reply-timeout",
+            "6",
+            "--stall-timeout",
+            "7",
+            "--tcp-keepalive",
+            "8",
+        ]);
+        let s = merge(&args, file(f)).expect("merge");
+        assert_eq!(s.server.login_timeout, Duration::from_secs(5));
+        assert_eq!(s.server.reply_timeout, Duration::from_secs(6));
+        assert_eq!(s.server.stall_timeout, Duration::from_secs(7));
+        assert_eq!(s.server.tcp_keepalive, Some(Duration::from_secs(8)));
+        for key in ["login_timeout", "reply_timeout", "stall_timeout"] {
+            assert!(merge(&serve_args(&[]), file(&format!("{key} = 0"))).is_err());
+        }
     }
 
     #[test]

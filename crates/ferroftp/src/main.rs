@@ -9,6 +9,7 @@ mod cli;
 mod config_file;
 mod doctor;
 mod explain;
+mod fd_limit;
 mod user_cmd;
 
 use std::io::{IsTerminal, Write};
@@ -116,6 +117,7 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
     };
     let mut settings = merge(&args, file)?;
     init_logging(&settings.log)?;
+    settings.server.max_connections = fd_limit::raise_and_fit(settings.server.max_connections);
 
     if let Some(anon) = settings.server.anonymous.as_mut() {
         anon.root = existing_dir("anonymous root", &anon.root)?;

@@ -413,6 +413,9 @@ pub(super) const PAGES: &[Page] = &[
                 After the session sat idle longer than the idle timeout (ferroftp: \"421 \
                 Timeout: closing control connection.\", --idle-timeout, 600 seconds by \
                 default).\n\
+                When a connection has not logged in within the login timeout, however much it \
+                sent meanwhile (ferroftp: \"421 Login timeout: closing control connection.\", \
+                --login-timeout, 60 seconds by default).\n\
                 When the server is shutting down or restarting (ferroftp: \"421 Server shutting \
                 down: closing control connection.\").",
         fix: "Reconnect. For limits, try again later, or close the client's other sessions: \
@@ -471,7 +474,11 @@ pub(super) const PAGES: &[Page] = &[
                 Under PROT P, an upload whose TLS data connection ended without a close_notify \
                 may have been cut short by someone on the path: ferroftp discards it (\"426 Data \
                 connection closed without TLS close_notify: upload discarded as truncated.\") \
-                unless --tls-upload-requires-close-notify false is set.",
+                unless --tls-upload-requires-close-notify false is set.\n\
+                When the data connection moved no byte for the stall timeout: the client \
+                stopped reading a download or listing, or stopped sending an upload (ferroftp: \
+                \"426 No data moved for too long: transfer aborted.\", --stall-timeout, 60 \
+                seconds by default); a partial upload is discarded and the old file kept.",
         fix: "A 426 after ABOR is expected: nothing to fix.\n\
                 Otherwise retry the transfer; to resume a large download, send TYPE I, then REST \
                 with the number of bytes already received, then RETR.\n\

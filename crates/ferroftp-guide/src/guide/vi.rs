@@ -413,6 +413,9 @@ pub(super) const PAGES: &[Page] = &[
                 chỉ (--max-connections-per-ip).\n\
                 Sau khi phiên rảnh lâu hơn thời gian chờ (ferroftp: \"421 Timeout: closing \
                 control connection.\", --idle-timeout, mặc định 600 giây).\n\
+                Khi một kết nối chưa đăng nhập trong thời hạn đăng nhập, dù nó đã gửi bao nhiêu \
+                (ferroftp: \"421 Login timeout: closing control connection.\", \
+                --login-timeout, mặc định 60 giây).\n\
                 Khi máy chủ đang tắt hoặc khởi động lại (ferroftp: \"421 Server shutting down: \
                 closing control connection.\").",
         fix: "Kết nối lại. Với giới hạn kết nối, hãy thử lại sau, hoặc đóng các phiên khác của \
@@ -469,7 +472,11 @@ pub(super) const PAGES: &[Page] = &[
                 Với PROT P, một tệp tải lên có kết nối dữ liệu TLS kết thúc mà không có \
                 close_notify có thể đã bị kẻ ở giữa cắt ngắn: ferroftp bỏ nó đi (\"426 Data \
                 connection closed without TLS close_notify: upload discarded as truncated.\") \
-                trừ khi đặt --tls-upload-requires-close-notify false.",
+                trừ khi đặt --tls-upload-requires-close-notify false.\n\
+                Khi kết nối dữ liệu không chuyển byte nào trong thời hạn đứng yên: máy khách \
+                ngừng đọc khi tải xuống hoặc liệt kê, hoặc ngừng gửi khi tải lên (ferroftp: \
+                \"426 No data moved for too long: transfer aborted.\", --stall-timeout, mặc \
+                định 60 giây); phần tải lên dở dang bị bỏ đi và tệp cũ được giữ nguyên.",
         fix: "426 sau ABOR là bình thường: không cần khắc phục.\n\
                 Nếu không, hãy truyền lại; để tiếp tục tải xuống một tệp lớn, gửi TYPE I, rồi \
                 REST với số byte đã nhận, rồi RETR.\n\

@@ -3,6 +3,7 @@
 //! so no lock is ever held across an `.await`; a transfer runs as a job of its own and
 //! reports back over a channel, which keeps NOOP, STAT and ABOR answered while it runs.
 
+use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -13,12 +14,13 @@ use ferroftp_proto::listing::{self, EntryKind};
 use ferroftp_proto::parser::{parse_line, LineBuffer, LineEvent, ParseError};
 use ferroftp_proto::path::VPath;
 use ferroftp_proto::session::{
-    answered_during_transfer, Action, DataChannel, Outcome, Protection, Secret, Session,
+    answered_during_transfer, Action, DataChannel, LoginState, Outcome, Protection, Secret, Session,
 };
 use ferroftp_proto::{Command, Reply, Verb};
 use futures::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
 use crate::data::{same_host, DataError, DataSource, PassiveChannel};
 use crate::errors::{closes_session, storage_error_reply};
@@ -35,6 +37,23 @@ mod files;
 mod login;
 mod status;
 mod tls;
+
+/// Most commands (and replies to malformed lines) that may wait behind a running transfer.
+/// Once this many wait, the loop stops reading until the transfer ends, and TCP pushes back
+/// on the client: memory per session stays bounded however much it pipelines.
+const MAX_QUEUED: usize = 16;
+
+/// Something waiting its turn behind a running transfer, so that replies keep the order
+/// of the commands.
+enum Queued {
+    /// A command to run once the commands before it have run.
+    Command(Command),
+    /// The answer to a malformed line.
+    Reply(Reply),
+    /// ABOR's final `Msg::AborDone`: ABOR stopped the transfer at once, but its answer
+    /// comes after the replies of the commands that were waiting before it.
+    AborDone,
+}
 
 /// Whether the session goes on after a step.
 #[derive(Debug, PartialEq, Eq)]
@@ -69,8 +88,13 @@ pub struct Control<S = MaybeTls> {
     /// The live listener of a passive channel the session records (see data_setup).
     listener: Option<PassiveChannel>,
     transfer: Option<Running>,
-    /// A command that arrived during a transfer and waits for it to end.
-    pending: Option<Command>,
+    /// What arrived during a transfer and waits for it to end (see [`MAX_QUEUED`]).
+    queue: VecDeque<Queued>,
+    /// When the session idles out; each complete command, and the end of a transfer, push
+    /// it on.
+    idle_deadline: Instant,
+    /// When a connection that has not logged in is closed; traffic does not move it.
+    login_deadline: Option<Instant>,
     shutting_down: bool,
     /// What the logged-in user shares with their other sessions: bandwidth and quota.
     user_limits: Option<Arc<crate::limits::UserShared>>,
@@ -92,6 +116,8 @@ impl<S: ControlStream> Control<S> {
             // Implicit FTPS: secured before the first byte.
             session.on_tls_established();
         }
+        let idle_deadline = Instant::now() + shared.config.idle_timeout;
+        let login_deadline = Some(Instant::now() + shared.config.login_timeout);
         Control {
             shared,
             stream,
@@ -103,7 +129,9 @@ impl<S: ControlStream> Control<S> {
             storage: None,
             listener: None,
             transfer: None,
-            pending: None,
+            queue: VecDeque::new(),
+            idle_deadline,
+            login_deadline,
             shutting_down: false,
             user_limits: None,
         }
@@ -126,9 +154,11 @@ impl<S: ControlStream> Control<S> {
                 let _ = self.send(&Msg::ShuttingDown.reply()).await;
                 break;
             }
-            let idle = tokio::time::sleep(self.shared.config.idle_timeout);
+            self.update_login_deadline();
+            let idle = tokio::time::sleep_until(self.idle_deadline);
+            let login = sleep_until_some(self.login_deadline);
             tokio::select! {
-                r = self.stream.read(&mut buf), if self.pending.is_none() => match r {
+                r = self.stream.read(&mut buf), if self.queue.len() < MAX_QUEUED => match r {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
                         self.lines.extend(&buf[..n]);
@@ -149,6 +179,11 @@ impl<S: ControlStream> Control<S> {
                     let _ = self.send(&Msg::IdleTimeout.reply()).await;
                     break;
                 }
+                _ = login => {
+                    tracing::info!("login timeout");
+                    let _ = self.send(&Msg::LoginTimeout.reply()).await;
+                    break;
+                }
                 _ = wait_for_shutdown(&mut shutdown), if !self.shutting_down => {
                     self.shutting_down = true;
                 }
@@ -165,60 +200,141 @@ impl<S: ControlStream> Control<S> {
         tracing::info!("session closed");
     }
 
+    /// Writes one reply, within the reply timeout: a client that sends commands but never
+    /// reads the replies fills the connection's buffers, and is closed rather than holding
+    /// the session forever.
     async fn send(&mut self, reply: &Reply) -> std::io::Result<()> {
         tracing::debug!(code = reply.code, "reply");
-        self.stream.write_all(reply.to_wire().as_bytes()).await?;
-        // Under TLS a reply may sit in the record buffer until flushed.
-        self.stream.flush().await
+        let wire = reply.to_wire();
+        let write = async {
+            self.stream.write_all(wire.as_bytes()).await?;
+            // Under TLS a reply may sit in the record buffer until flushed.
+            self.stream.flush().await
+        };
+        match tokio::time::timeout(self.shared.config.reply_timeout, write).await {
+            Ok(r) => r,
+            Err(_) => {
+                tracing::info!("client does not read its replies: closing");
+                Err(std::io::ErrorKind::TimedOut.into())
+            }
+        }
     }
 
-    /// Handles every complete command line already received.
+    /// Starts the login deadline when the session is (again, after REIN) not logged in,
+    /// and ends it once it is.
+    fn update_login_deadline(&mut self) {
+        let logged_in = matches!(self.session.login_state(), LoginState::LoggedIn(_));
+        if logged_in {
+            self.login_deadline = None;
+        } else if self.login_deadline.is_none() {
+            self.login_deadline = Some(Instant::now() + self.shared.config.login_timeout);
+        }
+    }
+
+    /// Runs what waited for a transfer that has ended, then every complete command line
+    /// already received, as far as the queue allows.
     async fn process_buffered(&mut self) -> std::io::Result<Flow> {
-        loop {
-            let cmd = match self.pending.take() {
-                Some(c) => c,
-                None => match self.lines.next_event() {
-                    None => return Ok(Flow::Continue),
-                    Some(LineEvent::TooLong) => {
-                        self.send(&Msg::LineTooLong.reply()).await?;
+        if self.drain_queue().await? == Flow::Close {
+            return Ok(Flow::Close);
+        }
+        while self.queue.len() < MAX_QUEUED {
+            let cmd = match self.lines.next_event() {
+                None => return Ok(Flow::Continue),
+                Some(LineEvent::TooLong) => {
+                    self.answer_or_queue(Msg::LineTooLong.reply()).await?;
+                    continue;
+                }
+                Some(LineEvent::Line(line)) => match parse_line(&line) {
+                    Ok(c) => c,
+                    Err(ParseError::Empty) => continue,
+                    Err(ParseError::NotUtf8) => {
+                        self.answer_or_queue(Msg::NotUtf8.reply()).await?;
                         continue;
                     }
-                    Some(LineEvent::Line(line)) => match parse_line(&line) {
-                        Ok(c) => c,
-                        Err(ParseError::Empty) => continue,
-                        Err(ParseError::NotUtf8) => {
-                            self.send(&Msg::NotUtf8.reply()).await?;
-                            continue;
-                        }
-                        Err(ParseError::TooLong) => {
-                            self.send(&Msg::LineTooLong.reply()).await?;
-                            continue;
-                        }
-                    },
+                    Err(ParseError::TooLong) => {
+                        self.answer_or_queue(Msg::LineTooLong.reply()).await?;
+                        continue;
+                    }
                 },
             };
-            if self.transfer.is_some() && !answered_during_transfer(&cmd) {
-                self.pending = Some(cmd);
-                return Ok(Flow::Continue);
+            // Only whole commands keep a session alive: bytes that never form one do not.
+            self.idle_deadline = Instant::now() + self.shared.config.idle_timeout;
+            let is_abor = matches!(
+                cmd,
+                Command::Known {
+                    verb: Verb::Abor,
+                    ..
+                }
+            );
+            // During a transfer, ABOR acts at once; NOOP, STAT and the like too unless
+            // something already waits (they must not overtake it); the rest waits.
+            let now = self.transfer.is_none()
+                || is_abor
+                || (self.queue.is_empty() && answered_during_transfer(&cmd));
+            if !now {
+                self.queue.push_back(Queued::Command(cmd));
+                continue;
             }
-            log_command(&cmd, self.session.user().is_some());
-            let flow = match self.session.handle(&cmd) {
-                Outcome::Silent => Flow::Continue,
-                Outcome::Reply(r) => {
-                    self.send(&r).await?;
-                    Flow::Continue
-                }
-                Outcome::Close(r) => {
-                    self.send(&r).await?;
-                    Flow::Close
-                }
-                Outcome::Act(action) => self.act(action).await?,
-            };
-            self.drop_stale_listener();
-            if flow == Flow::Close {
+            if self.execute(&cmd).await? == Flow::Close {
                 return Ok(Flow::Close);
             }
         }
+        Ok(Flow::Continue)
+    }
+
+    /// Runs what waits at the head of the queue, in order, until it empties or its head
+    /// must wait for the running transfer.
+    async fn drain_queue(&mut self) -> std::io::Result<Flow> {
+        while let Some(item) = self.queue.pop_front() {
+            let running = self.transfer.is_some();
+            match item {
+                Queued::Command(cmd) if running && !answered_during_transfer(&cmd) => {
+                    self.queue.push_front(Queued::Command(cmd));
+                    break;
+                }
+                Queued::AborDone if running => {
+                    self.queue.push_front(Queued::AborDone);
+                    break;
+                }
+                Queued::Command(cmd) => {
+                    if self.execute(&cmd).await? == Flow::Close {
+                        return Ok(Flow::Close);
+                    }
+                }
+                Queued::Reply(r) => self.send(&r).await?,
+                Queued::AborDone => self.send(&Msg::AborDone.reply()).await?,
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Answers a malformed line at once, or after what already waits.
+    async fn answer_or_queue(&mut self, reply: Reply) -> std::io::Result<()> {
+        if self.queue.is_empty() {
+            self.send(&reply).await
+        } else {
+            self.queue.push_back(Queued::Reply(reply));
+            Ok(())
+        }
+    }
+
+    /// Lets the protocol core decide on one command and carries out its decision.
+    async fn execute(&mut self, cmd: &Command) -> std::io::Result<Flow> {
+        log_command(cmd, self.session.user().is_some());
+        let flow = match self.session.handle(cmd) {
+            Outcome::Silent => Flow::Continue,
+            Outcome::Reply(r) => {
+                self.send(&r).await?;
+                Flow::Continue
+            }
+            Outcome::Close(r) => {
+                self.send(&r).await?;
+                Flow::Close
+            }
+            Outcome::Act(action) => self.act(action).await?,
+        };
+        self.drop_stale_listener();
+        Ok(flow)
     }
 
     async fn on_transfer_event(&mut self, ev: Option<TransferEvent>) -> std::io::Result<Flow> {
@@ -226,6 +342,8 @@ impl<S: ControlStream> Control<S> {
             Some(TransferEvent::Started(r)) => self.send(&r).await.map(|()| Flow::Continue),
             Some(TransferEvent::Finished(r)) => {
                 let aborted = self.transfer.take().is_some_and(|t| t.abort_requested);
+                // The idle timer was off during the transfer: it starts again now.
+                self.idle_deadline = Instant::now() + self.shared.config.idle_timeout;
                 self.send(&r).await?;
                 if closes_session(&r) {
                     return Ok(Flow::Close);
@@ -330,7 +448,12 @@ impl<S: ControlStream> Control<S> {
                 if let Some(abort) = t.abort.take() {
                     let _ = abort.send(());
                 }
-                t.abort_requested = true;
+                if self.queue.is_empty() {
+                    t.abort_requested = true;
+                } else {
+                    // Commands wait before this ABOR: its answer comes after theirs.
+                    self.queue.push_back(Queued::AborDone);
+                }
                 None
             }
             None => {
@@ -368,6 +491,8 @@ impl<S: ControlStream> Control<S> {
             progress: progress.clone(),
             tls,
             throttle: self.shared.limits.throttle(self.user_limits.as_deref()),
+            stall_timeout: self.shared.config.stall_timeout,
+            keepalive: self.shared.config.tcp_keepalive,
         };
         tracing::info!(transfer = %what, "transfer started");
         tokio::spawn(job.run());
@@ -379,6 +504,14 @@ impl<S: ControlStream> Control<S> {
             what,
         });
         Ok(Flow::Continue)
+    }
+}
+
+/// Completes at `deadline`, or never when there is none.
+async fn sleep_until_some(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
     }
 }
 
