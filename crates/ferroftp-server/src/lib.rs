@@ -13,10 +13,11 @@ pub mod storage;
 pub mod users_file;
 
 pub use auth::{Account, AuthError, Authenticator};
-pub use config::{AnonymousConfig, ServerConfig, TlsOptions};
+pub use config::{AnonymousConfig, LoginLimits, ServerConfig, TlsOptions};
 pub mod control;
 pub mod data;
 pub mod errors;
+pub mod guard;
 mod net;
 pub mod server;
 pub mod stream;

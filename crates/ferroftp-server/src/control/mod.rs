@@ -72,6 +72,8 @@ pub struct Control<S = MaybeTls> {
     /// A command that arrived during a transfer and waits for it to end.
     pending: Option<Command>,
     shutting_down: bool,
+    /// Login bookkeeping of this connection (see login.rs).
+    logins: login::LoginState,
 }
 
 impl<S: ControlStream> Control<S> {
@@ -103,6 +105,7 @@ impl<S: ControlStream> Control<S> {
             transfer: None,
             pending: None,
             shutting_down: false,
+            logins: login::LoginState::default(),
         }
     }
 
