@@ -1218,6 +1218,23 @@ permissions = []
         assert!(f.is_empty());
     }
 
+    // Guards against a real account that would collide with anonymous login: `user add`
+    // refuses the anonymous names in any case.
+    #[test]
+    fn anonymous_names_are_reserved() {
+        let mut f = UsersFile::new();
+        for name in ["ftp", "anonymous", "FTP", "Anonymous"] {
+            assert!(
+                matches!(
+                    f.add(name, "pw", "/", false),
+                    Err(UsersFileError::InvalidName { .. })
+                ),
+                "{name:?} should be refused"
+            );
+        }
+        assert!(f.is_empty());
+    }
+
     #[tokio::test]
     async fn users_file_authenticator() {
         let auth = UsersFileAuthenticator::new(sample());
