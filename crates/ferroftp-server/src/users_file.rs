@@ -370,17 +370,30 @@ fn password_matches_in(phc: &str, password: &str, memory: &mut Vec<Block>) -> bo
     hashed.is_ok() && bool::from(out.as_slice().ct_eq(expected.as_bytes()))
 }
 
-/// A hash of a random password, verified against when the user is unknown so that the reply
-/// takes as long as for a real user.
+/// What an unknown user's password is verified against, so that the reply takes as long as
+/// for a real user: an argon2id PHC string at the default parameters (those `user add`
+/// uses) whose salt and output are random bytes. No password matches it, and making it costs
+/// no hash (nor its 19 MiB) at start-up.
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
-        let mut secret = [0u8; 24];
-        rand::rng().fill_bytes(&mut secret);
-        let password: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-        // Hashing at default parameters cannot fail; should it anyway, an empty string makes
-        // `password_matches` fail fast, which only costs the timing protection.
-        hash_password(&password).unwrap_or_default()
+        let mut salt = [0u8; 16];
+        let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        rand::rng().fill_bytes(&mut salt);
+        rand::rng().fill_bytes(&mut output);
+        let salt = SaltString::encode_b64(&salt).map(|s| s.to_string());
+        let output = argon2::password_hash::Output::new(&output).map(|o| o.to_string());
+        match (salt, output) {
+            (Ok(salt), Ok(output)) => format!(
+                "$argon2id$v=19$m={},t={},p={}${salt}${output}",
+                Params::DEFAULT_M_COST,
+                Params::DEFAULT_T_COST,
+                Params::DEFAULT_P_COST
+            ),
+            // Fixed-size inputs that fit: not taken. An empty string would only cost the
+            // timing protection, never a false match.
+            _ => String::new(),
+        }
     })
 }
 
@@ -841,8 +854,7 @@ pub struct UsersFileAuthenticator {
 impl UsersFileAuthenticator {
     /// Authenticates against `users`.
     pub fn new(users: UsersFile) -> UsersFileAuthenticator {
-        // Made now, not at the first unknown user, whose login would otherwise take twice
-        // as long as any other.
+        // Made now rather than during the first unknown user's login.
         let _ = dummy_hash();
         UsersFileAuthenticator {
             users: RwLock::new(Arc::new(users)),
@@ -1220,6 +1232,22 @@ permissions = []
 
     // Guards against a real account that would collide with anonymous login: `user add`
     // refuses the anonymous names in any case.
+    // Guards the timing protection: the dummy is a well-formed argon2id hash at the
+    // parameters of `user add` (so it costs a full check), and matches no password.
+    #[test]
+    fn dummy_hash_costs_a_full_check_and_matches_nothing() {
+        let dummy = PasswordHash::new(dummy_hash()).expect("PHC string");
+        assert_eq!(dummy.algorithm.as_str(), "argon2id");
+        let real = hash_password("pw").expect("hash");
+        let real = PasswordHash::new(&real).expect("PHC string");
+        assert_eq!(
+            Params::try_from(&dummy).expect("params"),
+            Params::try_from(&real).expect("params")
+        );
+        assert!(!password_matches(dummy_hash(), ""));
+        assert!(!password_matches(dummy_hash(), "password"));
+    }
+
     #[test]
     fn anonymous_names_are_reserved() {
         let mut f = UsersFile::new();
