@@ -66,7 +66,8 @@ pub struct ServeArgs {
     /// Seconds to wait for a data connection to be made [default: 30].
     #[arg(long, value_name = "SECS")]
     pub data_timeout: Option<u64>,
-    /// Pause after each failed login, in milliseconds [default: 1000].
+    /// Pause after a failed login, in milliseconds; it doubles with each recent failure from
+    /// the same address, up to --login-failure-delay-max-ms [default: 1000].
     #[arg(long, value_name = "MS")]
     pub login_failure_delay_ms: Option<u64>,
     /// Let USER switch to another user while logged in.
