@@ -289,6 +289,14 @@ pub enum Msg {
     TooManyConnections,
     /// Too many connections from the client's address.
     TooManyFromAddress,
+    /// At connect, from an address banned for failed logins.
+    AddressBanned,
+    /// PASS that failed once too often on this connection (or got the address banned).
+    TooManyLoginFailures,
+    /// PASS that waited too long for a password check to start (server overloaded).
+    LoginsBusy,
+    /// PASS with the right password for a user at their session limit.
+    TooManySessionsForUser,
     /// The server is shutting down.
     ShuttingDown,
     /// AUTH without TLS configured.
@@ -548,6 +556,26 @@ pub const MESSAGES: &[(Msg, u16, &str)] = &[
         Msg::TooManyFromAddress,
         421,
         "Too many connections from your address: try again later.",
+    ),
+    (
+        Msg::AddressBanned,
+        421,
+        "Too many failed logins from your address: try again later.",
+    ),
+    (
+        Msg::TooManyLoginFailures,
+        421,
+        "Too many failed logins: closing control connection.",
+    ),
+    (
+        Msg::LoginsBusy,
+        421,
+        "Too many logins in progress: try again later.",
+    ),
+    (
+        Msg::TooManySessionsForUser,
+        530,
+        "Too many sessions for this user: close one and try again.",
     ),
     (
         Msg::ShuttingDown,

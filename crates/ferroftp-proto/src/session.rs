@@ -914,6 +914,18 @@ impl Session {
         .reply()
     }
 
+    /// Applies the logging-in user's own TLS policy, known once their password was checked
+    /// (asking at USER would tell which names exist): `Err` with the `534` to send when it
+    /// requires TLS for login and the connection is plain; the login then fails.
+    pub fn apply_user_tls_policy(&mut self, user_policy: Option<TlsRequired>) -> Result<(), Reply> {
+        let policy = self.tls_policy.max(user_policy.unwrap_or_default());
+        if policy >= TlsRequired::Login && !self.secured {
+            return Err(Msg::TlsRequiredForLogin.reply());
+        }
+        self.tls_policy = policy;
+        Ok(())
+    }
+
     fn pass_cmd(&mut self, password: &str) -> Outcome {
         match &self.login {
             LoginState::UserSent(user) => Outcome::Act(Action::Authenticate {

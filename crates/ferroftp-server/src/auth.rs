@@ -8,6 +8,14 @@ use async_trait::async_trait;
 use ferroftp_proto::perms::Permissions;
 use ferroftp_proto::session::{Secret, TlsRequired};
 
+/// The user names that mean an anonymous login (compared without regard to case).
+pub const ANONYMOUS_NAMES: [&str; 2] = ["anonymous", "ftp"];
+
+/// Whether `user` asks for an anonymous login.
+pub fn is_anonymous_name(user: &str) -> bool {
+    ANONYMOUS_NAMES.iter().any(|n| user.eq_ignore_ascii_case(n))
+}
+
 /// A user who has logged in: what the session needs to serve them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -57,8 +65,9 @@ pub trait Authenticator: Send + Sync + std::fmt::Debug {
     /// Returns the account when `password` is right for `user`.
     async fn authenticate(&self, user: &str, password: &Secret) -> Result<Account, AuthError>;
 
-    /// The user's own TLS policy, if stricter rules apply to them than to everyone; looked
-    /// up at USER, before any password is sent.
+    /// The user's own TLS policy, if stricter rules apply to them than to everyone. The
+    /// server looks it up only once the password is right, so that USER gets the same answer
+    /// for every name and does not tell which exist.
     fn tls_policy(&self, _user: &str) -> Option<TlsRequired> {
         None
     }
@@ -66,5 +75,10 @@ pub trait Authenticator: Send + Sync + std::fmt::Debug {
     /// The bandwidth limits and quotas of `user`, looked up once they have logged in.
     fn limits(&self, _user: &str) -> UserLimits {
         UserLimits::default()
+    }
+
+    /// Whether an account by this name exists; used only for start-up warnings.
+    fn has_account(&self, _user: &str) -> bool {
+        false
     }
 }

@@ -56,8 +56,11 @@ pub struct ServerConfig {
     /// TCP keepalive on control and data connections: idle time before the first probe
     /// (then probes every 10 s, 6 at most). `None` turns keepalive off.
     pub tcp_keepalive: Option<Duration>,
-    /// Pause after each failed login, to slow down password guessing.
+    /// Pause after a failed login, to slow down password guessing; it doubles with each
+    /// further failure from the same address (see [`LoginLimits::login_failure_delay_max`]).
     pub login_failure_delay: Duration,
+    /// Bounds on login work, failed logins, bans and sessions per user.
+    pub limits: LoginLimits,
     /// Whether `USER` while logged in may switch to another user.
     pub allow_user_switch: bool,
     /// Whether PORT/EPRT may name an address other than the client's (FTP bounce); off by
@@ -96,6 +99,49 @@ pub struct ServerConfig {
     /// upload into, and whose files they can neither list nor download. `None` keeps the
     /// old behaviour of a fully writable anonymous root.
     pub anonymous_upload_dir: Option<VPath>,
+}
+
+/// Limits on logins: how many password checks run at once, what failed logins cost, when an
+/// address is banned, and how many sessions one user may hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginLimits {
+    /// Password checks (argon2, ~19 MiB each) running at once; the others wait.
+    pub max_concurrent_hashes: usize,
+    /// How long a login may wait for a password check to start; then the client gets
+    /// `Msg::LoginsBusy` and is disconnected.
+    pub login_queue_timeout: Duration,
+    /// The longest pause after a failed login, however many failures came before.
+    pub login_failure_delay_max: Duration,
+    /// Failed logins on one connection before it is closed with `Msg::TooManyLoginFailures`.
+    pub max_login_failures: u32,
+    /// Failed logins from one address (IPv6: one prefix) within `ban_window` that get it
+    /// banned; 0 turns bans off.
+    pub ban_after_failures: u32,
+    /// The window in which failed logins are counted, both for bans and for the growing delay.
+    pub ban_window: Duration,
+    /// How long a banned address gets `Msg::AddressBanned` at connect.
+    pub ban_duration: Duration,
+    /// Sessions one user may have logged in at once (anonymous logins excepted); 0: no limit.
+    pub max_sessions_per_user: usize,
+    /// IPv6 clients are counted per network of this prefix length (per-address connection
+    /// limit and bans), since one host usually holds a whole /64.
+    pub ipv6_prefix_len: u8,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            max_concurrent_hashes: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            login_queue_timeout: Duration::from_secs(10),
+            login_failure_delay_max: Duration::from_secs(16),
+            max_login_failures: 3,
+            ban_after_failures: 10,
+            ban_window: Duration::from_secs(600),
+            ban_duration: Duration::from_secs(1800),
+            max_sessions_per_user: 50,
+            ipv6_prefix_len: 64,
+        }
+    }
 }
 
 /// FTPS settings.
@@ -137,6 +183,7 @@ impl Default for ServerConfig {
             stall_timeout: Duration::from_secs(60),
             tcp_keepalive: Some(Duration::from_secs(60)),
             login_failure_delay: Duration::from_secs(1),
+            limits: LoginLimits::default(),
             allow_user_switch: false,
             allow_foreign_data_address: false,
             shutdown_grace: Duration::from_secs(30),

@@ -13,11 +13,12 @@ pub mod storage;
 pub mod users_file;
 
 pub use auth::{Account, AuthError, Authenticator, UserLimits};
-pub use config::{AnonymousConfig, ServerConfig, TlsOptions};
+pub use config::{AnonymousConfig, LoginLimits, ServerConfig, TlsOptions};
 pub mod control;
 pub mod data;
 pub mod dropbox;
 pub mod errors;
+pub mod guard;
 pub mod limits;
 mod net;
 pub mod quota;

@@ -21,6 +21,7 @@ use crate::auth::Authenticator;
 use crate::config::ServerConfig;
 use crate::control::Control;
 use crate::data::PortPool;
+use crate::guard::{HashGate, LoginGuard, UserSessions};
 use crate::stream::{ControlStream, MaybeTls};
 use crate::tls::TlsConfig;
 
@@ -41,6 +42,12 @@ pub struct Shared {
     pub tls: Option<Arc<TlsConfig>>,
     /// Bandwidth buckets and per-user quotas, shared by all sessions.
     pub limits: crate::limits::ServerLimits,
+    /// Failed logins per address: delays and bans.
+    pub guard: LoginGuard,
+    /// Bounds the password checks running at once.
+    pub hashes: HashGate,
+    /// Logged-in sessions per user.
+    pub user_sessions: Arc<UserSessions>,
     connections: Mutex<Connections>,
 }
 
@@ -75,8 +82,19 @@ impl Drop for ConnectionSlot {
 }
 
 impl Shared {
-    /// Takes a connection slot, or says which limit is reached.
+    /// The key `ip` is counted under for limits and bans (IPv6: its network).
+    pub fn address_key(&self, ip: IpAddr) -> IpAddr {
+        crate::guard::address_key(ip, self.config.limits.ipv6_prefix_len)
+    }
+
+    /// Takes a connection slot, or says which limit is reached (or that the address is
+    /// banned).
     fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<ConnectionSlot, Msg> {
+        let ip = self.address_key(ip);
+        if let Some(left) = self.guard.banned(ip) {
+            tracing::warn!(address = %ip, reason = "banned after failed logins", remaining_secs = left.as_secs(), "connection refused");
+            return Err(Msg::AddressBanned);
+        }
         let mut c = self.connections.lock().unwrap_or_else(|p| p.into_inner());
         if c.total >= self.config.max_connections {
             return Err(Msg::TooManyConnections);
@@ -147,12 +165,19 @@ impl Server {
             tls_required: config.tls.as_ref().map(|t| t.required).unwrap_or_default(),
             anonymous_chmod: config.anonymous_chmod,
         });
+        warn_reserved_accounts(&config, auth.as_ref());
         let shared = Arc::new(Shared {
             ports: Arc::new(
                 PortPool::new(config.passive_ports.clone())
                     .with_max_per_address(config.max_passive_per_ip),
             ),
             limits: crate::limits::ServerLimits::new(&config),
+            guard: LoginGuard::new(config.login_failure_delay, &config.limits),
+            hashes: HashGate::new(
+                config.limits.max_concurrent_hashes,
+                config.limits.login_queue_timeout,
+            ),
+            user_sessions: Arc::new(UserSessions::new(config.limits.max_sessions_per_user)),
             config,
             session_config,
             auth,
@@ -268,6 +293,24 @@ async fn contain_panic(session: SessionFuture) {
     }
 }
 
+/// With anonymous login on, `USER ftp` and `USER anonymous` are always anonymous logins: a
+/// real account by either name can never log in, so say so at start-up rather than let an
+/// administrator wonder (`ferroftp user add` refuses these names).
+fn warn_reserved_accounts(config: &ServerConfig, auth: &dyn Authenticator) {
+    if config.anonymous.is_none() {
+        return;
+    }
+    for name in crate::auth::ANONYMOUS_NAMES {
+        if auth.has_account(name) {
+            tracing::warn!(
+                user = name,
+                "anonymous login is on: the account {name:?} in the users file cannot log in \
+                 (USER {name} is always anonymous); rename it"
+            );
+        }
+    }
+}
+
 /// One session, ready to run.
 type SessionFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -327,6 +370,13 @@ async fn admit<S: AsyncWrite + Unpin>(
 ) -> Option<ConnectionSlot> {
     match shared.admit(peer.ip()) {
         Ok(slot) => Some(slot),
+        Err(Msg::AddressBanned) => {
+            // Logged in `Shared::admit`, with the address and the reason.
+            let _ = stream
+                .write_all(Msg::AddressBanned.reply().to_wire().as_bytes())
+                .await;
+            None
+        }
         Err(msg) => {
             tracing::warn!(reason = ?msg, "connection refused");
             let _ = stream.write_all(msg.reply().to_wire().as_bytes()).await;

@@ -27,10 +27,11 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use async_trait::async_trait;
 use ferroftp_proto::perms::Permissions;
 use ferroftp_proto::session::{Secret, TlsRequired};
@@ -353,26 +354,71 @@ fn check_phc(phc: &str) -> Result<(), String> {
 }
 
 /// Whether `password` matches the PHC string `phc`. A malformed hash never matches.
+#[cfg(test)]
 fn password_matches(phc: &str, password: &str) -> bool {
-    match PasswordHash::new(phc) {
-        Ok(hash) => Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok(),
-        Err(_) => false,
-    }
+    password_matches_in(phc, password, &mut Vec::new())
 }
 
-/// A hash of a random password, verified against when the user is unknown so that the reply
-/// takes as long as for a real user.
+/// Like `password_matches`, with argon2's working memory (~19 MiB at the default
+/// parameters) taken from `memory`, grown if the hash asks for more: reusing one block per
+/// concurrent check keeps memory flat however many logins come.
+fn password_matches_in(phc: &str, password: &str, memory: &mut Vec<Block>) -> bool {
+    let Ok(hash) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(hash.algorithm) else {
+        return false;
+    };
+    let version = match hash.version {
+        Some(v) => Version::try_from(v),
+        None => Ok(Version::default()),
+    };
+    let (Ok(version), Ok(params), Some(expected), Some(salt)) =
+        (version, Params::try_from(&hash), hash.hash, hash.salt)
+    else {
+        return false;
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    if memory.len() < params.block_count() {
+        memory.resize(params.block_count(), Block::default());
+    }
+    let mut out = vec![0u8; expected.len()];
+    let hashed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password.as_bytes(),
+        salt,
+        &mut out,
+        &mut memory[..],
+    );
+    hashed.is_ok() && bool::from(out.as_slice().ct_eq(expected.as_bytes()))
+}
+
+/// What an unknown user's password is verified against, so that the reply takes as long as
+/// for a real user: an argon2id PHC string at the default parameters (those `user add`
+/// uses) whose salt and output are random bytes. No password matches it, and making it costs
+/// no hash (nor its 19 MiB) at start-up.
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
-        let mut secret = [0u8; 24];
-        rand::rng().fill_bytes(&mut secret);
-        let password: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-        // Hashing at default parameters cannot fail; should it anyway, an empty string makes
-        // `password_matches` fail fast, which only costs the timing protection.
-        hash_password(&password).unwrap_or_default()
+        let mut salt = [0u8; 16];
+        let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        rand::rng().fill_bytes(&mut salt);
+        rand::rng().fill_bytes(&mut output);
+        let salt = SaltString::encode_b64(&salt).map(|s| s.to_string());
+        let output = argon2::password_hash::Output::new(&output).map(|o| o.to_string());
+        match (salt, output) {
+            (Ok(salt), Ok(output)) => format!(
+                "$argon2id$v=19$m={},t={},p={}${salt}${output}",
+                Params::DEFAULT_M_COST,
+                Params::DEFAULT_T_COST,
+                Params::DEFAULT_P_COST
+            ),
+            // Fixed-size inputs that fit: not taken. An empty string would only cost the
+            // timing protection, never a false match.
+            _ => String::new(),
+        }
     })
 }
 
@@ -531,6 +577,14 @@ impl UsersFile {
         read_only: bool,
     ) -> Result<(), UsersFileError> {
         validate_name(name)?;
+        if crate::auth::is_anonymous_name(name) {
+            // With anonymous login on, USER ftp/anonymous is always anonymous: such an
+            // account could never log in, or would be mistaken for the anonymous one.
+            return Err(UsersFileError::InvalidName {
+                name: name.to_owned(),
+                reason: "reserved for anonymous login",
+            });
+        }
         if self.get(name).is_some() {
             return Err(UsersFileError::Exists(name.to_owned()));
         }
@@ -687,11 +741,23 @@ impl UsersFile {
     /// Checks a login. This is CPU-heavy (Argon2); call it off the async executor. Unknown
     /// users cost one hash verification too, so timing does not tell which names exist.
     pub fn verify(&self, name: &str, password: &str) -> Result<Account, AuthError> {
+        self.verify_in(name, password, &mut Vec::new())
+    }
+
+    /// [`UsersFile::verify`] with argon2's working memory taken from `memory`.
+    fn verify_in(
+        &self,
+        name: &str,
+        password: &str,
+        memory: &mut Vec<Block>,
+    ) -> Result<Account, AuthError> {
         match self.get(name) {
-            Some(user) if password_matches(&user.password_hash, password) => Ok(user.account()),
+            Some(user) if password_matches_in(&user.password_hash, password, memory) => {
+                Ok(user.account())
+            }
             Some(_) => Err(AuthError::Invalid),
             None => {
-                let _ = password_matches(dummy_hash(), password);
+                let _ = password_matches_in(dummy_hash(), password, memory);
                 Err(AuthError::Invalid)
             }
         }
@@ -779,6 +845,59 @@ fn write_private(path: &Path, data: &[u8]) -> io::Result<()> {
     file.sync_all()
 }
 
+/// Argon2 working memory kept for reuse, and counts of the checks run with it.
+#[derive(Default)]
+struct HashMemory {
+    /// One block per check that ran at the same time as others, at most; the server's
+    /// limit on concurrent checks bounds how many there are.
+    free: Mutex<Vec<Vec<Block>>>,
+    checks: AtomicU64,
+    running: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl fmt::Debug for HashMemory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HashMemory")
+            .field("checks", &self.checks)
+            .field("peak", &self.peak)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HashMemory {
+    /// Runs `check` with a block of reused memory, counting it.
+    fn with_block<T>(&self, check: impl FnOnce(&mut Vec<Block>) -> T) -> T {
+        let mut block = self
+            .free
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+            .unwrap_or_default();
+        self.checks.fetch_add(1, Ordering::Relaxed);
+        let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        let out = check(&mut block);
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        self.free
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(block);
+        out
+    }
+}
+
+/// How many password checks an authenticator has run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashStats {
+    /// Argon2 checks run, for known and unknown users alike.
+    pub checks: u64,
+    /// The most checks that ever ran at the same time.
+    pub peak_concurrent: usize,
+    /// Blocks of argon2 memory held for reuse (as many as the peak, allocated once each).
+    pub memory_blocks: usize,
+}
+
 /// Authenticates against a loaded [`UsersFile`].
 #[derive(Debug)]
 pub struct UsersFileAuthenticator {
@@ -786,14 +905,32 @@ pub struct UsersFileAuthenticator {
     users: RwLock<Arc<UsersFile>>,
     /// Where the users came from, for [`UsersFileAuthenticator::reload`].
     path: Option<PathBuf>,
+    memory: Arc<HashMemory>,
 }
 
 impl UsersFileAuthenticator {
     /// Authenticates against `users`.
     pub fn new(users: UsersFile) -> UsersFileAuthenticator {
+        // Made now rather than during the first unknown user's login.
+        let _ = dummy_hash();
         UsersFileAuthenticator {
             users: RwLock::new(Arc::new(users)),
             path: None,
+            memory: Arc::default(),
+        }
+    }
+
+    /// How many password checks ran, and how many at once at most.
+    pub fn hash_stats(&self) -> HashStats {
+        HashStats {
+            checks: self.memory.checks.load(Ordering::SeqCst),
+            peak_concurrent: self.memory.peak.load(Ordering::SeqCst),
+            memory_blocks: self
+                .memory
+                .free
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .len(),
         }
     }
 
@@ -841,10 +978,13 @@ impl Authenticator for UsersFileAuthenticator {
         let users = self.users();
         let user = user.to_owned();
         let password = password.clone();
+        let memory = self.memory.clone();
         // Argon2 takes tens of milliseconds of CPU; keep it off the executor threads.
-        tokio::task::spawn_blocking(move || users.verify(&user, password.expose()))
-            .await
-            .map_err(|e| AuthError::Backend(format!("password check failed: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            memory.with_block(|block| users.verify_in(&user, password.expose(), block))
+        })
+        .await
+        .map_err(|e| AuthError::Backend(format!("password check failed: {e}")))?
     }
 
     fn tls_policy(&self, user: &str) -> Option<TlsRequired> {
@@ -856,6 +996,13 @@ impl Authenticator for UsersFileAuthenticator {
             .get(user)
             .map(UserEntry::limits)
             .unwrap_or_default()
+    }
+
+    fn has_account(&self, user: &str) -> bool {
+        // Without regard to case, as anonymous names are matched.
+        self.users()
+            .users()
+            .any(|u| u.name().eq_ignore_ascii_case(user))
     }
 }
 
@@ -917,6 +1064,10 @@ impl Authenticator for StaticAuthenticator {
         } else {
             Err(AuthError::Invalid)
         }
+    }
+
+    fn has_account(&self, user: &str) -> bool {
+        self.account.name.eq_ignore_ascii_case(user)
     }
 }
 
@@ -1140,6 +1291,39 @@ permissions = []
         }
         let mut f = UsersFile::new();
         assert!(f.add("bad name", "pw", "/", false).is_err());
+        assert!(f.is_empty());
+    }
+
+    // Guards against a real account that would collide with anonymous login: `user add`
+    // refuses the anonymous names in any case.
+    // Guards the timing protection: the dummy is a well-formed argon2id hash at the
+    // parameters of `user add` (so it costs a full check), and matches no password.
+    #[test]
+    fn dummy_hash_costs_a_full_check_and_matches_nothing() {
+        let dummy = PasswordHash::new(dummy_hash()).expect("PHC string");
+        assert_eq!(dummy.algorithm.as_str(), "argon2id");
+        let real = hash_password("pw").expect("hash");
+        let real = PasswordHash::new(&real).expect("PHC string");
+        assert_eq!(
+            Params::try_from(&dummy).expect("params"),
+            Params::try_from(&real).expect("params")
+        );
+        assert!(!password_matches(dummy_hash(), ""));
+        assert!(!password_matches(dummy_hash(), "password"));
+    }
+
+    #[test]
+    fn anonymous_names_are_reserved() {
+        let mut f = UsersFile::new();
+        for name in ["ftp", "anonymous", "FTP", "Anonymous"] {
+            assert!(
+                matches!(
+                    f.add(name, "pw", "/", false),
+                    Err(UsersFileError::InvalidName { .. })
+                ),
+                "{name:?} should be refused"
+            );
+        }
         assert!(f.is_empty());
     }
 

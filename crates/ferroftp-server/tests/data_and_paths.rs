@@ -184,6 +184,8 @@ fn two_hundred_concurrent_sessions() {
     let s = TestServer::start_with(|c| {
         c.max_connections_per_ip = 500;
         c.login_failure_delay = Duration::from_millis(1);
+        // 200 sessions of one user: past the default per-user limit.
+        c.limits.max_sessions_per_user = 0;
     });
     let addr = s.addr;
     let handles: Vec<_> = (0..200)

@@ -92,7 +92,8 @@ pub struct ServeArgs {
     /// 0 for off [default: 60].
     #[arg(long, value_name = "SECS")]
     pub tcp_keepalive: Option<u64>,
-    /// Pause after each failed login, in milliseconds [default: 1000].
+    /// Pause after a failed login, in milliseconds; it doubles with each recent failure from
+    /// the same address, up to --login-failure-delay-max-ms [default: 1000].
     #[arg(long, value_name = "MS")]
     pub login_failure_delay_ms: Option<u64>,
     /// Let USER switch to another user while logged in.
@@ -157,6 +158,42 @@ pub struct ServeArgs {
     /// Whether data connections must resume the control connection's TLS session [default: required].
     #[arg(long, value_name = "MODE", value_parser = ["required", "optional"])]
     pub tls_session_reuse: Option<String>,
+    /// Login limits: concurrent password checks, failed logins, bans, sessions per user.
+    #[command(flatten)]
+    pub login: LoginArgs,
+}
+
+/// `serve` flags bounding logins; each is also a config key (snake_case).
+#[derive(Debug, Default, Args)]
+pub struct LoginArgs {
+    /// Password checks (argon2, ~19 MiB each) running at once; 0: one per CPU [default: 0].
+    #[arg(long, value_name = "N")]
+    pub max_concurrent_hashes: Option<usize>,
+    /// Seconds a login may wait for a password check to start, then 421 [default: 10].
+    #[arg(long, value_name = "SECS")]
+    pub login_queue_timeout: Option<u64>,
+    /// Longest pause after a failed login; the pause doubles per recent failure from an
+    /// address, up to this [default: 16000].
+    #[arg(long, value_name = "MS")]
+    pub login_failure_delay_max_ms: Option<u64>,
+    /// Failed logins on one connection before it is closed with 421; 0: no cap [default: 3].
+    #[arg(long, value_name = "N")]
+    pub max_login_failures: Option<u32>,
+    /// Failed logins from one address within --ban-window that ban it; 0: no bans [default: 10].
+    #[arg(long, value_name = "N")]
+    pub ban_after_failures: Option<u32>,
+    /// Seconds over which failed logins from an address are counted [default: 600].
+    #[arg(long, value_name = "SECS")]
+    pub ban_window: Option<u64>,
+    /// Seconds a banned address gets 421 at connect [default: 1800].
+    #[arg(long, value_name = "SECS")]
+    pub ban_duration: Option<u64>,
+    /// Sessions one user may have logged in at once (anonymous excepted); 0: no limit [default: 50].
+    #[arg(long, value_name = "N")]
+    pub max_sessions_per_user: Option<usize>,
+    /// IPv6 clients count per network of this prefix length, for limits and bans [default: 64].
+    #[arg(long, value_name = "BITS")]
+    pub ipv6_prefix_len: Option<u8>,
 }
 
 /// `ferroftp user` subcommands.

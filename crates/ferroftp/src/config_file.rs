@@ -11,10 +11,10 @@ use std::time::Duration;
 use ferroftp_proto::path::VPath;
 use ferroftp_proto::session::TlsRequired;
 use ferroftp_server::tls::{CertSource, SessionReuse};
-use ferroftp_server::{AnonymousConfig, ServerConfig, TlsOptions};
+use ferroftp_server::{AnonymousConfig, LoginLimits, ServerConfig, TlsOptions};
 use serde::Deserialize;
 
-use crate::cli::ServeArgs;
+use crate::cli::{LoginArgs, ServeArgs};
 
 /// Where the quick start keeps its files when `--root` is not given.
 pub const DEFAULT_ROOT: &str = "./ftp-data";
@@ -178,6 +178,24 @@ pub struct FileConfig {
     pub tls_required: Option<String>,
     /// `--tls-session-reuse`: "required" or "optional".
     pub tls_session_reuse: Option<String>,
+    /// `--max-concurrent-hashes` (0: one per CPU).
+    pub max_concurrent_hashes: Option<usize>,
+    /// `--login-queue-timeout`, seconds.
+    pub login_queue_timeout: Option<u64>,
+    /// `--login-failure-delay-max-ms`.
+    pub login_failure_delay_max_ms: Option<u64>,
+    /// `--max-login-failures` (0: no cap).
+    pub max_login_failures: Option<u32>,
+    /// `--ban-after-failures` (0: no bans).
+    pub ban_after_failures: Option<u32>,
+    /// `--ban-window`, seconds.
+    pub ban_window: Option<u64>,
+    /// `--ban-duration`, seconds.
+    pub ban_duration: Option<u64>,
+    /// `--max-sessions-per-user` (0: no limit).
+    pub max_sessions_per_user: Option<usize>,
+    /// `--ipv6-prefix-len`.
+    pub ipv6_prefix_len: Option<u8>,
 }
 
 impl FileConfig {
@@ -279,6 +297,7 @@ fn positive(key: &'static str, value: u64) -> Result<u64, ConfigError> {
 /// Merges the command line over the config file over the defaults, and checks the result.
 pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError> {
     let defaults = ServerConfig::default();
+    let limits = login_limits(&args.login, &file)?;
 
     let tls = tls_options(args, &file)?;
     let implicit_tls_listen = if args.implicit_tls_listen.is_empty() {
@@ -497,6 +516,7 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             stall_timeout,
             tcp_keepalive,
             login_failure_delay,
+            limits,
             allow_user_switch,
             allow_foreign_data_address,
             shutdown_grace,
@@ -520,6 +540,61 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             .or(file.root)
             .unwrap_or_else(|| PathBuf::from(DEFAULT_ROOT)),
         log,
+    })
+}
+
+/// The login limits from flags and file (see [`LoginLimits`]).
+fn login_limits(args: &LoginArgs, file: &FileConfig) -> Result<LoginLimits, ConfigError> {
+    let d = LoginLimits::default();
+    let max_concurrent_hashes = match args.max_concurrent_hashes.or(file.max_concurrent_hashes) {
+        // 0 (or unset): one check per CPU, as many as can really run at once.
+        None | Some(0) => d.max_concurrent_hashes,
+        Some(n) => n,
+    };
+    let login_queue_timeout = match args.login_queue_timeout.or(file.login_queue_timeout) {
+        Some(s) => Duration::from_secs(positive("login_queue_timeout", s)?),
+        None => d.login_queue_timeout,
+    };
+    let secs = |flag: Option<u64>, key: Option<u64>, name, default| match flag.or(key) {
+        Some(s) => positive(name, s).map(Duration::from_secs),
+        None => Ok(default),
+    };
+    let ban_window = secs(args.ban_window, file.ban_window, "ban_window", d.ban_window)?;
+    let ban_duration = secs(
+        args.ban_duration,
+        file.ban_duration,
+        "ban_duration",
+        d.ban_duration,
+    )?;
+    let ipv6_prefix_len = args
+        .ipv6_prefix_len
+        .or(file.ipv6_prefix_len)
+        .unwrap_or(d.ipv6_prefix_len);
+    if ipv6_prefix_len > 128 {
+        return Err(invalid("ipv6_prefix_len", "must be between 0 and 128"));
+    }
+    Ok(LoginLimits {
+        max_concurrent_hashes,
+        login_queue_timeout,
+        login_failure_delay_max: args
+            .login_failure_delay_max_ms
+            .or(file.login_failure_delay_max_ms)
+            .map_or(d.login_failure_delay_max, Duration::from_millis),
+        max_login_failures: args
+            .max_login_failures
+            .or(file.max_login_failures)
+            .unwrap_or(d.max_login_failures),
+        ban_after_failures: args
+            .ban_after_failures
+            .or(file.ban_after_failures)
+            .unwrap_or(d.ban_after_failures),
+        ban_window,
+        ban_duration,
+        max_sessions_per_user: args
+            .max_sessions_per_user
+            .or(file.max_sessions_per_user)
+            .unwrap_or(d.max_sessions_per_user),
+        ipv6_prefix_len,
     })
 }
 
@@ -954,5 +1029,63 @@ log = "debug"
             Err(ConfigError::Invalid { .. })
         ));
         assert!(FileConfig::parse("max_upload_rate = -1").is_err());
+    }
+
+    // Guards that every login limit is a config key and a flag, flags winning.
+    #[test]
+    fn login_limits_from_file_and_flags() {
+        let f = r#"
+max_concurrent_hashes = 3
+login_queue_timeout = 7
+login_failure_delay_max_ms = 9000
+max_login_failures = 5
+ban_after_failures = 20
+ban_window = 120
+ban_duration = 3600
+max_sessions_per_user = 4
+ipv6_prefix_len = 56
+"#;
+        let s = merge(&serve_args(&[]), file(f)).expect("merge");
+        let expected = LoginLimits {
+            max_concurrent_hashes: 3,
+            login_queue_timeout: Duration::from_secs(7),
+            login_failure_delay_max: Duration::from_secs(9),
+            max_login_failures: 5,
+            ban_after_failures: 20,
+            ban_window: Duration::from_secs(120),
+            ban_duration: Duration::from_secs(3600),
+            max_sessions_per_user: 4,
+            ipv6_prefix_len: 56,
+        };
+        assert_eq!(s.server.limits, expected);
+        let args = serve_args(&[
+            "--max-concurrent-hashes",
+            "1",
+            "--ban-after-failures",
+            "0",
+            "--max-sessions-per-user",
+            "0",
+            "--ipv6-prefix-len",
+            "128",
+        ]);
+        let s = merge(&args, file(f)).expect("merge");
+        assert_eq!(s.server.limits.max_concurrent_hashes, 1);
+        assert_eq!(s.server.limits.ban_after_failures, 0);
+        assert_eq!(s.server.limits.max_sessions_per_user, 0);
+        assert_eq!(s.server.limits.ipv6_prefix_len, 128);
+        assert_eq!(s.server.limits.ban_window, Duration::from_secs(120));
+        // Unset: the defaults.
+        let s = merge(&serve_args(&[]), FileConfig::default()).expect("merge");
+        assert_eq!(s.server.limits, LoginLimits::default());
+        for bad in [
+            "--ipv6-prefix-len=129",
+            "--ban-window=0",
+            "--login-queue-timeout=0",
+        ] {
+            assert!(
+                merge(&serve_args(&[bad]), FileConfig::default()).is_err(),
+                "{bad} accepted"
+            );
+        }
     }
 }

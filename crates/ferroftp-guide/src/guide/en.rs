@@ -417,7 +417,14 @@ pub(super) const PAGES: &[Page] = &[
                 sent meanwhile (ferroftp: \"421 Login timeout: closing control connection.\", \
                 --login-timeout, 60 seconds by default).\n\
                 When the server is shutting down or restarting (ferroftp: \"421 Server shutting \
-                down: closing control connection.\").",
+                down: closing control connection.\").\n\
+                On connect, or at PASS, from an address banned after too many failed logins \
+                (ferroftp: \"421 Too many failed logins from your address: try again later.\", \
+                --ban-after-failures within --ban-window, for --ban-duration); at PASS after the \
+                last failed login one connection may make (\"421 Too many failed logins: closing \
+                control connection.\", --max-login-failures); at PASS when too many logins wait \
+                for a password check (\"421 Too many logins in progress: try again later.\", \
+                --max-concurrent-hashes, --login-queue-timeout).",
         fix: "Reconnect. For limits, try again later, or close the client's other sessions: \
                 clients that open many parallel connections hit the per-address limit first.\n\
                 For idle timeouts, let the client send NOOP now and then, or raise the server's \
@@ -708,7 +715,10 @@ pub(super) const PAGES: &[Page] = &[
                 For anonymous access the server must enable it (ferroftp --anonymous-root DIR).\n\
                 If the server requires FTPS, turn on explicit TLS (AUTH TLS) in the client.\n\
                 If the home directory is missing, the administrator must create it or correct \
-                the path in the users file.",
+                the path in the users file.\n\
+                With a right password, a user already at --max-sessions-per-user gets \"530 Too \
+                many sessions for this user: close one and try again.\": close another session \
+                of that user first.",
     },
     Page {
         code: 532,

@@ -417,7 +417,14 @@ pub(super) const PAGES: &[Page] = &[
                 (ferroftp: \"421 Login timeout: closing control connection.\", \
                 --login-timeout, mặc định 60 giây).\n\
                 Khi máy chủ đang tắt hoặc khởi động lại (ferroftp: \"421 Server shutting down: \
-                closing control connection.\").",
+                closing control connection.\").\n\
+                Khi kết nối, hoặc tại PASS, từ một địa chỉ bị cấm sau quá nhiều lần đăng nhập \
+                thất bại (ferroftp: \"421 Too many failed logins from your address: try again \
+                later.\", --ban-after-failures trong --ban-window, trong --ban-duration); tại PASS \
+                sau lần đăng nhập thất bại cuối cùng mà một kết nối được phép (\"421 Too many \
+                failed logins: closing control connection.\", --max-login-failures); tại PASS khi \
+                quá nhiều lần đăng nhập đang chờ kiểm tra mật khẩu (\"421 Too many logins in \
+                progress: try again later.\", --max-concurrent-hashes, --login-queue-timeout).",
         fix: "Kết nối lại. Với giới hạn kết nối, hãy thử lại sau, hoặc đóng các phiên khác của \
                 máy khách: máy khách mở nhiều kết nối song song sẽ chạm giới hạn theo địa chỉ \
                 trước tiên.\n\
@@ -706,7 +713,10 @@ pub(super) const PAGES: &[Page] = &[
                 THƯ_MỤC).\n\
                 Nếu máy chủ yêu cầu FTPS, hãy bật TLS tường minh (AUTH TLS) trong máy khách.\n\
                 Nếu thư mục gốc không tồn tại, quản trị viên phải tạo nó hoặc sửa đường dẫn \
-                trong tệp người dùng.",
+                trong tệp người dùng.\n\
+                Với mật khẩu đúng, người dùng đã đạt --max-sessions-per-user nhận \"530 Too many \
+                sessions for this user: close one and try again.\": hãy đóng một phiên khác của \
+                người dùng đó trước.",
     },
     Page {
         code: 532,

@@ -1,18 +1,31 @@
 //! USER/PASS/REIN: checking the password, anonymous logins, opening the user's storage,
-//! and logging out.
+//! and logging out; failed logins cost a growing delay, and too many close the connection
+//! or ban the address (see [`crate::guard`]).
 
 use super::*;
+use crate::auth::{is_anonymous_name, AuthError};
+use crate::guard::{Busy, UserSlot};
+
+/// What this connection's logins have come to so far.
+#[derive(Debug, Default)]
+pub(super) struct LoginState {
+    /// Failed logins on this connection.
+    failures: u32,
+    /// The logged-in user's place in the per-user session count.
+    slot: Option<UserSlot>,
+}
 
 impl<S: ControlStream> Control<S> {
-    /// USER: asks the authenticator for the user's own TLS policy.
+    /// USER: the same answer for every name. A user's own TLS rule is applied at PASS, once
+    /// the password is right: refusing here would tell which names exist.
     pub(super) fn user(&mut self, name: &str) -> Reply {
         // A new USER starts a new login: this connection's tickets stop vouching for the
-        // old one.
+        // old one, and the old login stops counting against its user.
         if let Some(tls) = &self.tls {
             tls.set_user(None);
         }
-        let policy = self.shared.auth.tls_policy(name);
-        self.session.on_user(name, policy)
+        self.logins.slot = None;
+        self.session.on_user(name, None)
     }
 
     /// REIN: the session has reset itself; drop what the login opened.
@@ -20,6 +33,7 @@ impl<S: ControlStream> Control<S> {
         self.prepare(Prepared::None);
         self.storage = None;
         self.user_limits = None;
+        self.logins.slot = None;
         if let Some(tls) = &self.tls {
             tls.set_user(None);
         }
@@ -28,44 +42,125 @@ impl<S: ControlStream> Control<S> {
 
     /// PASS: checks the password (or takes an anonymous login) and opens the storage.
     pub(super) async fn login(&mut self, user: &str, password: &Secret) -> Reply {
-        let anonymous = self.anonymous_account(user);
-        let is_anonymous = anonymous.is_some();
-        let account = match anonymous {
+        let key = self.shared.address_key(self.peer.ip());
+        // A ban that came while this connection was open (other connections' failures) ends
+        // it as well, before it costs a password check.
+        if self.shared.guard.banned(key).is_some() {
+            tracing::warn!(address = %key, reason = "banned after failed logins", "login refused");
+            let _ = self.session.on_login(None);
+            return Msg::AddressBanned.reply();
+        }
+        let account = match self.anonymous_account(user) {
             Some(a) => Ok(a),
-            None => self.shared.auth.authenticate(user, password).await,
+            None => {
+                let check = self.shared.auth.authenticate(user, password);
+                match self.shared.hashes.run(check).await {
+                    Ok(result) => result,
+                    Err(Busy) => {
+                        tracing::warn!(
+                            user,
+                            "login queue full: password check not started in time"
+                        );
+                        let _ = self.session.on_login(None);
+                        return Msg::LoginsBusy.reply();
+                    }
+                }
+            }
         };
         match account {
-            Ok(account) => match self.shared.config.storage.open(&account) {
-                Ok(storage) => {
-                    let storage = self.limited_storage(&account, storage, is_anonymous).await;
-                    tracing::info!(user, "login ok");
-                    storage.sweep_stale_uploads(self.shared.config.stale_upload_sweep_limit);
-                    self.session.set_capabilities(storage.capabilities());
-                    self.storage = Some(storage);
-                    if let Some(tls) = &self.tls {
-                        tls.set_user(Some(&account.name));
-                    }
-                    let reply = self.session.on_login(Some(account.permissions));
-                    self.session.set_anonymous(is_anonymous);
-                    reply
-                }
-                Err(e) => {
-                    tracing::error!(user, home = %account.home.display(), error = %e, "home directory unavailable");
+            Ok(account) => self.logged_in(user, account).await,
+            Err(e) => self.failed_login(user, key, &e).await,
+        }
+    }
+
+    /// The password was right (or the login anonymous): the user's TLS rule, their session
+    /// limit, then their storage.
+    async fn logged_in(&mut self, user: &str, account: Account) -> Reply {
+        let anonymous = self.shared.config.anonymous.is_some() && is_anonymous_name(user);
+        if !anonymous {
+            let policy = self.shared.auth.tls_policy(&account.name);
+            if let Err(reply) = self.session.apply_user_tls_policy(policy) {
+                tracing::info!(user, "login refused: this user must use TLS");
+                let _ = self.session.on_login(None);
+                return reply;
+            }
+        }
+        // Anonymous logins are many people under one name: the connection limits bound them.
+        let slot = if anonymous {
+            None
+        } else {
+            match self.shared.user_sessions.claim(&account.name) {
+                Some(slot) => Some(slot),
+                None => {
+                    tracing::warn!(user, "login refused: too many sessions for this user");
                     let _ = self.session.on_login(None);
-                    Msg::HomeUnavailable.reply()
+                    return Msg::TooManySessionsForUser.reply();
                 }
-            },
+            }
+        };
+        match self.shared.config.storage.open(&account) {
+            Ok(storage) => {
+                let storage = self.limited_storage(&account, storage, anonymous).await;
+                tracing::info!(user, "login ok");
+                storage.sweep_stale_uploads(self.shared.config.stale_upload_sweep_limit);
+                self.session.set_capabilities(storage.capabilities());
+                self.storage = Some(storage);
+                self.logins.slot = slot;
+                if let Some(tls) = &self.tls {
+                    tls.set_user(Some(&account.name));
+                }
+                let reply = self.session.on_login(Some(account.permissions));
+                self.session.set_anonymous(anonymous);
+                reply
+            }
             Err(e) => {
-                tracing::info!(user, reason = %e, "login failed");
-                tokio::time::sleep(self.shared.config.login_failure_delay).await;
-                self.session.on_login(None)
+                tracing::error!(user, home = %account.home.display(), error = %e, "home directory unavailable");
+                let _ = self.session.on_login(None);
+                Msg::HomeUnavailable.reply()
             }
         }
     }
 
+    /// A wrong password (or unknown user): pause, longer with each recent failure from the
+    /// address, then answer; the last allowed failure on a connection, or one that gets the
+    /// address banned, closes the connection. The pause holds nothing but this session.
+    async fn failed_login(&mut self, user: &str, key: IpAddr, e: &AuthError) -> Reply {
+        self.logins.failures = self.logins.failures.saturating_add(1);
+        let failure = self.shared.guard.record_failure(key);
+        tracing::info!(
+            user,
+            reason = %e,
+            failures_here = self.logins.failures,
+            failures_from_address = failure.recent,
+            "login failed"
+        );
+        tokio::time::sleep(failure.delay).await;
+        let reply = self.session.on_login(None);
+        let limits = &self.shared.config.limits;
+        if failure.banned {
+            tracing::warn!(
+                address = %key,
+                reason = "too many failed logins",
+                failures = failure.recent,
+                window_secs = limits.ban_window.as_secs(),
+                ban_secs = limits.ban_duration.as_secs(),
+                "address banned"
+            );
+            return Msg::AddressBanned.reply();
+        }
+        if limits.max_login_failures != 0 && self.logins.failures >= limits.max_login_failures {
+            tracing::info!(
+                failures = self.logins.failures,
+                "too many failed logins: closing"
+            );
+            return Msg::TooManyLoginFailures.reply();
+        }
+        reply
+    }
+
     pub(super) fn anonymous_account(&self, user: &str) -> Option<Account> {
         let anon = self.shared.config.anonymous.as_ref()?;
-        if !(user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp")) {
+        if !is_anonymous_name(user) {
             return None;
         }
         let permissions = if anon.writable && self.shared.config.anonymous_upload_dir.is_some() {

@@ -98,6 +98,8 @@ pub struct Control<S = MaybeTls> {
     shutting_down: bool,
     /// What the logged-in user shares with their other sessions: bandwidth and quota.
     user_limits: Option<Arc<crate::limits::UserShared>>,
+    /// Login bookkeeping of this connection (see login.rs).
+    logins: login::LoginState,
 }
 
 impl<S: ControlStream> Control<S> {
@@ -134,6 +136,7 @@ impl<S: ControlStream> Control<S> {
             login_deadline,
             shutting_down: false,
             user_limits: None,
+            logins: login::LoginState::default(),
         }
     }
 
