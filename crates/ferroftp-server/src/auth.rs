@@ -3,6 +3,7 @@
 //! The users file is TOML with argon2id password hashes; see [`UsersFile`].
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use ferroftp_proto::perms::Permissions;
@@ -76,6 +77,17 @@ pub trait Authenticator: Send + Sync + std::fmt::Debug {
     fn limits(&self, _user: &str) -> UserLimits {
         UserLimits::default()
     }
+
+    /// The account, when the authenticator can confirm `password` for `user` at once from
+    /// credentials it verified recently, without its slow check. The server tries this
+    /// before queueing for a password-check permit; `None` means "do the full check".
+    fn authenticate_cached(&self, _user: &str, _password: &Secret) -> Option<Account> {
+        None
+    }
+
+    /// Sets how many recently verified credentials are remembered (0: none) and for how
+    /// long; the server calls it at start from its [`crate::LoginLimits`].
+    fn configure_credential_cache(&self, _capacity: usize, _ttl: Duration) {}
 
     /// Whether an account by this name exists; used only for start-up warnings.
     fn has_account(&self, _user: &str) -> bool {

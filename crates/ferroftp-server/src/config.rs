@@ -126,6 +126,11 @@ pub struct LoginLimits {
     /// IPv6 clients are counted per network of this prefix length (per-address connection
     /// limit and bans), since one host usually holds a whole /64.
     pub ipv6_prefix_len: u8,
+    /// Users whose recently verified password is remembered (as a keyed MAC, never the
+    /// password), so that their next logins skip argon2; 0 turns the cache off.
+    pub credential_cache_size: usize,
+    /// How long after its argon2 check a remembered credential is trusted.
+    pub credential_cache_ttl: Duration,
 }
 
 impl Default for LoginLimits {
@@ -140,6 +145,8 @@ impl Default for LoginLimits {
             ban_duration: Duration::from_secs(1800),
             max_sessions_per_user: 50,
             ipv6_prefix_len: 64,
+            credential_cache_size: crate::credcache::DEFAULT_CAPACITY,
+            credential_cache_ttl: crate::credcache::DEFAULT_TTL,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod users_file;
 pub use auth::{Account, AuthError, Authenticator, UserLimits};
 pub use config::{AnonymousConfig, LoginLimits, ServerConfig, TlsOptions};
 pub mod control;
+pub mod credcache;
 pub mod data;
 pub mod dropbox;
 pub mod errors;

@@ -166,6 +166,10 @@ impl Server {
             anonymous_chmod: config.anonymous_chmod,
         });
         warn_reserved_accounts(&config, auth.as_ref());
+        auth.configure_credential_cache(
+            config.limits.credential_cache_size,
+            config.limits.credential_cache_ttl,
+        );
         let shared = Arc::new(Shared {
             ports: Arc::new(
                 PortPool::new(config.passive_ports.clone())

@@ -29,6 +29,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -41,6 +42,7 @@ use subtle::ConstantTimeEq;
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, TableLike, Value};
 
 use crate::auth::{Account, AuthError, Authenticator, UserLimits};
+use crate::credcache::CredentialCache;
 
 /// Longest accepted user name, in characters.
 const MAX_NAME_CHARS: usize = 64;
@@ -896,6 +898,8 @@ pub struct HashStats {
     pub peak_concurrent: usize,
     /// Blocks of argon2 memory held for reuse (as many as the peak, allocated once each).
     pub memory_blocks: usize,
+    /// Logins accepted from the credential cache, without an argon2 check.
+    pub cache_hits: u64,
 }
 
 /// Authenticates against a loaded [`UsersFile`].
@@ -906,6 +910,9 @@ pub struct UsersFileAuthenticator {
     /// Where the users came from, for [`UsersFileAuthenticator::reload`].
     path: Option<PathBuf>,
     memory: Arc<HashMemory>,
+    /// Recently verified credentials, so that a returning user pays argon2 once per TTL.
+    cache: Arc<CredentialCache>,
+    cache_hits: AtomicU64,
 }
 
 impl UsersFileAuthenticator {
@@ -917,6 +924,8 @@ impl UsersFileAuthenticator {
             users: RwLock::new(Arc::new(users)),
             path: None,
             memory: Arc::default(),
+            cache: Arc::default(),
+            cache_hits: AtomicU64::new(0),
         }
     }
 
@@ -931,7 +940,21 @@ impl UsersFileAuthenticator {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .len(),
+            cache_hits: self.cache_hits.load(Ordering::SeqCst),
         }
+    }
+
+    /// The account, if `password` was verified for `user` against their current hash
+    /// within the credential cache's TTL; no argon2 check is run.
+    fn from_cache(&self, user: &str, password: &str) -> Option<Account> {
+        let users = self.users();
+        // A removed user is not in the file, so never gets to the cache.
+        let entry = users.get(user)?;
+        if !self.cache.hit(user, &entry.password_hash, password) {
+            return None;
+        }
+        self.cache_hits.fetch_add(1, Ordering::Relaxed);
+        Some(entry.account())
     }
 
     /// Loads the users file at `path`; unlike [`UsersFile::load`], a missing file is an
@@ -963,6 +986,9 @@ impl UsersFileAuthenticator {
         let users = UsersFile::load(path)?;
         let count = users.len();
         *self.users.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(users);
+        // The hash binding already makes changed passwords miss; clearing also drops what
+        // removed users left behind and anything verified before the administrator's edit.
+        self.cache.clear();
         Ok(count)
     }
 
@@ -975,16 +1001,35 @@ impl UsersFileAuthenticator {
 #[async_trait]
 impl Authenticator for UsersFileAuthenticator {
     async fn authenticate(&self, user: &str, password: &Secret) -> Result<Account, AuthError> {
+        if let Some(account) = self.from_cache(user, password.expose()) {
+            return Ok(account);
+        }
         let users = self.users();
         let user = user.to_owned();
         let password = password.clone();
         let memory = self.memory.clone();
+        let cache = self.cache.clone();
         // Argon2 takes tens of milliseconds of CPU; keep it off the executor threads.
         tokio::task::spawn_blocking(move || {
-            memory.with_block(|block| users.verify_in(&user, password.expose(), block))
+            let result =
+                memory.with_block(|block| users.verify_in(&user, password.expose(), block));
+            // Only a success is remembered, bound to the hash string it was checked against
+            // (from the same snapshot), so a reload in the meantime cannot mix them up.
+            if let (Ok(_), Some(entry)) = (&result, users.get(&user)) {
+                cache.insert(&user, &entry.password_hash, password.expose());
+            }
+            result
         })
         .await
         .map_err(|e| AuthError::Backend(format!("password check failed: {e}")))?
+    }
+
+    fn authenticate_cached(&self, user: &str, password: &Secret) -> Option<Account> {
+        self.from_cache(user, password.expose())
+    }
+
+    fn configure_credential_cache(&self, capacity: usize, ttl: Duration) {
+        self.cache.configure(capacity, ttl);
     }
 
     fn tls_policy(&self, user: &str) -> Option<TlsRequired> {

@@ -52,20 +52,24 @@ impl<S: ControlStream> Control<S> {
         }
         let account = match self.anonymous_account(user) {
             Some(a) => Ok(a),
-            None => {
-                let check = self.shared.auth.authenticate(user, password);
-                match self.shared.hashes.run(check).await {
-                    Ok(result) => result,
-                    Err(Busy) => {
-                        tracing::warn!(
-                            user,
-                            "login queue full: password check not started in time"
-                        );
-                        let _ = self.session.on_login(None);
-                        return Msg::LoginsBusy.reply();
+            // A credential verified recently: no permit, no blocking pool, no argon2.
+            None => match self.shared.auth.authenticate_cached(user, password) {
+                Some(account) => Ok(account),
+                None => {
+                    let check = self.shared.auth.authenticate(user, password);
+                    match self.shared.hashes.run(check).await {
+                        Ok(result) => result,
+                        Err(Busy) => {
+                            tracing::warn!(
+                                user,
+                                "login queue full: password check not started in time"
+                            );
+                            let _ = self.session.on_login(None);
+                            return Msg::LoginsBusy.reply();
+                        }
                     }
                 }
-            }
+            },
         };
         match account {
             Ok(account) => self.logged_in(user, account).await,
