@@ -194,6 +194,13 @@ pub struct LoginArgs {
     /// IPv6 clients count per network of this prefix length, for limits and bans [default: 64].
     #[arg(long, value_name = "BITS")]
     pub ipv6_prefix_len: Option<u8>,
+    /// Users whose last verified password is remembered (as a keyed MAC, never the password)
+    /// so their next logins skip argon2; 0: off [default: 10000].
+    #[arg(long, value_name = "N")]
+    pub credential_cache_size: Option<usize>,
+    /// Seconds a remembered credential is trusted after its argon2 check [default: 600].
+    #[arg(long, value_name = "SECS")]
+    pub credential_cache_ttl: Option<u64>,
 }
 
 /// `ferroftp user` subcommands.

@@ -196,6 +196,10 @@ pub struct FileConfig {
     pub max_sessions_per_user: Option<usize>,
     /// `--ipv6-prefix-len`.
     pub ipv6_prefix_len: Option<u8>,
+    /// `--credential-cache-size` (0: off).
+    pub credential_cache_size: Option<usize>,
+    /// `--credential-cache-ttl`, seconds.
+    pub credential_cache_ttl: Option<u64>,
 }
 
 impl FileConfig {
@@ -573,6 +577,12 @@ fn login_limits(args: &LoginArgs, file: &FileConfig) -> Result<LoginLimits, Conf
     if ipv6_prefix_len > 128 {
         return Err(invalid("ipv6_prefix_len", "must be between 0 and 128"));
     }
+    let credential_cache_ttl = secs(
+        args.credential_cache_ttl,
+        file.credential_cache_ttl,
+        "credential_cache_ttl",
+        d.credential_cache_ttl,
+    )?;
     Ok(LoginLimits {
         max_concurrent_hashes,
         login_queue_timeout,
@@ -595,6 +605,11 @@ fn login_limits(args: &LoginArgs, file: &FileConfig) -> Result<LoginLimits, Conf
             .or(file.max_sessions_per_user)
             .unwrap_or(d.max_sessions_per_user),
         ipv6_prefix_len,
+        credential_cache_size: args
+            .credential_cache_size
+            .or(file.credential_cache_size)
+            .unwrap_or(d.credential_cache_size),
+        credential_cache_ttl,
     })
 }
 
@@ -1044,6 +1059,8 @@ ban_window = 120
 ban_duration = 3600
 max_sessions_per_user = 4
 ipv6_prefix_len = 56
+credential_cache_size = 100
+credential_cache_ttl = 60
 "#;
         let s = merge(&serve_args(&[]), file(f)).expect("merge");
         let expected = LoginLimits {
@@ -1056,6 +1073,8 @@ ipv6_prefix_len = 56
             ban_duration: Duration::from_secs(3600),
             max_sessions_per_user: 4,
             ipv6_prefix_len: 56,
+            credential_cache_size: 100,
+            credential_cache_ttl: Duration::from_secs(60),
         };
         assert_eq!(s.server.limits, expected);
         let args = serve_args(&[
@@ -1067,12 +1086,19 @@ ipv6_prefix_len = 56
             "0",
             "--ipv6-prefix-len",
             "128",
+            "--credential-cache-size",
+            "0",
         ]);
         let s = merge(&args, file(f)).expect("merge");
         assert_eq!(s.server.limits.max_concurrent_hashes, 1);
         assert_eq!(s.server.limits.ban_after_failures, 0);
         assert_eq!(s.server.limits.max_sessions_per_user, 0);
         assert_eq!(s.server.limits.ipv6_prefix_len, 128);
+        assert_eq!(s.server.limits.credential_cache_size, 0);
+        assert_eq!(
+            s.server.limits.credential_cache_ttl,
+            Duration::from_secs(60)
+        );
         assert_eq!(s.server.limits.ban_window, Duration::from_secs(120));
         // Unset: the defaults.
         let s = merge(&serve_args(&[]), FileConfig::default()).expect("merge");
@@ -1081,6 +1107,7 @@ ipv6_prefix_len = 56
             "--ipv6-prefix-len=129",
             "--ban-window=0",
             "--login-queue-timeout=0",
+            "--credential-cache-ttl=0",
         ] {
             assert!(
                 merge(&serve_args(&[bad]), FileConfig::default()).is_err(),
