@@ -1390,6 +1390,28 @@ permissions = []
         );
     }
 
+    // Guards the hash-string binding on its own, without the clear a reload does (as when
+    // a login's entry lands just after a reload): an entry made against the old hash never
+    // vouches for a password once the user's stored hash changed, even the same password.
+    #[tokio::test]
+    async fn a_cached_credential_is_bound_to_the_stored_hash() {
+        let auth = UsersFileAuthenticator::new(sample());
+        auth.authenticate("bob", &"hunter2".into())
+            .await
+            .expect("bob");
+        assert!(auth.authenticate_cached("bob", &"hunter2".into()).is_some());
+        assert!(auth.authenticate_cached("bob", &"hunter3".into()).is_none());
+        let mut changed = sample();
+        changed.set_password("bob", "hunter2").expect("passwd");
+        // Swapped in without `reload`, so the cache is not cleared.
+        *auth.users.write().expect("lock") = Arc::new(changed);
+        assert!(auth.authenticate_cached("bob", &"hunter2".into()).is_none());
+        let mut removed = sample();
+        removed.remove("bob").expect("remove");
+        *auth.users.write().expect("lock") = Arc::new(removed);
+        assert!(auth.authenticate_cached("bob", &"hunter2".into()).is_none());
+    }
+
     #[tokio::test]
     async fn static_authenticator() {
         let auth = StaticAuthenticator::new("ftpuser", "pw123", "/data", Permissions::ALL);

@@ -1,0 +1,290 @@
+//! The credential cache over real logins: a returning user pays argon2 once, a wrong
+//! password is never taken from the cache and still pays its check, a changed password or
+//! a removed user is refused after a users-file reload, the cache can be turned off, and
+//! entries expire after the TTL (under paused time).
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::Raw;
+use ferroftp_server::users_file::{hash_password, UsersFileAuthenticator};
+use ferroftp_server::{Authenticator, IncomingStream, LoginLimits, Server, ServerConfig};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream};
+
+/// A server with `auth` on its own runtime thread, stopped on drop.
+struct Running {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+fn config(adjust: impl FnOnce(&mut ServerConfig)) -> ServerConfig {
+    let mut config = ServerConfig {
+        listen: vec!["127.0.0.1:0".parse().expect("address")],
+        passive_ports: 0..=0,
+        login_failure_delay: Duration::ZERO,
+        limits: LoginLimits {
+            ban_after_failures: 0,
+            max_login_failures: 0,
+            ..LoginLimits::default()
+        },
+        ..ServerConfig::default()
+    };
+    adjust(&mut config);
+    config
+}
+
+impl Running {
+    fn start(auth: Arc<dyn Authenticator>, adjust: impl FnOnce(&mut ServerConfig)) -> Running {
+        let config = config(adjust);
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let server = Server::bind(config, auth).await.expect("bind");
+                addr_tx.send(server.local_addrs()[0]).expect("send addr");
+                let _ = server
+                    .run(async move {
+                        let _ = stop_rx.await;
+                    })
+                    .await;
+            });
+        });
+        let addr = addr_rx.recv().expect("server address");
+        Running {
+            addr,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// One login on a fresh connection: the reply code to PASS.
+    fn login(&self, user: &str, password: &str) -> u16 {
+        let mut r = Raw::connect(self.addr);
+        assert_eq!(r.code(&format!("USER {user}")), 331);
+        let code = r.code(&format!("PASS {password}"));
+        // QUIT gives the per-user session slot back.
+        let _ = r.code("QUIT");
+        code
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Writes a users file of `(name, password)` accounts homed in `home`.
+fn write_users(path: &Path, home: &Path, accounts: &[(&str, &str)]) {
+    let mut text = String::new();
+    for (name, password) in accounts {
+        let hash = hash_password(password).expect("hash");
+        text.push_str(&format!(
+            "[[user]]\nname = {name:?}\npassword = {hash:?}\nhome = {:?}\n\n",
+            home.display().to_string()
+        ));
+    }
+    std::fs::write(path, text).expect("write users file");
+}
+
+fn checks(auth: &UsersFileAuthenticator) -> u64 {
+    auth.hash_stats().checks
+}
+
+// Guards "pay the hash once": ten logins of one user cost one argon2 check; the other nine
+// are cache hits that never queue for a hash permit.
+#[test]
+fn a_returning_user_pays_one_hash() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("users.toml");
+    write_users(&path, dir.path(), &[("alice", "secret")]);
+    let auth = Arc::new(UsersFileAuthenticator::load(&path).expect("load"));
+    let s = Running::start(auth.clone(), |_| {});
+    for _ in 0..10 {
+        assert_eq!(s.login("alice", "secret"), 230);
+    }
+    let stats = auth.hash_stats();
+    assert_eq!(stats.checks, 1, "{stats:?}");
+    assert_eq!(stats.cache_hits, 9, "{stats:?}");
+}
+
+// Guards against the cache as a fast oracle or a poisoned entry: a wrong password for a
+// cached user still pays a full argon2 check and gets 530, is never cached as right (the
+// same wrong password pays again), and leaves the right entry in place.
+#[test]
+fn a_wrong_password_is_never_cached_and_pays_its_hash() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("users.toml");
+    write_users(&path, dir.path(), &[("alice", "secret")]);
+    let auth = Arc::new(UsersFileAuthenticator::load(&path).expect("load"));
+    let s = Running::start(auth.clone(), |_| {});
+    assert_eq!(s.login("alice", "secret"), 230);
+    assert_eq!(checks(&auth), 1);
+    for n in 2..=4 {
+        assert_eq!(s.login("alice", "guess"), 530);
+        assert_eq!(checks(&auth), n, "each wrong password pays a check");
+    }
+    // An unknown user pays one too, cache or not.
+    assert_eq!(s.login("mallory", "secret"), 530);
+    assert_eq!(checks(&auth), 5);
+    // The right password still hits.
+    assert_eq!(s.login("alice", "secret"), 230);
+    assert_eq!(checks(&auth), 5);
+    assert_eq!(auth.hash_stats().cache_hits, 1);
+}
+
+// Guards invalidation on reload (SIGHUP in the binary): after the users file changes a
+// password and removes a user, the old password and the removed user get 530 although
+// both were cached, and the new password works.
+#[test]
+fn a_reload_refuses_a_changed_password_and_a_removed_user() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("users.toml");
+    write_users(
+        &path,
+        dir.path(),
+        &[("alice", "old-pw"), ("bob", "bobs-pw")],
+    );
+    let auth = Arc::new(UsersFileAuthenticator::load(&path).expect("load"));
+    let s = Running::start(auth.clone(), |_| {});
+    for _ in 0..2 {
+        assert_eq!(s.login("alice", "old-pw"), 230);
+        assert_eq!(s.login("bob", "bobs-pw"), 230);
+    }
+    assert_eq!(auth.hash_stats().cache_hits, 2, "both are cached");
+
+    write_users(&path, dir.path(), &[("alice", "new-pw")]);
+    assert_eq!(auth.reload().expect("reload"), 1);
+    let before = checks(&auth);
+    assert_eq!(s.login("alice", "old-pw"), 530);
+    assert_eq!(s.login("bob", "bobs-pw"), 530);
+    assert_eq!(checks(&auth), before + 2, "both refusals paid a check");
+    assert_eq!(s.login("alice", "new-pw"), 230);
+    assert_eq!(s.login("alice", "new-pw"), 230);
+    assert_eq!(
+        checks(&auth),
+        before + 3,
+        "the new password is cached in turn"
+    );
+}
+
+// Guards the off switch and the capacity as the server configures them: with the cache
+// off every login pays; with room for one user, two users taking turns evict each other.
+#[test]
+fn the_cache_can_be_off_and_stays_within_its_capacity() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("users.toml");
+    write_users(&path, dir.path(), &[("alice", "a-pw"), ("bob", "b-pw")]);
+
+    let auth = Arc::new(UsersFileAuthenticator::load(&path).expect("load"));
+    let off = Running::start(auth.clone(), |c| c.limits.credential_cache_size = 0);
+    for _ in 0..3 {
+        assert_eq!(off.login("alice", "a-pw"), 230);
+    }
+    assert_eq!(checks(&auth), 3);
+    drop(off);
+
+    let auth = Arc::new(UsersFileAuthenticator::load(&path).expect("load"));
+    let one = Running::start(auth.clone(), |c| c.limits.credential_cache_size = 1);
+    for _ in 0..2 {
+        assert_eq!(one.login("alice", "a-pw"), 230);
+        assert_eq!(one.login("bob", "b-pw"), 230);
+    }
+    assert_eq!(checks(&auth), 4, "each evicts the other");
+    assert_eq!(one.login("bob", "b-pw"), 230);
+    assert_eq!(checks(&auth), 4, "the last one in is still there");
+}
+
+/// Sends `line` and reads the reply's last line.
+async fn cmd(
+    write: &mut tokio::io::WriteHalf<DuplexStream>,
+    read: &mut BufReader<tokio::io::ReadHalf<DuplexStream>>,
+    line: &str,
+) -> String {
+    write
+        .write_all(format!("{line}\r\n").as_bytes())
+        .await
+        .expect("write");
+    reply(read).await
+}
+
+async fn reply(read: &mut BufReader<tokio::io::ReadHalf<DuplexStream>>) -> String {
+    loop {
+        let mut l = String::new();
+        assert!(read.read_line(&mut l).await.expect("read") > 0, "closed");
+        if l.as_bytes().get(3) != Some(&b'-') {
+            return l;
+        }
+    }
+}
+
+// Guards the TTL end to end: within it the login is a hit; once it has passed, the next
+// login pays argon2 again. Paused time: the clock jumps, nothing waits for real.
+#[tokio::test(start_paused = true)]
+async fn entries_expire_after_the_ttl() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("users.toml");
+    write_users(&path, dir.path(), &[("alice", "pw")]);
+    let auth = Arc::new(UsersFileAuthenticator::load(&path).expect("load"));
+    let ttl = Duration::from_secs(60);
+    let config = config(|c| {
+        c.listen = Vec::new();
+        c.limits.credential_cache_ttl = ttl;
+    });
+    let server = Server::bind(config, auth.clone()).await.expect("bind");
+    let (streams, incoming) = tokio::sync::mpsc::channel(4);
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(server.run_with_streams(
+        async move {
+            let _ = stop_rx.await;
+        },
+        incoming,
+    ));
+    let login = || {
+        let streams = streams.clone();
+        async move {
+            let (client, stream) = tokio::io::duplex(64 * 1024);
+            streams
+                .send(IncomingStream {
+                    stream,
+                    peer: "127.0.0.1:40000".parse().expect("address"),
+                    local: "127.0.0.1:21".parse().expect("address"),
+                })
+                .await
+                .expect("server takes the stream");
+            let (read, mut write) = tokio::io::split(client);
+            let mut read = BufReader::new(read);
+            assert!(reply(&mut read).await.starts_with("220"));
+            assert!(cmd(&mut write, &mut read, "USER alice")
+                .await
+                .starts_with("331"));
+            let pass = cmd(&mut write, &mut read, "PASS pw").await;
+            let _ = cmd(&mut write, &mut read, "QUIT").await;
+            pass
+        }
+    };
+    assert!(login().await.starts_with("230"));
+    tokio::time::advance(ttl - Duration::from_secs(1)).await;
+    assert!(login().await.starts_with("230"));
+    assert_eq!(checks(&auth), 1, "a hit within the TTL");
+    tokio::time::advance(Duration::from_secs(1)).await;
+    assert!(login().await.starts_with("230"));
+    assert_eq!(checks(&auth), 2, "expired: argon2 again");
+    let _ = stop.send(());
+    server.await.expect("server task").expect("server ran");
+}
