@@ -114,7 +114,8 @@ struct Args {
     #[arg(long, default_value_t = 40)]
     per_address: usize,
 
-    /// Honest accounts created for a spawned server (default: one per 100 sessions, 1 to 20).
+    /// Honest accounts created for a spawned server (default: one per 40 sessions, 1 to 50,
+    /// so that no account passes the server's default 50 sessions per user).
     #[arg(long)]
     honest_users: Option<usize>,
 
@@ -292,7 +293,7 @@ async fn run(args: Args) -> Result<ExitCode> {
                     .unwrap_or((args.sessions + hostile_conns) * 11 / 10 + 10);
                 let honest_users = args
                     .honest_users
-                    .unwrap_or((args.sessions / 100).clamp(1, 20));
+                    .unwrap_or(args.sessions.div_ceil(40).clamp(1, 50));
                 let s = server::spawn(server::SpawnOptions {
                     bin,
                     users: honest_users,
