@@ -54,7 +54,10 @@ impl<S: ControlStream> Control<S> {
             Some(a) => Ok(a),
             // A credential verified recently: no permit, no blocking pool, no argon2.
             None => match self.shared.auth.authenticate_cached(user, password) {
-                Some(account) => Ok(account),
+                Some(account) => {
+                    tracing::debug!(user, "password confirmed by the credential cache");
+                    Ok(account)
+                }
                 None => {
                     let check = self.shared.auth.authenticate(user, password);
                     match self.shared.hashes.run(check).await {
