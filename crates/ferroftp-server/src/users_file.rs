@@ -946,7 +946,7 @@ impl UsersFileAuthenticator {
 
     /// The account, if `password` was verified for `user` against their current hash
     /// within the credential cache's TTL; no argon2 check is run.
-    fn from_cache(&self, user: &str, password: &str) -> Option<Account> {
+    fn cached_account(&self, user: &str, password: &str) -> Option<Account> {
         let users = self.users();
         // A removed user is not in the file, so never gets to the cache.
         let entry = users.get(user)?;
@@ -1001,7 +1001,7 @@ impl UsersFileAuthenticator {
 #[async_trait]
 impl Authenticator for UsersFileAuthenticator {
     async fn authenticate(&self, user: &str, password: &Secret) -> Result<Account, AuthError> {
-        if let Some(account) = self.from_cache(user, password.expose()) {
+        if let Some(account) = self.cached_account(user, password.expose()) {
             return Ok(account);
         }
         let users = self.users();
@@ -1025,7 +1025,7 @@ impl Authenticator for UsersFileAuthenticator {
     }
 
     fn authenticate_cached(&self, user: &str, password: &Secret) -> Option<Account> {
-        self.from_cache(user, password.expose())
+        self.cached_account(user, password.expose())
     }
 
     fn configure_credential_cache(&self, capacity: usize, ttl: Duration) {
