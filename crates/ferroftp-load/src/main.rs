@@ -74,8 +74,10 @@ struct Args {
     #[arg(long, requires = "target")]
     guess_user: Option<String>,
 
-    /// Passive port range FIRST-LAST: given to a spawned server (default: a free range of 101
-    /// ports, the size of the server's own default 50000-50100); with `--target`, the range the sprayer attacks (no sprayer without it).
+    /// Passive port range FIRST-LAST: given to a spawned server (default: a free range of one
+    /// port per two honest sessions, at least 101 — the size of the server's own default
+    /// 50000-50100 — as an administrator sizes it for the load); with `--target`, the range
+    /// the sprayer attacks (no sprayer without it).
     #[arg(long, value_name = "FIRST-LAST", value_parser = parse_range)]
     passive_ports: Option<(u16, u16)>,
 
@@ -298,6 +300,7 @@ async fn run(args: Args) -> Result<ExitCode> {
                     bin,
                     users: honest_users,
                     passive: args.passive_ports,
+                    passive_len: (args.sessions / 2).clamp(101, 4000) as u16,
                     max_connections,
                     max_per_ip: args.max_connections_per_ip,
                     log_level: &args.server_log,

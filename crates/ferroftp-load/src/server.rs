@@ -44,8 +44,10 @@ pub struct SpawnOptions<'a> {
     pub bin: &'a Path,
     /// How many honest accounts to create.
     pub users: usize,
-    /// Passive range, or `None` to pick a free one.
+    /// Passive range, or `None` to pick a free one of `passive_len` ports.
     pub passive: Option<(u16, u16)>,
+    /// How many ports a picked passive range has.
+    pub passive_len: u16,
     /// `--max-connections`.
     pub max_connections: usize,
     /// `--max-connections-per-ip`, when the server default should not be used.
@@ -84,7 +86,7 @@ pub async fn spawn(opts: SpawnOptions<'_>) -> Result<Spawned> {
 
     let passive = match opts.passive {
         Some(p) => p,
-        None => pick_passive_range(101)?,
+        None => pick_passive_range(opts.passive_len)?,
     };
     let log = opts.log.unwrap_or_else(|| dir.path().join("server.log"));
     let log_file = std::fs::File::create(&log).context("server log file")?;

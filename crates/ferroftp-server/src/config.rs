@@ -105,7 +105,8 @@ pub struct ServerConfig {
 /// address is banned, and how many sessions one user may hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginLimits {
-    /// Password checks (argon2, ~19 MiB each) running at once; the others wait.
+    /// Password checks (argon2, ~19 MiB each) running at once; the others wait. Default: half
+    /// the CPUs, rounded up.
     pub max_concurrent_hashes: usize,
     /// How long a login may wait for a password check to start; then the client gets
     /// `Msg::LoginsBusy` and is disconnected.
@@ -136,7 +137,10 @@ pub struct LoginLimits {
 impl Default for LoginLimits {
     fn default() -> Self {
         LoginLimits {
-            max_concurrent_hashes: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            // Half the CPUs, rounded up: password checks never take the cores the sessions
+            // need (on 2 cores, guessers hashing on both made every reply wait).
+            max_concurrent_hashes: std::thread::available_parallelism()
+                .map_or(1, |n| n.get().div_ceil(2)),
             login_queue_timeout: Duration::from_secs(10),
             login_failure_delay_max: Duration::from_secs(16),
             max_login_failures: 3,

@@ -367,3 +367,82 @@ async fn a_login_that_waits_too_long_for_a_check_gets_421() {
         Some("230 Login successful.\r\n")
     );
 }
+
+/// An authenticator that counts its checks: a check for the right password waits until the
+/// test lets it finish (so others queue behind it), a wrong one fails at once.
+#[derive(Debug)]
+struct Counting {
+    release: tokio::sync::Semaphore,
+    checks: std::sync::atomic::AtomicUsize,
+    home: std::path::PathBuf,
+}
+
+#[async_trait]
+impl Authenticator for Counting {
+    async fn authenticate(&self, _user: &str, password: &Secret) -> Result<Account, AuthError> {
+        self.checks
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if password.expose() != "right" {
+            return Err(AuthError::Invalid);
+        }
+        drop(self.release.acquire().await);
+        Ok(Account {
+            name: "alice".into(),
+            home: self.home.clone(),
+            permissions: Permissions::ALL,
+        })
+    }
+}
+
+// Guards the second ban check: guesses that queued for a password check before their
+// address was banned must not cost a check (an argon2 hash) once their turn comes.
+#[tokio::test(start_paused = true)]
+async fn guesses_queued_before_a_ban_cost_no_check() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let auth = Arc::new(Counting {
+        release: tokio::sync::Semaphore::new(0),
+        checks: std::sync::atomic::AtomicUsize::new(0),
+        home: home.path().to_owned(),
+    });
+    let h = Harness::start_with(auth.clone(), home, |c| {
+        c.limits.max_concurrent_hashes = 1;
+        c.limits.login_queue_timeout = Duration::from_secs(60);
+        c.limits.ban_after_failures = 2;
+    })
+    .await;
+    // Someone else's slow check holds the only permit while the guesses queue.
+    let mut holder = h.greeted("192.0.2.9:1000").await;
+    assert!(holder.cmd("USER alice").await.starts_with("331 "));
+    holder
+        .write
+        .write_all(b"PASS right\r\n")
+        .await
+        .expect("send");
+    let mut guessers = Vec::new();
+    for port in 0..5u16 {
+        let mut g = h.greeted(&format!("192.0.2.1:{}", 2000 + port)).await;
+        assert!(g.cmd("USER alice").await.starts_with("331 "));
+        g.write.write_all(b"PASS wrong\r\n").await.expect("send");
+        guessers.push(g);
+    }
+    // Time is paused: this returns once every task is idle, i.e. every PASS waits in the
+    // queue, before the holder's check ends.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    auth.release.add_permits(1);
+    assert_eq!(
+        holder.reply().await.as_deref(),
+        Some("230 Login successful.\r\n")
+    );
+    let mut replies = Vec::new();
+    for g in &mut guessers {
+        replies.push(g.reply().await.expect("a reply"));
+    }
+    // The first guess fails, the second gets the address banned, the rest are refused
+    // without a check.
+    assert_eq!(replies[0], INCORRECT);
+    assert_eq!(replies[1], BANNED);
+    for r in &replies[2..] {
+        assert_eq!(r, BANNED);
+    }
+    assert_eq!(auth.checks.load(std::sync::atomic::Ordering::SeqCst), 3);
+}

@@ -166,7 +166,7 @@ pub struct ServeArgs {
 /// `serve` flags bounding logins; each is also a config key (snake_case).
 #[derive(Debug, Default, Args)]
 pub struct LoginArgs {
-    /// Password checks (argon2, ~19 MiB each) running at once; 0: one per CPU [default: 0].
+    /// Password checks (argon2, ~19 MiB each) running at once; 0: half the CPUs [default: 0].
     #[arg(long, value_name = "N")]
     pub max_concurrent_hashes: Option<usize>,
     /// Seconds a login may wait for a password check to start, then 421 [default: 10].

@@ -59,9 +59,22 @@ impl<S: ControlStream> Control<S> {
                     Ok(account)
                 }
                 None => {
-                    let check = self.shared.auth.authenticate(user, password);
+                    // The ban is checked again once a permit is ours: checks that queued from
+                    // an address banned meanwhile (a burst of guesses) cost no hash at all.
+                    let shared = self.shared.clone();
+                    let check = async move {
+                        if shared.guard.banned(key).is_some() {
+                            return None;
+                        }
+                        Some(shared.auth.authenticate(user, password).await)
+                    };
                     match self.shared.hashes.run(check).await {
-                        Ok(result) => result,
+                        Ok(Some(result)) => result,
+                        Ok(None) => {
+                            tracing::warn!(address = %key, reason = "banned after failed logins", "login refused");
+                            let _ = self.session.on_login(None);
+                            return Msg::AddressBanned.reply();
+                        }
                         Err(Busy) => {
                             tracing::warn!(
                                 user,
