@@ -89,6 +89,12 @@ pub trait Authenticator: Send + Sync + std::fmt::Debug {
     /// long; the server calls it at start from its [`crate::LoginLimits`].
     fn configure_credential_cache(&self, _capacity: usize, _ttl: Duration) {}
 
+    /// Every account, for work done at start-up (the sweep of stale upload files); an
+    /// authenticator that cannot list its users returns none.
+    fn accounts(&self) -> Vec<Account> {
+        Vec::new()
+    }
+
     /// Whether an account by this name exists; used only for start-up warnings.
     fn has_account(&self, _user: &str) -> bool {
         false

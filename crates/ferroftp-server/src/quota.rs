@@ -186,6 +186,11 @@ impl Storage for QuotaStorage {
         self.inner.capabilities()
     }
 
+    async fn sweep_stale_uploads(&self, limit: usize) -> usize {
+        // The wrapped backend's leftovers are this storage's too.
+        self.inner.sweep_stale_uploads(limit).await
+    }
+
     async fn metadata(&self, path: &VPath) -> Result<EntryInfo, StorageError> {
         self.inner.metadata(path).await
     }

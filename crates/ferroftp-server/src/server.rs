@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use crate::auth::Authenticator;
+use crate::auth::{Account, Authenticator};
 use crate::config::ServerConfig;
 use crate::control::Control;
 use crate::data::PortPool;
@@ -245,6 +245,7 @@ impl Server {
             acceptors.spawn(accept_loop(listener, kind, self.shared.clone(), tx));
         }
         acceptors.spawn(forward_streams(streams, self.shared.clone(), conn_tx));
+        tokio::spawn(sweep_at_start(self.shared.clone()));
         let mut sessions = JoinSet::new();
         let next_id = AtomicU64::new(1);
         tokio::pin!(shutdown);
@@ -295,6 +296,39 @@ async fn contain_panic(session: SessionFuture) {
             .unwrap_or_default();
         tracing::error!(panic = %what, "session panicked: closed it; the server goes on");
     }
+}
+
+/// Removes the temporary upload files a killed server left in each user's root (and the
+/// anonymous root), one root after another in the background, so that start-up is not
+/// delayed and the blocking pool is not flooded; a root whose user logs in first is swept
+/// then (once per root either way).
+async fn sweep_at_start(shared: Arc<Shared>) {
+    let limit = shared.config.stale_upload_sweep_limit;
+    if limit == 0 {
+        return;
+    }
+    let mut accounts = shared.auth.accounts();
+    if let Some(anon) = &shared.config.anonymous {
+        accounts.push(Account {
+            name: "anonymous".to_owned(),
+            home: anon.root.clone(),
+            permissions: ferroftp_proto::perms::Permissions::READ_ONLY,
+        });
+    }
+    let mut removed = 0;
+    for account in &accounts {
+        match shared.config.storage.open(account) {
+            Ok(storage) => removed += storage.sweep_stale_uploads(limit).await,
+            Err(e) => {
+                tracing::debug!(user = %account.name, error = %e, "start-up sweep: root unavailable");
+            }
+        }
+    }
+    tracing::info!(
+        roots = accounts.len(),
+        removed,
+        "start-up sweep of stale upload files done"
+    );
 }
 
 /// With anonymous login on, `USER ftp` and `USER anonymous` are always anonymous logins: a

@@ -1043,6 +1043,10 @@ impl Authenticator for UsersFileAuthenticator {
             .unwrap_or_default()
     }
 
+    fn accounts(&self) -> Vec<Account> {
+        self.users().users().map(UserEntry::account).collect()
+    }
+
     fn has_account(&self, user: &str) -> bool {
         // Without regard to case, as anonymous names are matched.
         self.users()

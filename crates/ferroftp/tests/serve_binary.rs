@@ -316,3 +316,33 @@ fn log_has_one_line_per_command_and_never_the_password() {
         .expect("NOOP logged");
     assert!(noop.contains("session{id=1"), "{noop}");
 }
+
+/// Guards the start-up sweep: the temporary upload files a killed server left in a user's
+/// home go when the server starts, before anyone logs in; other files stay.
+#[test]
+fn stale_upload_files_are_swept_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users.toml");
+    let home = dir.path().join("erin");
+    add_user(&users, "erin", &home, "pw");
+    std::fs::create_dir_all(home.join("deep")).unwrap();
+    let stale = home.join("deep/.ferroftp-upload.00000000000000aa.tmp");
+    std::fs::write(&stale, b"half an upload").unwrap();
+    std::fs::write(home.join("keep.txt"), b"data").unwrap();
+    let _srv = common::Serve::new(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--passive-ports",
+        "0-0",
+        "--users",
+        users.to_str().unwrap(),
+    ])
+    .current_dir(dir.path())
+    .start();
+    // Nobody logs in: only the start-up sweep can remove it.
+    assert!(
+        wait_until(deadline(), || !stale.exists()),
+        "the stale upload file is still there"
+    );
+    assert!(home.join("keep.txt").exists());
+}

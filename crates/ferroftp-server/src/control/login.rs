@@ -122,7 +122,10 @@ impl<S: ControlStream> Control<S> {
             Ok(storage) => {
                 let storage = self.limited_storage(&account, storage, anonymous).await;
                 tracing::info!(user, "login ok");
-                storage.sweep_stale_uploads(self.shared.config.stale_upload_sweep_limit);
+                // In the background: the reply does not wait for the walk.
+                let sweeping = storage.clone();
+                let limit = self.shared.config.stale_upload_sweep_limit;
+                tokio::spawn(async move { sweeping.sweep_stale_uploads(limit).await });
                 self.session.set_capabilities(storage.capabilities());
                 self.storage = Some(storage);
                 self.logins.slot = slot;

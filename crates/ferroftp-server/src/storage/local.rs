@@ -507,8 +507,11 @@ impl Storage for LocalStorage {
         .await
     }
 
-    fn sweep_stale_uploads(&self, limit: usize) {
-        let _ = self.sweep_stale_uploads_once(limit);
+    async fn sweep_stale_uploads(&self, limit: usize) -> usize {
+        match self.sweep_stale_uploads_once(limit) {
+            Some(sweep) => sweep.await.unwrap_or(0),
+            None => 0,
+        }
     }
 
     async fn chmod(&self, path: &VPath, mode: u32) -> Result<(), StorageError> {

@@ -131,10 +131,12 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// Changes permission bits (SITE CHMOD); backends without them return
     /// [`StorageError::Unsupported`] (and say so in [`Storage::capabilities`]).
     async fn chmod(&self, path: &VPath, mode: u32) -> Result<(), StorageError>;
-    /// Called at each login: a backend whose uploads can leave temporary objects behind
-    /// (a server killed mid-upload) removes the stale ones, visiting at most `limit`
-    /// entries, in the background and once per process. Nothing by default.
-    fn sweep_stale_uploads(&self, limit: usize) {
+    /// Called at start-up and at each login: a backend whose uploads can leave temporary
+    /// objects behind (a server killed mid-upload) removes the stale ones, visiting at most
+    /// `limit` entries, once per process and root; returns how many it removed. Nothing by
+    /// default.
+    async fn sweep_stale_uploads(&self, limit: usize) -> usize {
         let _ = limit;
+        0
     }
 }
