@@ -3,17 +3,12 @@
 //! clock only moves when every task waits, jumping straight to the next timer. So each test
 //! takes milliseconds of real time, and the time a reply arrives is exact, not a guess.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::Arc;
+mod common;
+
 use std::time::Duration;
 
-use ferroftp_proto::perms::Permissions;
-use ferroftp_server::users_file::StaticAuthenticator;
-use ferroftp_server::{IncomingStream, Server, ServerConfig};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream};
-use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
+use common::duplex::{assert_took, pasv_port, Harness};
+use tokio::io::AsyncReadExt;
 use tokio::time::Instant;
 
 // Different lengths, so that a reply's time also says which timer sent it.
@@ -22,128 +17,20 @@ const LOGIN_DELAY: Duration = Duration::from_secs(3);
 const DATA_TIMEOUT: Duration = Duration::from_secs(20);
 const GRACE: Duration = Duration::from_secs(45);
 
-/// A server fed with in-memory connections.
-struct Harness {
-    streams: mpsc::Sender<IncomingStream<DuplexStream>>,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: JoinHandle<std::io::Result<()>>,
-    home: tempfile::TempDir,
-}
-
-impl Harness {
-    async fn start() -> Harness {
-        let home = tempfile::tempdir().expect("temp dir");
-        let config = ServerConfig {
-            // No TCP listener: every session comes through `streams`.
-            listen: Vec::new(),
-            passive_ports: 0..=0,
-            idle_timeout: IDLE,
-            login_failure_delay: LOGIN_DELAY,
-            data_connect_timeout: DATA_TIMEOUT,
-            shutdown_grace: GRACE,
-            ..ServerConfig::default()
-        };
-        let auth = StaticAuthenticator::new("alice", "right", home.path(), Permissions::ALL);
-        let server = Server::bind(config, Arc::new(auth))
-            .await
-            .expect("server binds");
-        let (streams, incoming) = mpsc::channel(4);
-        let (shutdown, stop) = oneshot::channel::<()>();
-        let server = tokio::spawn(server.run_with_streams(
-            async move {
-                let _ = stop.await;
-            },
-            incoming,
-        ));
-        Harness {
-            streams,
-            shutdown: Some(shutdown),
-            server,
-            home,
-        }
-    }
-
-    /// A new session; its greeting is read.
-    async fn connect(&self) -> Client {
-        let (client, server) = tokio::io::duplex(64 * 1024);
-        let peer: SocketAddr = "127.0.0.1:40000".parse().expect("address");
-        let local: SocketAddr = "127.0.0.1:21".parse().expect("address");
-        self.streams
-            .send(IncomingStream {
-                stream: server,
-                peer,
-                local,
-            })
-            .await
-            .expect("server takes the stream");
-        let (read, write) = tokio::io::split(client);
-        let mut c = Client {
-            read: BufReader::new(read),
-            write,
-        };
-        let greeting = c.reply().await.expect("greeting");
-        assert!(greeting.starts_with("220 "), "{greeting}");
-        c
-    }
-
-    async fn logged_in(&self) -> Client {
-        let mut c = self.connect().await;
-        assert!(c.cmd("USER alice").await.starts_with("331 "));
-        assert!(c.cmd("PASS right").await.starts_with("230 "));
-        c
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.home.path().join(name)
-    }
-}
-
-struct Client {
-    read: BufReader<tokio::io::ReadHalf<DuplexStream>>,
-    write: tokio::io::WriteHalf<DuplexStream>,
-}
-
-impl Client {
-    async fn send(&mut self, line: &str) {
-        self.write
-            .write_all(format!("{line}\r\n").as_bytes())
-            .await
-            .expect("send");
-    }
-
-    /// The next whole reply, all its lines; `None` once the server has closed.
-    async fn reply(&mut self) -> Option<String> {
-        let mut text = String::new();
-        loop {
-            let mut line = String::new();
-            if self.read.read_line(&mut line).await.ok()? == 0 {
-                return None;
-            }
-            text.push_str(&line);
-            let b = line.as_bytes();
-            if b.len() >= 4 && b[..3].iter().all(u8::is_ascii_digit) && b[3] == b' ' {
-                return Some(text);
-            }
-        }
-    }
-
-    async fn cmd(&mut self, line: &str) -> String {
-        self.send(line).await;
-        self.reply().await.expect("a reply")
-    }
-}
-
-/// `elapsed` is `expected`, give or take the timer wheel's one-millisecond tick.
-fn assert_took(elapsed: Duration, expected: Duration) {
-    assert!(
-        elapsed >= expected && elapsed <= expected + Duration::from_millis(1),
-        "took {elapsed:?}, expected {expected:?}"
-    );
+/// A server fed with in-memory connections, with the timers above.
+async fn start() -> Harness {
+    Harness::start(|c| {
+        c.idle_timeout = IDLE;
+        c.login_failure_delay = LOGIN_DELAY;
+        c.data_connect_timeout = DATA_TIMEOUT;
+        c.shutdown_grace = GRACE;
+    })
+    .await
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_idle_session_gets_421_after_exactly_the_idle_timeout() {
-    let h = Harness::start().await;
+    let h = start().await;
     // Logged in: before login, the shorter login timeout ends a session first.
     let mut c = h.logged_in().await;
     let start = Instant::now();
@@ -160,7 +47,7 @@ async fn an_idle_session_gets_421_after_exactly_the_idle_timeout() {
 
 #[tokio::test(start_paused = true)]
 async fn every_command_restarts_the_idle_timer() {
-    let h = Harness::start().await;
+    let h = start().await;
     let mut c = h.logged_in().await;
     // Virtual time: this sleep is the stimulus (time passing), not synchronisation.
     tokio::time::sleep(IDLE / 2).await;
@@ -175,7 +62,7 @@ async fn every_command_restarts_the_idle_timer() {
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_login_is_answered_after_the_delay_and_a_good_one_at_once() {
-    let h = Harness::start().await;
+    let h = start().await;
     let mut c = h.connect().await;
     assert!(c.cmd("USER alice").await.starts_with("331 "));
     let start = Instant::now();
@@ -190,7 +77,7 @@ async fn a_failed_login_is_answered_after_the_delay_and_a_good_one_at_once() {
 
 #[tokio::test(start_paused = true)]
 async fn a_passive_channel_nobody_connects_to_gives_425_after_the_data_timeout() {
-    let h = Harness::start().await;
+    let h = start().await;
     std::fs::write(h.path("f.bin"), b"data").expect("write file");
     let mut c = h.logged_in().await;
     let pasv = c.cmd("PASV").await;
@@ -209,23 +96,9 @@ async fn a_passive_channel_nobody_connects_to_gives_425_after_the_data_timeout()
     assert_eq!(c.cmd("NOOP").await, "200 NOOP ok.\r\n");
 }
 
-/// The port of a `227 Entering Passive Mode (h1,h2,h3,h4,p1,p2).` reply.
-fn pasv_port(reply: &str) -> u16 {
-    let inner = reply
-        .split_once('(')
-        .and_then(|(_, r)| r.split_once(')'))
-        .map(|(i, _)| i)
-        .expect("address in parentheses");
-    let n: Vec<u16> = inner
-        .split(',')
-        .map(|x| x.trim().parse().expect("number"))
-        .collect();
-    n[4] * 256 + n[5]
-}
-
 #[tokio::test(start_paused = true)]
 async fn on_shutdown_a_running_transfer_gets_the_grace_period_then_is_cut() {
-    let mut h = Harness::start().await;
+    let mut h = start().await;
     let mut c = h.logged_in().await;
     let port = pasv_port(&c.cmd("PASV").await);
     // A blocking connect on loopback is done when it returns, before any timer can run.

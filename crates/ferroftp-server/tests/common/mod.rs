@@ -16,6 +16,7 @@ use tempfile::TempDir;
 
 pub use tls_support::*;
 
+pub mod duplex;
 mod wait;
 // Not every test file waits for anything.
 #[allow(unused_imports)]
