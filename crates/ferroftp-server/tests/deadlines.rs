@@ -8,7 +8,8 @@
 //! in-memory duplex streams (or loopback TCP for TLS), data connections real loopback
 //! sockets, and the clock jumps from timer to timer, so the time a reply arrives is exact.
 
-use std::net::SocketAddr;
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -24,14 +25,12 @@ use ferroftp_server::storage::{
 };
 use futures::StreamExt as _;
 
+use common::duplex::{assert_took, pasv_port, Client, Harness};
 use ferroftp_proto::perms::Permissions;
 use ferroftp_server::users_file::StaticAuthenticator;
-use ferroftp_server::{ControlStream, IncomingStream, Server, ServerConfig};
-use tokio::io::{
-    AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream, ReadBuf,
-};
-use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
+use ferroftp_server::{ControlStream, Server, ServerConfig};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, DuplexStream, ReadBuf};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 const IDLE: Duration = Duration::from_secs(600);
@@ -85,14 +84,6 @@ impl AsyncWrite for Tripwire {
 
 impl ControlStream for Tripwire {}
 
-/// A server fed with in-memory connections.
-struct Harness {
-    streams: mpsc::Sender<IncomingStream<Tripwire>>,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: JoinHandle<std::io::Result<()>>,
-    home: tempfile::TempDir,
-}
-
 fn config() -> ServerConfig {
     ServerConfig {
         listen: Vec::new(),
@@ -109,150 +100,14 @@ fn config() -> ServerConfig {
     }
 }
 
-impl Harness {
-    async fn start(adjust: impl FnOnce(&mut ServerConfig)) -> Harness {
-        let home = tempfile::tempdir().expect("temp dir");
-        let mut config = config();
-        adjust(&mut config);
-        let auth = StaticAuthenticator::new("alice", "right", home.path(), Permissions::ALL);
-        let server = Server::bind(config, Arc::new(auth))
-            .await
-            .expect("server binds");
-        let (streams, incoming) = mpsc::channel(4);
-        let (shutdown, stop) = oneshot::channel::<()>();
-        let server = tokio::spawn(server.run_with_streams(
-            async move {
-                let _ = stop.await;
-            },
-            incoming,
-        ));
-        Harness {
-            streams,
-            shutdown: Some(shutdown),
-            server,
-            home,
-        }
-    }
-
-    /// A new session over a duplex of `capacity` bytes each way; the greeting is not read.
-    async fn open(&self, capacity: usize) -> Client {
-        let (client, server) = tokio::io::duplex(capacity);
-        let peer: SocketAddr = "127.0.0.1:40000".parse().expect("address");
-        let local: SocketAddr = "127.0.0.1:21".parse().expect("address");
-        self.streams
-            .send(IncomingStream {
-                stream: Tripwire(server),
-                peer,
-                local,
-            })
-            .await
-            .expect("server takes the stream");
-        let (read, write) = tokio::io::split(client);
-        Client {
-            read: BufReader::new(read),
-            write,
-        }
-    }
-
-    async fn connect_with(&self, capacity: usize) -> Client {
-        let mut c = self.open(capacity).await;
-        let greeting = c.reply().await.expect("greeting");
-        assert!(greeting.starts_with("220 "), "{greeting}");
-        c
-    }
-
-    async fn connect(&self) -> Client {
-        self.connect_with(64 * 1024).await
-    }
-
-    async fn logged_in_with(&self, capacity: usize) -> Client {
-        let mut c = self.connect_with(capacity).await;
-        assert!(c.cmd("USER alice").await.starts_with("331 "));
-        assert!(c.cmd("PASS right").await.starts_with("230 "));
-        c
-    }
-
-    async fn logged_in(&self) -> Client {
-        self.logged_in_with(64 * 1024).await
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.home.path().join(name)
-    }
-
-    fn stop(&mut self) {
-        self.shutdown
-            .take()
-            .expect("once")
-            .send(())
-            .expect("server runs");
-    }
-}
-
-struct Client {
-    read: BufReader<tokio::io::ReadHalf<DuplexStream>>,
-    write: tokio::io::WriteHalf<DuplexStream>,
-}
-
-impl Client {
-    async fn send(&mut self, line: &str) {
-        self.write
-            .write_all(format!("{line}\r\n").as_bytes())
-            .await
-            .expect("send");
-    }
-
-    /// The next whole reply; `None` once the server has closed.
-    async fn reply(&mut self) -> Option<String> {
-        let mut text = String::new();
-        loop {
-            let mut line = String::new();
-            if self.read.read_line(&mut line).await.ok()? == 0 {
-                return None;
-            }
-            text.push_str(&line);
-            let b = line.as_bytes();
-            if b.len() >= 4 && b[..3].iter().all(u8::is_ascii_digit) && b[3] == b' ' {
-                return Some(text);
-            }
-        }
-    }
-
-    /// The next reply, or `None` if none comes (or the server closes) within `limit` of
-    /// virtual time: a test that would otherwise wait forever fails instead.
-    async fn reply_within(&mut self, limit: Duration) -> Option<String> {
-        tokio::time::timeout(limit, self.reply())
-            .await
-            .ok()
-            .flatten()
-    }
-
-    async fn cmd(&mut self, line: &str) -> String {
-        self.send(line).await;
-        self.reply().await.expect("a reply")
-    }
-}
-
-/// `elapsed` is `expected`, give or take the timer wheel's one-millisecond tick.
-fn assert_took(elapsed: Duration, expected: Duration) {
-    assert!(
-        elapsed >= expected && elapsed <= expected + Duration::from_millis(1),
-        "took {elapsed:?}, expected {expected:?}"
-    );
-}
-
-/// The port of a `227 Entering Passive Mode (h1,h2,h3,h4,p1,p2).` reply.
-fn pasv_port(reply: &str) -> u16 {
-    let inner = reply
-        .split_once('(')
-        .and_then(|(_, r)| r.split_once(')'))
-        .map(|(i, _)| i)
-        .expect("address in parentheses");
-    let n: Vec<u16> = inner
-        .split(',')
-        .map(|x| x.trim().parse().expect("number"))
-        .collect();
-    n[4] * 256 + n[5]
+/// A server fed with in-memory connections, each wrapped in a [`Tripwire`]: [`config`]
+/// changed by `adjust`.
+async fn start(adjust: impl FnOnce(&mut ServerConfig)) -> Harness<Tripwire> {
+    Harness::start_wrapped(Tripwire, |c| {
+        *c = config();
+        adjust(c);
+    })
+    .await
 }
 
 /// Every file under `dir`, however deep: temporary upload files included.
@@ -286,7 +141,7 @@ async fn passive_data(c: &mut Client) -> std::net::TcpStream {
 // idle timeout, which each NOOP restarts.
 #[tokio::test(start_paused = true)]
 async fn a_connection_that_does_not_log_in_is_closed_at_the_login_deadline_despite_traffic() {
-    let h = Harness::start(|_| {}).await;
+    let h = start(|_| {}).await;
     let start = Instant::now();
     let mut c = h.connect().await;
     assert!(c.cmd("USER alice").await.starts_with("331 "));
@@ -306,7 +161,7 @@ async fn a_connection_that_does_not_log_in_is_closed_at_the_login_deadline_despi
 // Guards point 1: logging in in time lifts the deadline.
 #[tokio::test(start_paused = true)]
 async fn a_session_that_logged_in_outlives_the_login_deadline() {
-    let h = Harness::start(|_| {}).await;
+    let h = start(|_| {}).await;
     let mut c = h.logged_in().await;
     tokio::time::sleep(LOGIN * 3).await;
     assert_eq!(c.cmd("NOOP").await, "200 NOOP ok.\r\n");
@@ -316,7 +171,7 @@ async fn a_session_that_logged_in_outlives_the_login_deadline() {
 // (before, any byte did, so a byte a minute kept a session forever).
 #[tokio::test(start_paused = true)]
 async fn bytes_that_form_no_command_do_not_restart_the_idle_timer() {
-    let h = Harness::start(|_| {}).await;
+    let h = start(|_| {}).await;
     let mut c = h.logged_in().await;
     let start = Instant::now();
     for _ in 0..5 {
@@ -334,7 +189,7 @@ async fn bytes_that_form_no_command_do_not_restart_the_idle_timer() {
 // once a reply has been blocked for the reply timeout (before, it kept its session forever).
 #[tokio::test(start_paused = true)]
 async fn a_client_that_never_reads_its_replies_is_closed_after_the_reply_timeout() {
-    let h = Harness::start(|_| {}).await;
+    let h = start(|_| {}).await;
     // Small buffers, so that unread replies block the server's writes at once.
     let c = h.logged_in_with(512).await;
     let Client {
@@ -369,7 +224,7 @@ async fn a_client_that_never_reads_its_replies_is_closed_after_the_reply_timeout
 // moved for the stall timeout, and the session goes on (before, it ran forever).
 #[tokio::test(start_paused = true)]
 async fn a_download_the_client_stops_reading_ends_with_426_after_the_stall_timeout() {
-    let h = Harness::start(|_| {}).await;
+    let h = start(|_| {}).await;
     big_file(&h.path("big.bin"));
     let mut c = h.logged_in().await;
     let data = passive_data(&mut c).await;
@@ -443,7 +298,7 @@ impl Storage for EndlessDirs {
 // held its job and data connection forever).
 #[tokio::test(start_paused = true)]
 async fn a_listing_the_client_stops_reading_ends_with_426_after_the_stall_timeout() {
-    let h = Harness::start(|c| {
+    let h = start(|c| {
         c.storage = StorageFactory::new(Capabilities::ALL, |account| {
             let local = LocalStorage::new(&account.home).map_err(StorageError::from_io)?;
             Ok(Arc::new(EndlessDirs(local)) as Arc<dyn Storage>)
@@ -466,7 +321,7 @@ async fn a_listing_the_client_stops_reading_ends_with_426_after_the_stall_timeou
 // timeout; the partial upload is discarded, the old file is intact, no temporary file stays.
 #[tokio::test(start_paused = true)]
 async fn an_upload_the_client_stops_sending_ends_with_426_and_the_old_file_stays() {
-    let h = Harness::start(|_| {}).await;
+    let h = start(|_| {}).await;
     std::fs::write(h.path("up.bin"), b"old contents").expect("write file");
     let mut c = h.logged_in().await;
     let mut data = passive_data(&mut c).await;
@@ -489,7 +344,7 @@ async fn an_upload_the_client_stops_sending_ends_with_426_and_the_old_file_stays
 // Guards point 3: bytes that keep moving keep a slow transfer alive past the stall timeout.
 #[tokio::test(start_paused = true)]
 async fn a_slow_upload_that_keeps_moving_is_not_cut() {
-    let h = Harness::start(|_| {}).await;
+    let h = start(|_| {}).await;
     let mut c = h.logged_in().await;
     let mut data = passive_data(&mut c).await;
     assert!(c.cmd("STOR slow.bin").await.starts_with("150 "));
@@ -515,7 +370,7 @@ async fn a_slow_upload_that_keeps_moving_is_not_cut() {
 // once the transfer ended by itself.
 #[tokio::test(start_paused = true)]
 async fn abor_behind_waiting_commands_stops_the_transfer_at_once_and_replies_keep_order() {
-    let h = Harness::start(|_| {}).await;
+    let h = start(|_| {}).await;
     big_file(&h.path("big.bin"));
     let mut c = h.logged_in().await;
     let _data = passive_data(&mut c).await;
@@ -551,7 +406,7 @@ async fn abor_behind_waiting_commands_stops_the_transfer_at_once_and_replies_kee
 // by the stall timeout), and then finds no transfer to abort.
 #[tokio::test(start_paused = true)]
 async fn at_most_sixteen_commands_wait_behind_a_transfer() {
-    let h = Harness::start(|_| {}).await;
+    let h = start(|_| {}).await;
     big_file(&h.path("big.bin"));
     let mut c = h.logged_in().await;
     let _data = passive_data(&mut c).await;
@@ -577,7 +432,7 @@ async fn at_most_sixteen_commands_wait_behind_a_transfer() {
 // that never reads, with a reply timeout longer than the grace) is cut like any other.
 #[tokio::test(start_paused = true)]
 async fn after_the_grace_a_session_stuck_writing_is_cut_too() {
-    let mut h = Harness::start(|c| c.reply_timeout = GRACE * 10).await;
+    let mut h = start(|c| c.reply_timeout = GRACE * 10).await;
     let c = h.logged_in_with(512).await;
     let Client { read, mut write } = c;
     let flood = tokio::spawn(async move {
@@ -604,7 +459,7 @@ async fn after_the_grace_a_session_stuck_writing_is_cut_too() {
 // the other session goes on and new ones are served.
 #[tokio::test(start_paused = true)]
 async fn a_panicking_session_ends_alone() {
-    let h = Harness::start(|c| c.max_connections = 2).await;
+    let h = start(|c| c.max_connections = 2).await;
     let mut bystander = h.logged_in().await;
     let mut doomed = h.connect().await;
     doomed
