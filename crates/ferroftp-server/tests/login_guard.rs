@@ -3,137 +3,63 @@
 //! sessions run over `tokio::io::duplex` with any peer address we like, and the clock jumps
 //! straight to each timer, so the time a reply arrives is exact.
 
-use std::net::SocketAddr;
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use common::duplex::{assert_took, Client, Harness};
 use ferroftp_proto::perms::Permissions;
 use ferroftp_proto::session::Secret;
-use ferroftp_server::users_file::StaticAuthenticator;
-use ferroftp_server::{
-    Account, AuthError, Authenticator, IncomingStream, LoginLimits, Server, ServerConfig,
-};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream};
-use tokio::sync::{mpsc, oneshot};
+use ferroftp_server::{Account, AuthError, Authenticator, LoginLimits, ServerConfig};
+use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 
 const DELAY: Duration = Duration::from_secs(2);
 const BANNED: &str = "421 Too many failed logins from your address: try again later.\r\n";
 const INCORRECT: &str = "530 Login incorrect.\r\n";
 
-struct Harness {
-    streams: mpsc::Sender<IncomingStream<DuplexStream>>,
-    _stop: oneshot::Sender<()>,
-    _home: tempfile::TempDir,
+/// The base of every test's config: the delay above, and no cap or ban.
+fn base(config: &mut ServerConfig) {
+    config.login_failure_delay = DELAY;
+    config.limits = LoginLimits {
+        login_failure_delay_max: Duration::from_secs(60),
+        // Each test turns on what it is about.
+        max_login_failures: 0,
+        ban_after_failures: 0,
+        ..LoginLimits::default()
+    };
 }
 
-impl Harness {
-    async fn start(adjust: impl FnOnce(&mut ServerConfig)) -> Harness {
-        let home = tempfile::tempdir().expect("temp dir");
-        let auth = StaticAuthenticator::new("alice", "right", home.path(), Permissions::ALL);
-        Harness::start_with(Arc::new(auth), home, adjust).await
-    }
-
-    async fn start_with(
-        auth: Arc<dyn Authenticator>,
-        home: tempfile::TempDir,
-        adjust: impl FnOnce(&mut ServerConfig),
-    ) -> Harness {
-        let mut config = ServerConfig {
-            listen: Vec::new(),
-            passive_ports: 0..=0,
-            login_failure_delay: DELAY,
-            limits: LoginLimits {
-                login_failure_delay_max: Duration::from_secs(60),
-                // Each test turns on what it is about.
-                max_login_failures: 0,
-                ban_after_failures: 0,
-                ..LoginLimits::default()
-            },
-            ..ServerConfig::default()
-        };
-        adjust(&mut config);
-        let server = Server::bind(config, auth).await.expect("server binds");
-        let (streams, incoming) = mpsc::channel(4);
-        let (stop_tx, stop) = oneshot::channel::<()>();
-        tokio::spawn(server.run_with_streams(
-            async move {
-                let _ = stop.await;
-            },
-            incoming,
-        ));
-        Harness {
-            streams,
-            _stop: stop_tx,
-            _home: home,
-        }
-    }
-
-    /// A new connection from `peer`, and its first reply (the greeting or a refusal).
-    async fn connect(&self, peer: &str) -> (Client, String) {
-        let (client, server) = tokio::io::duplex(64 * 1024);
-        let peer: SocketAddr = peer.parse().expect("address");
-        let local: SocketAddr = if peer.is_ipv6() {
-            "[::1]:21".parse().expect("address")
-        } else {
-            "127.0.0.1:21".parse().expect("address")
-        };
-        self.streams
-            .send(IncomingStream {
-                stream: server,
-                peer,
-                local,
-            })
-            .await
-            .expect("server takes the stream");
-        let (read, write) = tokio::io::split(client);
-        let mut c = Client {
-            read: BufReader::new(read),
-            write,
-        };
-        let first = c.reply().await.expect("a first reply");
-        (c, first)
-    }
-
-    /// A connection from `peer` that must be greeted.
-    async fn greeted(&self, peer: &str) -> Client {
-        let (c, greeting) = self.connect(peer).await;
-        assert!(greeting.starts_with("220 "), "{greeting}");
-        c
-    }
+/// A server fed with in-memory connections from any address: [`base`] changed by `adjust`.
+async fn start(adjust: impl FnOnce(&mut ServerConfig)) -> Harness {
+    Harness::start(|c| {
+        base(c);
+        adjust(c);
+    })
+    .await
 }
 
-struct Client {
-    read: BufReader<tokio::io::ReadHalf<DuplexStream>>,
-    write: tokio::io::WriteHalf<DuplexStream>,
+/// Like [`start`], with users from `auth`; `home` is kept alive.
+async fn start_with(
+    auth: Arc<dyn Authenticator>,
+    home: tempfile::TempDir,
+    adjust: impl FnOnce(&mut ServerConfig),
+) -> Harness {
+    Harness::start_with(auth, home, |c| {
+        base(c);
+        adjust(c);
+    })
+    .await
 }
 
-impl Client {
-    async fn reply(&mut self) -> Option<String> {
-        let mut text = String::new();
-        loop {
-            let mut line = String::new();
-            if self.read.read_line(&mut line).await.ok()? == 0 {
-                return None;
-            }
-            text.push_str(&line);
-            let b = line.as_bytes();
-            if b.len() >= 4 && b[..3].iter().all(u8::is_ascii_digit) && b[3] == b' ' {
-                return Some(text);
-            }
-        }
-    }
-
-    async fn cmd(&mut self, line: &str) -> String {
-        self.write
-            .write_all(format!("{line}\r\n").as_bytes())
-            .await
-            .expect("send");
-        self.reply().await.expect("a reply")
-    }
-
+trait Login {
     /// USER alice, then PASS `password`: the PASS reply and how long it took.
+    async fn login(&mut self, password: &str) -> (String, Duration);
+}
+
+impl Login for Client {
     async fn login(&mut self, password: &str) -> (String, Duration) {
         assert!(self.cmd("USER alice").await.starts_with("331 "));
         let start = Instant::now();
@@ -142,18 +68,10 @@ impl Client {
     }
 }
 
-/// `elapsed` is `expected`, give or take the timer wheel's one-millisecond tick.
-fn assert_took(elapsed: Duration, expected: Duration) {
-    assert!(
-        elapsed >= expected && elapsed <= expected + Duration::from_millis(1),
-        "took {elapsed:?}, expected {expected:?}"
-    );
-}
-
 // Guards the growing delay: without it every failure costs the same base delay.
 #[tokio::test(start_paused = true)]
 async fn the_delay_doubles_per_address_up_to_the_cap_and_success_is_never_slowed() {
-    let h = Harness::start(|c| c.limits.login_failure_delay_max = Duration::from_secs(5)).await;
+    let h = start(|c| c.limits.login_failure_delay_max = Duration::from_secs(5)).await;
     // Failures counted per address, across connections.
     let mut a = h.greeted("192.0.2.1:1000").await;
     let mut expected = Vec::new();
@@ -184,7 +102,7 @@ async fn the_delay_doubles_per_address_up_to_the_cap_and_success_is_never_slowed
 // client's login and commands are answered at once.
 #[tokio::test(start_paused = true)]
 async fn a_delayed_failure_does_not_hold_up_other_clients() {
-    let h = Harness::start(|c| c.login_failure_delay = Duration::from_secs(30)).await;
+    let h = start(|c| c.login_failure_delay = Duration::from_secs(30)).await;
     let mut slow = h.greeted("192.0.2.1:1000").await;
     assert!(slow.cmd("USER alice").await.starts_with("331 "));
     slow.write.write_all(b"PASS wrong\r\n").await.expect("send");
@@ -202,7 +120,7 @@ async fn a_delayed_failure_does_not_hold_up_other_clients() {
 // ban ends; other addresses are unaffected.
 #[tokio::test(start_paused = true)]
 async fn n_failures_in_the_window_ban_the_address_for_the_duration() {
-    let h = Harness::start(|c| {
+    let h = start(|c| {
         c.login_failure_delay = Duration::ZERO;
         c.limits.ban_after_failures = 3;
         c.limits.ban_window = Duration::from_secs(60);
@@ -224,7 +142,7 @@ async fn n_failures_in_the_window_ban_the_address_for_the_duration() {
     assert_eq!(other_conn.reply().await, None);
 
     // New connections get 421 at connect, and nothing else.
-    let (mut c, first) = h.connect("192.0.2.1:1002").await;
+    let (mut c, first) = h.connect_from("192.0.2.1:1002").await;
     assert_eq!(first, BANNED);
     assert_eq!(c.reply().await, None);
     // Another address is served as usual.
@@ -233,7 +151,7 @@ async fn n_failures_in_the_window_ban_the_address_for_the_duration() {
 
     // The ban ends after its duration.
     tokio::time::sleep_until(banned_at + Duration::from_secs(299)).await;
-    assert_eq!(h.connect("192.0.2.1:1003").await.1, BANNED);
+    assert_eq!(h.connect_from("192.0.2.1:1003").await.1, BANNED);
     tokio::time::sleep_until(banned_at + Duration::from_secs(300)).await;
     let mut a = h.greeted("192.0.2.1:1004").await;
     assert_eq!(a.login("right").await.0, "230 Login successful.\r\n");
@@ -242,7 +160,7 @@ async fn n_failures_in_the_window_ban_the_address_for_the_duration() {
 // Guards the window: failures spread wider than the window never add up to a ban.
 #[tokio::test(start_paused = true)]
 async fn failures_older_than_the_window_are_forgotten() {
-    let h = Harness::start(|c| {
+    let h = start(|c| {
         c.login_failure_delay = Duration::ZERO;
         c.limits.ban_after_failures = 3;
         c.limits.ban_window = Duration::from_secs(60);
@@ -265,7 +183,7 @@ async fn failures_older_than_the_window_are_forgotten() {
 // the connection closed, after the same delay as any failure.
 #[tokio::test(start_paused = true)]
 async fn the_nth_failure_on_a_connection_closes_it() {
-    let h = Harness::start(|c| {
+    let h = start(|c| {
         c.limits.max_login_failures = 3;
         c.limits.login_failure_delay_max = DELAY;
     })
@@ -290,7 +208,7 @@ async fn the_nth_failure_on_a_connection_closes_it() {
 // address counts alone.
 #[tokio::test(start_paused = true)]
 async fn ipv6_addresses_count_per_64_for_limits_and_bans() {
-    let h = Harness::start(|c| {
+    let h = start(|c| {
         c.max_connections_per_ip = 1;
         c.login_failure_delay = Duration::ZERO;
         c.limits.ban_after_failures = 1;
@@ -298,15 +216,18 @@ async fn ipv6_addresses_count_per_64_for_limits_and_bans() {
     .await;
     let _first = h.greeted("[2001:db8:0:1::1]:1000").await;
     assert_eq!(
-        h.connect("[2001:db8:0:1:ffff::2]:1000").await.1,
+        h.connect_from("[2001:db8:0:1:ffff::2]:1000").await.1,
         "421 Too many connections from your address: try again later.\r\n"
     );
     let mut other_net = h.greeted("[2001:db8:0:2::1]:1000").await;
     assert_eq!(other_net.login("wrong").await.0, BANNED);
     // The ban covers that whole /64, and only it.
-    assert_eq!(h.connect("[2001:db8:0:2:abcd::9]:1000").await.1, BANNED);
+    assert_eq!(
+        h.connect_from("[2001:db8:0:2:abcd::9]:1000").await.1,
+        BANNED
+    );
     drop(_first);
-    let h128 = Harness::start(|c| {
+    let h128 = start(|c| {
         c.max_connections_per_ip = 1;
         c.limits.ipv6_prefix_len = 128;
     })
@@ -345,7 +266,7 @@ async fn a_login_that_waits_too_long_for_a_check_gets_421() {
         release: tokio::sync::Semaphore::new(0),
         home: home.path().to_owned(),
     });
-    let h = Harness::start_with(gated.clone(), home, |c| {
+    let h = start_with(gated.clone(), home, |c| {
         c.limits.max_concurrent_hashes = 1;
         c.limits.login_queue_timeout = Duration::from_secs(10);
     })
@@ -404,7 +325,7 @@ async fn guesses_queued_before_a_ban_cost_no_check() {
         checks: std::sync::atomic::AtomicUsize::new(0),
         home: home.path().to_owned(),
     });
-    let h = Harness::start_with(auth.clone(), home, |c| {
+    let h = start_with(auth.clone(), home, |c| {
         c.limits.max_concurrent_hashes = 1;
         c.limits.login_queue_timeout = Duration::from_secs(60);
         c.limits.ban_after_failures = 2;
