@@ -3,81 +3,50 @@
 //! ten-second transfer takes milliseconds and its duration is measured exactly in virtual
 //! time. The promise checked: within 10% of the configured rate over ten seconds.
 
-use std::net::SocketAddr;
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::duplex::{Client, Harness};
 use ferroftp_server::users_file::{UsersFile, UsersFileAuthenticator};
-use ferroftp_server::{IncomingStream, Server, ServerConfig, UserLimits};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream};
+use ferroftp_server::{ServerConfig, UserLimits};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 const MB: u64 = 1_000_000;
 
 /// A server fed with in-memory control connections; users `carol` and `dave` share one
 /// home directory.
-struct Harness {
-    streams: mpsc::Sender<IncomingStream<DuplexStream>>,
-    _stop: oneshot::Sender<()>,
-    home: tempfile::TempDir,
+async fn start(
+    adjust: impl FnOnce(&mut ServerConfig),
+    carol: UserLimits,
+    dave: UserLimits,
+) -> Harness {
+    let home = tempfile::tempdir().expect("temp dir");
+    let mut users = UsersFile::new();
+    for (name, limits) in [("carol", carol), ("dave", dave)] {
+        users.add(name, "pw", home.path(), false).expect("add");
+        users.set_limits(name, limits).expect("limits");
+    }
+    let auth = Arc::new(UsersFileAuthenticator::new(users));
+    Harness::start_with(auth, home, |c| {
+        c.login_failure_delay = Duration::ZERO;
+        adjust(c);
+    })
+    .await
 }
 
-impl Harness {
-    async fn start(
-        adjust: impl FnOnce(&mut ServerConfig),
-        carol: UserLimits,
-        dave: UserLimits,
-    ) -> Harness {
-        let home = tempfile::tempdir().expect("temp dir");
-        let mut users = UsersFile::new();
-        for (name, limits) in [("carol", carol), ("dave", dave)] {
-            users.add(name, "pw", home.path(), false).expect("add");
-            users.set_limits(name, limits).expect("limits");
-        }
-        let mut config = ServerConfig {
-            listen: Vec::new(),
-            passive_ports: 0..=0,
-            login_failure_delay: Duration::ZERO,
-            ..ServerConfig::default()
-        };
-        adjust(&mut config);
-        let auth = Arc::new(UsersFileAuthenticator::new(users));
-        let server = Server::bind(config, auth).await.expect("server binds");
-        let (streams, incoming) = mpsc::channel(4);
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(server.run_with_streams(
-            async move {
-                let _ = stopped.await;
-            },
-            incoming,
-        ));
-        Harness {
-            streams,
-            _stop: stop,
-            home,
-        }
-    }
+trait Users {
+    async fn login(&self, user: &str) -> Client;
+    fn file(&self, name: &str, len: u64);
+    fn size(&self, name: &str) -> u64;
+}
 
+impl Users for Harness {
     async fn login(&self, user: &str) -> Client {
-        let (client, server) = tokio::io::duplex(64 * 1024);
-        let peer: SocketAddr = "127.0.0.1:40000".parse().expect("address");
-        let local: SocketAddr = "127.0.0.1:21".parse().expect("address");
-        self.streams
-            .send(IncomingStream {
-                stream: server,
-                peer,
-                local,
-            })
-            .await
-            .expect("server takes the stream");
-        let (read, write) = tokio::io::split(client);
-        let mut c = Client {
-            read: BufReader::new(read),
-            write,
-        };
-        assert!(c.reply().await.starts_with("220 "));
+        let mut c = self.connect().await;
         assert!(c.cmd(&format!("USER {user}")).await.starts_with("331 "));
         assert!(c.cmd("PASS pw").await.starts_with("230 "));
         assert!(c.cmd("TYPE I").await.starts_with("200 "));
@@ -96,34 +65,13 @@ impl Harness {
     }
 }
 
-struct Client {
-    read: BufReader<tokio::io::ReadHalf<DuplexStream>>,
-    write: tokio::io::WriteHalf<DuplexStream>,
+trait Transfers {
+    async fn data(&mut self) -> TcpStream;
+    async fn download(&mut self, name: &str) -> (u64, Duration);
+    async fn upload(&mut self, name: &str, len: u64) -> Duration;
 }
 
-impl Client {
-    async fn reply(&mut self) -> String {
-        let mut text = String::new();
-        loop {
-            let mut line = String::new();
-            let n = self.read.read_line(&mut line).await.expect("read reply");
-            assert!(n > 0, "the server closed the session");
-            text.push_str(&line);
-            let b = line.as_bytes();
-            if b.len() >= 4 && b[..3].iter().all(u8::is_ascii_digit) && b[3] == b' ' {
-                return text;
-            }
-        }
-    }
-
-    async fn cmd(&mut self, line: &str) -> String {
-        self.write
-            .write_all(format!("{line}\r\n").as_bytes())
-            .await
-            .expect("send");
-        self.reply().await
-    }
-
+impl Transfers for Client {
     /// PASV, and a connection to the port it names.
     async fn data(&mut self) -> TcpStream {
         let pasv = self.cmd("PASV").await;
@@ -157,7 +105,7 @@ impl Client {
             got += n as u64;
         }
         let took = start.elapsed();
-        assert!(self.reply().await.starts_with("226 "));
+        assert!(self.next_reply().await.starts_with("226 "));
         (got, took)
     }
 
@@ -176,7 +124,7 @@ impl Client {
         }
         data.shutdown().await.expect("end of data");
         drop(data);
-        let done = self.reply().await;
+        let done = self.next_reply().await;
         assert!(done.starts_with("226 "), "{done}");
         start.elapsed()
     }
@@ -193,7 +141,7 @@ fn assert_ten_seconds(took: Duration) {
 /// Guards `max_download_rate`: 10 MB at 1 MB/s take 10 s.
 #[tokio::test(start_paused = true)]
 async fn the_server_download_rate_holds_over_ten_seconds() {
-    let h = Harness::start(
+    let h = start(
         |c| c.max_download_rate = MB,
         UserLimits::default(),
         UserLimits::default(),
@@ -212,7 +160,7 @@ async fn the_server_download_rate_holds_over_ten_seconds() {
 /// Guards `max_upload_rate`: 10 MB at 1 MB/s take 10 s.
 #[tokio::test(start_paused = true)]
 async fn the_server_upload_rate_holds_over_ten_seconds() {
-    let h = Harness::start(
+    let h = start(
         |c| c.max_upload_rate = MB,
         UserLimits::default(),
         UserLimits::default(),
@@ -228,7 +176,7 @@ async fn the_server_upload_rate_holds_over_ten_seconds() {
 /// 5 MB each take 10 s.
 #[tokio::test(start_paused = true)]
 async fn the_server_rate_is_shared_by_all_sessions() {
-    let h = Harness::start(
+    let h = start(
         |c| c.max_download_rate = MB,
         UserLimits::default(),
         UserLimits::default(),
@@ -254,7 +202,7 @@ async fn user_rates_apply_to_all_their_sessions_and_to_them_only() {
         upload_rate: MB,
         ..UserLimits::default()
     };
-    let h = Harness::start(|_| {}, carol, UserLimits::default()).await;
+    let h = start(|_| {}, carol, UserLimits::default()).await;
     h.file("half.bin", 5 * MB / 2);
     let mut a = h.login("carol").await;
     let mut b = h.login("carol").await;
