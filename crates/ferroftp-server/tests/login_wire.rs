@@ -10,67 +10,26 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{deadline, wait_until, Raw};
+use common::{deadline, wait_until, Raw, TestServer};
 use ferroftp_proto::session::TlsRequired;
 use ferroftp_server::users_file::{hash_password, UsersFile, UsersFileAuthenticator};
-use ferroftp_server::{AnonymousConfig, Authenticator, LoginLimits, Server, ServerConfig};
+use ferroftp_server::{AnonymousConfig, Authenticator, LoginLimits, ServerConfig};
 
-/// A server on its own runtime thread, stopped on drop.
-struct Running {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Running {
-    fn start(auth: Arc<dyn Authenticator>, adjust: impl FnOnce(&mut ServerConfig)) -> Running {
-        let mut config = ServerConfig {
-            listen: vec!["127.0.0.1:0".parse().expect("address")],
-            passive_ports: 0..=0,
-            login_failure_delay: Duration::ZERO,
-            limits: LoginLimits {
-                ban_after_failures: 0,
-                ..LoginLimits::default()
-            },
-            ..ServerConfig::default()
-        };
-        adjust(&mut config);
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let server = Server::bind(config, auth).await.expect("bind");
-                addr_tx.send(server.local_addrs()[0]).expect("send addr");
-                let _ = server
-                    .run(async move {
-                        let _ = stop_rx.await;
-                    })
-                    .await;
-            });
-        });
-        let addr = addr_rx.recv().expect("server address");
-        Running {
-            addr,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+/// A server with `auth` on its own runtime thread, stopped on drop.
+fn start(auth: Arc<dyn Authenticator>, adjust: impl FnOnce(&mut ServerConfig)) -> TestServer {
+    let mut config = ServerConfig {
+        listen: vec!["127.0.0.1:0".parse().expect("address")],
+        passive_ports: 0..=0,
+        login_failure_delay: Duration::ZERO,
+        limits: LoginLimits {
+            ban_after_failures: 0,
+            ..LoginLimits::default()
+        },
+        ..ServerConfig::default()
+    };
+    adjust(&mut config);
+    let root = tempfile::tempdir().expect("tempdir");
+    TestServer::start_serving(root, auth, config)
 }
 
 /// A users file with the given `(name, password)` accounts, all homed in `home`; written
@@ -143,7 +102,7 @@ fn known_and_unknown_users_are_answered_alike_and_both_pay_a_hash() {
     let mut file = users(dir.path(), dir.path(), &[("alice", "secret")]);
     file.set_tls("alice", TlsRequired::Login).expect("set tls");
     let auth = Arc::new(UsersFileAuthenticator::new(file));
-    let s = Running::start(auth.clone(), |_| {});
+    let s = start(auth.clone(), |_| {});
 
     // Names of equal length, so that even the echoed name leaves the bytes equal.
     let mut known = Raw::connect(s.addr);
@@ -185,7 +144,7 @@ fn concurrent_logins_never_exceed_the_hash_limit() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = users(dir.path(), dir.path(), &[("alice", "secret")]);
     let auth = Arc::new(UsersFileAuthenticator::new(file));
-    let s = Running::start(auth.clone(), |c| {
+    let s = start(auth.clone(), |c| {
         c.limits.max_concurrent_hashes = 2;
         c.limits.login_queue_timeout = Duration::from_secs(120);
     });
@@ -236,14 +195,14 @@ fn an_account_named_ftp_is_real_only_when_anonymous_is_off() {
         ftp.nlst(None).expect("NLST")
     };
 
-    let off = Running::start(auth.clone(), |_| {});
+    let off = start(auth.clone(), |_| {});
     assert_eq!(names(off.addr, "real-pw"), ["mine.txt"]);
     let mut r = Raw::connect(off.addr);
     assert_eq!(r.code("USER ftp"), 331);
     assert_eq!(r.code("PASS guest@example.com"), 530);
     drop(off);
 
-    let on = Running::start(auth, |c| {
+    let on = start(auth, |c| {
         c.anonymous = Some(AnonymousConfig {
             root: anon.path().to_owned(),
             writable: false,

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use ferroftp_proto::perms::Permissions;
 use ferroftp_server::users_file::StaticAuthenticator;
-use ferroftp_server::{Server, ServerConfig};
+use ferroftp_server::{Authenticator, Server, ServerConfig};
 use tempfile::TempDir;
 
 pub use tls_support::*;
@@ -67,6 +67,16 @@ impl TestServer {
         };
         adjust(&mut config);
         let auth = Arc::new(StaticAuthenticator::new(USER, PASS, root.path(), perms));
+        TestServer::start_serving(root, auth, config)
+    }
+
+    /// A server with `config` as it is and the users of `auth`; `root` is kept with it
+    /// (it need not be where `auth` homes anyone).
+    pub fn start_serving(
+        root: TempDir,
+        auth: Arc<dyn Authenticator>,
+        config: ServerConfig,
+    ) -> TestServer {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
