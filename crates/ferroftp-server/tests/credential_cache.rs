@@ -5,22 +5,14 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::Raw;
+use common::duplex::Harness;
+use common::{Raw, TestServer};
 use ferroftp_server::users_file::{hash_password, UsersFileAuthenticator};
-use ferroftp_server::{Authenticator, IncomingStream, LoginLimits, Server, ServerConfig};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream};
-
-/// A server with `auth` on its own runtime thread, stopped on drop.
-struct Running {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+use ferroftp_server::{Authenticator, LoginLimits, ServerConfig};
 
 fn config(adjust: impl FnOnce(&mut ServerConfig)) -> ServerConfig {
     let mut config = ServerConfig {
@@ -38,36 +30,18 @@ fn config(adjust: impl FnOnce(&mut ServerConfig)) -> ServerConfig {
     config
 }
 
-impl Running {
-    fn start(auth: Arc<dyn Authenticator>, adjust: impl FnOnce(&mut ServerConfig)) -> Running {
-        let config = config(adjust);
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let server = Server::bind(config, auth).await.expect("bind");
-                addr_tx.send(server.local_addrs()[0]).expect("send addr");
-                let _ = server
-                    .run(async move {
-                        let _ = stop_rx.await;
-                    })
-                    .await;
-            });
-        });
-        let addr = addr_rx.recv().expect("server address");
-        Running {
-            addr,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
+/// A server with `auth` on its own runtime thread, stopped on drop.
+fn start(auth: Arc<dyn Authenticator>, adjust: impl FnOnce(&mut ServerConfig)) -> TestServer {
+    let root = tempfile::tempdir().expect("tempdir");
+    TestServer::start_serving(root, auth, config(adjust))
+}
 
+trait Login {
     /// One login on a fresh connection: the reply code to PASS.
+    fn login(&self, user: &str, password: &str) -> u16;
+}
+
+impl Login for TestServer {
     fn login(&self, user: &str, password: &str) -> u16 {
         let mut r = Raw::connect(self.addr);
         assert_eq!(r.code(&format!("USER {user}")), 331);
@@ -75,17 +49,6 @@ impl Running {
         // QUIT gives the per-user session slot back.
         let _ = r.code("QUIT");
         code
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
@@ -114,7 +77,7 @@ fn a_returning_user_pays_one_hash() {
     let path = dir.path().join("users.toml");
     write_users(&path, dir.path(), &[("alice", "secret")]);
     let auth = Arc::new(UsersFileAuthenticator::load(&path).expect("load"));
-    let s = Running::start(auth.clone(), |_| {});
+    let s = start(auth.clone(), |_| {});
     for _ in 0..10 {
         assert_eq!(s.login("alice", "secret"), 230);
     }
@@ -132,7 +95,7 @@ fn a_wrong_password_is_never_cached_and_pays_its_hash() {
     let path = dir.path().join("users.toml");
     write_users(&path, dir.path(), &[("alice", "secret")]);
     let auth = Arc::new(UsersFileAuthenticator::load(&path).expect("load"));
-    let s = Running::start(auth.clone(), |_| {});
+    let s = start(auth.clone(), |_| {});
     assert_eq!(s.login("alice", "secret"), 230);
     assert_eq!(checks(&auth), 1);
     for n in 2..=4 {
@@ -161,7 +124,7 @@ fn a_reload_refuses_a_changed_password_and_a_removed_user() {
         &[("alice", "old-pw"), ("bob", "bobs-pw")],
     );
     let auth = Arc::new(UsersFileAuthenticator::load(&path).expect("load"));
-    let s = Running::start(auth.clone(), |_| {});
+    let s = start(auth.clone(), |_| {});
     for _ in 0..2 {
         assert_eq!(s.login("alice", "old-pw"), 230);
         assert_eq!(s.login("bob", "bobs-pw"), 230);
@@ -192,7 +155,7 @@ fn the_cache_can_be_off_and_stays_within_its_capacity() {
     write_users(&path, dir.path(), &[("alice", "a-pw"), ("bob", "b-pw")]);
 
     let auth = Arc::new(UsersFileAuthenticator::load(&path).expect("load"));
-    let off = Running::start(auth.clone(), |c| c.limits.credential_cache_size = 0);
+    let off = start(auth.clone(), |c| c.limits.credential_cache_size = 0);
     for _ in 0..3 {
         assert_eq!(off.login("alice", "a-pw"), 230);
     }
@@ -200,7 +163,7 @@ fn the_cache_can_be_off_and_stays_within_its_capacity() {
     drop(off);
 
     let auth = Arc::new(UsersFileAuthenticator::load(&path).expect("load"));
-    let one = Running::start(auth.clone(), |c| c.limits.credential_cache_size = 1);
+    let one = start(auth.clone(), |c| c.limits.credential_cache_size = 1);
     for _ in 0..2 {
         assert_eq!(one.login("alice", "a-pw"), 230);
         assert_eq!(one.login("bob", "b-pw"), 230);
@@ -208,29 +171,6 @@ fn the_cache_can_be_off_and_stays_within_its_capacity() {
     assert_eq!(checks(&auth), 4, "each evicts the other");
     assert_eq!(one.login("bob", "b-pw"), 230);
     assert_eq!(checks(&auth), 4, "the last one in is still there");
-}
-
-/// Sends `line` and reads the reply's last line.
-async fn cmd(
-    write: &mut tokio::io::WriteHalf<DuplexStream>,
-    read: &mut BufReader<tokio::io::ReadHalf<DuplexStream>>,
-    line: &str,
-) -> String {
-    write
-        .write_all(format!("{line}\r\n").as_bytes())
-        .await
-        .expect("write");
-    reply(read).await
-}
-
-async fn reply(read: &mut BufReader<tokio::io::ReadHalf<DuplexStream>>) -> String {
-    loop {
-        let mut l = String::new();
-        assert!(read.read_line(&mut l).await.expect("read") > 0, "closed");
-        if l.as_bytes().get(3) != Some(&b'-') {
-            return l;
-        }
-    }
 }
 
 // Guards the TTL end to end: within it the login is a hit; once it has passed, the next
@@ -242,41 +182,19 @@ async fn entries_expire_after_the_ttl() {
     write_users(&path, dir.path(), &[("alice", "pw")]);
     let auth = Arc::new(UsersFileAuthenticator::load(&path).expect("load"));
     let ttl = Duration::from_secs(60);
-    let config = config(|c| {
-        c.listen = Vec::new();
-        c.limits.credential_cache_ttl = ttl;
-    });
-    let server = Server::bind(config, auth.clone()).await.expect("bind");
-    let (streams, incoming) = tokio::sync::mpsc::channel(4);
-    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server.run_with_streams(
-        async move {
-            let _ = stop_rx.await;
-        },
-        incoming,
-    ));
-    let login = || {
-        let streams = streams.clone();
-        async move {
-            let (client, stream) = tokio::io::duplex(64 * 1024);
-            streams
-                .send(IncomingStream {
-                    stream,
-                    peer: "127.0.0.1:40000".parse().expect("address"),
-                    local: "127.0.0.1:21".parse().expect("address"),
-                })
-                .await
-                .expect("server takes the stream");
-            let (read, mut write) = tokio::io::split(client);
-            let mut read = BufReader::new(read);
-            assert!(reply(&mut read).await.starts_with("220"));
-            assert!(cmd(&mut write, &mut read, "USER alice")
-                .await
-                .starts_with("331"));
-            let pass = cmd(&mut write, &mut read, "PASS pw").await;
-            let _ = cmd(&mut write, &mut read, "QUIT").await;
-            pass
-        }
+    let mut h = Harness::start_with(auth.clone(), dir, |c| {
+        *c = config(|c| {
+            c.listen = Vec::new();
+            c.limits.credential_cache_ttl = ttl;
+        });
+    })
+    .await;
+    let login = || async {
+        let mut c = h.connect().await;
+        assert!(c.cmd("USER alice").await.starts_with("331"));
+        let pass = c.cmd("PASS pw").await;
+        let _ = c.cmd("QUIT").await;
+        pass
     };
     assert!(login().await.starts_with("230"));
     tokio::time::advance(ttl - Duration::from_secs(1)).await;
@@ -285,6 +203,6 @@ async fn entries_expire_after_the_ttl() {
     tokio::time::advance(Duration::from_secs(1)).await;
     assert!(login().await.starts_with("230"));
     assert_eq!(checks(&auth), 2, "expired: argon2 again");
-    let _ = stop.send(());
-    server.await.expect("server task").expect("server ran");
+    let _ = h.shutdown.take().expect("once").send(());
+    h.server.await.expect("server task").expect("server ran");
 }
