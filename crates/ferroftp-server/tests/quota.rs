@@ -5,14 +5,13 @@
 mod common;
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::Raw;
+use common::{Raw, TestServer};
 use ferroftp_server::users_file::{UsersFile, UsersFileAuthenticator};
-use ferroftp_server::{Server, ServerConfig, UserLimits};
+use ferroftp_server::{ServerConfig, UserLimits};
 
 const PASSWORD: &str = "pw";
 const QUOTA_TEXT: &str =
@@ -20,58 +19,32 @@ const QUOTA_TEXT: &str =
 
 /// A server whose users come from a users file: `carol` with `limits` in `home`, and
 /// `dave` without limits in his own directory.
-struct QuotaServer {
-    addr: SocketAddr,
-    home: tempfile::TempDir,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+fn start(limits: UserLimits, prepare: impl FnOnce(&Path)) -> TestServer {
+    let home = tempfile::tempdir().expect("tempdir");
+    prepare(home.path());
+    let mut users = UsersFile::new();
+    users
+        .add("carol", PASSWORD, home.path(), false)
+        .expect("add carol");
+    users.set_limits("carol", limits).expect("limits");
+    let auth = Arc::new(UsersFileAuthenticator::new(users));
+    let config = ServerConfig {
+        listen: vec!["127.0.0.1:0".parse().expect("addr")],
+        passive_ports: 0..=0,
+        login_failure_delay: Duration::ZERO,
+        data_connect_timeout: Duration::from_secs(5),
+        shutdown_grace: Duration::from_secs(5),
+        ..ServerConfig::default()
+    };
+    TestServer::start_serving(home, auth, config)
 }
 
-impl QuotaServer {
-    fn start(limits: UserLimits, prepare: impl FnOnce(&Path)) -> QuotaServer {
-        let home = tempfile::tempdir().expect("tempdir");
-        prepare(home.path());
-        let mut users = UsersFile::new();
-        users
-            .add("carol", PASSWORD, home.path(), false)
-            .expect("add carol");
-        users.set_limits("carol", limits).expect("limits");
-        let auth = Arc::new(UsersFileAuthenticator::new(users));
-        let config = ServerConfig {
-            listen: vec!["127.0.0.1:0".parse().expect("addr")],
-            passive_ports: 0..=0,
-            login_failure_delay: Duration::ZERO,
-            data_connect_timeout: Duration::from_secs(5),
-            shutdown_grace: Duration::from_secs(5),
-            ..ServerConfig::default()
-        };
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let server = Server::bind(config, auth).await.expect("bind");
-                addr_tx.send(server.local_addrs()[0]).expect("send addr");
-                let _ = server
-                    .run(async move {
-                        let _ = stop_rx.await;
-                    })
-                    .await;
-            });
-        });
-        let addr = addr_rx.recv().expect("server address");
-        QuotaServer {
-            addr,
-            home,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
+trait Carol {
+    fn login(&self) -> Raw;
+    fn names(&self) -> Vec<String>;
+}
 
+impl Carol for TestServer {
     fn login(&self) -> Raw {
         let mut r = Raw::connect(self.addr);
         assert_eq!(r.code("USER carol"), 331);
@@ -80,30 +53,15 @@ impl QuotaServer {
         r
     }
 
-    fn path(&self, name: &str) -> std::path::PathBuf {
-        self.home.path().join(name)
-    }
-
     /// Names in the home directory, temporary upload files included.
     fn names(&self) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(self.home.path())
+        let mut v: Vec<String> = std::fs::read_dir(self.root.path())
             .expect("read home")
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
         v.sort();
         v
-    }
-}
-
-impl Drop for QuotaServer {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
@@ -132,7 +90,7 @@ fn bytes_quota(n: u64) -> UserLimits {
 /// that would go over gets `552` and leaves neither the file nor a temporary file.
 #[test]
 fn an_upload_over_the_byte_quota_gets_552_and_leaves_nothing() {
-    let s = QuotaServer::start(bytes_quota(1000), |home| {
+    let s = start(bytes_quota(1000), |home| {
         std::fs::write(home.join("old.bin"), vec![1u8; 600]).expect("write");
     });
     let mut r = s.login();
@@ -148,7 +106,7 @@ fn an_upload_over_the_byte_quota_gets_552_and_leaves_nothing() {
 /// deleting gives its bytes back.
 #[test]
 fn replacing_and_deleting_give_bytes_back() {
-    let s = QuotaServer::start(bytes_quota(1000), |home| {
+    let s = start(bytes_quota(1000), |home| {
         std::fs::write(home.join("a.bin"), vec![1u8; 800]).expect("write");
     });
     let mut r = s.login();
@@ -168,7 +126,7 @@ fn replacing_and_deleting_give_bytes_back() {
 /// what it had before (for REST, the bytes before the offset).
 #[test]
 fn append_and_resume_over_quota_keep_the_old_bytes() {
-    let s = QuotaServer::start(bytes_quota(1000), |home| {
+    let s = start(bytes_quota(1000), |home| {
         std::fs::write(home.join("log.txt"), b"0123456789").expect("write");
     });
     let mut r = s.login();
@@ -196,7 +154,7 @@ fn the_file_quota_counts_new_files_only() {
         quota_files: 2,
         ..UserLimits::default()
     };
-    let s = QuotaServer::start(limits, |home| {
+    let s = start(limits, |home| {
         std::fs::create_dir(home.join("sub")).expect("mkdir");
         std::fs::write(home.join("sub/one"), b"1").expect("write");
     });
@@ -214,7 +172,7 @@ fn the_file_quota_counts_new_files_only() {
 /// uploads, cannot both fill the same free space.
 #[test]
 fn sessions_of_one_user_share_the_quota() {
-    let s = QuotaServer::start(bytes_quota(1000), |_| {});
+    let s = start(bytes_quota(1000), |_| {});
     let mut a = s.login();
     let mut b = s.login();
     assert!(upload(&mut a, "STOR a.bin", &[1u8; 600]).starts_with("226 "));
@@ -226,7 +184,7 @@ fn sessions_of_one_user_share_the_quota() {
 /// Guards that a user without a quota is not limited, and is not walked at login.
 #[test]
 fn no_quota_no_limit() {
-    let s = QuotaServer::start(UserLimits::default(), |_| {});
+    let s = start(UserLimits::default(), |_| {});
     let mut r = s.login();
     assert!(upload(&mut r, "STOR big.bin", &[0u8; 200_000]).starts_with("226 "));
     assert_eq!(
