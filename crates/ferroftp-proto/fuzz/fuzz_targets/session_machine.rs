@@ -164,11 +164,8 @@ fn act(
             check_reply(&session.on_login(result));
             session.set_anonymous(input.flag());
         }
-        Action::ChangeDir(path) => {
-            if input.flag() {
-                check_reply(&session.on_cwd(path));
-            }
-        }
+        // Each callback below happens or not, as the input says (a failed storage call).
+        Action::ChangeDir(path) if input.flag() => check_reply(&session.on_cwd(path)),
         Action::RenameFrom(path) => {
             let kind = if input.flag() {
                 EntryKind::Dir
@@ -192,21 +189,9 @@ fn act(
             let _ = session.take_transfer_channel();
         }
         Action::Chmod { path, .. } => assert!(!path.is_root(), "SITE CHMOD on the root"),
-        Action::Passive { .. } => {
-            if input.flag() {
-                session.on_data_channel(DataChannel::Passive);
-            }
-        }
-        Action::Active(addr) => {
-            if input.flag() {
-                session.on_data_channel(DataChannel::Active(addr));
-            }
-        }
-        Action::StartTls => {
-            if input.flag() {
-                session.on_tls_established();
-            }
-        }
+        Action::Passive { .. } if input.flag() => session.on_data_channel(DataChannel::Passive),
+        Action::Active(addr) if input.flag() => session.on_data_channel(DataChannel::Active(addr)),
+        Action::StartTls if input.flag() => session.on_tls_established(),
         _ => {}
     }
 }
