@@ -56,6 +56,11 @@ pub struct ServerConfig {
     /// TCP keepalive on control and data connections: idle time before the first probe
     /// (then probes every 10 s, 6 at most). `None` turns keepalive off.
     pub tcp_keepalive: Option<Duration>,
+    /// Whether plain (no TLS), binary, unthrottled downloads of local files are sent with
+    /// `sendfile(2)`, without copying through the server; on by default. Off, every
+    /// download is read into a buffer and written (for file systems where sendfile
+    /// misbehaves).
+    pub zero_copy_downloads: bool,
     /// Pause after a failed login, to slow down password guessing; it doubles with each
     /// further failure from the same address (see [`LoginLimits::login_failure_delay_max`]).
     pub login_failure_delay: Duration,
@@ -193,6 +198,7 @@ impl Default for ServerConfig {
             reply_timeout: Duration::from_secs(30),
             stall_timeout: Duration::from_secs(60),
             tcp_keepalive: Some(Duration::from_secs(60)),
+            zero_copy_downloads: true,
             login_failure_delay: Duration::from_secs(1),
             limits: LoginLimits::default(),
             allow_user_switch: false,

@@ -23,6 +23,7 @@ pub mod guard;
 pub mod limits;
 mod net;
 pub mod quota;
+pub mod sendfile;
 pub mod server;
 pub mod stall;
 pub mod stream;

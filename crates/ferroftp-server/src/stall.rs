@@ -40,7 +40,8 @@ impl StallClock {
         *self.last.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn moved(&self) {
+    /// Notes bytes moved now; for transfers that move bytes without [`Watched`] (zero-copy).
+    pub(crate) fn moved(&self) {
         *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
     }
 

@@ -2,9 +2,10 @@
 //! connection, streams the bytes and reports its replies (the preliminary one, then the final one) to
 //! the control loop, which stays free to answer NOOP, STAT and ABOR meanwhile.
 //!
-//! Every byte a transfer moves goes through [`copy`]; a download from an open file goes
-//! through [`send_file`] first, the one place where zero-copy sending (sendfile/splice) can
-//! be slotted in later.
+//! Uploads go through [`copy`]. A download takes one of two paths: a plain, binary,
+//! unthrottled download of a local file goes out with `sendfile(2)` (see
+//! [`crate::sendfile`]); every other one goes through [`send_file`], which reads in large
+//! blocks and reads the next block while the last one is being written.
 //!
 //! No reply of a transfer carries an error's text: OS and backend errors go to the log, and
 //! the client gets the catalogue's words for what happened.
@@ -35,6 +36,11 @@ use crate::tls::{DataSession, SessionReuse, SessionTls};
 use crate::truncation::{is_truncated, RequireCloseNotify};
 
 const CHUNK: usize = 64 * 1024;
+
+/// Bytes per read of a buffered download. Two such buffers per transfer (one being sent,
+/// one being read ahead): 512 KiB, so 50 downloads take 25 MB; larger blocks measured no
+/// faster, smaller ones spend more on blocking-pool hops per byte.
+const DOWNLOAD_BLOCK: usize = 256 * 1024;
 
 /// How much matching and formatting work (glob steps, name bytes) a listing does on an
 /// async worker before it yields: a few hundred microseconds at most.
@@ -113,6 +119,9 @@ pub struct TransferJob {
     pub stall_timeout: std::time::Duration,
     /// TCP keepalive for the data connection (see `ServerConfig::tcp_keepalive`).
     pub keepalive: Option<std::time::Duration>,
+    /// Whether a download that allows it is sent with `sendfile(2)` (see
+    /// `ServerConfig::zero_copy_downloads`).
+    pub zero_copy: bool,
 }
 
 /// How to secure a data connection under `PROT P`.
@@ -297,11 +306,35 @@ impl TransferJob {
         };
         let progress = self.progress.clone();
         let clock = StallClock::new();
-        let mut metered = Throttled::new(clock.watch(&mut data), self.throttle.download.clone());
-        let copied = tokio::select! {
-            r = send_file(reader, &mut metered, conversion, &progress) => r,
-            _ = &mut self.abort => return Err(Failure::Aborted),
-            _ = clock.stalled(self.stall_timeout) => return Err(stalled()),
+        // Zero-copy only where the bytes on the wire are the file's bytes, unmetered:
+        // TLS encrypts them, TYPE A converts them, and a bandwidth limit meters them in
+        // small steps, which the buffered path does.
+        let zero_copy = self.zero_copy
+            && crate::sendfile::AVAILABLE
+            && !ascii
+            && !self.throttle.download.is_limited();
+        let copied = match (reader, &data) {
+            (ReadStream::File { file, offset, .. }, MaybeTls::Plain(tcp)) if zero_copy => {
+                let send = crate::sendfile::send_file(&file, offset, tcp, &clock, &progress);
+                let sent = tokio::select! {
+                    r = send => r,
+                    _ = &mut self.abort => return Err(Failure::Aborted),
+                    _ = clock.stalled(self.stall_timeout) => return Err(stalled()),
+                };
+                sent.map_err(|e| match e {
+                    crate::sendfile::SendError::File(e) => CopyError::Read(e),
+                    crate::sendfile::SendError::Socket(e) => CopyError::Write(e),
+                })
+            }
+            (reader, _) => {
+                let mut metered =
+                    Throttled::new(clock.watch(&mut data), self.throttle.download.clone());
+                tokio::select! {
+                    r = send_file(reader, &mut metered, conversion, &progress) => r,
+                    _ = &mut self.abort => return Err(Failure::Aborted),
+                    _ = clock.stalled(self.stall_timeout) => return Err(stalled()),
+                }
+            }
         };
         match copied {
             Ok(_) => {
@@ -558,8 +591,10 @@ fn commit_failure(e: &StorageError) -> Reply {
     }
 }
 
-/// Sends a download. An open file is, for now, read like any stream; this is where
-/// sendfile/splice will take over for plain (non-TLS, binary) data connections.
+/// Sends a download through a buffer: TLS, TYPE A, a bandwidth limit, or a backend
+/// without a local file. An open file is read in [`DOWNLOAD_BLOCK`]s on the blocking pool,
+/// each block read while the one before is written, so the disk and the network work at
+/// the same time and the hop to the pool is paid once per block, not once per 64 KiB.
 async fn send_file<W>(
     source: ReadStream,
     dst: &mut W,
@@ -569,12 +604,125 @@ async fn send_file<W>(
 where
     W: AsyncWrite + Unpin + ?Sized,
 {
+    crate::sendfile::count_buffered();
     match source {
-        // The backend left the cursor at `offset`, so reading from here sends the bytes
-        // from the REST offset on, exactly as sendfile(fd, offset, len) will.
-        ReadStream::File { file, .. } => copy(file, dst, conversion, progress).await,
-        ReadStream::Stream(stream) => copy(stream, dst, conversion, progress).await,
+        // Positioned reads from `offset` (the REST offset), so the file's cursor does not
+        // matter.
+        ReadStream::File { file, offset, .. } => {
+            let file = Arc::new(file.into_std().await);
+            send_blocks(file, offset, dst, conversion, progress).await
+        }
+        ReadStream::Stream(stream) => send_stream(stream, dst, conversion, progress).await,
     }
+}
+
+/// Reads one block of `file` at `pos` on the blocking pool; gives the buffer back with the
+/// byte count (0 at the end of the file).
+fn read_block(
+    file: Arc<std::fs::File>,
+    pos: u64,
+    mut buf: Vec<u8>,
+) -> tokio::task::JoinHandle<io::Result<(Vec<u8>, usize)>> {
+    tokio::task::spawn_blocking(move || {
+        use std::os::unix::fs::FileExt as _;
+        loop {
+            match file.read_at(&mut buf, pos) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+                Ok(n) => return Ok((buf, n)),
+            }
+        }
+    })
+}
+
+/// Sends `file` from `pos` to its end as it is then, double-buffered.
+async fn send_blocks<W>(
+    file: Arc<std::fs::File>,
+    mut pos: u64,
+    dst: &mut W,
+    mut conversion: Conversion,
+    progress: &AtomicU64,
+) -> Result<u64, CopyError>
+where
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    // Dropped mid-transfer (ABOR, a stall), the read in flight finishes on its own and
+    // its block is dropped: no thread waits on the client.
+    let mut ahead = read_block(Arc::clone(&file), pos, vec![0u8; DOWNLOAD_BLOCK]);
+    let mut spare: Option<Vec<u8>> = None;
+    let mut out = Vec::new();
+    let mut total = 0u64;
+    loop {
+        let (buf, n) = ahead
+            .await
+            .map_err(|e| CopyError::Read(io::Error::other(e)))?
+            .map_err(CopyError::Read)?;
+        if n == 0 {
+            break;
+        }
+        pos += n as u64;
+        let next = spare.take().unwrap_or_else(|| vec![0u8; DOWNLOAD_BLOCK]);
+        ahead = read_block(Arc::clone(&file), pos, next);
+        write_converted(dst, &mut conversion, &buf[..n], &mut out).await?;
+        total += n as u64;
+        progress.store(total, Ordering::Relaxed);
+        spare = Some(buf);
+    }
+    dst.flush().await.map_err(CopyError::Write)?;
+    Ok(total)
+}
+
+/// Sends a backend's stream in [`DOWNLOAD_BLOCK`]s.
+async fn send_stream<R, W>(
+    mut src: R,
+    dst: &mut W,
+    mut conversion: Conversion,
+    progress: &AtomicU64,
+) -> Result<u64, CopyError>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    let mut buf = vec![0u8; DOWNLOAD_BLOCK];
+    let mut out = Vec::new();
+    let mut total = 0u64;
+    loop {
+        let n = src.read(&mut buf).await.map_err(CopyError::Read)?;
+        if n == 0 {
+            break;
+        }
+        write_converted(dst, &mut conversion, &buf[..n], &mut out).await?;
+        total += n as u64;
+        progress.store(total, Ordering::Relaxed);
+    }
+    dst.flush().await.map_err(CopyError::Write)?;
+    Ok(total)
+}
+
+/// Writes one chunk of a download, converted for TYPE A if asked.
+async fn write_converted<W>(
+    dst: &mut W,
+    conversion: &mut Conversion,
+    chunk: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), CopyError>
+where
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    let bytes: &[u8] = match conversion {
+        Conversion::None => chunk,
+        Conversion::ToNetwork(c) => {
+            out.clear();
+            c.convert(chunk, out);
+            out
+        }
+        Conversion::FromNetwork(c) => {
+            out.clear();
+            c.convert(chunk, out);
+            out
+        }
+    };
+    dst.write_all(bytes).await.map_err(CopyError::Write)
 }
 
 async fn shutdown(data: &mut DataConnection) -> Result<(), Failure> {

@@ -92,6 +92,10 @@ pub struct ServeArgs {
     /// 0 for off [default: 60].
     #[arg(long, value_name = "SECS")]
     pub tcp_keepalive: Option<u64>,
+    /// Send plain, binary, unthrottled downloads of local files with sendfile(2), without
+    /// copying them through the server [default: true].
+    #[arg(long, value_name = "BOOL")]
+    pub zero_copy_downloads: Option<bool>,
     /// Pause after a failed login, in milliseconds; it doubles with each recent failure from
     /// the same address, up to --login-failure-delay-max-ms [default: 1000].
     #[arg(long, value_name = "MS")]

@@ -135,6 +135,8 @@ pub struct FileConfig {
     pub stall_timeout: Option<u64>,
     /// `--tcp-keepalive`, seconds; 0 turns keepalive off.
     pub tcp_keepalive: Option<u64>,
+    /// `--zero-copy-downloads`.
+    pub zero_copy_downloads: Option<bool>,
     /// `--login-failure-delay-ms`.
     pub login_failure_delay_ms: Option<u64>,
     /// `--allow-user-switch`.
@@ -419,6 +421,10 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
         Some(s) => Some(Duration::from_secs(s)),
         None => defaults.tcp_keepalive,
     };
+    let zero_copy_downloads = args
+        .zero_copy_downloads
+        .or(file.zero_copy_downloads)
+        .unwrap_or(defaults.zero_copy_downloads);
     let login_failure_delay = args
         .login_failure_delay_ms
         .or(file.login_failure_delay_ms)
@@ -519,6 +525,7 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             reply_timeout,
             stall_timeout,
             tcp_keepalive,
+            zero_copy_downloads,
             login_failure_delay,
             limits,
             allow_user_switch,
@@ -693,6 +700,19 @@ mod tests {
 
     fn file(text: &str) -> FileConfig {
         FileConfig::parse(text).expect("valid config")
+    }
+
+    // Guards the zero-copy setting: on by default, a key and a flag, the flag wins.
+    #[test]
+    fn zero_copy_downloads_from_file_and_flags() {
+        let s = merge(&serve_args(&[]), FileConfig::default()).expect("merge");
+        assert!(s.server.zero_copy_downloads);
+        let f = "zero_copy_downloads = false\n";
+        let s = merge(&serve_args(&[]), file(f)).expect("merge");
+        assert!(!s.server.zero_copy_downloads);
+        let args = serve_args(&["--zero-copy-downloads", "true"]);
+        let s = merge(&args, file(f)).expect("merge");
+        assert!(s.server.zero_copy_downloads);
     }
 
     // Guards the deadline settings: each is a key and a flag, flags win, 0 turns keepalive off.

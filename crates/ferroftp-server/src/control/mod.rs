@@ -496,6 +496,7 @@ impl<S: ControlStream> Control<S> {
             throttle: self.shared.limits.throttle(self.user_limits.as_deref()),
             stall_timeout: self.shared.config.stall_timeout,
             keepalive: self.shared.config.tcp_keepalive,
+            zero_copy: self.shared.config.zero_copy_downloads,
         };
         tracing::info!(transfer = %what, "transfer started");
         tokio::spawn(job.run());
