@@ -879,6 +879,30 @@ mod tests {
         }
     }
 
+    // Guards the read-ahead of buffered downloads: across block boundaries (one byte
+    // before, at and after each, several blocks in all) and with TYPE A conversion, a file
+    // sent in blocks gives the same bytes as the same bytes sent as a stream, and counts
+    // them all.
+    #[tokio::test]
+    async fn block_reads_send_every_byte_across_block_boundaries() {
+        let mut data = Vec::new();
+        while data.len() < 3 * DOWNLOAD_BLOCK + 100 {
+            data.extend_from_slice(&sample());
+        }
+        data.truncate(3 * DOWNLOAD_BLOCK + 100);
+        let len = data.len() as u64;
+        let block = DOWNLOAD_BLOCK as u64;
+        for offset in [0, block - 1, block, block + 1, 2 * block + 7, len - 1, len] {
+            for ascii in [false, true] {
+                let (from_file, n_file) = send(file_variant(&data, offset), ascii).await;
+                let (from_stream, n_stream) = send(stream_variant(&data, offset), ascii).await;
+                assert_eq!(n_file, len - offset, "offset {offset}, ascii {ascii}");
+                assert_eq!(n_file, n_stream, "offset {offset}, ascii {ascii}");
+                assert!(from_file == from_stream, "offset {offset}, ascii {ascii}");
+            }
+        }
+    }
+
     #[test]
     fn commit_failures_name_space_and_quota_but_nothing_else() {
         let cause =

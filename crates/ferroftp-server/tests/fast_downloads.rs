@@ -193,23 +193,28 @@ fn stalled_download(s: &TestServer, name: &str) -> (common::Raw, std::net::TcpSt
     (r, data)
 }
 
-// Guards ABOR on the zero-copy path: a download that waits on the client's socket inside
-// the sendfile loop still ends at once with 426, then 226, and the session goes on.
+// Guards ABOR on both paths: a download that waits on the client's socket (inside the
+// sendfile loop, or with a block read ahead) still ends at once with 426, then 226, and
+// the session goes on.
 #[test]
-fn abor_during_a_zero_copy_download_gives_426_then_226() {
+fn abor_during_a_download_gives_426_then_226_on_both_paths() {
     let _serial = LOCK.blocking_lock();
-    let s = TestServer::start();
-    s.write("huge.bin", &vec![7u8; 32 * 1024 * 1024]);
-    let before = paths();
-    let (mut r, _data) = stalled_download(&s, "huge.bin");
-    assert_eq!(since(before).zero_copy, 1);
-    let (code, text) = r.cmd("STAT");
-    assert_eq!(code, 211);
-    assert!(text.contains("Transfer in progress"), "{text}");
-    r.send("ABOR");
-    assert_eq!(r.reply().0, 426);
-    assert_eq!(r.reply().0, 226);
-    assert_eq!(r.code("NOOP"), 200);
+    for zero_copy in [true, false] {
+        let s = TestServer::start_with(|c| c.zero_copy_downloads = zero_copy);
+        s.write("huge.bin", &vec![7u8; 32 * 1024 * 1024]);
+        let before = paths();
+        let (mut r, _data) = stalled_download(&s, "huge.bin");
+        let taken = since(before);
+        assert_eq!(taken.zero_copy, u64::from(zero_copy), "{taken:?}");
+        assert_eq!(taken.buffered, u64::from(!zero_copy), "{taken:?}");
+        let (code, text) = r.cmd("STAT");
+        assert_eq!(code, 211);
+        assert!(text.contains("Transfer in progress"), "{text}");
+        r.send("ABOR");
+        assert_eq!(r.reply().0, 426, "zero_copy {zero_copy}");
+        assert_eq!(r.reply().0, 226, "zero_copy {zero_copy}");
+        assert_eq!(r.code("NOOP"), 200);
+    }
 }
 
 // Guards the end of a transfer on both paths: it ends at the end of the file as it is
@@ -256,40 +261,40 @@ fn a_file_that_shrinks_or_grows_mid_download_is_sent_to_its_end_as_it_is_then() 
 
 const STALL: Duration = Duration::from_secs(60);
 
-// Guards the stall timeout on the zero-copy path: the sendfile loop notes every byte it
-// moves on the stall clock, so a client that stops reading ends the download with 426
-// exactly one stall timeout after the last byte moved (virtual time), and the session
-// goes on.
+// Guards the stall timeout on both paths: the sendfile loop notes every byte it moves on
+// the stall clock (the buffered path writes through the watched connection), so a client
+// that stops reading ends the download with 426 exactly one stall timeout after the last
+// byte moved (virtual time), and the session goes on.
 #[tokio::test(start_paused = true)]
-async fn a_zero_copy_download_the_client_stops_reading_ends_after_the_stall_timeout() {
+async fn a_download_the_client_stops_reading_ends_after_the_stall_timeout_on_both_paths() {
     let _serial = LOCK.lock().await;
-    let h = Harness::start(|c| {
-        c.stall_timeout = STALL;
-        c.login_failure_delay = Duration::ZERO;
-    })
-    .await;
-    std::fs::write(h.path("big.bin"), vec![b'x'; 48 << 20]).expect("write big file");
-    let mut c = h.logged_in().await;
-    assert!(c.cmd("TYPE I").await.starts_with("200 "));
-    let port = pasv_port(&c.cmd("PASV").await);
-    let data = std::net::TcpStream::connect(("127.0.0.1", port)).expect("data connection");
-    let before = paths();
-    assert!(c.cmd("RETR big.bin").await.starts_with("150 "));
-    let start = Instant::now();
-    assert_eq!(
-        c.reply_within(STALL * 10).await.as_deref(),
-        Some("426 No data moved for too long: transfer aborted.\r\n")
-    );
-    assert_took(start.elapsed(), STALL);
-    assert_eq!(
-        since(before),
-        DownloadPaths {
-            zero_copy: 1,
-            buffered: 0
-        }
-    );
-    assert_eq!(c.cmd("NOOP").await, "200 NOOP ok.\r\n");
-    drop(data);
+    for zero_copy in [true, false] {
+        let h = Harness::start(|c| {
+            c.stall_timeout = STALL;
+            c.login_failure_delay = Duration::ZERO;
+            c.zero_copy_downloads = zero_copy;
+        })
+        .await;
+        std::fs::write(h.path("big.bin"), vec![b'x'; 48 << 20]).expect("write big file");
+        let mut c = h.logged_in().await;
+        assert!(c.cmd("TYPE I").await.starts_with("200 "));
+        let port = pasv_port(&c.cmd("PASV").await);
+        let data = std::net::TcpStream::connect(("127.0.0.1", port)).expect("data connection");
+        let before = paths();
+        assert!(c.cmd("RETR big.bin").await.starts_with("150 "));
+        let start = Instant::now();
+        assert_eq!(
+            c.reply_within(STALL * 10).await.as_deref(),
+            Some("426 No data moved for too long: transfer aborted.\r\n"),
+            "zero_copy {zero_copy}"
+        );
+        assert_took(start.elapsed(), STALL);
+        let taken = since(before);
+        assert_eq!(taken.zero_copy, u64::from(zero_copy), "{taken:?}");
+        assert_eq!(taken.buffered, u64::from(!zero_copy), "{taken:?}");
+        assert_eq!(c.cmd("NOOP").await, "200 NOOP ok.\r\n");
+        drop(data);
+    }
 }
 
 // Guards the bandwidth limit: a throttled download takes the buffered path, which meters
