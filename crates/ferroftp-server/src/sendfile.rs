@@ -24,13 +24,15 @@ use crate::stall::StallClock;
 /// Most bytes one `sendfile` call may move.
 ///
 /// The call runs on the async worker, not on the blocking pool: when the file's pages are
-/// in the page cache it only copies them into the socket buffer (microseconds for the
-/// few MB a loopback socket buffer holds), while a blocking-pool hop per call would
-/// cost a thread switch each time and, worse, could not clear tokio's readiness safely.
-/// A page-cache miss makes the call read from the disk while it holds the worker, which
-/// stalls the other sessions on that worker; the cap bounds that stall to one read of
-/// 1 MiB (nginx's `sendfile_max_chunk` makes the same trade), and the kernel's readahead,
-/// which sequential reading triggers, keeps most calls away from the disk.
+/// in the page cache it only hands them to the socket (a fraction of a millisecond for
+/// 1 MiB), while a blocking-pool hop per call would cost two thread switches each time
+/// and could not clear tokio's readiness safely (a wake-up arriving between the pool's
+/// `EAGAIN` and the clearing would be lost). A page-cache miss makes the call read from
+/// the disk while it holds the worker, which delays the other sessions on that worker;
+/// the cap bounds that delay to one read of 1 MiB (nginx's `sendfile_max_chunk` makes the
+/// same trade), and the kernel's readahead, which sequential reading triggers, keeps most
+/// calls away from the disk. Measured on loopback, caps of 256 KiB, 1 MiB and 4 MiB gave
+/// the same throughput and CPU per byte within the noise of the machine.
 pub const MAX_PER_CALL: usize = 1024 * 1024;
 
 /// After this many bytes sent without waiting (a client that reads as fast as the disk

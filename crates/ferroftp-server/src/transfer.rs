@@ -38,8 +38,10 @@ use crate::truncation::{is_truncated, RequireCloseNotify};
 const CHUNK: usize = 64 * 1024;
 
 /// Bytes per read of a buffered download. Two such buffers per transfer (one being sent,
-/// one being read ahead): 512 KiB, so 50 downloads take 25 MB; larger blocks measured no
-/// faster, smaller ones spend more on blocking-pool hops per byte.
+/// one being read ahead): 512 KiB, so 50 buffered downloads hold 25 MB. Measured on 1 GiB
+/// plain downloads with zero-copy off: 64 KiB blocks cost the server about twice the CPU
+/// per byte of 256 KiB ones (the blocking-pool hop per block dominates); 1 MiB blocks
+/// saved another fifth of the CPU, not worth four times the memory.
 const DOWNLOAD_BLOCK: usize = 256 * 1024;
 
 /// How much matching and formatting work (glob steps, name bytes) a listing does on an
