@@ -19,7 +19,7 @@
 //! ferroftp-bench ... stor-small --dir up/small --files 2000 --size 4096
 //! ferroftp-bench ... idle --pid $(pidof ferroftp) --sessions 2000   # PSS per session
 //! ferroftp-bench ... startup -- ferroftp serve --listen 127.0.0.1:2121 ...
-//! ferroftp-bench mem --pid PID                                 # VmRSS, VmHWM, PSS
+//! ferroftp-bench mem --pid PID [--peak]                      # VmRSS (VmHWM), PSS
 //! ferroftp-bench ceiling --size 1073741824 [--discard]        # loopback ceiling
 //! ferroftp-bench gen --dir /srv/ftp                            # the benchmark's files
 //! ferroftp-bench table results.jsonl                           # the markdown table
@@ -171,11 +171,15 @@ enum Workload {
         #[arg(long, default_value_t = 8)]
         openers: usize,
     },
-    /// Memory of a process tree now: VmRSS, VmHWM of the root, PSS and RSS of the tree.
+    /// Memory of a process tree now: `value` is the root's VmRSS in MB (VmHWM with --peak);
+    /// PSS and RSS of the whole tree come along.
     Mem {
         /// Root process.
         #[arg(long)]
         pid: u32,
+        /// Report the peak (VmHWM) instead of the current RSS.
+        #[arg(long)]
+        peak: bool,
     },
     /// Spawns COMMAND (which must listen on --host/--port) and times spawn to first 220.
     Startup {
@@ -326,7 +330,7 @@ fn run(args: &Args) -> Result<Option<Value>> {
             sessions,
             openers,
         } => workloads::idle(&t, *pid, *sessions, *openers)?,
-        Workload::Mem { pid } => workloads::mem(*pid)?,
+        Workload::Mem { pid, peak } => workloads::mem(*pid, *peak)?,
         Workload::Startup { repeat, command } => workloads::startup(&t, command, *repeat)?,
         Workload::Ceiling { size, discard } => workloads::ceiling(*size, !discard)?,
         Workload::Gen {

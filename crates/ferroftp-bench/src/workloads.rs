@@ -318,7 +318,8 @@ pub fn idle(t: &Target, pid: u32, sessions: usize, openers: usize) -> Result<Val
     }
     let with = procmem::measure(pid);
     drop(held);
-    let per_session = with.pss_kib.saturating_sub(before.pss_kib) as f64 / sessions as f64;
+    // Signed: a server whose allocator reuses memory it already held can come out near 0.
+    let per_session = (with.pss_kib as f64 - before.pss_kib as f64) / sessions as f64;
     Ok(json!({
         "value": per_session,
         "unit": "KiB/session",
@@ -331,15 +332,17 @@ pub fn idle(t: &Target, pid: u32, sessions: usize, openers: usize) -> Result<Val
     }))
 }
 
-/// Memory of a server's process tree now (`value`: the root's peak RSS, VmHWM, in KiB).
-pub fn mem(pid: u32) -> Result<Value> {
+/// Memory of a server's process tree now; `value` is the root's RSS in MB (its peak, VmHWM,
+/// with `peak`).
+pub fn mem(pid: u32, peak: bool) -> Result<Value> {
     let m = procmem::measure(pid);
     if m.processes == 0 {
         bail!("no process {pid}");
     }
+    let kib = if peak { m.root_hwm_kib } else { m.root_rss_kib };
     Ok(json!({
-        "value": m.root_hwm_kib,
-        "unit": "KiB",
+        "value": kib as f64 * 1024.0 / 1e6,
+        "unit": "MB",
         "root_rss_kib": m.root_rss_kib,
         "root_hwm_kib": m.root_hwm_kib,
         "pss_tree_kib": m.pss_kib,
