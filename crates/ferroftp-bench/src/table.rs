@@ -167,6 +167,19 @@ pub fn render(jsonl: &str, subject: &str) -> Result<String> {
             ratio(&cells, key, subject, &refs).map_or("—".to_owned(), |r| format!("{r:.2}"));
         let _ = writeln!(out, " {ratio} |");
     }
+    let rounds = cells
+        .values()
+        .map(|c| c.values.len() + c.errors.len())
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "\nNotes: median of {rounds} round(s), servers interleaved within each workload. \
+         \"Client copies\": every received chunk is copied into a second 1 MiB buffer; \
+         \"discards\": it is dropped. Idle sessions are held on a freshly started server; \
+         PSS is summed over its process tree (/proc/*/smaps_rollup), minus its baseline, \
+         per session. Startup: spawn to the first 220. \"—\": not measured or not supported."
+    );
     let mut ceil = Vec::new();
     for (key, what) in CEILINGS {
         if let Some(v) = cells
