@@ -171,10 +171,7 @@ impl CredentialCache {
             e.tick = tick;
         }
         // The name moves to its new place in the order: a hit allocates nothing.
-        let owned = inner
-            .order
-            .remove(&old)
-            .unwrap_or_else(|| name.to_owned());
+        let owned = inner.order.remove(&old).unwrap_or_else(|| name.to_owned());
         inner.order.insert(tick, owned);
         true
     }

@@ -223,7 +223,11 @@ async fn the_failure_guard_still_applies_to_cached_users() {
         assert!(c.cmd("USER alice").await.starts_with("331"));
         assert!(c.cmd("PASS secret").await.starts_with("230"));
     }
-    assert_eq!(auth.hash_stats().cache_hits, 1, "the second login was a hit");
+    assert_eq!(
+        auth.hash_stats().cache_hits,
+        1,
+        "the second login was a hit"
+    );
     let permits = s.gate.permits_taken();
 
     let (mut c, _) = s.connect(attacker).await;

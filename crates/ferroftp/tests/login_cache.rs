@@ -83,7 +83,11 @@ fn passwd_and_del_with_sighup_beat_the_cache() {
     .log_to(&log)
     .start();
     for _ in 0..2 {
-        for (user, pass) in [("bob", "old-pw"), ("dave", "daves-pw"), ("erin", "erins-pw")] {
+        for (user, pass) in [
+            ("bob", "old-pw"),
+            ("dave", "daves-pw"),
+            ("erin", "erins-pw"),
+        ] {
             assert!(login(&srv.addr, user, pass).starts_with("230"));
         }
     }
@@ -116,11 +120,17 @@ fn passwd_and_del_with_sighup_beat_the_cache() {
     // Lines reach the log in order: once the last login's line is there, a hit among the
     // refusals would be too.
     let last_login = wait_until(deadline(), || {
-        std::fs::read_to_string(&log)
-            .is_ok_and(|l| l.matches("login ok").count() == 8)
+        std::fs::read_to_string(&log).is_ok_and(|l| l.matches("login ok").count() == 8)
     });
-    assert!(last_login, "the logins after the reload are not all in the log");
-    assert_eq!(hits(&log), 3, "no login after the reload came from the cache");
+    assert!(
+        last_login,
+        "the logins after the reload are not all in the log"
+    );
+    assert_eq!(
+        hits(&log),
+        3,
+        "no login after the reload came from the cache"
+    );
     assert!(login(&srv.addr, "bob", "new-pw").starts_with("230"));
     assert!(login(&srv.addr, "erin", "erins-pw").starts_with("230"));
     assert!(
