@@ -1,10 +1,11 @@
 //! The listener: accepts control connections, enforces connection limits and shuts down
 //! gracefully.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -49,6 +50,8 @@ pub struct Shared {
     /// Logged-in sessions per user.
     pub user_sessions: Arc<UserSessions>,
     connections: Mutex<Connections>,
+    /// Homes a login has already asked to sweep (see [`Shared::first_login_to`]).
+    swept_homes: Mutex<HashSet<PathBuf>>,
 }
 
 /// Open control connections, in total and per client address.
@@ -82,6 +85,17 @@ impl Drop for ConnectionSlot {
 }
 
 impl Shared {
+    /// Whether this is the first login to `home` in this process. Storage sweeps stale
+    /// uploads once per process and root: later logins to the same home skip even starting
+    /// the sweep's task (a task spawn per login, and often a worker thread woken for it).
+    pub fn first_login_to(&self, home: &Path) -> bool {
+        let mut swept = self.swept_homes.lock().unwrap_or_else(|p| p.into_inner());
+        if swept.contains(home) {
+            return false;
+        }
+        swept.insert(home.to_owned())
+    }
+
     /// The key `ip` is counted under for limits and bans (IPv6: its network).
     pub fn address_key(&self, ip: IpAddr) -> IpAddr {
         crate::guard::address_key(ip, self.config.limits.ipv6_prefix_len)
@@ -189,6 +203,7 @@ impl Server {
             shutdown,
             tls,
             connections: Mutex::new(Connections::default()),
+            swept_homes: Mutex::new(HashSet::new()),
         });
         Ok(Server {
             listeners,
