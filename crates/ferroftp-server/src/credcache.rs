@@ -170,8 +170,9 @@ impl CredentialCache {
         if let Some(e) = inner.entries.get_mut(name) {
             e.tick = tick;
         }
-        inner.order.remove(&old);
-        inner.order.insert(tick, name.to_owned());
+        // The name moves to its new place in the order: a hit allocates nothing.
+        let owned = inner.order.remove(&old).unwrap_or_else(|| name.to_owned());
+        inner.order.insert(tick, owned);
         true
     }
 

@@ -7,6 +7,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::net::{IpAddr, Ipv6Addr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -155,6 +156,9 @@ impl LoginGuard {
 pub struct HashGate {
     permits: Semaphore,
     wait: Duration,
+    /// Permits handed out so far: lets tests (and operators' debugging) see that logins
+    /// answered from the credential cache never queue here.
+    taken: AtomicU64,
 }
 
 /// A password check that could not start before the queue deadline.
@@ -167,7 +171,13 @@ impl HashGate {
         HashGate {
             permits: Semaphore::new(max.max(1)),
             wait,
+            taken: AtomicU64::new(0),
         }
+    }
+
+    /// How many checks have been given a permit since the server started.
+    pub fn permits_taken(&self) -> u64 {
+        self.taken.load(Ordering::Relaxed)
     }
 
     /// Runs `check` once a permit is free, holding it until `check` is done.
@@ -177,6 +187,7 @@ impl HashGate {
             .map_err(|_| Busy)?
             // The semaphore is never closed.
             .map_err(|_| Busy)?;
+        self.taken.fetch_add(1, Ordering::Relaxed);
         let out = check.await;
         drop(permit);
         Ok(out)

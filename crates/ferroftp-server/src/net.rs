@@ -46,6 +46,12 @@ const KEEPALIVE_PROBES: u32 = 6;
 /// traffic: a peer that vanished (a NAT entry dropped, a machine switched off) then ends
 /// in an error on the connection rather than holding it forever. `None` leaves it off.
 pub(crate) fn set_keepalive(stream: &tokio::net::TcpStream, idle: Option<std::time::Duration>) {
+    set_keepalive_on(&socket2::SockRef::from(stream), idle);
+}
+
+/// [`set_keepalive`] on any socket: a control listener sets it once for the connections
+/// it accepts (they inherit it on Linux).
+pub(crate) fn set_keepalive_on(sock: &socket2::SockRef<'_>, idle: Option<std::time::Duration>) {
     let Some(idle) = idle else {
         return;
     };
@@ -59,7 +65,7 @@ pub(crate) fn set_keepalive(stream: &tokio::net::TcpStream, idle: Option<std::ti
         target_os = "macos"
     ))]
     let params = params.with_retries(KEEPALIVE_PROBES);
-    if let Err(e) = socket2::SockRef::from(stream).set_tcp_keepalive(&params) {
+    if let Err(e) = sock.set_tcp_keepalive(&params) {
         // Not fatal: the connection works without it, only less watched.
         tracing::debug!(error = %e, "cannot set TCP keepalive");
     }

@@ -122,10 +122,13 @@ impl<S: ControlStream> Control<S> {
             Ok(storage) => {
                 let storage = self.limited_storage(&account, storage, anonymous).await;
                 tracing::info!(user, "login ok");
-                // In the background: the reply does not wait for the walk.
-                let sweeping = storage.clone();
-                let limit = self.shared.config.stale_upload_sweep_limit;
-                tokio::spawn(async move { sweeping.sweep_stale_uploads(limit).await });
+                // In the background: the reply does not wait for the walk. Only the first
+                // login to a home asks; the storage would ignore later asks anyway.
+                if self.shared.first_login_to(&account.home) {
+                    let sweeping = storage.clone();
+                    let limit = self.shared.config.stale_upload_sweep_limit;
+                    tokio::spawn(async move { sweeping.sweep_stale_uploads(limit).await });
+                }
                 self.session.set_capabilities(storage.capabilities());
                 self.storage = Some(storage);
                 self.logins.slot = slot;
