@@ -9,7 +9,7 @@
 //! cap-std calls block, so each runs on tokio's blocking pool. They speak `io::Error`; every
 //! one of them becomes a [`StorageError`] in [`StorageError::from_io`] as it leaves the pool.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::{self, Seek, SeekFrom};
@@ -26,6 +26,7 @@ use ferroftp_proto::listing::{EntryInfo, EntryKind};
 use ferroftp_proto::path::VPath;
 use std::future::Future as _;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::{Capabilities, EntryStream, ReadStream, Storage, StorageError, Upload, WriteMode};
@@ -33,7 +34,10 @@ use super::{Capabilities, EntryStream, ReadStream, Storage, StorageError, Upload
 /// How many directory entries one trip to the blocking pool reads and examines. The
 /// listing holds at most one batch, whatever the directory's size, and holds no thread
 /// while the consumer (a client that may never read) digests it.
-const LIST_BATCH: usize = 256;
+const LIST_BATCH: usize = 512;
+
+/// How many batches of a listing are read at once, ahead of the one being sent.
+const READ_AHEAD: usize = 2;
 
 /// How many random temporary names an upload tries before giving up (a clash is already
 /// astronomically unlikely with 64 random bits; more attempts only guard against a broken RNG).
@@ -150,8 +154,25 @@ fn entry_info(name: String, md: &Metadata) -> EntryInfo {
         size: md.len(),
         modified: md.modified().ok().map(|t| t.into_std()),
         mode: Some(md.mode() & 0o7777),
-        unique: Some(format!("{:x}-{:x}", md.dev(), md.ino())),
+        unique: Some(unique_id(md.dev(), md.ino())),
     }
+}
+
+/// The MLSx `unique` fact of a file: `{dev:x}-{ino:x}`, written without the `fmt`
+/// machinery because every listed entry needs one.
+fn unique_id(dev: u64, ino: u64) -> String {
+    fn hex(out: &mut String, n: u64) {
+        let digits = (64 - n.leading_zeros()).div_ceil(4).max(1);
+        for i in (0..digits).rev() {
+            let d = (n >> (4 * i)) & 0xf;
+            out.push(char::from(b"0123456789abcdef"[d as usize]));
+        }
+    }
+    let mut s = String::with_capacity(24);
+    hex(&mut s, dev);
+    s.push('-');
+    hex(&mut s, ino);
+    s
 }
 
 /// Checks that what `md` describes may be opened as a file to read or write: a directory
@@ -202,19 +223,19 @@ struct DirReader {
 }
 
 impl DirReader {
-    /// Reads and examines up to [`LIST_BATCH`] entries; returns them and whether the
-    /// directory may have more. Runs on the blocking pool.
-    fn next_batch(&mut self) -> (Vec<Result<EntryInfo, StorageError>>, bool) {
-        let mut batch = Vec::new();
-        while batch.len() < LIST_BATCH {
+    /// Reads up to [`LIST_BATCH`] entries (names and their directory entries, no stat);
+    /// returns them and whether the directory may have more. Runs on the blocking pool.
+    fn read_names(&mut self) -> (Vec<Named>, bool) {
+        let mut names = Vec::with_capacity(LIST_BATCH);
+        while names.len() < LIST_BATCH {
             let entry = match self.entries.next() {
                 Some(Ok(entry)) => entry,
                 // A failing readdir may fail again at once; stop rather than loop.
                 Some(Err(e)) => {
-                    batch.push(Err(StorageError::from_io(e)));
-                    return (batch, false);
+                    names.push(Err(StorageError::from_io(e)));
+                    return (names, false);
                 }
-                None => return (batch, false),
+                None => return (names, false),
             };
             let file_name = entry.file_name();
             // Uploads in progress are not files yet: keep them out of listings, so a mirror
@@ -222,60 +243,132 @@ impl DirReader {
             if is_temp_name(&file_name) {
                 continue;
             }
-            // One `statx` relative to the open directory, without following a link: for
-            // anything but a link that is already the answer, and it costs a third of the
-            // checked resolution from the root (open beneath, stat, close).
-            let own = match entry.metadata() {
-                Ok(md) => md,
-                // Vanished meanwhile, or unreadable: skipping it keeps the rest.
-                Err(_) => continue,
-            };
-            let info = if own.is_symlink() {
-                // A link shows its target's facts when the target lies inside the root, which
-                // only the checked resolution from the root can tell; else the link itself.
-                entry_for(&self.root, &self.dir_rel, &file_name)
-                    .unwrap_or_else(|| entry_info(name_of(&file_name), &own))
-            } else {
-                entry_info(name_of(&file_name), &own)
-            };
-            batch.push(Ok(info));
+            names.push(Ok((entry, file_name)));
         }
-        (batch, true)
+        (names, true)
+    }
+
+    /// Reads and examines up to [`LIST_BATCH`] entries; returns them and whether the
+    /// directory may have more.
+    #[cfg(test)]
+    fn next_batch(&mut self) -> (Vec<Result<EntryInfo, StorageError>>, bool) {
+        let (names, more) = self.read_names();
+        (examine(&self.root, &self.dir_rel, names), more)
     }
 }
 
-/// What one blocking task of a listing returns: a batch, and the reader if there is more.
-type Batch = (Vec<Result<EntryInfo, StorageError>>, Option<DirReader>);
+/// A directory entry read but not examined yet, with its name.
+type Named = Result<(cap_std::fs::DirEntry, std::ffi::OsString), StorageError>;
 
-/// Reads `reader`'s next batch on the blocking pool.
-fn read_batch(runtime: &tokio::runtime::Handle, mut reader: DirReader) -> JoinHandle<Batch> {
+/// The facts of each entry of `names`, which lie in `dir_rel`. Runs on the blocking pool.
+fn examine(root: &Dir, dir_rel: &Path, names: Vec<Named>) -> Vec<Result<EntryInfo, StorageError>> {
+    let mut batch = Vec::with_capacity(names.len());
+    for named in names {
+        let (entry, file_name) = match named {
+            Ok(named) => named,
+            Err(e) => {
+                batch.push(Err(e));
+                continue;
+            }
+        };
+        // One `statx` relative to the open directory, without following a link: for
+        // anything but a link that is already the answer, and it costs a third of the
+        // checked resolution from the root (open beneath, stat, close).
+        let own = match entry.metadata() {
+            Ok(md) => md,
+            // Vanished meanwhile, or unreadable: skipping it keeps the rest.
+            Err(_) => continue,
+        };
+        let info = if own.is_symlink() {
+            // A link shows its target's facts when the target lies inside the root, which
+            // only the checked resolution from the root can tell; else the link itself.
+            entry_for(root, dir_rel, &file_name)
+                .unwrap_or_else(|| entry_info(name_of(&file_name), &own))
+        } else {
+            entry_info(name_of(&file_name), &own)
+        };
+        batch.push(Ok(info));
+    }
+    batch
+}
+
+/// What one blocking task of a listing returns: its examined batch.
+type Batch = Vec<Result<EntryInfo, StorageError>>;
+
+/// Reads `reader`'s next batch on the blocking pool: the names first, after which the
+/// reader goes back through `back` (with `None` at the end) so that the next batch's names
+/// can be read while this one's entries are examined.
+fn read_batch(
+    runtime: &tokio::runtime::Handle,
+    mut reader: DirReader,
+    back: oneshot::Sender<Option<DirReader>>,
+) -> JoinHandle<Batch> {
     runtime.spawn_blocking(move || {
-        let (batch, more) = reader.next_batch();
-        (batch, more.then_some(reader))
+        let (names, more) = reader.read_names();
+        let root = Arc::clone(&reader.root);
+        let dir_rel = reader.dir_rel.clone();
+        let _ = back.send(more.then_some(reader));
+        examine(&root, &dir_rel, names)
     })
 }
 
-/// The entries of a listed directory, read one batch ahead of the consumer: while it
-/// formats and sends a batch, the blocking pool reads the next, so that the disk and the
-/// network overlap. At most two batches exist at a time whatever the directory's size, and
-/// each blocking task ends with its batch, so a consumer that stops reading (a client that
-/// never reads) holds no thread.
+/// Where the directory stream of a [`ReadAhead`] is.
+enum ReaderState {
+    /// Free for the next batch.
+    Idle(DirReader),
+    /// Held by the newest batch's task, which hands it back once it has read its names.
+    Busy(oneshot::Receiver<Option<DirReader>>),
+    /// The directory is read to its end (or failed).
+    Done,
+}
+
+/// The entries of a listed directory, read ahead of the consumer: up to [`READ_AHEAD`]
+/// batches are read and examined on the blocking pool (in parallel, the stat calls being
+/// most of a listing's cost) while the consumer formats and sends the batch before them.
+/// At most `READ_AHEAD + 1` batches exist at a time whatever the directory's size, and each
+/// blocking task ends with its batch, so a consumer that stops reading (a client that never
+/// reads) holds no thread.
 struct ReadAhead {
     /// The batch being handed out.
     ready: std::vec::IntoIter<Result<EntryInfo, StorageError>>,
-    /// The batch being read, if the directory may have more.
-    next: Option<JoinHandle<Batch>>,
+    /// The batches being read, in directory order.
+    pending: VecDeque<JoinHandle<Batch>>,
+    reader: ReaderState,
     runtime: tokio::runtime::Handle,
 }
 
 impl ReadAhead {
-    /// Starts reading the first batch. Must run inside the runtime.
+    /// Starts reading the first batches. Must run inside the runtime.
     fn start(reader: DirReader) -> ReadAhead {
-        let runtime = tokio::runtime::Handle::current();
         ReadAhead {
             ready: Vec::new().into_iter(),
-            next: Some(read_batch(&runtime, reader)),
-            runtime,
+            pending: VecDeque::with_capacity(READ_AHEAD),
+            reader: ReaderState::Idle(reader),
+            runtime: tokio::runtime::Handle::current(),
+        }
+    }
+
+    /// Starts batches until [`READ_AHEAD`] are under way or the reader is busy or done.
+    fn fill(&mut self, cx: &mut Context<'_>) {
+        while self.pending.len() < READ_AHEAD {
+            match std::mem::replace(&mut self.reader, ReaderState::Done) {
+                ReaderState::Idle(reader) => {
+                    let (back, next) = oneshot::channel();
+                    self.pending
+                        .push_back(read_batch(&self.runtime, reader, back));
+                    self.reader = ReaderState::Busy(next);
+                }
+                ReaderState::Busy(mut next) => match Pin::new(&mut next).poll(cx) {
+                    Poll::Ready(Ok(Some(reader))) => self.reader = ReaderState::Idle(reader),
+                    // The end, or a task that died (its batch reports why).
+                    Poll::Ready(Ok(None) | Err(_)) => return,
+                    Poll::Pending => {
+                        self.reader = ReaderState::Busy(next);
+                        return;
+                    }
+                },
+                ReaderState::Done => return,
+            }
         }
     }
 }
@@ -285,17 +378,22 @@ impl futures::Stream for ReadAhead {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
+            self.fill(cx);
             if let Some(item) = self.ready.next() {
                 return Poll::Ready(Some(item));
             }
-            let Some(pending) = self.next.as_mut() else {
+            let Some(front) = self.pending.front_mut() else {
                 return Poll::Ready(None);
             };
-            let (batch, reader) = match std::task::ready!(Pin::new(pending).poll(cx)) {
-                Ok(read) => read,
-                Err(e) => (vec![Err(StorageError::from(e))], None),
+            let batch = match std::task::ready!(Pin::new(front).poll(cx)) {
+                Ok(batch) => batch,
+                Err(e) => {
+                    // The directory stream died with the task: nothing more to read.
+                    self.reader = ReaderState::Done;
+                    vec![Err(StorageError::from(e))]
+                }
             };
-            self.next = reader.map(|r| read_batch(&self.runtime, r));
+            self.pending.pop_front();
             self.ready = batch.into_iter();
         }
     }
@@ -305,7 +403,7 @@ impl Drop for ReadAhead {
     fn drop(&mut self) {
         // A listing given up (ABOR, a closed connection) needs no more reading; a batch
         // already running finishes and is dropped.
-        if let Some(pending) = &self.next {
+        for pending in &self.pending {
             pending.abort();
         }
     }
@@ -977,12 +1075,28 @@ mod tests {
             }
         }
         assert!(trips >= n / LIST_BATCH, "{trips} trips");
-        assert!(seen.iter().all(|e| e.size == 3 && e.kind == EntryKind::File));
+        assert!(seen
+            .iter()
+            .all(|e| e.size == 3 && e.kind == EntryKind::File));
         // The link inside the root shows its target, as before.
         assert!(seen.iter().any(|e| e.name == "link"));
         // Every name once; the sub-directories and temp files of the fixture aside.
         let files = seen.iter().filter(|e| e.name.starts_with("file-")).count();
         assert_eq!(files, n);
+    }
+
+    /// Guards the hand-written `unique` fact: the same text as `format!("{:x}-{:x}")`.
+    #[test]
+    fn unique_id_is_hex_dev_dash_ino() {
+        for (dev, ino) in [
+            (0, 0),
+            (1, 15),
+            (16, 255),
+            (0x801, 0x2a),
+            (u64::MAX, 1 << 63),
+        ] {
+            assert_eq!(unique_id(dev, ino), format!("{dev:x}-{ino:x}"));
+        }
     }
 
     #[tokio::test]
