@@ -457,12 +457,13 @@ impl TransferJob {
             .await
             .map_err(|e| storage_error_reply(&e))?;
         let mut entries = if meta.kind == EntryKind::Dir {
-            Some(
-                self.storage
-                    .list(path)
-                    .await
-                    .map_err(|e| storage_error_reply(&e))?,
-            )
+            // NLST shows names only: the backend may skip each entry's facts.
+            let listed = if format == ListFormat::Nlst {
+                self.storage.list_names(path).await
+            } else {
+                self.storage.list(path).await
+            };
+            Some(listed.map_err(|e| storage_error_reply(&e))?)
         } else if format == ListFormat::Mlsd {
             return Err(Msg::MlsdNotDirectory.reply().into());
         } else {

@@ -111,6 +111,24 @@ impl LocalStorage {
         }))
     }
 
+    /// The entries of the directory `path`, with their facts (`facts`) or names only.
+    async fn list_dir(&self, path: &VPath, facts: bool) -> Result<EntryStream, StorageError> {
+        let dir_rel = rel(path);
+        let open_rel = dir_rel.clone();
+        // Opened before returning so that a missing directory or a file fails the call
+        // itself rather than the first item of the stream.
+        let entries = self
+            .run(move |root| root.open_dir(open_rel)?.entries())
+            .await?;
+        let reader = DirReader {
+            root: Arc::clone(&self.root),
+            entries,
+            dir_rel,
+            facts,
+        };
+        Ok(Box::pin(ReadAhead::start(reader)))
+    }
+
     /// Runs a blocking file-system operation against the root on tokio's blocking pool.
     async fn run<T, F>(&self, f: F) -> Result<T, StorageError>
     where
@@ -220,6 +238,8 @@ struct DirReader {
     root: Arc<Dir>,
     entries: cap_std::fs::ReadDir,
     dir_rel: PathBuf,
+    /// Whether entries get their facts (a stat each) or only their names (NLST).
+    facts: bool,
 }
 
 impl DirReader {
@@ -253,7 +273,7 @@ impl DirReader {
     #[cfg(test)]
     fn next_batch(&mut self) -> (Vec<Result<EntryInfo, StorageError>>, bool) {
         let (names, more) = self.read_names();
-        (examine(&self.root, &self.dir_rel, names), more)
+        (examine(&self.root, &self.dir_rel, names, self.facts), more)
     }
 }
 
@@ -261,7 +281,13 @@ impl DirReader {
 type Named = Result<(cap_std::fs::DirEntry, std::ffi::OsString), StorageError>;
 
 /// The facts of each entry of `names`, which lie in `dir_rel`. Runs on the blocking pool.
-fn examine(root: &Dir, dir_rel: &Path, names: Vec<Named>) -> Vec<Result<EntryInfo, StorageError>> {
+/// Without `facts`, only names (and the kind the directory itself records) are filled in.
+fn examine(
+    root: &Dir,
+    dir_rel: &Path,
+    names: Vec<Named>,
+    facts: bool,
+) -> Vec<Result<EntryInfo, StorageError>> {
     let mut batch = Vec::with_capacity(names.len());
     for named in names {
         let (entry, file_name) = match named {
@@ -271,6 +297,10 @@ fn examine(root: &Dir, dir_rel: &Path, names: Vec<Named>) -> Vec<Result<EntryInf
                 continue;
             }
         };
+        if !facts {
+            batch.push(Ok(name_only(&entry, &file_name)));
+            continue;
+        }
         // One `statx` relative to the open directory, without following a link: for
         // anything but a link that is already the answer, and it costs a third of the
         // checked resolution from the root (open beneath, stat, close).
@@ -292,6 +322,24 @@ fn examine(root: &Dir, dir_rel: &Path, names: Vec<Named>) -> Vec<Result<EntryInf
     batch
 }
 
+/// An entry with its name and the kind its directory records (no stat where the file
+/// system keeps the type in the directory), every other fact unknown.
+fn name_only(entry: &cap_std::fs::DirEntry, file_name: &OsStr) -> EntryInfo {
+    let kind = match entry.file_type() {
+        Ok(t) if t.is_dir() => EntryKind::Dir,
+        Ok(t) if t.is_symlink() => EntryKind::Symlink,
+        _ => EntryKind::File,
+    };
+    EntryInfo {
+        name: name_of(file_name),
+        kind,
+        size: 0,
+        modified: None,
+        mode: None,
+        unique: None,
+    }
+}
+
 /// What one blocking task of a listing returns: its examined batch.
 type Batch = Vec<Result<EntryInfo, StorageError>>;
 
@@ -306,9 +354,9 @@ fn read_batch(
     runtime.spawn_blocking(move || {
         let (names, more) = reader.read_names();
         let root = Arc::clone(&reader.root);
-        let dir_rel = reader.dir_rel.clone();
+        let (dir_rel, facts) = (reader.dir_rel.clone(), reader.facts);
         let _ = back.send(more.then_some(reader));
-        examine(&root, &dir_rel, names)
+        examine(&root, &dir_rel, names, facts)
     })
 }
 
@@ -556,19 +604,11 @@ impl Storage for LocalStorage {
     }
 
     async fn list(&self, path: &VPath) -> Result<EntryStream, StorageError> {
-        let dir_rel = rel(path);
-        let open_rel = dir_rel.clone();
-        // Opened before returning so that a missing directory or a file fails the call
-        // itself rather than the first item of the stream.
-        let entries = self
-            .run(move |root| root.open_dir(open_rel)?.entries())
-            .await?;
-        let reader = DirReader {
-            root: Arc::clone(&self.root),
-            entries,
-            dir_rel,
-        };
-        Ok(Box::pin(ReadAhead::start(reader)))
+        self.list_dir(path, true).await
+    }
+
+    async fn list_names(&self, path: &VPath) -> Result<EntryStream, StorageError> {
+        self.list_dir(path, false).await
     }
 
     async fn read(&self, path: &VPath, offset: u64) -> Result<ReadStream, StorageError> {
@@ -1062,6 +1102,7 @@ mod tests {
             entries: root.entries().expect("entries"),
             root,
             dir_rel: PathBuf::from("."),
+            facts: true,
         };
         let mut seen = Vec::new();
         let mut trips = 0;
