@@ -82,6 +82,17 @@ impl Storage for Generated {
         Ok(Box::pin(entries))
     }
 
+    /// Names only: a small directory of its own, so a test can tell which call NLST made.
+    async fn list_names(&self, _path: &VPath) -> Result<EntryStream, StorageError> {
+        let names = ["only", "names"].map(|n| {
+            Ok(EntryInfo {
+                name: n.to_owned(),
+                ..generated(0)
+            })
+        });
+        Ok(Box::pin(futures::stream::iter(names)))
+    }
+
     async fn read(&self, _: &VPath, _: u64) -> Result<ReadStream, StorageError> {
         Err(unsupported())
     }
@@ -289,4 +300,20 @@ fn listings_send_the_lines_of_the_string_formatters() {
         lines_of(&mut r, "MLSD d"),
         expect(&|e| listing::mlsx_line(e, &facts, &Permissions::ALL))
     );
+}
+
+/// Guards the names-only NLST: it asks the backend for names (`list_names`, which the
+/// local disk answers without a stat per entry), not for every entry's facts.
+#[test]
+fn nlst_asks_the_backend_for_names_only() {
+    let s = TestServer::start_with(move |c| {
+        c.storage = StorageFactory::new(Capabilities::ALL, move |_| {
+            Ok(Arc::new(Generated {
+                pulled: Arc::new(AtomicU64::new(0)),
+            }) as Arc<dyn Storage>)
+        });
+    });
+    let mut r = s.raw_logged_in();
+    assert_eq!(lines_of(&mut r, "NLST"), ["names", "only"]);
+    assert_eq!(lines_of(&mut r, "NLST n*"), ["names"]);
 }

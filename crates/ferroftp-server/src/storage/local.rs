@@ -1126,6 +1126,27 @@ mod tests {
         assert_eq!(files, n);
     }
 
+    /// Guards the names-only listing of NLST: the same names as `list` (temporary upload
+    /// files left out, links and directories in), without the facts a stat would give.
+    #[tokio::test]
+    async fn list_names_gives_the_names_without_a_stat() {
+        let f = fixture();
+        std::fs::write(f.root.join("a.txt"), b"abc").expect("write");
+        std::fs::create_dir(f.root.join("sub")).expect("mkdir");
+        std::fs::write(f.root.join(format!("{TEMP_PREFIX}x")), b"").expect("write");
+        std::os::unix::fs::symlink("a.txt", f.root.join("link")).expect("symlink");
+        let mut listed = f.storage.list_names(&VPath::root()).await.expect("list");
+        let mut got = Vec::new();
+        while let Some(e) = listed.next().await {
+            got.push(e.expect("entry"));
+        }
+        got.sort_by(|a, b| a.name.cmp(&b.name));
+        let names: Vec<&str> = got.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["a.txt", "link", "sub"]);
+        assert!(got.iter().all(|e| e.size == 0 && e.modified.is_none()));
+        assert_eq!(got[2].kind, EntryKind::Dir);
+    }
+
     /// Guards the hand-written `unique` fact: the same text as `format!("{:x}-{:x}")`.
     #[test]
     fn unique_id_is_hex_dev_dash_ino() {
