@@ -83,6 +83,39 @@ fn listings(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    // What a listing actually runs: lines written into one reused buffer.
+    let times = listing::ListTimes::new(now);
+    let mut buf = Vec::with_capacity(128 * 1024);
+    g.bench_function("LIST lines into a buffer", |b| {
+        b.iter(|| {
+            buf.clear();
+            for e in &entries {
+                listing::write_list_line(&mut buf, e, &times);
+                buf.extend_from_slice(b"\r\n");
+            }
+            buf.len()
+        })
+    });
+    g.bench_function("MLSD lines into a buffer", |b| {
+        b.iter(|| {
+            buf.clear();
+            for e in &entries {
+                listing::write_mlsx_line(&mut buf, e, &facts, &perms);
+                buf.extend_from_slice(b"\r\n");
+            }
+            buf.len()
+        })
+    });
+    g.bench_function("NLST lines into a buffer", |b| {
+        b.iter(|| {
+            buf.clear();
+            for e in &entries {
+                listing::write_nlst_line(&mut buf, &e.name);
+                buf.extend_from_slice(b"\r\n");
+            }
+            buf.len()
+        })
+    });
     let glob = Glob::new("report-*[13579].csv").ok();
     g.bench_function("NLST glob filter", |b| {
         b.iter(|| {

@@ -279,30 +279,37 @@ pub fn mlst_opts_reply(facts: &MlstFacts) -> String {
 /// itself) and `p` (delete entries in it) need delete; `f` needs rename. An unresolved
 /// symlink only offers `d` and `f`, which act on the link itself.
 fn perm_fact(kind: EntryKind, perms: &Permissions) -> String {
-    let flags: &[(char, bool)] = match kind {
+    let mut s = String::new();
+    for_each_perm(kind, perms, |c| s.push(char::from(c)));
+    s
+}
+
+/// Calls `f` with each letter of the `perm` fact of [`perm_fact`], in order.
+fn for_each_perm(kind: EntryKind, perms: &Permissions, mut f: impl FnMut(u8)) {
+    let flags: &[(u8, bool)] = match kind {
         EntryKind::File => &[
-            ('r', perms.read),
-            ('a', perms.write),
-            ('d', perms.delete),
-            ('f', perms.rename),
-            ('w', perms.write),
+            (b'r', perms.read),
+            (b'a', perms.write),
+            (b'd', perms.delete),
+            (b'f', perms.rename),
+            (b'w', perms.write),
         ],
         EntryKind::Dir => &[
-            ('e', perms.list),
-            ('l', perms.list),
-            ('c', perms.write),
-            ('m', perms.mkdir),
-            ('d', perms.delete),
-            ('p', perms.delete),
-            ('f', perms.rename),
+            (b'e', perms.list),
+            (b'l', perms.list),
+            (b'c', perms.write),
+            (b'm', perms.mkdir),
+            (b'd', perms.delete),
+            (b'p', perms.delete),
+            (b'f', perms.rename),
         ],
-        EntryKind::Symlink => &[('d', perms.delete), ('f', perms.rename)],
+        EntryKind::Symlink => &[(b'd', perms.delete), (b'f', perms.rename)],
     };
-    flags
-        .iter()
-        .filter(|(_, on)| *on)
-        .map(|(c, _)| *c)
-        .collect()
+    for &(c, on) in flags {
+        if on {
+            f(c);
+        }
+    }
 }
 
 /// Shared body of [`mlsx_line`] and [`mlsx_line_cdir`]; `type_name` is the `type` value.
@@ -629,6 +636,223 @@ fn parse_class(p: &[char], start: usize) -> Option<(Token, usize)> {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Buffer-writing formatters: the same bytes as `list_line`, `mlsx_line` and `nlst_line`,
+// appended to a caller's buffer. A listing of a big directory formats every line through
+// these, so they avoid what the String versions pay per line (several allocations, the
+// `fmt` machinery, a calendar conversion through chrono).
+
+/// The "recent" window of `LIST` dates, computed once per listing from its `now` (the
+/// time of day is shown inside it, the year outside; see [`list_line`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListTimes {
+    /// Unix seconds of the oldest time that still counts as recent.
+    oldest: i64,
+    /// Unix seconds of the newest time that still counts as recent.
+    newest: i64,
+}
+
+impl ListTimes {
+    /// The window for a listing made at `now`.
+    pub fn new(now: SystemTime) -> ListTimes {
+        let now_s = unix_secs(now);
+        ListTimes {
+            oldest: now_s.saturating_sub(RECENT_PAST.as_secs() as i64),
+            newest: now_s.saturating_add(RECENT_FUTURE.as_secs() as i64),
+        }
+    }
+}
+
+/// A UTC calendar time, as the listing formats need it.
+struct Civil {
+    year: i64,
+    /// 1..=12.
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+}
+
+/// The UTC calendar fields of `secs` Unix seconds (proleptic Gregorian calendar), by the
+/// days-to-civil algorithm of Howard Hinnant's "chrono-Compatible Low-Level Date
+/// Algorithms": integer arithmetic only. `secs` is already clamped to four-digit years.
+fn civil(secs: i64) -> Civil {
+    let days = secs.div_euclid(86_400);
+    let of_day = secs.rem_euclid(86_400) as u32;
+    // Days since 0000-03-01, so that the leap day ends the (shifted) year.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097); // [0, 146096]
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
+    let mp = (5 * doy + 2) / 153; // [0, 11], March first
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Civil {
+        year,
+        month,
+        day,
+        hour: of_day / 3600,
+        minute: of_day / 60 % 60,
+        second: of_day % 60,
+    }
+}
+
+/// Appends `n` in decimal, right-aligned in `width` columns with `pad`.
+fn push_padded(out: &mut Vec<u8>, n: u64, width: usize, pad: u8) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let len = digits.len() - at;
+    out.resize(out.len() + width.saturating_sub(len), pad);
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// Appends `n` (below 100) as two digits.
+fn push_2(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(&[b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8]);
+}
+
+/// Appends `name` as [`display_name`] shows it.
+pub fn write_display_name(out: &mut Vec<u8>, name: &str) {
+    // Control characters are U+0000..=U+001F and U+007F..=U+009F; in UTF-8 the last range
+    // starts with 0xC2, so a name without these bytes needs no character-wise look.
+    let suspect = name.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2);
+    if suspect {
+        out.extend_from_slice(display_name(name).as_bytes());
+    } else {
+        out.extend_from_slice(name.as_bytes());
+    }
+}
+
+/// Appends the `NLST` line of `name` to `out`: the same bytes as [`nlst_line`], no CRLF.
+pub fn write_nlst_line(out: &mut Vec<u8>, name: &str) {
+    write_display_name(out, name);
+}
+
+/// The ten `ls -l` mode characters, as [`mode_string`] makes them.
+fn mode_bytes(kind: EntryKind, mode: u32) -> [u8; 10] {
+    let mut s = [b'-'; 10];
+    s[0] = match kind {
+        EntryKind::File => b'-',
+        EntryKind::Dir => b'd',
+        EntryKind::Symlink => b'l',
+    };
+    let triads = [
+        (0o400, 0o200, 0o100, 0o4000, b's', b'S'),
+        (0o040, 0o020, 0o010, 0o2000, b's', b'S'),
+        (0o004, 0o002, 0o001, 0o1000, b't', b'T'),
+    ];
+    for (i, (r, w, x, special, on, off)) in triads.into_iter().enumerate() {
+        let at = 1 + 3 * i;
+        if mode & r != 0 {
+            s[at] = b'r';
+        }
+        if mode & w != 0 {
+            s[at + 1] = b'w';
+        }
+        s[at + 2] = match (mode & special != 0, mode & x != 0) {
+            (true, true) => on,
+            (true, false) => off,
+            (false, true) => b'x',
+            (false, false) => b'-',
+        };
+    }
+    s
+}
+
+/// Appends the `LIST` line of `entry` to `out`: the same bytes as [`list_line`] with the
+/// `now` that made `times`, no CRLF.
+pub fn write_list_line(out: &mut Vec<u8>, entry: &EntryInfo, times: &ListTimes) {
+    let default_mode = match entry.kind {
+        EntryKind::File => 0o644,
+        EntryKind::Dir => 0o755,
+        EntryKind::Symlink => 0o777,
+    };
+    out.extend_from_slice(&mode_bytes(entry.kind, entry.mode.unwrap_or(default_mode)));
+    // The link count, owner and group never change: ` {:>3} {:<8} {:<8} ` of 1, ftp, ftp.
+    out.extend_from_slice(b"   1 ftp      ftp      ");
+    push_padded(out, entry.size, 8, b' ');
+    out.push(b' ');
+    let secs = unix_secs(entry.modified.unwrap_or(UNIX_EPOCH));
+    let t = civil(secs);
+    out.extend_from_slice(MONTHS[(t.month as usize + 11) % 12].as_bytes());
+    out.push(b' ');
+    push_padded(out, u64::from(t.day), 2, b' ');
+    if (times.oldest..=times.newest).contains(&secs) {
+        out.push(b' ');
+        push_2(out, t.hour);
+        out.push(b':');
+        push_2(out, t.minute);
+    } else {
+        out.extend_from_slice(b"  ");
+        // Clamped to 0..=9999 by `unix_secs`.
+        push_padded(out, t.year.clamp(0, 9999) as u64, 4, b'0');
+    }
+    out.push(b' ');
+    write_display_name(out, &entry.name);
+}
+
+/// Appends `t` as `YYYYMMDDHHMMSS` in UTC: the bytes of [`format_mdtm`].
+pub fn write_mdtm(out: &mut Vec<u8>, t: SystemTime) {
+    let t = civil(unix_secs(t));
+    push_padded(out, t.year.clamp(0, 9999) as u64, 4, b'0');
+    for n in [t.month, t.day, t.hour, t.minute, t.second] {
+        push_2(out, n);
+    }
+}
+
+/// Appends the `MLSD` line of `entry` to `out`: the same bytes as [`mlsx_line`], no CRLF.
+pub fn write_mlsx_line(
+    out: &mut Vec<u8>,
+    entry: &EntryInfo,
+    facts: &MlstFacts,
+    perms: &Permissions,
+) {
+    if facts.kind {
+        out.extend_from_slice(match entry.kind {
+            EntryKind::File => b"type=file;".as_slice(),
+            EntryKind::Dir => b"type=dir;",
+            EntryKind::Symlink => b"type=OS.unix=symlink;",
+        });
+    }
+    if facts.size && entry.kind == EntryKind::File {
+        out.extend_from_slice(b"size=");
+        push_padded(out, entry.size, 0, b' ');
+        out.push(b';');
+    }
+    if let (true, Some(t)) = (facts.modify, entry.modified) {
+        out.extend_from_slice(b"modify=");
+        write_mdtm(out, t);
+        out.push(b';');
+    }
+    if facts.perm {
+        out.extend_from_slice(b"perm=");
+        for_each_perm(entry.kind, perms, |c| out.push(c));
+        out.push(b';');
+    }
+    if let (true, Some(u)) = (facts.unique, entry.unique.as_deref()) {
+        // The same rule as `mlsx_line_typed`: a value that would corrupt the list is left out.
+        if !u.is_empty() && !u.contains([';', '=', ' ', '\r', '\n']) {
+            out.extend_from_slice(b"unique=");
+            out.extend_from_slice(u.as_bytes());
+            out.push(b';');
+        }
+    }
+    out.push(b' ');
+    write_display_name(out, &entry.name);
 }
 
 #[cfg(test)]
@@ -1157,6 +1381,119 @@ mod tests {
             let line = list_line(&e, n);
             proptest::prop_assert!(!line.contains(['\r', '\n']));
             let _ = mlsx_line(&e, &MlstFacts::default(), &Permissions::ALL);
+        }
+    }
+
+    /// Formats `e` with every buffer-writing formatter and checks each against the String
+    /// formatter it replaces in listings.
+    fn assert_same_bytes(e: &EntryInfo, now: SystemTime, facts: &MlstFacts, perms: &Permissions) {
+        let mut out = b"prefix".to_vec();
+        write_list_line(&mut out, e, &ListTimes::new(now));
+        assert_eq!(
+            out,
+            [b"prefix".as_slice(), list_line(e, now).as_bytes()].concat()
+        );
+        out.clear();
+        write_mlsx_line(&mut out, e, facts, perms);
+        assert_eq!(out, mlsx_line(e, facts, perms).as_bytes());
+        out.clear();
+        write_nlst_line(&mut out, &e.name);
+        assert_eq!(out, nlst_line(&e.name).as_bytes());
+        if let Some(t) = e.modified {
+            out.clear();
+            write_mdtm(&mut out, t);
+            assert_eq!(out, format_mdtm(t).as_bytes());
+        }
+    }
+
+    /// Guards the fast formatters at the edges the property test may miss: the six-month
+    /// boundary, leap days, the clamped years 0000 and 9999, times before 1970.
+    #[test]
+    fn buffer_formatters_match_at_the_edges() {
+        let n = now();
+        let day = Duration::from_secs(24 * 3600);
+        let one = Duration::from_secs(1);
+        let mut times = vec![
+            n,
+            n - 180 * day,
+            n - 180 * day - one,
+            n + Duration::from_secs(3600),
+            n + Duration::from_secs(3601),
+            at(2024, 2, 29, 23, 59, 59),
+            at(2000, 2, 29, 0, 0, 0),
+            at(1900, 3, 1, 0, 0, 0),
+            at(1969, 12, 31, 23, 59, 59),
+            at(0, 1, 1, 0, 0, 0),
+            at(9999, 12, 31, 23, 59, 59),
+            UNIX_EPOCH,
+            UNIX_EPOCH - Duration::from_millis(1),
+            UNIX_EPOCH + Duration::from_secs(u64::MAX / 4),
+            UNIX_EPOCH - Duration::from_secs(1 << 40),
+        ];
+        for y in [1, 4, 100, 399, 400, 1582, 1970, 2038, 2100, 2400, 9998] {
+            times.push(at(y, 1, 1, 0, 0, 0));
+            times.push(at(y, 12, 31, 12, 30, 30));
+        }
+        for t in times {
+            for kind in [EntryKind::File, EntryKind::Dir, EntryKind::Symlink] {
+                let mut e = file("a b\r\nc\u{85}é", 12_345_678_901, Some(t));
+                e.kind = kind;
+                e.unique = Some("801-2a".to_owned());
+                assert_same_bytes(&e, n, &MlstFacts::default(), &Permissions::ALL);
+                assert_same_bytes(&e, t, &MlstFacts::NONE, &Permissions::READ_ONLY);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Guards the fast formatters: for any entry, facts and permissions, the bytes a
+        /// listing writes are exactly those of the String formatters (which the clients'
+        /// formats were checked against).
+        #[test]
+        fn buffer_formatters_match_the_string_ones(
+            name in "\\PC{0,24}|[a-z\\x00-\\x1f\\x7f\\u{80}-\\u{a0}]{0,12}",
+            kind in 0u8..3,
+            size: u64,
+            secs: i64,
+            now_secs in -100_000_000_000i64..300_000_000_000,
+            mode in proptest::option::of(proptest::prelude::any::<u32>()),
+            unique in proptest::option::of("[a-f0-9;= -]{0,8}"),
+            fact_bits in 0u8..32,
+            perm_bits in 0u8..64,
+        ) {
+            let to_time = |v: i64| if v >= 0 {
+                UNIX_EPOCH.checked_add(Duration::from_secs(v.unsigned_abs()))
+            } else {
+                UNIX_EPOCH.checked_sub(Duration::from_secs(v.unsigned_abs()))
+            };
+            let e = EntryInfo {
+                name,
+                kind: [EntryKind::File, EntryKind::Dir, EntryKind::Symlink][usize::from(kind)],
+                size,
+                modified: to_time(secs),
+                mode,
+                unique,
+            };
+            let facts = MlstFacts {
+                kind: fact_bits & 1 != 0,
+                size: fact_bits & 2 != 0,
+                modify: fact_bits & 4 != 0,
+                perm: fact_bits & 8 != 0,
+                unique: fact_bits & 16 != 0,
+            };
+            let perms = Permissions {
+                list: perm_bits & 1 != 0,
+                read: perm_bits & 2 != 0,
+                write: perm_bits & 4 != 0,
+                delete: perm_bits & 8 != 0,
+                rename: perm_bits & 16 != 0,
+                mkdir: perm_bits & 32 != 0,
+            };
+            let now = to_time(now_secs).unwrap_or(UNIX_EPOCH);
+            assert_same_bytes(&e, now, &facts, &perms);
+            // Also with a time near `now`, where the recent/old decision is made.
+            let near = EntryInfo { modified: to_time(now_secs.saturating_sub(secs.rem_euclid(400 * 86_400) - 200 * 86_400)), ..e.clone() };
+            assert_same_bytes(&near, now, &facts, &perms);
         }
     }
 }

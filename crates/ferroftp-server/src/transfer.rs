@@ -22,8 +22,8 @@ use ferroftp_proto::path::VPath;
 use ferroftp_proto::perms::Permissions;
 use ferroftp_proto::session::{ListFormat, NamePattern, StoreKind};
 use ferroftp_proto::Reply;
-use futures::StreamExt;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufWriter};
+use futures::{FutureExt as _, StreamExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::data::{DataError, DataSource};
@@ -47,6 +47,9 @@ const DOWNLOAD_BLOCK: usize = 256 * 1024;
 /// How much matching and formatting work (glob steps, name bytes) a listing does on an
 /// async worker before it yields: a few hundred microseconds at most.
 const LIST_WORK_BEFORE_YIELD: u64 = 200_000;
+
+/// How many bytes of listing lines are gathered before they go out in one write.
+const LIST_BUFFER: usize = 64 * 1024;
 
 /// What a transfer moves.
 #[derive(Debug)]
@@ -489,68 +492,88 @@ impl TransferJob {
             .await
             .map_err(|e| storage_error_reply(&e))?;
         let mut entries = if meta.kind == EntryKind::Dir {
-            Some(
-                self.storage
-                    .list(path)
-                    .await
-                    .map_err(|e| storage_error_reply(&e))?,
-            )
+            // NLST shows names only: the backend may skip each entry's facts.
+            let listed = if format == ListFormat::Nlst {
+                self.storage.list_names(path).await
+            } else {
+                self.storage.list(path).await
+            };
+            Some(listed.map_err(|e| storage_error_reply(&e))?)
         } else if format == ListFormat::Mlsd {
             return Err(Msg::MlsdNotDirectory.reply().into());
         } else {
             None
         };
         let mut data = self.open(Msg::ListingStarting.reply()).await?;
-        let now = SystemTime::now();
+        // The recent/old date decision of LIST is made once per listing.
+        let times = listing::ListTimes::new(SystemTime::now());
         let progress = self.progress.clone();
         let clock = StallClock::new();
-        let line = |e: &EntryInfo| -> String {
-            let mut s = match format {
-                ListFormat::List => listing::list_line(e, now),
-                ListFormat::Nlst => listing::nlst_line(&e.name).into_owned(),
-                ListFormat::Mlsd => listing::mlsx_line(e, facts, perms),
-            };
-            s.push_str("\r\n");
-            s
+        let line = |buf: &mut Vec<u8>, e: &EntryInfo| {
+            match format {
+                ListFormat::List => listing::write_list_line(buf, e, &times),
+                ListFormat::Nlst => listing::write_nlst_line(buf, &e.name),
+                ListFormat::Mlsd => listing::write_mlsx_line(buf, e, facts, perms),
+            }
+            buf.extend_from_slice(b"\r\n");
+        };
+        // NLST names keep the directory the client wrote, for mget.
+        let nlst_prefix = match pattern {
+            Some(p) if format == ListFormat::Nlst => {
+                let mut prefix = Vec::new();
+                listing::write_display_name(&mut prefix, &p.prefix);
+                prefix
+            }
+            _ => Vec::new(),
         };
         let write_all = async {
-            let mut out = BufWriter::with_capacity(16 * 1024, clock.watch(&mut data));
+            let mut out = clock.watch(&mut data);
+            // Lines are formatted straight into one buffer that goes out in one write when
+            // it is full: no allocation per line, few system calls per listing.
+            let mut buf = Vec::with_capacity(LIST_BUFFER + 1024);
             match entries.as_mut() {
-                None => {
-                    let l = line(&meta);
-                    out.write_all(l.as_bytes())
-                        .await
-                        .map_err(CopyError::Write)?;
-                }
+                None => line(&mut buf, &meta),
                 Some(stream) => {
                     // Matching and formatting run on an async worker: count their work and
                     // hand the worker back now and then, so that a long pattern over a huge
                     // directory never holds up the other sessions.
                     let mut work = 0u64;
-                    while let Some(entry) = stream.next().await {
+                    loop {
+                        // What the backend has ready is taken at once; when it makes us
+                        // wait, the lines so far go out first, so the client never waits
+                        // on a half-full buffer.
+                        let next = match stream.next().now_or_never() {
+                            Some(next) => next,
+                            None => {
+                                out.write_all(&buf).await.map_err(CopyError::Write)?;
+                                buf.clear();
+                                stream.next().await
+                            }
+                        };
+                        let Some(entry) = next else { break };
                         let entry = entry.map_err(|e| CopyError::Read(e.into()))?;
                         work += entry.name.len() as u64 + 64;
                         if work >= LIST_WORK_BEFORE_YIELD {
                             work = 0;
                             tokio::task::yield_now().await;
                         }
-                        let l = match (pattern, &glob) {
-                            (Some(_), Some(g)) if !g.matches_counting(&entry.name, &mut work) => {
-                                continue
+                        if let Some(g) = &glob {
+                            if !g.matches_counting(&entry.name, &mut work) {
+                                continue;
                             }
-                            // NLST names keep the directory the client wrote, for mget.
-                            (Some(p), _) if format == ListFormat::Nlst => {
-                                format!("{}{}", listing::display_name(&p.prefix), line(&entry))
-                            }
-                            _ => line(&entry),
-                        };
-                        progress.fetch_add(l.len() as u64, Ordering::Relaxed);
-                        out.write_all(l.as_bytes())
-                            .await
-                            .map_err(CopyError::Write)?;
+                        }
+                        let before = buf.len();
+                        buf.extend_from_slice(&nlst_prefix);
+                        line(&mut buf, &entry);
+                        progress.fetch_add((buf.len() - before) as u64, Ordering::Relaxed);
+                        if buf.len() >= LIST_BUFFER {
+                            out.write_all(&buf).await.map_err(CopyError::Write)?;
+                            buf.clear();
+                        }
                     }
                 }
             }
+            out.write_all(&buf).await.map_err(CopyError::Write)?;
             out.flush().await.map_err(CopyError::Write)
         };
         let written = tokio::select! {

@@ -9,7 +9,7 @@
 //! cap-std calls block, so each runs on tokio's blocking pool. They speak `io::Error`; every
 //! one of them becomes a [`StorageError`] in [`StorageError::from_io`] as it leaves the pool.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::{self, Seek, SeekFrom};
@@ -24,15 +24,20 @@ use async_trait::async_trait;
 use cap_std::fs::{Dir, Metadata, MetadataExt as _, OpenOptions, Permissions};
 use ferroftp_proto::listing::{EntryInfo, EntryKind};
 use ferroftp_proto::path::VPath;
-use futures::StreamExt as _;
+use std::future::Future as _;
 use tokio::io::{AsyncWrite, AsyncWriteExt as _};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 use super::{Capabilities, EntryStream, ReadStream, Storage, StorageError, Upload, WriteMode};
 
 /// How many directory entries one trip to the blocking pool reads and examines. The
 /// listing holds at most one batch, whatever the directory's size, and holds no thread
 /// while the consumer (a client that may never read) digests it.
-const LIST_BATCH: usize = 256;
+const LIST_BATCH: usize = 512;
+
+/// How many batches of a listing are read at once, ahead of the one being sent.
+const READ_AHEAD: usize = 2;
 
 /// How many random temporary names an upload tries before giving up (a clash is already
 /// astronomically unlikely with 64 random bits; more attempts only guard against a broken RNG).
@@ -106,6 +111,24 @@ impl LocalStorage {
         }))
     }
 
+    /// The entries of the directory `path`, with their facts (`facts`) or names only.
+    async fn list_dir(&self, path: &VPath, facts: bool) -> Result<EntryStream, StorageError> {
+        let dir_rel = rel(path);
+        let open_rel = dir_rel.clone();
+        // Opened before returning so that a missing directory or a file fails the call
+        // itself rather than the first item of the stream.
+        let entries = self
+            .run(move |root| root.open_dir(open_rel)?.entries())
+            .await?;
+        let reader = DirReader {
+            root: Arc::clone(&self.root),
+            entries,
+            dir_rel,
+            facts,
+        };
+        Ok(Box::pin(ReadAhead::start(reader)))
+    }
+
     /// Runs a blocking file-system operation against the root on tokio's blocking pool.
     async fn run<T, F>(&self, f: F) -> Result<T, StorageError>
     where
@@ -149,8 +172,25 @@ fn entry_info(name: String, md: &Metadata) -> EntryInfo {
         size: md.len(),
         modified: md.modified().ok().map(|t| t.into_std()),
         mode: Some(md.mode() & 0o7777),
-        unique: Some(format!("{:x}-{:x}", md.dev(), md.ino())),
+        unique: Some(unique_id(md.dev(), md.ino())),
     }
+}
+
+/// The MLSx `unique` fact of a file: `{dev:x}-{ino:x}`, written without the `fmt`
+/// machinery because every listed entry needs one.
+fn unique_id(dev: u64, ino: u64) -> String {
+    fn hex(out: &mut String, n: u64) {
+        let digits = (64 - n.leading_zeros()).div_ceil(4).max(1);
+        for i in (0..digits).rev() {
+            let d = (n >> (4 * i)) & 0xf;
+            out.push(char::from(b"0123456789abcdef"[d as usize]));
+        }
+    }
+    let mut s = String::with_capacity(24);
+    hex(&mut s, dev);
+    s.push('-');
+    hex(&mut s, ino);
+    s
 }
 
 /// Checks that what `md` describes may be opened as a file to read or write: a directory
@@ -198,22 +238,24 @@ struct DirReader {
     root: Arc<Dir>,
     entries: cap_std::fs::ReadDir,
     dir_rel: PathBuf,
+    /// Whether entries get their facts (a stat each) or only their names (NLST).
+    facts: bool,
 }
 
 impl DirReader {
-    /// Reads and examines up to [`LIST_BATCH`] entries; returns them and whether the
-    /// directory may have more. Runs on the blocking pool.
-    fn next_batch(&mut self) -> (Vec<Result<EntryInfo, StorageError>>, bool) {
-        let mut batch = Vec::new();
-        while batch.len() < LIST_BATCH {
+    /// Reads up to [`LIST_BATCH`] entries (names and their directory entries, no stat);
+    /// returns them and whether the directory may have more. Runs on the blocking pool.
+    fn read_names(&mut self) -> (Vec<Named>, bool) {
+        let mut names = Vec::with_capacity(LIST_BATCH);
+        while names.len() < LIST_BATCH {
             let entry = match self.entries.next() {
                 Some(Ok(entry)) => entry,
                 // A failing readdir may fail again at once; stop rather than loop.
                 Some(Err(e)) => {
-                    batch.push(Err(StorageError::from_io(e)));
-                    return (batch, false);
+                    names.push(Err(StorageError::from_io(e)));
+                    return (names, false);
                 }
-                None => return (batch, false),
+                None => return (names, false),
             };
             let file_name = entry.file_name();
             // Uploads in progress are not files yet: keep them out of listings, so a mirror
@@ -221,18 +263,197 @@ impl DirReader {
             if is_temp_name(&file_name) {
                 continue;
             }
-            let info = match entry_for(&self.root, &self.dir_rel, &file_name) {
-                Some(md) => md,
-                // Neither the target nor the entry itself can be examined: it vanished
-                // meanwhile, or is unreadable. Skipping it keeps the rest of the listing.
-                None => match entry.metadata() {
-                    Ok(md) => entry_info(name_of(&file_name), &md),
-                    Err(_) => continue,
-                },
-            };
-            batch.push(Ok(info));
+            names.push(Ok((entry, file_name)));
         }
-        (batch, true)
+        (names, true)
+    }
+
+    /// Reads and examines up to [`LIST_BATCH`] entries; returns them and whether the
+    /// directory may have more.
+    #[cfg(test)]
+    fn next_batch(&mut self) -> (Vec<Result<EntryInfo, StorageError>>, bool) {
+        let (names, more) = self.read_names();
+        (examine(&self.root, &self.dir_rel, names, self.facts), more)
+    }
+}
+
+/// A directory entry read but not examined yet, with its name.
+type Named = Result<(cap_std::fs::DirEntry, std::ffi::OsString), StorageError>;
+
+/// The facts of each entry of `names`, which lie in `dir_rel`. Runs on the blocking pool.
+/// Without `facts`, only names (and the kind the directory itself records) are filled in.
+fn examine(
+    root: &Dir,
+    dir_rel: &Path,
+    names: Vec<Named>,
+    facts: bool,
+) -> Vec<Result<EntryInfo, StorageError>> {
+    let mut batch = Vec::with_capacity(names.len());
+    for named in names {
+        let (entry, file_name) = match named {
+            Ok(named) => named,
+            Err(e) => {
+                batch.push(Err(e));
+                continue;
+            }
+        };
+        if !facts {
+            batch.push(Ok(name_only(&entry, &file_name)));
+            continue;
+        }
+        // One `statx` relative to the open directory, without following a link: for
+        // anything but a link that is already the answer, and it costs a third of the
+        // checked resolution from the root (open beneath, stat, close).
+        let own = match entry.metadata() {
+            Ok(md) => md,
+            // Vanished meanwhile, or unreadable: skipping it keeps the rest.
+            Err(_) => continue,
+        };
+        let info = if own.is_symlink() {
+            // A link shows its target's facts when the target lies inside the root, which
+            // only the checked resolution from the root can tell; else the link itself.
+            entry_for(root, dir_rel, &file_name)
+                .unwrap_or_else(|| entry_info(name_of(&file_name), &own))
+        } else {
+            entry_info(name_of(&file_name), &own)
+        };
+        batch.push(Ok(info));
+    }
+    batch
+}
+
+/// An entry with its name and the kind its directory records (no stat where the file
+/// system keeps the type in the directory), every other fact unknown.
+fn name_only(entry: &cap_std::fs::DirEntry, file_name: &OsStr) -> EntryInfo {
+    let kind = match entry.file_type() {
+        Ok(t) if t.is_dir() => EntryKind::Dir,
+        Ok(t) if t.is_symlink() => EntryKind::Symlink,
+        _ => EntryKind::File,
+    };
+    EntryInfo {
+        name: name_of(file_name),
+        kind,
+        size: 0,
+        modified: None,
+        mode: None,
+        unique: None,
+    }
+}
+
+/// What one blocking task of a listing returns: its examined batch.
+type Batch = Vec<Result<EntryInfo, StorageError>>;
+
+/// Reads `reader`'s next batch on the blocking pool: the names first, after which the
+/// reader goes back through `back` (with `None` at the end) so that the next batch's names
+/// can be read while this one's entries are examined.
+fn read_batch(
+    runtime: &tokio::runtime::Handle,
+    mut reader: DirReader,
+    back: oneshot::Sender<Option<DirReader>>,
+) -> JoinHandle<Batch> {
+    runtime.spawn_blocking(move || {
+        let (names, more) = reader.read_names();
+        let root = Arc::clone(&reader.root);
+        let (dir_rel, facts) = (reader.dir_rel.clone(), reader.facts);
+        let _ = back.send(more.then_some(reader));
+        examine(&root, &dir_rel, names, facts)
+    })
+}
+
+/// Where the directory stream of a [`ReadAhead`] is.
+enum ReaderState {
+    /// Free for the next batch.
+    Idle(DirReader),
+    /// Held by the newest batch's task, which hands it back once it has read its names.
+    Busy(oneshot::Receiver<Option<DirReader>>),
+    /// The directory is read to its end (or failed).
+    Done,
+}
+
+/// The entries of a listed directory, read ahead of the consumer: up to [`READ_AHEAD`]
+/// batches are read and examined on the blocking pool (in parallel, the stat calls being
+/// most of a listing's cost) while the consumer formats and sends the batch before them.
+/// At most `READ_AHEAD + 1` batches exist at a time whatever the directory's size, and each
+/// blocking task ends with its batch, so a consumer that stops reading (a client that never
+/// reads) holds no thread.
+struct ReadAhead {
+    /// The batch being handed out.
+    ready: std::vec::IntoIter<Result<EntryInfo, StorageError>>,
+    /// The batches being read, in directory order.
+    pending: VecDeque<JoinHandle<Batch>>,
+    reader: ReaderState,
+    runtime: tokio::runtime::Handle,
+}
+
+impl ReadAhead {
+    /// Starts reading the first batches. Must run inside the runtime.
+    fn start(reader: DirReader) -> ReadAhead {
+        ReadAhead {
+            ready: Vec::new().into_iter(),
+            pending: VecDeque::with_capacity(READ_AHEAD),
+            reader: ReaderState::Idle(reader),
+            runtime: tokio::runtime::Handle::current(),
+        }
+    }
+
+    /// Starts batches until [`READ_AHEAD`] are under way or the reader is busy or done.
+    fn fill(&mut self, cx: &mut Context<'_>) {
+        while self.pending.len() < READ_AHEAD {
+            match std::mem::replace(&mut self.reader, ReaderState::Done) {
+                ReaderState::Idle(reader) => {
+                    let (back, next) = oneshot::channel();
+                    self.pending
+                        .push_back(read_batch(&self.runtime, reader, back));
+                    self.reader = ReaderState::Busy(next);
+                }
+                ReaderState::Busy(mut next) => match Pin::new(&mut next).poll(cx) {
+                    Poll::Ready(Ok(Some(reader))) => self.reader = ReaderState::Idle(reader),
+                    // The end, or a task that died (its batch reports why).
+                    Poll::Ready(Ok(None) | Err(_)) => return,
+                    Poll::Pending => {
+                        self.reader = ReaderState::Busy(next);
+                        return;
+                    }
+                },
+                ReaderState::Done => return,
+            }
+        }
+    }
+}
+
+impl futures::Stream for ReadAhead {
+    type Item = Result<EntryInfo, StorageError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            self.fill(cx);
+            if let Some(item) = self.ready.next() {
+                return Poll::Ready(Some(item));
+            }
+            let Some(front) = self.pending.front_mut() else {
+                return Poll::Ready(None);
+            };
+            let batch = match std::task::ready!(Pin::new(front).poll(cx)) {
+                Ok(batch) => batch,
+                Err(e) => {
+                    // The directory stream died with the task: nothing more to read.
+                    self.reader = ReaderState::Done;
+                    vec![Err(StorageError::from(e))]
+                }
+            };
+            self.pending.pop_front();
+            self.ready = batch.into_iter();
+        }
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        // A listing given up (ABOR, a closed connection) needs no more reading; a batch
+        // already running finishes and is dropped.
+        for pending in &self.pending {
+            pending.abort();
+        }
     }
 }
 
@@ -383,33 +604,11 @@ impl Storage for LocalStorage {
     }
 
     async fn list(&self, path: &VPath) -> Result<EntryStream, StorageError> {
-        let dir_rel = rel(path);
-        let open_rel = dir_rel.clone();
-        // Opened before returning so that a missing directory or a file fails the call
-        // itself rather than the first item of the stream.
-        let entries = self
-            .run(move |root| root.open_dir(open_rel)?.entries())
-            .await?;
-        let reader = DirReader {
-            root: Arc::clone(&self.root),
-            entries,
-            dir_rel,
-        };
-        // One blocking task per batch, started only when the consumer asks for more: a
-        // client that stops reading stops the listing without holding a thread.
-        let batches = futures::stream::unfold(Some(reader), |reader| async move {
-            let mut reader = reader?;
-            let read = tokio::task::spawn_blocking(move || {
-                let (batch, more) = reader.next_batch();
-                (batch, more.then_some(reader))
-            })
-            .await;
-            Some(match read {
-                Ok((batch, next)) => (batch, next),
-                Err(e) => (vec![Err(StorageError::from(e))], None),
-            })
-        });
-        Ok(Box::pin(batches.flat_map(futures::stream::iter)))
+        self.list_dir(path, true).await
+    }
+
+    async fn list_names(&self, path: &VPath) -> Result<EntryStream, StorageError> {
+        self.list_dir(path, false).await
     }
 
     async fn read(&self, path: &VPath, offset: u64) -> Result<ReadStream, StorageError> {
@@ -699,6 +898,7 @@ impl AsyncWrite for LocalUpload {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::StreamExt as _;
     use std::collections::BTreeSet;
     use std::time::Duration;
     use tokio::io::AsyncReadExt as _;
@@ -884,6 +1084,81 @@ mod tests {
         let mut stream = f.storage.list(&VPath::root()).await.expect("list");
         assert!(stream.next().await.is_some());
         drop(stream);
+    }
+
+    /// Guards flat memory: the local backend never collects a whole directory. Each
+    /// blocking trip reads at most `LIST_BATCH` entries, and the listing as a whole gets
+    /// every entry with the same facts as `metadata` (links resolved as before).
+    #[test]
+    fn readdir_batches_stay_bounded() {
+        let f = fixture();
+        let n = 3 * LIST_BATCH + 17;
+        for i in 0..n {
+            std::fs::write(f.root.join(format!("file-{i:04}")), b"abc").expect("write");
+        }
+        std::os::unix::fs::symlink("file-0001", f.root.join("link")).expect("symlink");
+        let root = Arc::clone(&f.storage.root);
+        let mut reader = DirReader {
+            entries: root.entries().expect("entries"),
+            root,
+            dir_rel: PathBuf::from("."),
+            facts: true,
+        };
+        let mut seen = Vec::new();
+        let mut trips = 0;
+        loop {
+            let (batch, more) = reader.next_batch();
+            trips += 1;
+            assert!(batch.len() <= LIST_BATCH, "a batch of {}", batch.len());
+            seen.extend(batch.into_iter().map(|e| e.expect("entry")));
+            if !more {
+                break;
+            }
+        }
+        assert!(trips >= n / LIST_BATCH, "{trips} trips");
+        assert!(seen
+            .iter()
+            .all(|e| e.size == 3 && e.kind == EntryKind::File));
+        // The link inside the root shows its target, as before.
+        assert!(seen.iter().any(|e| e.name == "link"));
+        // Every name once; the sub-directories and temp files of the fixture aside.
+        let files = seen.iter().filter(|e| e.name.starts_with("file-")).count();
+        assert_eq!(files, n);
+    }
+
+    /// Guards the names-only listing of NLST: the same names as `list` (temporary upload
+    /// files left out, links and directories in), without the facts a stat would give.
+    #[tokio::test]
+    async fn list_names_gives_the_names_without_a_stat() {
+        let f = fixture();
+        std::fs::write(f.root.join("a.txt"), b"abc").expect("write");
+        std::fs::create_dir(f.root.join("sub")).expect("mkdir");
+        std::fs::write(f.root.join(format!("{TEMP_PREFIX}x")), b"").expect("write");
+        std::os::unix::fs::symlink("a.txt", f.root.join("link")).expect("symlink");
+        let mut listed = f.storage.list_names(&VPath::root()).await.expect("list");
+        let mut got = Vec::new();
+        while let Some(e) = listed.next().await {
+            got.push(e.expect("entry"));
+        }
+        got.sort_by(|a, b| a.name.cmp(&b.name));
+        let names: Vec<&str> = got.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["a.txt", "link", "sub"]);
+        assert!(got.iter().all(|e| e.size == 0 && e.modified.is_none()));
+        assert_eq!(got[2].kind, EntryKind::Dir);
+    }
+
+    /// Guards the hand-written `unique` fact: the same text as `format!("{:x}-{:x}")`.
+    #[test]
+    fn unique_id_is_hex_dev_dash_ino() {
+        for (dev, ino) in [
+            (0, 0),
+            (1, 15),
+            (16, 255),
+            (0x801, 0x2a),
+            (u64::MAX, 1 << 63),
+        ] {
+            assert_eq!(unique_id(dev, ino), format!("{dev:x}-{ino:x}"));
+        }
     }
 
     #[tokio::test]

@@ -114,6 +114,13 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     async fn metadata(&self, path: &VPath) -> Result<EntryInfo, StorageError>;
     /// The entries of a directory, in no particular order, without `.` and `..`.
     async fn list(&self, path: &VPath) -> Result<EntryStream, StorageError>;
+    /// The entries of a directory for a listing of names only (NLST): like
+    /// [`Storage::list`], but only each entry's `name` counts; its other facts may be left
+    /// unknown (zero). A backend that pays per entry for the facts (a stat on a local disk)
+    /// can skip that cost here. By default, [`Storage::list`].
+    async fn list_names(&self, path: &VPath) -> Result<EntryStream, StorageError> {
+        self.list(path).await
+    }
     /// Reads a file from `offset` to its end.
     async fn read(&self, path: &VPath, offset: u64) -> Result<ReadStream, StorageError>;
     /// Starts an upload.
