@@ -101,3 +101,29 @@ impl fmt::Debug for StorageFactory {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Guards the default backend: `local()` opens storage that applies the options the
+    /// server set (the durability setting), and `new` factories keep working unchanged.
+    #[test]
+    fn local_applies_the_options() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let account = Account {
+            name: "u".to_owned(),
+            home: home.path().to_path_buf(),
+            permissions: ferroftp_proto::perms::Permissions::ALL,
+        };
+        let mut factory = StorageFactory::local();
+        assert_eq!(factory.options(), BackendOptions::default());
+        let opened = factory.open(&account).expect("open");
+        assert!(format!("{opened:?}").contains("fsync_uploads: false"));
+        factory.set_options(BackendOptions {
+            fsync_uploads: true,
+        });
+        let opened = factory.open(&account).expect("open");
+        assert!(format!("{opened:?}").contains("fsync_uploads: true"));
+    }
+}

@@ -1019,6 +1019,88 @@ mod tests {
         assert_eq!(dir_names(&f.root), set(&["later-dir"]));
     }
 
+    /// Guards abort and drop with bytes still gathered in memory: an in-place upload larger
+    /// than a write buffer keeps every byte it accepted, a `Create` one leaves nothing.
+    #[tokio::test]
+    async fn large_uploads_abort_and_drop_keep_or_discard_every_byte() {
+        let f = fixture();
+        let big: Vec<u8> = (0..(2 * upload::WRITE_BUFFER + 999))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        std::fs::write(f.root.join("r"), b"0123456789").expect("write");
+        let mut up = f
+            .storage
+            .write(&vp("/r"), WriteMode::Resume(4))
+            .await
+            .expect("w");
+        up.write_all(&big).await.expect("write");
+        up.abort().await;
+        let mut want = b"0123".to_vec();
+        want.extend_from_slice(&big);
+        assert!(std::fs::read(f.root.join("r")).expect("read") == want);
+
+        // Dropped unfinished: the gathered bytes land from a task of their own.
+        let mut up = f
+            .storage
+            .write(&vp("/a"), WriteMode::Append)
+            .await
+            .expect("w");
+        up.write_all(&big).await.expect("write");
+        drop(up);
+        let path = f.root.join("a");
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::fs::metadata(&path).map_or(0, |m| m.len()) < big.len() as u64 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "dropped bytes never landed"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(std::fs::read(&path).expect("read") == big);
+
+        let mut up = f
+            .storage
+            .write(&vp("/c"), WriteMode::Create)
+            .await
+            .expect("w");
+        up.write_all(&big).await.expect("write");
+        up.abort().await;
+        assert_eq!(dir_names(&f.root), set(&["a", "r"]));
+    }
+
+    /// Guards the durability setting in the backend: with it, each commit fsyncs the file
+    /// and its directory, in every mode; without it, nothing is synced.
+    #[tokio::test]
+    async fn fsync_uploads_syncs_file_and_directory() {
+        for fsync in [false, true] {
+            let f = fixture();
+            std::fs::create_dir(f.root.join("d")).expect("mkdir");
+            let syncs = Arc::new(AtomicU64::new(0));
+            let s = f
+                .storage
+                .clone()
+                .with_fsync_uploads(fsync)
+                .with_sync_counter(syncs.clone());
+            assert!(format!("{s:?}").contains(&format!("fsync_uploads: {fsync}")));
+            upload(&s, "/d/x", WriteMode::Create, b"one")
+                .await
+                .expect("up");
+            upload(&s, "/x", WriteMode::Append, b"two")
+                .await
+                .expect("up");
+            upload(&s, "/x", WriteMode::Resume(1), b"3")
+                .await
+                .expect("up");
+            upload(&s, "/y", WriteMode::CreateNew, b"4")
+                .await
+                .expect("up");
+            let want = if fsync { 8 } else { 0 };
+            assert_eq!(syncs.load(std::sync::atomic::Ordering::Relaxed), want);
+            assert_eq!(std::fs::read(f.root.join("d/x")).expect("read"), b"one");
+            assert_eq!(std::fs::read(f.root.join("x")).expect("read"), b"t3");
+        }
+    }
+
     #[tokio::test]
     async fn resume_truncates_at_offset() {
         let f = fixture();

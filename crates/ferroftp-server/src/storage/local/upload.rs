@@ -326,3 +326,72 @@ impl AsyncWrite for LocalUpload {
         self.poll_flush(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncWriteExt as _;
+
+    /// An upload into `/dev/full`, where every write fails with ENOSPC.
+    fn into_dev_full() -> Box<LocalUpload> {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let root = Dir::open_ambient_dir("/dev", cap_std::ambient_authority()).expect("/dev");
+        Box::new(LocalUpload::new(
+            file,
+            Arc::new(root),
+            None,
+            PathBuf::from("."),
+            Durability::default(),
+        ))
+    }
+
+    /// Guards the error path of buffered writes: a full disk still surfaces as
+    /// `StorageError::NoSpace` (the client's "insufficient storage" reply), from a write
+    /// once a buffer has gone to the disk, and from commit for a file that fits one buffer.
+    #[tokio::test]
+    async fn a_full_disk_surfaces_from_write_and_from_commit() {
+        let mut up = into_dev_full();
+        let chunk = vec![7u8; 64 * 1024];
+        let mut failure = None;
+        for _ in 0..(4 * WRITE_BUFFER / chunk.len()) {
+            if let Err(e) = up.write_all(&chunk).await {
+                failure = Some(e);
+                break;
+            }
+        }
+        let e = StorageError::from_io(failure.expect("a write failed"));
+        assert!(matches!(e, StorageError::NoSpace(_)), "{e}");
+        // Broken for good: later writes and the commit fail too.
+        assert!(up.write_all(b"x").await.is_err());
+        assert!(up.commit().await.is_err());
+
+        let mut up = into_dev_full();
+        up.write_all(b"small").await.expect("gathered");
+        let e = up.commit().await.expect_err("commit writes");
+        assert!(matches!(e, StorageError::NoSpace(_)), "{e}");
+    }
+
+    /// Guards flush: it puts every gathered byte in the file.
+    #[tokio::test]
+    async fn flush_writes_everything_gathered() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        let file = std::fs::File::create(&path).expect("create");
+        let root = Dir::open_ambient_dir(dir.path(), cap_std::ambient_authority()).expect("dir");
+        let mut up = Box::new(LocalUpload::new(
+            file,
+            Arc::new(root),
+            None,
+            PathBuf::from("."),
+            Durability::default(),
+        ));
+        let data: Vec<u8> = (0..(2 * WRITE_BUFFER + 5)).map(|i| i as u8).collect();
+        up.write_all(&data).await.expect("write");
+        up.flush().await.expect("flush");
+        assert!(std::fs::read(&path).expect("read") == data);
+        assert_eq!(up.commit().await.expect("commit"), data.len() as u64);
+    }
+}
