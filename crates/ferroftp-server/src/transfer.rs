@@ -323,21 +323,28 @@ impl TransferJob {
             StoreKind::Append => (path, WriteMode::Append),
             StoreKind::Unique => (self.unique_name(path).await?, WriteMode::CreateNew),
         };
-        let existing = self.storage.metadata(&target).await.ok();
-        if existing.as_ref().is_some_and(|m| m.kind == EntryKind::Dir) {
-            return Err(Msg::StoreOverDirectory.reply().into());
-        }
         // Resuming past the end of what is there would leave a hole of zeros in the file.
         if let WriteMode::Resume(offset) = mode {
+            let existing = self.storage.metadata(&target).await.ok();
+            if existing.as_ref().is_some_and(|m| m.kind == EntryKind::Dir) {
+                return Err(Msg::StoreOverDirectory.reply().into());
+            }
             if existing.as_ref().is_none_or(|m| offset > m.size) {
                 return Err(Msg::RestBeyondEnd.reply().into());
             }
         }
-        let upload = self
-            .storage
-            .write(&target, mode)
-            .await
-            .map_err(|e| storage_error_reply(&e))?;
+        // The other modes look at the target only when the upload cannot start: one trip
+        // to the disk less per file, and a directory in the way still gets its own reply.
+        let upload = match self.storage.write(&target, mode).await {
+            Ok(upload) => upload,
+            Err(e) => {
+                let existing = self.storage.metadata(&target).await.ok();
+                if existing.is_some_and(|m| m.kind == EntryKind::Dir) {
+                    return Err(Msg::StoreOverDirectory.reply().into());
+                }
+                return Err(storage_error_reply(&e).into());
+            }
+        };
         let name = target.file_name().unwrap_or_default().to_owned();
         let started = match kind {
             // RFC 1123 4.1.2.9: the STOU preliminary reply names the file.
@@ -653,6 +660,12 @@ where
 /// costs few wake-ups; the upload gathers the pieces into its own large writes.
 const RECEIVE_CHUNK: usize = 256 * 1024;
 
+/// How long an upload's data connection may stay quiet before the bytes received so far are
+/// flushed to the storage. A client that keeps sending fills whole buffers; one that pauses
+/// (or trickles) still sees its bytes reach the disk, and a small file whose end follows its
+/// bytes at once is written only with its commit.
+const FLUSH_WHEN_IDLE: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// Moves an upload from the data connection into `dst`, converting line ends for TYPE A,
 /// and counts the bytes. Unlike [`copy`] it does not flush: [`crate::storage::Upload::commit`]
 /// writes what
@@ -673,10 +686,29 @@ where
     let mut buf = Vec::new();
     let mut out = Vec::new();
     let mut total = 0u64;
+    // Whether bytes were handed to `dst` since it was last flushed.
+    let mut unflushed = false;
     loop {
         buf.clear();
         buf.reserve_exact(size);
-        let n = match (&mut src).take(size as u64).read_buf(&mut buf).await {
+        let mut limited = (&mut src).take(size as u64);
+        let read = limited.read_buf(&mut buf);
+        let result = if unflushed {
+            tokio::pin!(read);
+            tokio::select! {
+                biased;
+                r = &mut read => r,
+                // The client paused: what it sent so far goes to the disk meanwhile,
+                // rather than wait in memory for the buffer to fill.
+                () = tokio::time::sleep(FLUSH_WHEN_IDLE) => {
+                    dst.flush().await.map_err(CopyError::Write)?;
+                    read.await
+                }
+            }
+        } else {
+            read.await
+        };
+        let n = match result {
             Ok(n) => n,
             // A TLS peer that closes without close_notify (see `copy`).
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => 0,
@@ -694,6 +726,7 @@ where
             _ => &buf,
         };
         dst.write_all(bytes).await.map_err(CopyError::Write)?;
+        unflushed = true;
         if n == size {
             size = (size * 2).min(RECEIVE_CHUNK);
         }

@@ -218,3 +218,23 @@ fn a_reset_large_upload_leaves_the_old_file() {
     assert!(wait_until(deadline(), || temp_files(&server).is_empty()));
     assert_eq!(raw.code("NOOP"), 200);
 }
+
+/// Guards the upload that no longer looks at its target first: STOR and APPE onto a
+/// directory still get their own reply, and the directory is untouched.
+#[test]
+fn uploads_onto_a_directory_get_their_reply() {
+    let server = TestServer::start();
+    std::fs::create_dir(server.path("dir")).expect("mkdir");
+    let mut raw = server.raw_logged_in();
+    for cmd in ["STOR dir", "APPE dir"] {
+        let _data = raw.epsv();
+        let (code, text) = raw.cmd(cmd);
+        assert_eq!(
+            (code, text.as_str()),
+            (553, "553 A directory has that name.\r\n"),
+            "{cmd}"
+        );
+    }
+    assert!(server.path("dir").is_dir());
+    assert!(temp_files(&server).is_empty());
+}
