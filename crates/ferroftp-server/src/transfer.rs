@@ -657,7 +657,8 @@ where
 }
 
 /// How much one read of an upload's data connection may take. Large, so that a fast client
-/// costs few wake-ups; the upload gathers the pieces into its own large writes.
+/// costs few wake-ups; the upload gathers the pieces into its own large writes. The kernel's
+/// receive buffer is left to its autotuning (setting `SO_RCVBUF` would turn that off).
 const RECEIVE_CHUNK: usize = 256 * 1024;
 
 /// How long an upload's data connection may stay quiet before the bytes received so far are

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use common::*;
 use ferroftp_server::storage::{Capabilities, LocalStorage, Storage, StorageError, StorageFactory};
 
-/// More than two write buffers of the local backend (1 MiB each), and not a multiple of
+/// Many write buffers of the local backend (256 KiB each), and not a multiple of
 /// anything, so that every hand-off between buffers is crossed.
 const BIG: usize = 3 * 1024 * 1024 + 12_345;
 

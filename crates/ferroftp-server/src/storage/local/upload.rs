@@ -1,6 +1,6 @@
 //! The upload of a [`super::LocalStorage`]: bytes gather in a large buffer and go to the file
 //! one whole buffer at a time on the blocking pool, while the next buffer fills (double
-//! buffering). A gigabyte thus costs about a thousand trips to the pool instead of sixteen
+//! buffering). A gigabyte thus costs four thousand trips to the pool instead of sixteen
 //! thousand, no thread is held while the client is slow, and an upload never holds more than
 //! two buffers.
 //!
@@ -24,9 +24,11 @@ use tokio::task::JoinHandle;
 use crate::storage::{StorageError, Upload};
 
 /// Bytes gathered before one write to the file: large enough that the trips to the blocking
-/// pool cost little next to the copying, small enough for many uploads at once (an upload
-/// holds two).
-pub(super) const WRITE_BUFFER: usize = 1024 * 1024;
+/// pool cost little next to the copying (four thousand per gigabyte instead of sixteen
+/// thousand), small enough to stay in the CPU cache while the kernel copies it
+/// into the page cache (measured: 1 MiB buffers were slower than 256 KiB ones, and the
+/// allocator keeps more of them after a burst). An upload holds two.
+pub(super) const WRITE_BUFFER: usize = 256 * 1024;
 
 /// What a `Create` upload writes into and the name it takes on commit.
 #[derive(Debug, Clone)]
