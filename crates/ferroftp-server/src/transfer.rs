@@ -681,8 +681,8 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + ?Sized,
 {
-    // The read size doubles each time a read fills it, so a small file never costs the
-    // whole chunk.
+    // A small first read size, so a small file never costs the whole chunk; the whole
+    // chunk once a read fills it.
     let mut size = 16 * 1024;
     let mut buf = Vec::new();
     let mut out = Vec::new();
@@ -729,7 +729,7 @@ where
         dst.write_all(bytes).await.map_err(CopyError::Write)?;
         unflushed = true;
         if n == size {
-            size = (size * 2).min(RECEIVE_CHUNK);
+            size = RECEIVE_CHUNK;
         }
         total += n as u64;
         progress.store(total, Ordering::Relaxed);

@@ -306,8 +306,14 @@ impl AsyncWrite for LocalUpload {
         let n = (WRITE_BUFFER - this.buf.len()).min(data.len());
         let needed = this.buf.len() + n;
         if needed > this.buf.capacity() {
-            // Grow by doubling, but never past one buffer: a small file stays small.
-            let grown = (this.buf.capacity() * 2).clamp(needed, WRITE_BUFFER);
+            // A file that fits its first write stays that small; one that goes on gets the
+            // whole buffer at once (few sizes of allocation keep the allocator's caches
+            // small after a burst).
+            let grown = if this.buf.capacity() == 0 {
+                needed
+            } else {
+                WRITE_BUFFER
+            };
             this.buf.reserve_exact(grown - this.buf.len());
         }
         this.buf.extend_from_slice(&data[..n]);
