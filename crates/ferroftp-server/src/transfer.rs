@@ -2,7 +2,8 @@
 //! connection, streams the bytes and reports its replies (the preliminary one, then the final one) to
 //! the control loop, which stays free to answer NOOP, STAT and ABOR meanwhile.
 //!
-//! Every byte a transfer moves goes through [`copy`]; a download from an open file goes
+//! Every byte a download moves goes through [`copy`], every byte an upload
+//! receives through [`receive`]; a download from an open file goes
 //! through [`send_file`] first, the one place where zero-copy sending (sendfile/splice) can
 //! be slotted in later.
 //!
@@ -668,9 +669,9 @@ const RECEIVE_CHUNK: usize = 256 * 1024;
 const FLUSH_WHEN_IDLE: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// Moves an upload from the data connection into `dst`, converting line ends for TYPE A,
-/// and counts the bytes. Unlike [`copy`] it does not flush: [`crate::storage::Upload::commit`]
-/// writes what
-/// the upload still holds, so a small file reaches the disk in one step with its rename.
+/// and counts the bytes. Unlike [`copy`] it does not flush at the end:
+/// [`crate::storage::Upload::commit`] writes what the upload still holds, so a small file
+/// reaches the disk in one step with its rename.
 async fn receive<R, W>(
     mut src: R,
     dst: &mut W,
