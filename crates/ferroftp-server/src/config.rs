@@ -96,6 +96,12 @@ pub struct ServerConfig {
     /// Opens each user's storage at login: their home directory on the local disk unless
     /// another backend is plugged in.
     pub storage: StorageFactory,
+    /// Whether a finished upload is forced to stable storage (the file fsynced before it
+    /// takes its final name, its directory after) before the client hears that it is
+    /// stored. Off: the file is complete and in place in the OS page cache, as with vsftpd,
+    /// Pure-FTPd and ProFTPD. A replaced file changes atomically either way. The server hands
+    /// it to the storage backends through [`crate::storage::BackendOptions`].
+    pub fsync_uploads: bool,
     /// Most bytes per second all downloads together may use (0: unlimited).
     pub max_download_rate: u64,
     /// Most bytes per second all uploads together may use (0: unlimited).
@@ -213,6 +219,7 @@ impl Default for ServerConfig {
             implicit_tls_listen: Vec::new(),
             tls_handshake_timeout: Duration::from_secs(10),
             storage: StorageFactory::default(),
+            fsync_uploads: false,
             max_download_rate: 0,
             max_upload_rate: 0,
             anonymous_upload_dir: VPath::root().resolve(DEFAULT_UPLOAD_DIR).ok(),

@@ -144,7 +144,14 @@ pub struct Server {
 
 impl Server {
     /// Binds every control listener of `config`.
-    pub async fn bind(config: ServerConfig, auth: Arc<dyn Authenticator>) -> io::Result<Server> {
+    pub async fn bind(
+        mut config: ServerConfig,
+        auth: Arc<dyn Authenticator>,
+    ) -> io::Result<Server> {
+        // The backends learn the settings that concern them from the one place they live.
+        config.storage.set_options(crate::storage::BackendOptions {
+            fsync_uploads: config.fsync_uploads,
+        });
         let tls = match &config.tls {
             Some(opts) => Some(Arc::new(
                 TlsConfig::new(opts.cert.clone(), opts.session_reuse)

@@ -2,7 +2,7 @@
 //! connection, streams the bytes and reports its replies (the preliminary one, then the final one) to
 //! the control loop, which stays free to answer NOOP, STAT and ABOR meanwhile.
 //!
-//! Uploads go through [`copy`]. A download takes one of two paths: a plain, binary,
+//! Uploads go through [`receive`]. A download takes one of two paths: a plain, binary,
 //! unthrottled download of a local file goes out with `sendfile(2)` (see
 //! [`crate::sendfile`]); every other one goes through [`send_file`], which reads in large
 //! blocks and reads the next block while the last one is being written.
@@ -34,8 +34,6 @@ use crate::stream::MaybeTls;
 use crate::throttle::{Throttle, Throttled};
 use crate::tls::{DataSession, SessionReuse, SessionTls};
 use crate::truncation::{is_truncated, RequireCloseNotify};
-
-const CHUNK: usize = 64 * 1024;
 
 /// Bytes per read of a buffered download. Two such buffers per transfer (one being sent,
 /// one being read ahead): 512 KiB, so 50 buffered downloads hold 25 MB. Measured on 1 GiB
@@ -361,21 +359,28 @@ impl TransferJob {
             StoreKind::Append => (path, WriteMode::Append),
             StoreKind::Unique => (self.unique_name(path).await?, WriteMode::CreateNew),
         };
-        let existing = self.storage.metadata(&target).await.ok();
-        if existing.as_ref().is_some_and(|m| m.kind == EntryKind::Dir) {
-            return Err(Msg::StoreOverDirectory.reply().into());
-        }
         // Resuming past the end of what is there would leave a hole of zeros in the file.
         if let WriteMode::Resume(offset) = mode {
+            let existing = self.storage.metadata(&target).await.ok();
+            if existing.as_ref().is_some_and(|m| m.kind == EntryKind::Dir) {
+                return Err(Msg::StoreOverDirectory.reply().into());
+            }
             if existing.as_ref().is_none_or(|m| offset > m.size) {
                 return Err(Msg::RestBeyondEnd.reply().into());
             }
         }
-        let upload = self
-            .storage
-            .write(&target, mode)
-            .await
-            .map_err(|e| storage_error_reply(&e))?;
+        // The other modes look at the target only when the upload cannot start: one trip
+        // to the disk less per file, and a directory in the way still gets its own reply.
+        let upload = match self.storage.write(&target, mode).await {
+            Ok(upload) => upload,
+            Err(e) => {
+                let existing = self.storage.metadata(&target).await.ok();
+                if existing.is_some_and(|m| m.kind == EntryKind::Dir) {
+                    return Err(Msg::StoreOverDirectory.reply().into());
+                }
+                return Err(storage_error_reply(&e).into());
+            }
+        };
         let name = target.file_name().unwrap_or_default().to_owned();
         let started = match kind {
             // RFC 1123 4.1.2.9: the STOU preliminary reply names the file.
@@ -403,7 +408,7 @@ impl TransferJob {
             self.throttle.upload.clone(),
         );
         let copied = tokio::select! {
-            r = copy(metered, &mut upload, conversion, &progress) => r,
+            r = receive(metered, &mut upload, conversion, &progress) => r,
             _ = &mut self.abort => {
                 upload.abort().await;
                 return Err(Failure::Aborted);
@@ -763,15 +768,29 @@ enum CopyError {
     Write(io::Error),
 }
 
-/// TYPE A conversion applied by [`copy`], if any.
+/// TYPE A conversion applied to a transfer, if any.
 enum Conversion {
     None,
     ToNetwork(ascii::ToNetwork),
     FromNetwork(ascii::FromNetwork),
 }
 
-/// Moves bytes from `src` to `dst`, converting line ends for TYPE A, and counts them.
-async fn copy<R, W>(
+/// How much one read of an upload's data connection may take. Large, so that a fast client
+/// costs few wake-ups; the upload gathers the pieces into its own large writes. The kernel's
+/// receive buffer is left to its autotuning (setting `SO_RCVBUF` would turn that off).
+const RECEIVE_CHUNK: usize = 256 * 1024;
+
+/// How long an upload's data connection may stay quiet before the bytes received so far are
+/// flushed to the storage. A client that keeps sending fills whole buffers; one that pauses
+/// (or trickles) still sees its bytes reach the disk, and a small file whose end follows its
+/// bytes at once is written only with its commit.
+const FLUSH_WHEN_IDLE: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Moves an upload from the data connection into `dst`, converting line ends for TYPE A,
+/// and counts the bytes. It does not flush at the end:
+/// [`crate::storage::Upload::commit`] writes what the upload still holds, so a small file
+/// reaches the disk in one step with its rename.
+async fn receive<R, W>(
     mut src: R,
     dst: &mut W,
     mut conversion: Conversion,
@@ -781,11 +800,35 @@ where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + ?Sized,
 {
-    let mut buf = vec![0u8; CHUNK];
+    // A small first read size, so a small file never costs the whole chunk; the whole
+    // chunk once a read fills it.
+    let mut size = 16 * 1024;
+    let mut buf = Vec::new();
     let mut out = Vec::new();
     let mut total = 0u64;
+    // Whether bytes were handed to `dst` since it was last flushed.
+    let mut unflushed = false;
     loop {
-        let n = match src.read(&mut buf).await {
+        buf.clear();
+        buf.reserve_exact(size);
+        let mut limited = (&mut src).take(size as u64);
+        let read = limited.read_buf(&mut buf);
+        let result = if unflushed {
+            tokio::pin!(read);
+            tokio::select! {
+                biased;
+                r = &mut read => r,
+                // The client paused: what it sent so far goes to the disk meanwhile,
+                // rather than wait in memory for the buffer to fill.
+                () = tokio::time::sleep(FLUSH_WHEN_IDLE) => {
+                    dst.flush().await.map_err(CopyError::Write)?;
+                    read.await
+                }
+            }
+        } else {
+            read.await
+        };
+        let n = match result {
             Ok(n) => n,
             // A TLS peer that closes without close_notify: most FTPS clients do, and the
             // FTP stream mode marks the end of a file by the close itself.
@@ -795,21 +838,19 @@ where
         if n == 0 {
             break;
         }
-        let chunk = &buf[..n];
         let bytes: &[u8] = match &mut conversion {
-            Conversion::None => chunk,
-            Conversion::ToNetwork(c) => {
-                out.clear();
-                c.convert(chunk, &mut out);
-                &out
-            }
             Conversion::FromNetwork(c) => {
                 out.clear();
-                c.convert(chunk, &mut out);
+                c.convert(&buf, &mut out);
                 &out
             }
+            _ => &buf,
         };
         dst.write_all(bytes).await.map_err(CopyError::Write)?;
+        unflushed = true;
+        if n == size {
+            size = RECEIVE_CHUNK;
+        }
         total += n as u64;
         progress.store(total, Ordering::Relaxed);
     }
@@ -818,7 +859,6 @@ where
         c.finish(&mut out);
         dst.write_all(&out).await.map_err(CopyError::Write)?;
     }
-    dst.flush().await.map_err(CopyError::Write)?;
     Ok(total)
 }
 
@@ -883,8 +923,8 @@ mod tests {
             0,
             1,
             7,
-            CHUNK as u64 - 1,
-            CHUNK as u64 + 3,
+            DOWNLOAD_BLOCK as u64 - 1,
+            DOWNLOAD_BLOCK as u64 + 3,
             len - 1,
             len,
             len + 10,

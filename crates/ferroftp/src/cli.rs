@@ -128,6 +128,11 @@ pub struct ServeArgs {
     /// Most bytes per second all uploads together may use, 0 for no limit [default: 0].
     #[arg(long, value_name = "BYTES")]
     pub max_upload_rate: Option<u64>,
+    /// fsync each finished upload (file, then directory) before replying that it is
+    /// stored; off, a stored file may be lost by a power cut, as with vsftpd and Pure-FTPd
+    /// [default: false].
+    #[arg(long, value_name = "BOOL")]
+    pub fsync_uploads: Option<bool>,
     /// Let anonymous users SITE CHMOD too (with --anonymous-writable).
     #[arg(long)]
     pub anonymous_chmod: bool,

@@ -158,6 +158,8 @@ pub struct FileConfig {
     pub max_download_rate: Option<u64>,
     /// `--max-upload-rate`, bytes per second.
     pub max_upload_rate: Option<u64>,
+    /// `--fsync-uploads`.
+    pub fsync_uploads: Option<bool>,
     /// `--anonymous-chmod`.
     pub anonymous_chmod: Option<bool>,
     /// `--max-blocking-threads`.
@@ -488,6 +490,10 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
         .max_upload_rate
         .or(file.max_upload_rate)
         .unwrap_or(defaults.max_upload_rate);
+    let fsync_uploads = args
+        .fsync_uploads
+        .or(file.fsync_uploads)
+        .unwrap_or(defaults.fsync_uploads);
     let anonymous_chmod =
         args.anonymous_chmod || file.anonymous_chmod.unwrap_or(defaults.anonymous_chmod);
     let max_blocking_threads = args
@@ -540,6 +546,7 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             implicit_tls_listen,
             tls_handshake_timeout: defaults.tls_handshake_timeout,
             storage: defaults.storage,
+            fsync_uploads,
             max_download_rate,
             max_upload_rate,
             anonymous_upload_dir,
@@ -899,6 +906,30 @@ log = "debug"
         assert_eq!(s.server.max_passive_per_ip, 0);
         assert_eq!(s.server.passive_wait, Duration::ZERO);
         assert!(s.server.tls_upload_requires_close_notify);
+    }
+
+    /// Guards the durability setting: the TOML key and the flag reach `ServerConfig`, the
+    /// flag wins, and the default is off.
+    #[test]
+    fn fsync_uploads_from_file_and_flag() {
+        let s = merge(&serve_args(&[]), FileConfig::default()).expect("merge");
+        assert!(!s.server.fsync_uploads);
+        assert_eq!(
+            s.server.fsync_uploads,
+            ServerConfig::default().fsync_uploads
+        );
+        let s = merge(&serve_args(&[]), file("fsync_uploads = true\n")).expect("merge");
+        assert!(s.server.fsync_uploads);
+        let args = serve_args(&["--fsync-uploads", "false"]);
+        let s = merge(&args, file("fsync_uploads = true\n")).expect("merge");
+        assert!(!s.server.fsync_uploads);
+        let s = merge(
+            &serve_args(&["--fsync-uploads", "true"]),
+            FileConfig::default(),
+        )
+        .expect("merge");
+        assert!(s.server.fsync_uploads);
+        assert!(FileConfig::parse("fsync_uploads = 1").is_err());
     }
 
     #[test]

@@ -8,7 +8,17 @@ use super::{Capabilities, LocalStorage, Storage, StorageError};
 use crate::auth::Account;
 
 /// The function that opens a logged-in user's storage.
-type OpenFn = dyn Fn(&Account) -> Result<Arc<dyn Storage>, StorageError> + Send + Sync;
+type OpenFn =
+    dyn Fn(&Account, &BackendOptions) -> Result<Arc<dyn Storage>, StorageError> + Send + Sync;
+
+/// Server settings a backend applies to the storage it opens (the server sets them from
+/// its `ServerConfig`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BackendOptions {
+    /// Whether a finished upload is forced to stable storage before its final reply
+    /// (`ServerConfig::fsync_uploads`).
+    pub fsync_uploads: bool,
+}
 
 /// Opens the storage of each user at login. The default opens the user's home directory
 /// on the local disk.
@@ -16,6 +26,7 @@ type OpenFn = dyn Fn(&Account) -> Result<Arc<dyn Storage>, StorageError> + Send 
 pub struct StorageFactory {
     open: Arc<OpenFn>,
     advertised: Capabilities,
+    options: BackendOptions,
 }
 
 impl StorageFactory {
@@ -26,23 +37,48 @@ impl StorageFactory {
     where
         F: Fn(&Account) -> Result<Arc<dyn Storage>, StorageError> + Send + Sync + 'static,
     {
+        StorageFactory::with_options(advertised, move |account, _| open(account))
+    }
+
+    /// Like [`StorageFactory::new`], for a backend that applies the server's
+    /// [`BackendOptions`] (given to `open` at each login).
+    pub fn with_options<F>(advertised: Capabilities, open: F) -> StorageFactory
+    where
+        F: Fn(&Account, &BackendOptions) -> Result<Arc<dyn Storage>, StorageError>
+            + Send
+            + Sync
+            + 'static,
+    {
         StorageFactory {
             open: Arc::new(open),
             advertised,
+            options: BackendOptions::default(),
         }
     }
 
     /// The local disk: each user's home directory through [`LocalStorage`].
     pub fn local() -> StorageFactory {
-        StorageFactory::new(Capabilities::ALL, |account| {
-            let storage = LocalStorage::new(&account.home).map_err(StorageError::from_io)?;
+        StorageFactory::with_options(Capabilities::ALL, |account, options| {
+            let storage = LocalStorage::new(&account.home)
+                .map_err(StorageError::from_io)?
+                .with_fsync_uploads(options.fsync_uploads);
             Ok(Arc::new(storage) as Arc<dyn Storage>)
         })
     }
 
+    /// Hands `options` to the backends this factory opens from now on.
+    pub fn set_options(&mut self, options: BackendOptions) {
+        self.options = options;
+    }
+
+    /// The options handed to the backends this factory opens.
+    pub fn options(&self) -> BackendOptions {
+        self.options
+    }
+
     /// Opens `account`'s storage.
     pub fn open(&self, account: &Account) -> Result<Arc<dyn Storage>, StorageError> {
-        (self.open)(account)
+        (self.open)(account, &self.options)
     }
 
     /// What sessions advertise before login.
@@ -61,6 +97,33 @@ impl fmt::Debug for StorageFactory {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StorageFactory")
             .field("advertised", &self.advertised)
+            .field("options", &self.options)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Guards the default backend: `local()` opens storage that applies the options the
+    /// server set (the durability setting), and `new` factories keep working unchanged.
+    #[test]
+    fn local_applies_the_options() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let account = Account {
+            name: "u".to_owned(),
+            home: home.path().to_path_buf(),
+            permissions: ferroftp_proto::perms::Permissions::ALL,
+        };
+        let mut factory = StorageFactory::local();
+        assert_eq!(factory.options(), BackendOptions::default());
+        let opened = factory.open(&account).expect("open");
+        assert!(format!("{opened:?}").contains("fsync_uploads: false"));
+        factory.set_options(BackendOptions {
+            fsync_uploads: true,
+        });
+        let opened = factory.open(&account).expect("open");
+        assert!(format!("{opened:?}").contains("fsync_uploads: true"));
     }
 }

@@ -16,6 +16,7 @@ use std::io::{self, Seek, SeekFrom};
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::SystemTime;
@@ -25,11 +26,14 @@ use cap_std::fs::{Dir, Metadata, MetadataExt as _, OpenOptions, Permissions};
 use ferroftp_proto::listing::{EntryInfo, EntryKind};
 use ferroftp_proto::path::VPath;
 use std::future::Future as _;
-use tokio::io::{AsyncWrite, AsyncWriteExt as _};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::{Capabilities, EntryStream, ReadStream, Storage, StorageError, Upload, WriteMode};
+
+mod upload;
+
+use upload::{Durability, LocalUpload, TempTarget};
 
 /// How many directory entries one trip to the blocking pool reads and examines. The
 /// listing holds at most one batch, whatever the directory's size, and holds no thread
@@ -53,12 +57,15 @@ pub struct LocalStorage {
     root: Arc<Dir>,
     /// The root as configured, for logs and `Debug` only; never used to reach files.
     root_path: PathBuf,
+    /// Whether uploads are synced to stable storage before they count as done.
+    durability: Durability,
 }
 
 impl fmt::Debug for LocalStorage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LocalStorage")
             .field("root", &self.root_path)
+            .field("fsync_uploads", &self.durability.fsync)
             .finish()
     }
 }
@@ -74,7 +81,25 @@ impl LocalStorage {
         Ok(LocalStorage {
             root: Arc::new(dir),
             root_path,
+            durability: Durability::default(),
         })
+    }
+
+    /// Whether a finished upload is forced to stable storage before `commit` returns (and
+    /// so before the client hears `226`): the file is fsynced before it takes its final
+    /// name and its directory after. Off by default, as in vsftpd, Pure-FTPd and ProFTPD:
+    /// the file is then complete and in place, in the page cache. Either way a replaced
+    /// file changes atomically.
+    pub fn with_fsync_uploads(mut self, fsync: bool) -> LocalStorage {
+        self.durability.fsync = fsync;
+        self
+    }
+
+    /// Counts in `counter` every fsync the uploads of this storage make (files and
+    /// directories), so that a test or a metric can see the setting at work.
+    pub fn with_sync_counter(mut self, counter: Arc<AtomicU64>) -> LocalStorage {
+        self.durability.counter = Some(counter);
+        self
     }
 
     /// The directory this storage was opened on.
@@ -640,15 +665,17 @@ impl Storage for LocalStorage {
         not_temp_name(path)?;
         let target = rel(path);
         let parent = rel(&path.parent());
+        let dir = parent.clone();
         let (file, temp) = self
             .run(move |root| open_upload(root, &target, &parent, mode))
             .await?;
-        Ok(Box::new(LocalUpload {
-            file: tokio::fs::File::from_std(file),
-            written: 0,
-            root: Arc::clone(&self.root),
+        Ok(Box::new(LocalUpload::new(
+            file,
+            Arc::clone(&self.root),
             temp,
-        }))
+            dir,
+            self.durability.clone(),
+        )))
     }
 
     async fn mkdir(&self, path: &VPath) -> Result<(), StorageError> {
@@ -722,15 +749,6 @@ impl Storage for LocalStorage {
     }
 }
 
-/// The temporary file of a `Create` upload and the name it takes on commit.
-#[derive(Debug)]
-struct TempTarget {
-    /// Path of the temporary file, relative to the root.
-    temp: PathBuf,
-    /// Final path, relative to the root.
-    target: PathBuf,
-}
-
 /// Opens the file an upload writes to. For `Create` it is a fresh temporary file next to
 /// `target`, returned together with its name. Runs on the blocking pool.
 fn open_upload(
@@ -800,108 +818,13 @@ fn open_upload(
     }
 }
 
-/// An upload to the local file system.
-///
-/// For `Create` the bytes go to a temporary file that [`Upload::commit`] renames over the
-/// final name (atomic: readers see the old file or the new one, never half of it), and that
-/// `abort` or dropping the upload removes. The other modes write in place, and abort keeps
-/// what was written: resuming and appending are partial by nature, and the bytes that
-/// reached the disk are what the client resumes from next time (its `SIZE` says where).
-struct LocalUpload {
-    /// The file being written.
-    file: tokio::fs::File,
-    /// Bytes accepted so far.
-    written: u64,
-    /// The root the paths below are relative to.
-    root: Arc<Dir>,
-    /// For `Create` until committed or aborted: the temporary file to rename or remove.
-    temp: Option<TempTarget>,
-}
-
-impl fmt::Debug for LocalUpload {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LocalUpload")
-            .field("written", &self.written)
-            .field("temp", &self.temp)
-            .finish()
-    }
-}
-
-#[async_trait]
-impl Upload for LocalUpload {
-    async fn commit(mut self: Box<Self>) -> Result<u64, StorageError> {
-        // tokio's File writes in the background; flush surfaces any write error (a full
-        // disk, a quota). An early return here drops `self`, which removes a temporary file.
-        self.file.flush().await.map_err(StorageError::from_io)?;
-        self.file.sync_all().await.map_err(StorageError::from_io)?;
-        if let Some(t) = &self.temp {
-            let (temp, target) = (t.temp.clone(), t.target.clone());
-            let root = Arc::clone(&self.root);
-            tokio::task::spawn_blocking(move || root.rename(&temp, &root, &target))
-                .await?
-                .map_err(StorageError::from_io)?;
-            // Renamed: nothing left for Drop to clean up.
-            self.temp = None;
-        }
-        Ok(self.written)
-    }
-
-    async fn abort(mut self: Box<Self>) {
-        match self.temp.take() {
-            Some(t) => {
-                let root = Arc::clone(&self.root);
-                let _ = tokio::task::spawn_blocking(move || root.remove_file(&t.temp)).await;
-            }
-            // Keep what was written (see the type's docs), but let pending writes land.
-            None => {
-                let _ = self.file.flush().await;
-            }
-        }
-    }
-}
-
-impl Drop for LocalUpload {
-    fn drop(&mut self) {
-        // An upload dropped without commit or abort (a cancelled task, a failed commit):
-        // remove its temporary file. One unlink; fine to do synchronously. Best effort.
-        if let Some(t) = self.temp.take() {
-            if let Err(e) = self.root.remove_file(&t.temp) {
-                tracing::warn!(error = %e, temp = %t.temp.display(), "could not remove temporary upload");
-            }
-        }
-    }
-}
-
-impl AsyncWrite for LocalUpload {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        let res = Pin::new(&mut this.file).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = &res {
-            this.written = this.written.saturating_add(*n as u64);
-        }
-        res
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.file).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.file).poll_shutdown(cx)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use futures::StreamExt as _;
     use std::collections::BTreeSet;
     use std::time::Duration;
-    use tokio::io::AsyncReadExt as _;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
     /// A temporary directory holding `root/` (the storage) and `outside/` (a sibling that
     /// must stay unreachable), with `outside/secret.txt` in it.
@@ -1371,6 +1294,88 @@ mod tests {
         std::fs::write(f.root.join("later-dir/x"), b"").expect("write");
         assert!(up.commit().await.is_err());
         assert_eq!(dir_names(&f.root), set(&["later-dir"]));
+    }
+
+    /// Guards abort and drop with bytes still gathered in memory: an in-place upload larger
+    /// than a write buffer keeps every byte it accepted, a `Create` one leaves nothing.
+    #[tokio::test]
+    async fn large_uploads_abort_and_drop_keep_or_discard_every_byte() {
+        let f = fixture();
+        let big: Vec<u8> = (0..(2 * upload::WRITE_BUFFER + 999))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        std::fs::write(f.root.join("r"), b"0123456789").expect("write");
+        let mut up = f
+            .storage
+            .write(&vp("/r"), WriteMode::Resume(4))
+            .await
+            .expect("w");
+        up.write_all(&big).await.expect("write");
+        up.abort().await;
+        let mut want = b"0123".to_vec();
+        want.extend_from_slice(&big);
+        assert!(std::fs::read(f.root.join("r")).expect("read") == want);
+
+        // Dropped unfinished: the gathered bytes land from a task of their own.
+        let mut up = f
+            .storage
+            .write(&vp("/a"), WriteMode::Append)
+            .await
+            .expect("w");
+        up.write_all(&big).await.expect("write");
+        drop(up);
+        let path = f.root.join("a");
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::fs::metadata(&path).map_or(0, |m| m.len()) < big.len() as u64 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "dropped bytes never landed"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(std::fs::read(&path).expect("read") == big);
+
+        let mut up = f
+            .storage
+            .write(&vp("/c"), WriteMode::Create)
+            .await
+            .expect("w");
+        up.write_all(&big).await.expect("write");
+        up.abort().await;
+        assert_eq!(dir_names(&f.root), set(&["a", "r"]));
+    }
+
+    /// Guards the durability setting in the backend: with it, each commit fsyncs the file
+    /// and its directory, in every mode; without it, nothing is synced.
+    #[tokio::test]
+    async fn fsync_uploads_syncs_file_and_directory() {
+        for fsync in [false, true] {
+            let f = fixture();
+            std::fs::create_dir(f.root.join("d")).expect("mkdir");
+            let syncs = Arc::new(AtomicU64::new(0));
+            let s = f
+                .storage
+                .clone()
+                .with_fsync_uploads(fsync)
+                .with_sync_counter(syncs.clone());
+            assert!(format!("{s:?}").contains(&format!("fsync_uploads: {fsync}")));
+            upload(&s, "/d/x", WriteMode::Create, b"one")
+                .await
+                .expect("up");
+            upload(&s, "/x", WriteMode::Append, b"two")
+                .await
+                .expect("up");
+            upload(&s, "/x", WriteMode::Resume(1), b"3")
+                .await
+                .expect("up");
+            upload(&s, "/y", WriteMode::CreateNew, b"4")
+                .await
+                .expect("up");
+            let want = if fsync { 8 } else { 0 };
+            assert_eq!(syncs.load(std::sync::atomic::Ordering::Relaxed), want);
+            assert_eq!(std::fs::read(f.root.join("d/x")).expect("read"), b"one");
+            assert_eq!(std::fs::read(f.root.join("x")).expect("read"), b"t3");
+        }
     }
 
     #[tokio::test]

@@ -23,7 +23,7 @@ use futures::Stream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 pub use error::StorageError;
-pub use factory::StorageFactory;
+pub use factory::{BackendOptions, StorageFactory};
 pub use local::LocalStorage;
 
 /// The byte source of a download.
@@ -97,7 +97,8 @@ pub enum WriteMode {
 /// `io::Error` (see its `From` impl); [`StorageError::from_io`] gets it back.
 #[async_trait]
 pub trait Upload: AsyncWrite + Send + Unpin {
-    /// Makes the upload visible under its final name. Returns the bytes written.
+    /// Writes out whatever the upload still holds (callers need not flush first) and makes
+    /// it visible under its final name. Returns the bytes written.
     async fn commit(self: Box<Self>) -> Result<u64, StorageError>;
     /// Discards the upload; for `Create` nothing is left behind.
     async fn abort(self: Box<Self>);
