@@ -5,13 +5,12 @@
 
 mod common;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use common::duplex::Harness;
-use common::{Raw, TestServer};
-use ferroftp_server::users_file::{hash_password, UsersFileAuthenticator};
+use common::{write_users, TestServer};
+use ferroftp_server::users_file::UsersFileAuthenticator;
 use ferroftp_server::{Authenticator, LoginLimits, ServerConfig};
 
 fn config(adjust: impl FnOnce(&mut ServerConfig)) -> ServerConfig {
@@ -43,26 +42,8 @@ trait Login {
 
 impl Login for TestServer {
     fn login(&self, user: &str, password: &str) -> u16 {
-        let mut r = Raw::connect(self.addr);
-        assert_eq!(r.code(&format!("USER {user}")), 331);
-        let code = r.code(&format!("PASS {password}"));
-        // QUIT gives the per-user session slot back.
-        let _ = r.code("QUIT");
-        code
+        common::login(self.addr, user, password)
     }
-}
-
-/// Writes a users file of `(name, password)` accounts homed in `home`.
-fn write_users(path: &Path, home: &Path, accounts: &[(&str, &str)]) {
-    let mut text = String::new();
-    for (name, password) in accounts {
-        let hash = hash_password(password).expect("hash");
-        text.push_str(&format!(
-            "[[user]]\nname = {name:?}\npassword = {hash:?}\nhome = {:?}\n\n",
-            home.display().to_string()
-        ));
-    }
-    std::fs::write(path, text).expect("write users file");
 }
 
 fn checks(auth: &UsersFileAuthenticator) -> u64 {

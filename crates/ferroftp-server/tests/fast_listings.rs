@@ -6,13 +6,12 @@
 mod common;
 
 use std::io::Read as _;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use common::{read_all, TestServer};
+use common::{pasv_addr, read_all, TestServer};
 use ferroftp_proto::listing::{self, EntryInfo, EntryKind, MlstFacts};
 use ferroftp_proto::path::VPath;
 use ferroftp_proto::perms::Permissions;
@@ -124,19 +123,7 @@ use futures::StreamExt as _;
 /// A data connection to the PASV address in `text`, with a small receive buffer so that
 /// the kernel holds little of the listing on the client's side.
 fn connect_small(text: &str) -> std::net::TcpStream {
-    let inner = text
-        .split('(')
-        .nth(1)
-        .and_then(|t| t.split(')').next())
-        .expect("PASV tuple");
-    let n: Vec<u16> = inner
-        .split(',')
-        .map(|x| x.trim().parse().expect("number"))
-        .collect();
-    let addr = SocketAddr::from((
-        [n[0] as u8, n[1] as u8, n[2] as u8, n[3] as u8],
-        n[4] * 256 + n[5],
-    ));
+    let addr = pasv_addr(text);
     let socket =
         socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
     socket.set_recv_buffer_size(RCVBUF).expect("rcvbuf");

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::{deadline, wait_until, Raw, TestServer};
 use ferroftp_proto::session::TlsRequired;
-use ferroftp_server::users_file::{hash_password, UsersFile, UsersFileAuthenticator};
+use ferroftp_server::users_file::{UsersFile, UsersFileAuthenticator};
 use ferroftp_server::{AnonymousConfig, Authenticator, LoginLimits, ServerConfig};
 
 /// A server with `auth` on its own runtime thread, stopped on drop.
@@ -32,19 +32,10 @@ fn start(auth: Arc<dyn Authenticator>, adjust: impl FnOnce(&mut ServerConfig)) -
     TestServer::start_serving(root, auth, config)
 }
 
-/// A users file with the given `(name, password)` accounts, all homed in `home`; written
-/// as text so that names `ferroftp user add` refuses can be in it too.
+/// A users file with the given `(name, password)` accounts, all homed in `home`, loaded.
 fn users(dir: &Path, home: &Path, accounts: &[(&str, &str)]) -> UsersFile {
-    let mut text = String::new();
-    for (name, password) in accounts {
-        let hash = hash_password(password).expect("hash");
-        text.push_str(&format!(
-            "[[user]]\nname = {name:?}\npassword = {hash:?}\nhome = {:?}\n\n",
-            home.display().to_string()
-        ));
-    }
     let path = dir.join("users.toml");
-    std::fs::write(&path, text).expect("write users file");
+    common::write_users(&path, home, accounts);
     UsersFile::load(&path).expect("users file loads")
 }
 

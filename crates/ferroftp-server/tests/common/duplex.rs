@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferroftp_proto::perms::Permissions;
+use ferroftp_server::guard::HashGate;
 use ferroftp_server::users_file::StaticAuthenticator;
 use ferroftp_server::{Authenticator, ControlStream, IncomingStream, Server, ServerConfig};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream};
@@ -42,6 +43,9 @@ pub struct Harness<S = DuplexStream> {
     pub shutdown: Option<oneshot::Sender<()>>,
     pub server: JoinHandle<std::io::Result<()>>,
     pub home: tempfile::TempDir,
+    /// The server's gate around password checks, kept so a test can read its permit
+    /// counter (whether a login queued for an argon2 check).
+    pub gate: Arc<HashGate>,
     wrap: fn(DuplexStream) -> S,
 }
 
@@ -81,6 +85,7 @@ impl<S: ControlStream + 'static> Harness<S> {
         let mut config = base_config();
         adjust(&mut config);
         let server = Server::bind(config, auth).await.expect("server binds");
+        let gate = server.hash_gate();
         let (streams, incoming) = mpsc::channel(4);
         let (shutdown, stop) = oneshot::channel::<()>();
         let server = tokio::spawn(server.run_with_streams(
@@ -94,6 +99,7 @@ impl<S: ControlStream + 'static> Harness<S> {
             shutdown: Some(shutdown),
             server,
             home,
+            gate,
             wrap,
         }
     }

@@ -5,12 +5,13 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use ferroftp_proto::perms::Permissions;
-use ferroftp_server::users_file::StaticAuthenticator;
+use ferroftp_server::guard::HashGate;
+use ferroftp_server::users_file::{hash_password, StaticAuthenticator};
 use ferroftp_server::{Authenticator, Server, ServerConfig};
 use tempfile::TempDir;
 
@@ -30,6 +31,9 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub implicit_addr: Option<SocketAddr>,
     pub root: TempDir,
+    /// The server's gate around password checks, kept so a test can read its permit
+    /// counter (whether a login queued for an argon2 check).
+    pub gate: Arc<HashGate>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -89,7 +93,7 @@ impl TestServer {
                 let server = Server::bind(config, auth).await.expect("bind");
                 let implicit = server.implicit_tls_addrs().first().copied();
                 addr_tx
-                    .send((server.local_addrs()[0], implicit))
+                    .send((server.local_addrs()[0], implicit, server.hash_gate()))
                     .expect("send addr");
                 server
                     .run(async move {
@@ -99,11 +103,12 @@ impl TestServer {
                     .expect("run");
             });
         });
-        let (addr, implicit_addr) = addr_rx.recv().expect("server address");
+        let (addr, implicit_addr, gate) = addr_rx.recv().expect("server address");
         TestServer {
             addr,
             implicit_addr,
             root,
+            gate,
             stop: Some(stop),
             thread: Some(thread),
         }
@@ -246,20 +251,7 @@ impl Raw {
     pub fn pasv(&mut self) -> TcpStream {
         let (code, text) = self.cmd("PASV");
         assert_eq!(code, 227, "{text}");
-        let inner = text
-            .split('(')
-            .nth(1)
-            .and_then(|t| t.split(')').next())
-            .expect("PASV tuple");
-        let n: Vec<u16> = inner
-            .split(',')
-            .map(|x| x.trim().parse().unwrap())
-            .collect();
-        let addr = SocketAddr::from((
-            [n[0] as u8, n[1] as u8, n[2] as u8, n[3] as u8],
-            n[4] * 256 + n[5],
-        ));
-        TcpStream::connect(addr).expect("data connect")
+        TcpStream::connect(pasv_addr(&text)).expect("data connect")
     }
 
     /// Sends EPSV and returns the advertised port, without connecting.
@@ -312,6 +304,47 @@ impl Raw {
         }
         false
     }
+}
+
+/// The address in a `227 Entering Passive Mode (h1,h2,h3,h4,p1,p2).` reply.
+pub fn pasv_addr(text: &str) -> SocketAddr {
+    let inner = text
+        .split('(')
+        .nth(1)
+        .and_then(|t| t.split(')').next())
+        .expect("PASV tuple");
+    let n: Vec<u16> = inner
+        .split(',')
+        .map(|x| x.trim().parse().expect("number"))
+        .collect();
+    SocketAddr::from((
+        [n[0] as u8, n[1] as u8, n[2] as u8, n[3] as u8],
+        n[4] * 256 + n[5],
+    ))
+}
+
+/// One login on a fresh connection to `addr`: the reply code to PASS. QUIT after it
+/// gives the per-user session slot back, so many logins in a row never hit that limit.
+pub fn login(addr: SocketAddr, user: &str, password: &str) -> u16 {
+    let mut r = Raw::connect(addr);
+    assert_eq!(r.code(&format!("USER {user}")), 331);
+    let code = r.code(&format!("PASS {password}"));
+    let _ = r.code("QUIT");
+    code
+}
+
+/// Writes a users file of `(name, password)` accounts homed in `home`; written as text
+/// so that names `ferroftp user add` refuses can be in it too.
+pub fn write_users(path: &Path, home: &Path, accounts: &[(&str, &str)]) {
+    let mut text = String::new();
+    for (name, password) in accounts {
+        let hash = hash_password(password).expect("hash");
+        text.push_str(&format!(
+            "[[user]]\nname = {name:?}\npassword = {hash:?}\nhome = {:?}\n\n",
+            home.display().to_string()
+        ));
+    }
+    std::fs::write(path, text).expect("write users file");
 }
 
 /// The sizes of all files under `dir`, however deep: what the server has on disk,
