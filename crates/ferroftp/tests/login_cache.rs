@@ -9,18 +9,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{deadline, wait_until};
-
-/// `ferroftp user add NAME --home HOME --users FILE --password-stdin`.
-fn add_user(users: &Path, name: &str, home: &Path, password: &str) {
-    let mut add = common::ferroftp(&["user", "add", name, "--home"]);
-    add.arg(home)
-        .arg("--users")
-        .arg(users)
-        .arg("--password-stdin");
-    let run = common::finish(add, format!("{password}\n").as_bytes());
-    assert!(run.output.status.success(), "{}", run.stderr);
-}
+use common::{add_user, deadline, set_password, wait_until};
 
 /// One login on a fresh connection: the reply to PASS.
 fn login(addr: &str, user: &str, password: &str) -> String {
@@ -67,13 +56,7 @@ fn passwd_and_del_with_sighup_beat_the_cache() {
     add_user(&users, "dave", &dir.path().join("dave"), "daves-pw");
     add_user(&users, "erin", &dir.path().join("erin"), "erins-pw");
     let log = dir.path().join("server.log");
-    let srv = common::Serve::new(&[
-        "--listen",
-        "127.0.0.1:0",
-        "--passive-ports",
-        "0-0",
-        "--login-failure-delay-ms",
-        "0",
+    let srv = common::Serve::local(&[
         "--log",
         "info,ferroftp_server::control::login=debug",
         "--users",
@@ -97,10 +80,7 @@ fn passwd_and_del_with_sighup_beat_the_cache() {
         hits(&log)
     );
 
-    let mut passwd = common::ferroftp(&["user", "passwd", "bob", "--users"]);
-    passwd.arg(&users).arg("--password-stdin");
-    let run = common::finish(passwd, b"new-pw\n");
-    assert!(run.output.status.success(), "{}", run.stderr);
+    set_password(&users, "bob", "new-pw");
     let mut del = common::ferroftp(&["user", "del", "dave", "--users"]);
     del.arg(&users);
     let run = common::finish(del, b"");

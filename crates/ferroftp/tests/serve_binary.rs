@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{deadline, wait_until, Served, BIN};
+use common::{add_user, deadline, set_password, wait_until, Served, BIN};
 
 /// Starts `ferroftp serve ARGS` in `dir` and reads the quick-start line and the listening
 /// address.
@@ -175,17 +175,6 @@ fn bad_config_is_a_clear_error() {
     assert!(err.contains("lisen"), "{err}");
 }
 
-/// `ferroftp user add NAME --home DIR --users FILE --password-stdin`, password on stdin.
-fn add_user(users: &std::path::Path, name: &str, home: &std::path::Path, password: &str) {
-    let mut add = common::ferroftp(&["user", "add", name, "--home"]);
-    add.arg(home)
-        .arg("--users")
-        .arg(users)
-        .arg("--password-stdin");
-    let run = common::finish(add, format!("{password}\n").as_bytes());
-    assert!(run.output.status.success(), "{}", run.stderr);
-}
-
 #[test]
 fn users_file_reloads_on_sighup() {
     let dir = tempfile::tempdir().unwrap();
@@ -229,14 +218,6 @@ fn users_file_reloads_on_sighup() {
     assert!(login("bob", "builder").starts_with("230"));
 }
 
-/// `ferroftp user passwd NAME --users FILE --password-stdin`.
-fn set_password(users: &std::path::Path, name: &str, password: &str) {
-    let mut passwd = common::ferroftp(&["user", "passwd", name, "--users"]);
-    passwd.arg(users).arg("--password-stdin");
-    let run = common::finish(passwd, format!("{password}\n").as_bytes());
-    assert!(run.output.status.success(), "{}", run.stderr);
-}
-
 // Guards the credential cache across SIGHUP: a password changed with `user passwd` and a
 // user removed with `user del` are refused after the reload, although both logged in (and
 // were cached) before it; the new password works.
@@ -247,19 +228,10 @@ fn sighup_invalidates_cached_credentials() {
     add_user(&users, "bob", &dir.path().join("bob"), "old-pw");
     add_user(&users, "dave", &dir.path().join("dave"), "daves-pw");
     let log = dir.path().join("server.log");
-    let srv = common::Serve::new(&[
-        "--listen",
-        "127.0.0.1:0",
-        "--passive-ports",
-        "0-0",
-        "--login-failure-delay-ms",
-        "0",
-        "--users",
-        users.to_str().unwrap(),
-    ])
-    .current_dir(dir.path())
-    .log_to(&log)
-    .start();
+    let srv = common::Serve::local(&["--users", users.to_str().unwrap()])
+        .current_dir(dir.path())
+        .log_to(&log)
+        .start();
     let login = |user: &str, pass: &str| {
         let (mut c, _) = Ctl::connect(&srv.addr);
         c.cmd(&format!("USER {user}"));

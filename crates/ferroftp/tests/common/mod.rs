@@ -101,6 +101,27 @@ pub fn finish(mut cmd: Command, stdin: &[u8]) -> Finished {
     }
 }
 
+/// `ferroftp user add NAME --home HOME --users FILE --password-stdin`, password on stdin;
+/// the test fails if it does.
+pub fn add_user(users: &Path, name: &str, home: &Path, password: &str) {
+    let mut add = ferroftp(&["user", "add", name, "--home"]);
+    add.arg(home)
+        .arg("--users")
+        .arg(users)
+        .arg("--password-stdin");
+    let run = finish(add, format!("{password}\n").as_bytes());
+    assert!(run.output.status.success(), "{}", run.stderr);
+}
+
+/// `ferroftp user passwd NAME --users FILE --password-stdin`, password on stdin; the test
+/// fails if it does.
+pub fn set_password(users: &Path, name: &str, password: &str) {
+    let mut passwd = ferroftp(&["user", "passwd", name, "--users"]);
+    passwd.arg(users).arg("--password-stdin");
+    let run = finish(passwd, format!("{password}\n").as_bytes());
+    assert!(run.output.status.success(), "{}", run.stderr);
+}
+
 /// How to start `ferroftp serve`.
 pub struct Serve {
     cmd: Command,
@@ -113,6 +134,22 @@ impl Serve {
         let mut cmd = ferroftp(&["serve"]);
         cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::null());
         Serve { cmd, listeners: 1 }
+    }
+
+    /// `ferroftp serve` on loopback at a port the OS picks, with OS-picked passive ports
+    /// and no delay after a failed login (so tests that log in wrongly do not wait), then
+    /// ARGS.
+    pub fn local<S: AsRef<OsStr>>(args: &[S]) -> Serve {
+        let mut serve = Serve::new(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--passive-ports",
+            "0-0",
+            "--login-failure-delay-ms",
+            "0",
+        ]);
+        serve.cmd.args(args);
+        serve
     }
 
     /// One more argument.
