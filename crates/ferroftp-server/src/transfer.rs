@@ -739,19 +739,7 @@ async fn write_converted<W>(
 where
     W: AsyncWrite + Unpin + ?Sized,
 {
-    let bytes: &[u8] = match conversion {
-        Conversion::None => chunk,
-        Conversion::ToNetwork(c) => {
-            out.clear();
-            c.convert(chunk, out);
-            out
-        }
-        Conversion::FromNetwork(c) => {
-            out.clear();
-            c.convert(chunk, out);
-            out
-        }
-    };
+    let bytes = conversion.apply(chunk, out);
     dst.write_all(bytes).await.map_err(CopyError::Write)
 }
 
@@ -773,6 +761,20 @@ enum Conversion {
     None,
     ToNetwork(ascii::ToNetwork),
     FromNetwork(ascii::FromNetwork),
+}
+
+impl Conversion {
+    /// `chunk` as it goes on: itself, or its conversion written into `out` (emptied first,
+    /// so that one buffer serves a whole transfer).
+    fn apply<'a>(&mut self, chunk: &'a [u8], out: &'a mut Vec<u8>) -> &'a [u8] {
+        out.clear();
+        match self {
+            Conversion::None => return chunk,
+            Conversion::ToNetwork(c) => c.convert(chunk, out),
+            Conversion::FromNetwork(c) => c.convert(chunk, out),
+        }
+        out
+    }
 }
 
 /// How much one read of an upload's data connection may take. Large, so that a fast client
@@ -838,14 +840,7 @@ where
         if n == 0 {
             break;
         }
-        let bytes: &[u8] = match &mut conversion {
-            Conversion::FromNetwork(c) => {
-                out.clear();
-                c.convert(&buf, &mut out);
-                &out
-            }
-            _ => &buf,
-        };
+        let bytes = conversion.apply(&buf, &mut out);
         dst.write_all(bytes).await.map_err(CopyError::Write)?;
         unflushed = true;
         if n == size {
