@@ -1364,11 +1364,6 @@ mod tests {
 
         #[test]
         fn lines_never_panic(name in "\\PC{0,40}", size: u64, secs: i64, now_secs: i64, mode: u32) {
-            let to_time = |v: i64| if v >= 0 {
-                UNIX_EPOCH.checked_add(Duration::from_secs(v.unsigned_abs()))
-            } else {
-                UNIX_EPOCH.checked_sub(Duration::from_secs(v.unsigned_abs()))
-            };
             let e = EntryInfo {
                 name,
                 kind: EntryKind::File,
@@ -1381,6 +1376,16 @@ mod tests {
             let line = list_line(&e, n);
             proptest::prop_assert!(!line.contains(['\r', '\n']));
             let _ = mlsx_line(&e, &MlstFacts::default(), &Permissions::ALL);
+        }
+    }
+
+    /// The time `v` seconds from the epoch, either side of it; `None` where `SystemTime`
+    /// cannot hold it (property tests draw any `i64`).
+    fn to_time(v: i64) -> Option<SystemTime> {
+        if v >= 0 {
+            UNIX_EPOCH.checked_add(Duration::from_secs(v.unsigned_abs()))
+        } else {
+            UNIX_EPOCH.checked_sub(Duration::from_secs(v.unsigned_abs()))
         }
     }
 
@@ -1461,11 +1466,6 @@ mod tests {
             fact_bits in 0u8..32,
             perm_bits in 0u8..64,
         ) {
-            let to_time = |v: i64| if v >= 0 {
-                UNIX_EPOCH.checked_add(Duration::from_secs(v.unsigned_abs()))
-            } else {
-                UNIX_EPOCH.checked_sub(Duration::from_secs(v.unsigned_abs()))
-            };
             let e = EntryInfo {
                 name,
                 kind: [EntryKind::File, EntryKind::Dir, EntryKind::Symlink][usize::from(kind)],
