@@ -3,43 +3,19 @@
 //! server cannot win the benchmark). These check the generator, never the server's speed:
 //! no figure is compared with a threshold beyond "positive".
 
+#[path = "../../ferroftp-load/tests/common/mod.rs"]
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
+
+use common::ferroftp_bin;
 
 const BENCH: &str = env!("CARGO_BIN_EXE_ferroftp-bench");
 const USER: &str = "bench";
 const PASS: &str = "smoke-test-password";
-
-/// The `ferroftp` binary: `$FERROFTP_BIN` when set (as scripts/test sets it), otherwise built
-/// with `cargo build -p ferroftp`, whose JSON messages name the executable.
-fn ferroftp_bin() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(p) = std::env::var_os("FERROFTP_BIN") {
-            return PathBuf::from(p);
-        }
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let out = Command::new(cargo)
-            .args(["build", "-p", "ferroftp", "--bin", "ferroftp"])
-            .arg("--message-format=json-render-diagnostics")
-            .current_dir(&root)
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run cargo build -p ferroftp");
-        assert!(out.status.success(), "cargo build -p ferroftp failed");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "ferroftp")
-            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-            .expect("cargo reported the ferroftp executable")
-    })
-    .clone()
-}
 
 /// A ferroftp serving `root` to USER; killed when dropped.
 struct Server {

@@ -2,47 +2,14 @@
 //! tests check that the harness works (honest transfers happen, hashes match, the summary is
 //! printed), never the server's performance targets.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
+
+use common::ferroftp_bin;
 
 const LOAD: &str = env!("CARGO_BIN_EXE_ferroftp-load");
-
-/// The `ferroftp` binary: `$FERROFTP_BIN` when set (as scripts/test sets it), otherwise built
-/// with `cargo build -p ferroftp`, whose JSON messages name the executable wherever the
-/// target directory is.
-fn ferroftp_bin() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        if let Some(p) = std::env::var_os("FERROFTP_BIN") {
-            return PathBuf::from(p);
-        }
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let out = Command::new(cargo)
-            .args([
-                "build",
-                "-p",
-                "ferroftp",
-                "--bin",
-                "ferroftp",
-                "--message-format=json-render-diagnostics",
-            ])
-            .current_dir(&root)
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run cargo build -p ferroftp");
-        assert!(out.status.success(), "cargo build -p ferroftp failed");
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "ferroftp")
-            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-            .expect("cargo reported the ferroftp executable")
-    })
-    .clone()
-}
 
 fn run_load(args: &[&str]) -> Output {
     Command::new(LOAD)
