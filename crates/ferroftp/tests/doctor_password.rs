@@ -1,68 +1,34 @@
 //! `ferroftp doctor --password-stdin` and `FERROFTP_PASSWORD`: the real binary checks a real
 //! `ferroftp serve`, with the password kept out of the command line.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Stdio};
+mod common;
 
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::{Served, BIN};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_ferroftp");
 
 /// A running `ferroftp serve` in quick-start mode, killed on drop.
 struct Server {
-    child: Child,
     addr: String,
     user: String,
     pass: String,
+    _served: Served,
     _root: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Starts `ferroftp serve` on a free port and reads the quick-start user, password and
 /// address from its announce lines.
 fn serve() -> Server {
     let root = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--passive-ports",
-            "0-0",
-            "--login-failure-delay-ms",
-            "0",
-            "--root",
-        ])
-        .arg(root.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start ferroftp serve");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut creds = None;
-    let addr = loop {
-        let line = lines.next().expect("server output").expect("line");
-        if let Some(rest) = line.strip_prefix("ferroftp quick start: user \"") {
-            let user = rest.split('"').next().unwrap().to_owned();
-            let pass = rest.split("password \"").nth(1).unwrap();
-            creds = Some((user, pass.split('"').next().unwrap().to_owned()));
-        }
-        if let Some(a) = line.strip_prefix("listening on ftp://") {
-            break a.to_owned();
-        }
-    };
-    let (user, pass) = creds.expect("quick start line");
+    let served = common::Serve::local(&["--root"]).arg(root.path()).start();
+    let (user, pass) = served.quick_start.clone().expect("quick start line");
     Server {
-        child,
-        addr,
+        addr: served.addr.clone(),
         user,
         pass,
+        _served: served,
         _root: root,
     }
 }

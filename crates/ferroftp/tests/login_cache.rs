@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{add_user, deadline, set_password, wait_until};
+use common::{add_user, deadline, del_user, log_shows, set_password, wait_until};
 
 /// One login on a fresh connection: the reply to PASS.
 fn login(addr: &str, user: &str, password: &str) -> String {
@@ -81,14 +81,9 @@ fn passwd_and_del_with_sighup_beat_the_cache() {
     );
 
     set_password(&users, "bob", "new-pw");
-    let mut del = common::ferroftp(&["user", "del", "dave", "--users"]);
-    del.arg(&users);
-    let run = common::finish(del, b"");
-    assert!(run.output.status.success(), "{}", run.stderr);
+    del_user(&users, "dave");
     assert!(srv.signal("HUP"));
-    let reloaded = wait_until(deadline(), || {
-        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("users file reloaded"))
-    });
+    let reloaded = log_shows(&log, "users file reloaded");
     assert!(reloaded, "no reload in the log");
 
     for _ in 0..2 {

@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{add_user, deadline, set_password, wait_until, Served, BIN};
+use common::{add_user, deadline, del_user, log_shows, set_password, wait_until, Served, BIN};
 
 /// Starts `ferroftp serve ARGS` in `dir` and reads the quick-start line and the listening
 /// address.
@@ -122,9 +122,7 @@ fn sigterm_during_a_download_lets_it_finish() {
     data.read_exact(&mut received).unwrap();
 
     assert!(srv.signal("TERM"));
-    let shutting_down = wait_until(deadline(), || {
-        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("shutting down"))
-    });
+    let shutting_down = log_shows(&log, "shutting down");
     assert!(shutting_down, "the server never logged its shutdown");
     // The server has the SIGTERM and the transfer has not ended: no 226 yet, and most of the
     // file still to come.
@@ -242,15 +240,10 @@ fn sighup_invalidates_cached_credentials() {
         assert!(login("dave", "daves-pw").starts_with("230"));
     }
     set_password(&users, "bob", "new-pw");
-    let mut del = common::ferroftp(&["user", "del", "dave", "--users"]);
-    del.arg(&users);
-    let run = common::finish(del, b"");
-    assert!(run.output.status.success(), "{}", run.stderr);
+    del_user(&users, "dave");
     assert!(srv.signal("HUP"));
     // The log says when the reload is done, so the logins below come after it.
-    let reloaded = wait_until(deadline(), || {
-        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("users file reloaded"))
-    });
+    let reloaded = log_shows(&log, "users file reloaded");
     assert!(reloaded, "no reload in the log");
     assert!(login("bob", "old-pw").starts_with("530"));
     assert!(login("dave", "daves-pw").starts_with("530"));
@@ -273,9 +266,7 @@ fn log_has_one_line_per_command_and_never_the_password() {
     c.cmd("QUIT");
     // Each command is logged as it is handled; once the QUIT's line is there, so are the
     // others.
-    let logged = wait_until(deadline(), || {
-        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("command=QUIT"))
-    });
+    let logged = log_shows(&log, "command=QUIT");
     assert!(logged, "QUIT never logged");
     let _ = srv.child.kill();
     let _ = srv.child.wait();

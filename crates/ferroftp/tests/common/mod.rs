@@ -122,6 +122,23 @@ pub fn set_password(users: &Path, name: &str, password: &str) {
     assert!(run.output.status.success(), "{}", run.stderr);
 }
 
+/// `ferroftp user del NAME --users FILE`; the test fails if it does.
+pub fn del_user(users: &Path, name: &str) {
+    let mut del = ferroftp(&["user", "del", name, "--users"]);
+    del.arg(users);
+    let run = finish(del, b"");
+    assert!(run.output.status.success(), "{}", run.stderr);
+}
+
+/// Whether the server's log at `log` comes to contain `text` before the [`deadline`]: a
+/// server logs when it has done something, so a test that waits for the line knows what
+/// follows comes after it.
+pub fn log_shows(log: &Path, text: &str) -> bool {
+    wait_until(deadline(), || {
+        std::fs::read_to_string(log).is_ok_and(|l| l.contains(text))
+    })
+}
+
 /// How to start `ferroftp serve`.
 pub struct Serve {
     cmd: Command,
