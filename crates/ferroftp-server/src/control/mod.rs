@@ -471,7 +471,12 @@ impl<S: ControlStream> Control<S> {
 
     /// Hands a transfer to a job of its own.
     fn start_transfer(&mut self, kind: JobKind, what: String) -> std::io::Result<Flow> {
-        let source = self.data_source();
+        // A refusal (no place under max_transfers) ends the transfer the way a failed data
+        // connection does: through the job's channel, so the core sees it finish.
+        let (source, permit) = match self.data_source() {
+            Ok((source, permit)) => (source, Ok(permit)),
+            Err(refusal) => (DataSource::Taken, Err(refusal)),
+        };
         let Some(storage) = self.storage() else {
             return Ok(Flow::Continue);
         };
@@ -502,7 +507,18 @@ impl<S: ControlStream> Control<S> {
             zero_copy: self.shared.config.zero_copy_downloads,
         };
         tracing::info!(transfer = %what, "transfer started");
-        tokio::spawn(job.run());
+        tokio::spawn(async move {
+            match permit {
+                Ok(permit) => {
+                    // Held for as long as the job holds descriptors.
+                    let _permit = permit;
+                    job.run().await;
+                }
+                Err(refusal) => {
+                    let _ = job.events.send(TransferEvent::Finished(refusal)).await;
+                }
+            }
+        });
         self.transfer = Some(Running {
             events,
             abort: Some(abort_tx),
