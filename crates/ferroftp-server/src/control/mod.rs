@@ -493,7 +493,7 @@ impl<S: ControlStream> Control<S> {
             }),
             _ => None,
         };
-        let job = TransferJob {
+        let mut job = TransferJob {
             storage,
             source,
             kind,
@@ -505,20 +505,20 @@ impl<S: ControlStream> Control<S> {
             stall_timeout: self.shared.config.stall_timeout,
             keepalive: self.shared.config.tcp_keepalive,
             zero_copy: self.shared.config.zero_copy_downloads,
+            permit: None,
         };
-        tracing::info!(transfer = %what, "transfer started");
-        tokio::spawn(async move {
-            match permit {
-                Ok(permit) => {
-                    // Held for as long as the job holds descriptors.
-                    let _permit = permit;
-                    job.run().await;
-                }
-                Err(refusal) => {
-                    let _ = job.events.send(TransferEvent::Finished(refusal)).await;
-                }
+        match permit {
+            Ok(permit) => {
+                tracing::info!(transfer = %what, "transfer started");
+                job.permit = permit;
+                tokio::spawn(job.run());
             }
-        });
+            Err(refusal) => {
+                tokio::spawn(async move {
+                    let _ = job.events.send(TransferEvent::Finished(refusal)).await;
+                });
+            }
+        }
         self.transfer = Some(Running {
             events,
             abort: Some(abort_tx),
