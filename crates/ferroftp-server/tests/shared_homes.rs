@@ -52,7 +52,10 @@ fn n_sessions_of_one_user_hold_n_plus_one_descriptors() {
         seen = open_descriptors();
         seen == want
     });
-    assert!(settled, "{seen} descriptors open, want {want} (baseline {baseline})");
+    assert!(
+        settled,
+        "{seen} descriptors open, want {want} (baseline {baseline})"
+    );
     for mut s in sessions {
         assert_eq!(s.code("QUIT"), 221);
     }
@@ -61,7 +64,10 @@ fn n_sessions_of_one_user_hold_n_plus_one_descriptors() {
         seen = open_descriptors();
         seen == baseline
     });
-    assert!(settled, "{seen} descriptors open after QUIT, want {baseline}");
+    assert!(
+        settled,
+        "{seen} descriptors open after QUIT, want {baseline}"
+    );
 }
 
 // Guards the identity check: a home moved away and made anew at the same path is opened
