@@ -100,3 +100,31 @@ fn port_transfers_count_too() {
     assert_eq!(got, b"active");
     assert_eq!(b.reply().0, 226);
 }
+
+/// Paused time: a waiting listener nobody connects to gives its place back when it closes
+/// at the data timeout, not only when its session ends.
+mod paused {
+    use std::time::Duration;
+
+    use super::common::duplex::Harness;
+
+    const DATA_TIMEOUT: Duration = Duration::from_secs(20);
+
+    // Guards against hoarding: a client that asks for channels and never connects holds a
+    // place for the data timeout at most (the permit lives with the listener).
+    #[tokio::test(start_paused = true)]
+    async fn a_listener_nobody_connects_to_frees_its_place_at_the_data_timeout() {
+        let h = Harness::start(|c| {
+            c.max_transfers = Some(1);
+            c.data_connect_timeout = DATA_TIMEOUT;
+        })
+        .await;
+        let mut hoarder = h.logged_in().await;
+        assert!(hoarder.cmd("EPSV").await.starts_with("229 "));
+        let mut other = h.logged_in().await;
+        assert_eq!(other.cmd("EPSV").await, super::FULL);
+        // Virtual time: the stimulus (time passing), not synchronisation.
+        tokio::time::sleep(DATA_TIMEOUT + Duration::from_secs(1)).await;
+        assert!(other.cmd("EPSV").await.starts_with("229 "));
+    }
+}
