@@ -460,6 +460,9 @@ pub enum Msg {
     UploadTruncated,
     /// A transfer's data connection: every passive port was busy.
     DataNoPassivePort,
+    /// PASV/EPSV, or a transfer over PORT/EPRT, while the server already runs as many data
+    /// channels as it allows (`max_transfers`).
+    TooManyTransfers,
     /// A transfer's data connection was not made in time.
     DataConnectTimeout,
     /// A transfer's data connection failed (the reason stays in the log).
@@ -765,6 +768,11 @@ pub const MESSAGES: &[(Msg, u16, &str)] = &[
         Msg::DataNoPassivePort,
         425,
         "Can't open data connection: no passive port free: try again.",
+    ),
+    (
+        Msg::TooManyTransfers,
+        425,
+        "Can't open data connection: the server has too many transfers at once, try again shortly.",
     ),
     (
         Msg::DataConnectTimeout,

@@ -30,6 +30,13 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Most control connections from one IP address; more get `Msg::TooManyFromAddress`.
     pub max_connections_per_ip: usize,
+    /// Most data channels (a waiting passive listener or a running transfer) open at once
+    /// in the whole server; PASV/EPSV, or a transfer over PORT/EPRT, beyond it gets
+    /// `Msg::TooManyTransfers`. Each costs up to three descriptors (listener, connection,
+    /// file), so this is what keeps busy sessions within the open-files limit. `None`: no
+    /// bound but `max_connections` (the `ferroftp` binary always sets one, fitted to the
+    /// limit).
+    pub max_transfers: Option<usize>,
     /// A session with no command for this long gets `Msg::IdleTimeout` and is closed.
     pub idle_timeout: Duration,
     /// How long to wait for a data connection to be made (passive accept or active connect).
@@ -195,6 +202,7 @@ impl Default for ServerConfig {
             greeting: "ferroftp ready.".to_owned(),
             max_connections: 1000,
             max_connections_per_ip: 50,
+            max_transfers: None,
             idle_timeout: Duration::from_secs(600),
             data_connect_timeout: Duration::from_secs(30),
             max_passive_per_ip: 8,

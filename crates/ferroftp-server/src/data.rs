@@ -197,6 +197,7 @@ impl PortPool {
         Ok(Reservation {
             pool: self.clone(),
             key,
+            permit: None,
         })
     }
 }
@@ -214,6 +215,10 @@ fn gcd(mut a: usize, mut b: usize) -> usize {
 struct Reservation {
     pool: Arc<PortPool>,
     key: IpAddr,
+    /// The channel's place under the server's transfer bound while only the listener
+    /// exists: freed with it (a client that never connects does not keep it), or handed to
+    /// the transfer that takes the channel.
+    permit: Option<crate::transfers::TransferPermit>,
 }
 
 impl Drop for Reservation {
@@ -318,6 +323,22 @@ impl PassiveChannel {
     /// Waits for the client's connection, and closes the listener.
     pub async fn connection(mut self) -> Result<TcpStream, DataError> {
         self.next().await
+    }
+
+    /// Makes the listener hold `permit` until it closes or [`PassiveChannel::take_permit`].
+    pub fn hold_permit(&self, permit: crate::transfers::TransferPermit) {
+        if let Some((_, r)) = &mut *self.slot.lock().unwrap_or_else(|p| p.into_inner()) {
+            r.permit = Some(permit);
+        }
+    }
+
+    /// The permit the listener holds, for the transfer that takes this channel; `None`
+    /// once the listener has closed.
+    pub fn take_permit(&self) -> Option<crate::transfers::TransferPermit> {
+        match &mut *self.slot.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some((_, r)) => r.permit.take(),
+            None => None,
+        }
     }
 }
 

@@ -30,6 +30,7 @@ pub mod stream;
 pub mod throttle;
 pub mod tls;
 pub mod transfer;
+pub mod transfers;
 mod truncation;
 
 pub use server::{IncomingStream, Server};

@@ -49,6 +49,8 @@ pub struct Shared {
     pub hashes: Arc<HashGate>,
     /// Logged-in sessions per user.
     pub user_sessions: Arc<UserSessions>,
+    /// The server-wide bound on data channels (`ServerConfig::max_transfers`).
+    pub transfers: crate::transfers::TransferGate,
     connections: Mutex<Connections>,
     /// Homes a login has already asked to sweep (see [`Shared::first_login_to`]).
     swept_homes: Mutex<HashSet<PathBuf>>,
@@ -204,6 +206,7 @@ impl Server {
                 config.limits.login_queue_timeout,
             )),
             user_sessions: Arc::new(UserSessions::new(config.limits.max_sessions_per_user)),
+            transfers: crate::transfers::TransferGate::new(config.max_transfers),
             config,
             session_config,
             auth,

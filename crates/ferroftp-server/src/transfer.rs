@@ -125,6 +125,9 @@ pub struct TransferJob {
     /// Whether a download that allows it is sent with `sendfile(2)` (see
     /// `ServerConfig::zero_copy_downloads`).
     pub zero_copy: bool,
+    /// This transfer's place under `ServerConfig::max_transfers`, given back before the
+    /// final reply goes out.
+    pub permit: Option<crate::transfers::TransferPermit>,
 }
 
 /// How to secure a data connection under `PROT P`.
@@ -189,6 +192,9 @@ impl TransferJob {
             Err(Failure::Reply(r)) => r,
             Err(Failure::Aborted) => Msg::TransferAborted.reply(),
         };
+        // The connection and the file are closed by now; the permit goes too, before the
+        // client hears the end and (perhaps) asks for its next data channel at once.
+        drop(self);
         let _ = events.send(TransferEvent::Finished(reply)).await;
     }
 

@@ -60,6 +60,11 @@ pub struct ServeArgs {
     /// Most control connections from one IP address [default: 50].
     #[arg(long, value_name = "N")]
     pub max_connections_per_ip: Option<usize>,
+    /// Most data channels (waiting passive listeners and running transfers) open at once
+    /// in the whole server [default: fitted to the open-files limit, at most
+    /// --max-connections].
+    #[arg(long, value_name = "N")]
+    pub max_transfers: Option<usize>,
     /// Close sessions idle for this many seconds [default: 600].
     #[arg(long, value_name = "SECS")]
     pub idle_timeout: Option<u64>,

@@ -117,6 +117,8 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     /// `--max-connections-per-ip`.
     pub max_connections_per_ip: Option<usize>,
+    /// `--max-transfers`.
+    pub max_transfers: Option<usize>,
     /// `--idle-timeout`, seconds.
     pub idle_timeout: Option<u64>,
     /// `--data-timeout`, seconds.
@@ -385,6 +387,11 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
     if max_connections_per_ip == 0 {
         return Err(invalid("max_connections_per_ip", "must be greater than 0"));
     }
+    // Left unset, the binary fits it to the open-files limit at start (see fd_limit.rs).
+    let max_transfers = args.max_transfers.or(file.max_transfers);
+    if max_transfers == Some(0) {
+        return Err(invalid("max_transfers", "must be greater than 0"));
+    }
 
     let idle_timeout = match args.idle_timeout.or(file.idle_timeout) {
         Some(s) => Duration::from_secs(positive("idle_timeout", s)?),
@@ -522,6 +529,7 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             greeting,
             max_connections,
             max_connections_per_ip,
+            max_transfers,
             idle_timeout,
             data_connect_timeout,
             max_passive_per_ip,
@@ -770,6 +778,20 @@ mod tests {
         assert!(s.users.is_none());
         assert_eq!(s.root, PathBuf::from(DEFAULT_ROOT));
         assert_eq!(s.log, DEFAULT_LOG);
+    }
+
+    /// Guards the `max_transfers` key and flag: unset stays unset (fitted at start), the
+    /// file sets it, the flag wins, and 0 is refused.
+    #[test]
+    fn max_transfers_from_file_and_flag() {
+        let s = merge(&serve_args(&[]), file("")).expect("merge");
+        assert_eq!(s.server.max_transfers, None);
+        let s = merge(&serve_args(&[]), file("max_transfers = 7")).expect("merge");
+        assert_eq!(s.server.max_transfers, Some(7));
+        let args = serve_args(&["--max-transfers", "9"]);
+        let s = merge(&args, file("max_transfers = 7")).expect("merge");
+        assert_eq!(s.server.max_transfers, Some(9));
+        assert!(merge(&serve_args(&[]), file("max_transfers = 0")).is_err());
     }
 
     #[test]

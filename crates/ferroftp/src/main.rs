@@ -123,7 +123,6 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
     };
     let mut settings = merge(&args, file)?;
     init_logging(&settings.log)?;
-    settings.server.max_connections = fd_limit::raise_and_fit(settings.server.max_connections);
 
     if let Some(anon) = settings.server.anonymous.as_mut() {
         anon.root = existing_dir("anonymous root", &anon.root)?;
@@ -174,6 +173,24 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
             (Arc::new(auth), Some((password, root)))
         }
     };
+
+    // Sessions on one home share its handle: the budget counts each distinct home once.
+    let homes = match &users_file {
+        Some(users) => {
+            let users = users.users();
+            let distinct: std::collections::HashSet<&Path> =
+                users.users().map(|u| u.home()).collect();
+            distinct.len()
+        }
+        None => 1,
+    } + usize::from(settings.server.anonymous.is_some());
+    let fitted = fd_limit::raise_and_fit(
+        settings.server.max_connections,
+        settings.server.max_transfers,
+        homes,
+    );
+    settings.server.max_connections = fitted.connections;
+    settings.server.max_transfers = Some(fitted.transfers);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         // An explicit cap, so that a burst of file-system work queues up rather than

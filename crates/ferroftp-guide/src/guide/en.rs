@@ -453,6 +453,10 @@ pub(super) const PAGES: &[Page] = &[
                 --max-passive-per-ip passive ports nobody has connected to yet (ferroftp: \"425 \
                 Can't open passive connection: too many waiting from your address, use the ones \
                 you have.\").\n\
+                After PASV or EPSV, or a transfer over PORT or EPRT, while the whole server \
+                already runs --max-transfers data connections (ferroftp: \"425 Can't open data \
+                connection: the server has too many transfers at once, try again shortly.\"); \
+                the client may retry a moment later.\n\
                 After PASV on an IPv6 connection (ferroftp: \"425 PASV needs IPv4: use EPSV on \
                 IPv6 connections.\").",
         fix: "Send PASV or EPSV (or PORT/EPRT) before each transfer command; clients in passive \
@@ -463,7 +467,10 @@ pub(super) const PAGES: &[Page] = &[
                 Behind NAT, make the PASV reply carry the public address (ferroftp \
                 --passive-address), or let the client use EPSV.\n\
                 Active mode (PORT/EPRT) rarely works when the client is behind NAT or a \
-                firewall: switch the client to passive mode.",
+                firewall: switch the client to passive mode.\n\
+                Administrators: when clients hit the transfer cap, raise --max-transfers along \
+                with the open-files limit (ulimit -n, LimitNOFILE=): each data connection costs \
+                three descriptors.",
     },
     Page {
         code: 426,

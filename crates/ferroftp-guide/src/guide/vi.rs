@@ -452,6 +452,10 @@ pub(super) const PAGES: &[Page] = &[
                 again.\"), hoặc khi địa chỉ của máy khách đã giữ --max-passive-per-ip cổng thụ \
                 động mà chưa ai kết nối tới (ferroftp: \"425 Can't open passive connection: too \
                 many waiting from your address, use the ones you have.\").\n\
+                Sau PASV hoặc EPSV, hoặc một lần truyền qua PORT hay EPRT, khi toàn máy chủ đã \
+                chạy --max-transfers kết nối dữ liệu (ferroftp: \"425 Can't open data \
+                connection: the server has too many transfers at once, try again shortly.\"); \
+                máy khách có thể thử lại sau giây lát.\n\
                 Sau PASV trên kết nối IPv6 (ferroftp: \"425 PASV needs IPv4: use EPSV on IPv6 \
                 connections.\").",
         fix: "Gửi PASV hoặc EPSV (hoặc PORT/EPRT) trước mỗi lệnh truyền; máy khách ở chế độ thụ \
@@ -462,7 +466,10 @@ pub(super) const PAGES: &[Page] = &[
                 Khi máy chủ ở sau NAT, hãy để phản hồi PASV mang địa chỉ công khai (ferroftp \
                 --passive-address), hoặc để máy khách dùng EPSV.\n\
                 Chế độ chủ động (PORT/EPRT) hiếm khi hoạt động khi máy khách ở sau NAT hoặc \
-                tường lửa: hãy chuyển máy khách sang chế độ thụ động.",
+                tường lửa: hãy chuyển máy khách sang chế độ thụ động.\n\
+                Quản trị viên: khi máy khách chạm giới hạn truyền, hãy tăng --max-transfers cùng \
+                với giới hạn số tệp mở (ulimit -n, LimitNOFILE=): mỗi kết nối dữ liệu tốn ba \
+                bộ mô tả tệp.",
     },
     Page {
         code: 426,

@@ -6,6 +6,7 @@
 //! saying "passive" (see [`Control::drop_stale_listener`]), so the two cannot disagree.
 
 use super::*;
+use crate::transfers::TransferPermit;
 
 /// A data channel being prepared, with the live part the session cannot hold.
 pub(super) enum Prepared {
@@ -38,21 +39,32 @@ impl<S: ControlStream> Control<S> {
     }
 
     /// Where the transfer just started gets its data connection: the channel the session
-    /// handed to it.
-    pub(super) fn data_source(&mut self) -> DataSource {
-        match self.session.take_transfer_channel() {
+    /// handed to it, with its place under `max_transfers` (the passive listener's, or one
+    /// taken now for PORT/EPRT). `Err`: the reply that refuses the transfer.
+    pub(super) fn data_source(&mut self) -> Result<(DataSource, Option<TransferPermit>), Reply> {
+        Ok(match self.session.take_transfer_channel() {
             DataChannel::Passive => match self.listener.take() {
-                Some(l) => DataSource::Passive(l),
-                None => DataSource::Taken,
+                Some(l) => {
+                    let permit = l.take_permit();
+                    (DataSource::Passive(l), permit)
+                }
+                None => (DataSource::Taken, None),
             },
-            DataChannel::Active(target) => DataSource::Active {
-                local_ip: self.local.ip(),
-                target,
-                timeout: self.shared.config.data_connect_timeout,
-            },
+            DataChannel::Active(target) => {
+                let Some(permit) = self.shared.transfers.try_take() else {
+                    tracing::warn!("transfer refused: max_transfers data channels are open");
+                    return Err(Msg::TooManyTransfers.reply());
+                };
+                let source = DataSource::Active {
+                    local_ip: self.local.ip(),
+                    target,
+                    timeout: self.shared.config.data_connect_timeout,
+                };
+                (source, Some(permit))
+            }
             // The core only lets a transfer through with a channel set up.
-            DataChannel::None => DataSource::Taken,
-        }
+            DataChannel::None => (DataSource::Taken, None),
+        })
     }
 
     pub(super) async fn open_passive(&mut self, extended: bool, protocol: Option<u8>) -> Reply {
@@ -70,6 +82,12 @@ impl<S: ControlStream> Control<S> {
         };
         // A second PASV/EPSV replaces (and so closes) the earlier listener.
         self.listener = None;
+        // Taken before binding, so a full server spends no descriptor on the refusal.
+        let Some(permit) = self.shared.transfers.try_take() else {
+            tracing::warn!("PASV/EPSV refused: max_transfers data channels are open");
+            self.prepare(Prepared::None);
+            return Msg::TooManyTransfers.reply();
+        };
         let channel = match PassiveChannel::open_waiting(
             &self.shared.ports,
             self.local.ip(),
@@ -91,6 +109,7 @@ impl<S: ControlStream> Control<S> {
                 };
             }
         };
+        channel.hold_permit(permit);
         let port = channel.port;
         self.prepare(Prepared::Passive(channel));
         match advertised {

@@ -471,7 +471,12 @@ impl<S: ControlStream> Control<S> {
 
     /// Hands a transfer to a job of its own.
     fn start_transfer(&mut self, kind: JobKind, what: String) -> std::io::Result<Flow> {
-        let source = self.data_source();
+        // A refusal (no place under max_transfers) ends the transfer the way a failed data
+        // connection does: through the job's channel, so the core sees it finish.
+        let (source, permit) = match self.data_source() {
+            Ok((source, permit)) => (source, Ok(permit)),
+            Err(refusal) => (DataSource::Taken, Err(refusal)),
+        };
         let Some(storage) = self.storage() else {
             return Ok(Flow::Continue);
         };
@@ -488,7 +493,7 @@ impl<S: ControlStream> Control<S> {
             }),
             _ => None,
         };
-        let job = TransferJob {
+        let mut job = TransferJob {
             storage,
             source,
             kind,
@@ -500,9 +505,20 @@ impl<S: ControlStream> Control<S> {
             stall_timeout: self.shared.config.stall_timeout,
             keepalive: self.shared.config.tcp_keepalive,
             zero_copy: self.shared.config.zero_copy_downloads,
+            permit: None,
         };
-        tracing::info!(transfer = %what, "transfer started");
-        tokio::spawn(job.run());
+        match permit {
+            Ok(permit) => {
+                tracing::info!(transfer = %what, "transfer started");
+                job.permit = permit;
+                tokio::spawn(job.run());
+            }
+            Err(refusal) => {
+                tokio::spawn(async move {
+                    let _ = job.events.send(TransferEvent::Finished(refusal)).await;
+                });
+            }
+        }
         self.transfer = Some(Running {
             events,
             abort: Some(abort_tx),

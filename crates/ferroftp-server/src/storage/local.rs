@@ -31,6 +31,7 @@ use tokio::task::JoinHandle;
 
 use super::{Capabilities, EntryStream, ReadStream, Storage, StorageError, Upload, WriteMode};
 
+mod roots;
 mod upload;
 
 use upload::{Durability, LocalUpload, TempTarget};
@@ -73,13 +74,14 @@ impl fmt::Debug for LocalStorage {
 impl LocalStorage {
     /// Opens `root`, which must exist and be a directory, as the root of a storage.
     ///
-    /// This is the one place that uses ambient authority: the configured path itself is
+    /// Opening it (in roots.rs) is the one place that uses ambient authority: the configured path itself is
     /// trusted; nothing a client sends is.
     pub fn new(root: impl AsRef<Path>) -> io::Result<LocalStorage> {
         let root_path = root.as_ref().to_path_buf();
-        let dir = Dir::open_ambient_dir(&root_path, cap_std::ambient_authority())?;
+        // Sessions on the same directory share one handle (one descriptor), see roots.rs.
+        let root = roots::open(&root_path)?;
         Ok(LocalStorage {
-            root: Arc::new(dir),
+            root,
             root_path,
             durability: Durability::default(),
         })
