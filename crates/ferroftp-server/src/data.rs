@@ -78,6 +78,8 @@ pub fn address_key(ip: IpAddr) -> IpAddr {
 pub struct PortPool {
     range: RangeInclusive<u16>,
     max_per_address: usize,
+    /// Keepalive for data connections, set on each listener so its connection inherits it.
+    keepalive: Option<Duration>,
     waiting: Mutex<HashMap<IpAddr, usize>>,
     /// Woken whenever a listener of this pool closes, for PASVs waiting for a free port.
     freed: Notify,
@@ -93,9 +95,17 @@ impl PortPool {
         PortPool {
             range,
             max_per_address: usize::MAX,
+            keepalive: None,
             waiting: Mutex::new(HashMap::new()),
             freed: Notify::new(),
         }
+    }
+
+    /// Turns on TCP keepalive (probing after `idle`) for the data connections of this
+    /// pool's listeners; `None`, the default, leaves it off.
+    pub fn with_keepalive(mut self, idle: Option<Duration>) -> PortPool {
+        self.keepalive = idle;
+        self
     }
 
     /// Limits the passive listeners waiting at once for one client address (IPv6: per
@@ -128,7 +138,10 @@ impl PortPool {
                 continue;
             };
             match crate::net::bind_listener(SocketAddr::new(ip, port), crate::net::DATA_BACKLOG) {
-                Ok(l) => return Ok(l),
+                Ok(l) => {
+                    crate::net::data_listener_options(&l, self.keepalive);
+                    return Ok(l);
+                }
                 Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
                 Err(e) => return Err(DataError::Io(e)),
             }
@@ -470,9 +483,18 @@ impl DataSource {
             }
             DataSource::Taken => return Err(DataError::Closed),
         };
-        // Data connections carry bulk bytes: Nagle only delays the last segment.
-        let _ = stream.set_nodelay(true);
+        // Data connections carry bulk bytes: Nagle only delays the last segment. A passive
+        // connection inherited that (and keepalive) from its listener where it can.
+        if !self.options_inherited() {
+            let _ = stream.set_nodelay(true);
+        }
         Ok(stream)
+    }
+
+    /// Whether this source's connections come with TCP_NODELAY and keepalive already set
+    /// (a passive listener's, where accepted sockets inherit options).
+    pub fn options_inherited(&self) -> bool {
+        crate::net::OPTIONS_INHERITED && matches!(self, DataSource::Passive(_))
     }
 
     /// Whether another connection may still come (a passive listener).

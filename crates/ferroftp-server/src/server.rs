@@ -197,7 +197,8 @@ impl Server {
         let shared = Arc::new(Shared {
             ports: Arc::new(
                 PortPool::new(config.passive_ports.clone())
-                    .with_max_per_address(config.max_passive_per_ip),
+                    .with_max_per_address(config.max_passive_per_ip)
+                    .with_keepalive(config.tcp_keepalive),
             ),
             limits: crate::limits::ServerLimits::new(&config),
             guard: LoginGuard::new(config.login_failure_delay, &config.limits),
@@ -395,9 +396,9 @@ pub struct IncomingStream<S> {
     pub local: SocketAddr,
 }
 
-/// Whether accepted connections inherit the control listener's socket options (see
-/// [`inherited_options`]), so that a login costs no `setsockopt` of its own.
-const OPTIONS_INHERITED: bool = cfg!(any(target_os = "linux", target_os = "android"));
+// Whether accepted connections inherit the control listener's socket options (see
+// `inherited_options`), so that a login costs no `setsockopt` of its own.
+use crate::net::OPTIONS_INHERITED;
 
 /// Sets on a control listener the options every control connection needs: no Nagle delay
 /// on replies, urgent data inline (ABOR), keepalive. Linux copies them to each accepted

@@ -222,7 +222,9 @@ impl TransferJob {
                 })?,
                 _ = &mut self.abort => return Err(Failure::Aborted),
             };
-            crate::net::set_keepalive(&tcp, self.keepalive);
+            if !source.options_inherited() {
+                crate::net::set_keepalive(&tcp, self.keepalive);
+            }
             if !announced {
                 let _ = self
                     .events
