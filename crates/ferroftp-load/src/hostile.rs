@@ -84,6 +84,31 @@ async fn await_end(c: &mut Ctl, st: &Hostile, what: &str) {
     }
 }
 
+/// PASV and a data connection with a small receive buffer, counting the failures; while it
+/// runs the setup shows in the `setup_in_flight_at_stop` gauge.
+async fn open_small_data(
+    c: &mut Ctl,
+    from: Option<IpAddr>,
+    st: &Hostile,
+) -> Option<tokio::net::TcpStream> {
+    st.gauge("setup_in_flight_at_stop", 1);
+    let data = match c.passive().await {
+        Ok(addr) => {
+            let data = ftp::connect_small_rcvbuf(addr, from).await.ok();
+            if data.is_none() {
+                st.bump("data_connect_failures");
+            }
+            data
+        }
+        Err(_) => {
+            st.bump("pasv_failures");
+            None
+        }
+    };
+    st.gauge("setup_in_flight_at_stop", -1);
+    data
+}
+
 /// Slow readers: RETR the largest seed (or LIST the crafted folder) and read the data
 /// connection at 4 bytes per second.
 pub async fn slow_readers(ctx: Arc<Ctx>, n: usize, st: Arc<Hostile>) {
@@ -98,20 +123,7 @@ pub async fn slow_readers(ctx: Arc<Ctx>, n: usize, st: Arc<Hostile>) {
                     continue;
                 };
                 loop {
-                    st.gauge("setup_in_flight_at_stop", 1);
-                    let setup = async {
-                        let Ok(addr) = c.passive().await else {
-                            st.bump("pasv_failures");
-                            return None;
-                        };
-                        let data = ftp::connect_small_rcvbuf(addr, from).await.ok();
-                        if data.is_none() {
-                            st.bump("data_connect_failures");
-                        }
-                        data
-                    };
-                    let data = setup.await;
-                    st.gauge("setup_in_flight_at_stop", -1);
+                    let data = open_small_data(&mut c, from, &st).await;
                     let Some(mut data) = data else { break };
                     let line = if i % 2 == 0 {
                         format!("RETR {big}")
@@ -167,20 +179,7 @@ pub async fn stallers(ctx: Arc<Ctx>, n: usize, st: Arc<Hostile>) {
                     continue;
                 };
                 loop {
-                    st.gauge("setup_in_flight_at_stop", 1);
-                    let setup = async {
-                        let Ok(addr) = c.passive().await else {
-                            st.bump("pasv_failures");
-                            return None;
-                        };
-                        let data = ftp::connect_small_rcvbuf(addr, from).await.ok();
-                        if data.is_none() {
-                            st.bump("data_connect_failures");
-                        }
-                        data
-                    };
-                    let data = setup.await;
-                    st.gauge("setup_in_flight_at_stop", -1);
+                    let data = open_small_data(&mut c, from, &st).await;
                     let Some(data) = data else { break };
                     match c.cmd(&line).await {
                         Ok(r) if r.is_preliminary() => st.bump(format!("{kind}_stalled")),
