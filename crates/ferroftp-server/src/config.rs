@@ -68,6 +68,12 @@ pub struct ServerConfig {
     /// download is read into a buffer and written (for file systems where sendfile
     /// misbehaves).
     pub zero_copy_downloads: bool,
+    /// Whether plain (no TLS), binary, unthrottled uploads into local files are moved
+    /// from the data connection into the file with `splice(2)`, without copying through
+    /// the server, once they outgrow their first read (16 KiB); on by default. Off, every
+    /// upload is read into a buffer and written (for file systems where splice
+    /// misbehaves).
+    pub zero_copy_uploads: bool,
     /// Pause after a failed login, to slow down password guessing; it doubles with each
     /// further failure from the same address (see [`LoginLimits::login_failure_delay_max`]).
     pub login_failure_delay: Duration,
@@ -213,6 +219,7 @@ impl Default for ServerConfig {
             stall_timeout: Duration::from_secs(60),
             tcp_keepalive: Some(Duration::from_secs(60)),
             zero_copy_downloads: true,
+            zero_copy_uploads: true,
             login_failure_delay: Duration::from_secs(1),
             limits: LoginLimits::default(),
             allow_user_switch: false,

@@ -25,6 +25,7 @@ mod net;
 pub mod quota;
 pub mod sendfile;
 pub mod server;
+pub mod splice;
 pub mod stall;
 pub mod stream;
 pub mod throttle;

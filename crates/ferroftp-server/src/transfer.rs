@@ -2,7 +2,9 @@
 //! connection, streams the bytes and reports its replies (the preliminary one, then the final one) to
 //! the control loop, which stays free to answer NOOP, STAT and ABOR meanwhile.
 //!
-//! Uploads go through [`receive`]. A download takes one of two paths: a plain, binary,
+//! An upload goes through [`receive`], reading into a buffer; a plain, binary, unthrottled
+//! upload larger than its first read into a local file is spliced into it from the
+//! socket instead (see [`crate::splice`]). A download takes one of two paths: a plain, binary,
 //! unthrottled download of a local file goes out with `sendfile(2)` (see
 //! [`crate::sendfile`]); every other one goes through [`send_file`], which reads in large
 //! blocks and reads the next block while the last one is being written.
@@ -125,6 +127,9 @@ pub struct TransferJob {
     /// Whether a download that allows it is sent with `sendfile(2)` (see
     /// `ServerConfig::zero_copy_downloads`).
     pub zero_copy: bool,
+    /// Whether an upload that allows it is spliced into its file (see
+    /// `ServerConfig::zero_copy_uploads`).
+    pub zero_copy_uploads: bool,
     /// This transfer's place under `ServerConfig::max_transfers`, given back before the
     /// final reply goes out.
     pub permit: Option<crate::transfers::TransferPermit>,
@@ -411,12 +416,30 @@ impl TransferJob {
         let progress = self.progress.clone();
         let requires_close_notify = self.tls.as_ref().is_some_and(|t| t.requires_close_notify);
         let clock = StallClock::new();
-        let metered = Throttled::new(
-            RequireCloseNotify::new(clock.watch(&mut data), requires_close_notify),
-            self.throttle.upload.clone(),
-        );
+        // Zero-copy only where the file gets the bytes of the wire, unmetered: TLS
+        // decrypts them, TYPE A converts them, and a bandwidth limit meters them in small
+        // steps, which the buffered path does.
+        let zero_copy = self.zero_copy_uploads
+            && crate::splice::AVAILABLE
+            && !ascii
+            && !self.throttle.upload.is_limited()
+            && matches!(data, MaybeTls::Plain(_));
+        let receiving = async {
+            if zero_copy {
+                receive_zero_copy(&mut data, &mut upload, &clock, &progress).await
+            } else {
+                crate::splice::count_buffered();
+                let metered = Throttled::new(
+                    RequireCloseNotify::new(clock.watch(&mut data), requires_close_notify),
+                    self.throttle.upload.clone(),
+                );
+                receive(metered, &mut upload, conversion, &progress, Phase::First)
+                    .await
+                    .map(Received::total)
+            }
+        };
         let copied = tokio::select! {
-            r = receive(metered, &mut upload, conversion, &progress) => r,
+            r = receiving => r,
             _ = &mut self.abort => {
                 upload.abort().await;
                 return Err(Failure::Aborted);
@@ -796,6 +819,88 @@ const RECEIVE_CHUNK: usize = 256 * 1024;
 /// bytes at once is written only with its commit.
 const FLUSH_WHEN_IDLE: std::time::Duration = std::time::Duration::from_millis(10);
 
+/// The size of an upload's first read: small, so a small file never costs the whole
+/// [`RECEIVE_CHUNK`]. A read that fills it marks a larger file, which then reads whole
+/// chunks or switches to zero-copy.
+const FIRST_READ: usize = 16 * 1024;
+
+/// Where [`receive`] starts and when it stops.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    /// From the first byte to the end of the upload.
+    First,
+    /// From the first byte until a read fills [`FIRST_READ`] (or the end).
+    UntilFull,
+    /// On from byte `n`, after `UntilFull` stopped there.
+    After(u64),
+}
+
+/// How [`receive`] stopped, with the bytes received in all.
+#[derive(Debug, Clone, Copy)]
+enum Received {
+    /// The client closed the connection: the upload is whole.
+    End(u64),
+    /// A read filled [`FIRST_READ`] (in [`Phase::UntilFull`]); the upload goes on.
+    Full(u64),
+}
+
+impl Received {
+    fn total(self) -> u64 {
+        match self {
+            Received::End(n) | Received::Full(n) => n,
+        }
+    }
+}
+
+/// Receives a plain, binary, unthrottled upload: the first read into memory as on the
+/// buffered path, so that a small file still reaches the disk in one step with its
+/// rename; a larger one is then spliced from the socket into the upload's local file
+/// (see [`crate::splice`]), or, for a backend without one, goes on through the buffer.
+async fn receive_zero_copy(
+    data: &mut DataConnection,
+    upload: &mut Box<dyn crate::storage::Upload>,
+    clock: &StallClock,
+    progress: &AtomicU64,
+) -> Result<u64, CopyError> {
+    let first = receive(
+        clock.watch(&mut *data),
+        upload,
+        Conversion::None,
+        progress,
+        Phase::UntilFull,
+    )
+    .await?;
+    let Received::Full(before) = first else {
+        crate::splice::count_buffered();
+        return Ok(first.total());
+    };
+    let direct = match (upload.direct().await, &*data) {
+        (Some(direct), MaybeTls::Plain(tcp)) => Some((direct, tcp)),
+        _ => None,
+    };
+    let Some((direct, tcp)) = direct else {
+        crate::splice::count_buffered();
+        let watched = clock.watch(&mut *data);
+        let rest = receive(
+            watched,
+            upload,
+            Conversion::None,
+            progress,
+            Phase::After(before),
+        );
+        return rest.await.map(Received::total);
+    };
+    let mut direct = direct.map_err(CopyError::Write)?;
+    let spliced = crate::splice::receive_file(tcp, direct.file(), clock, progress, before)
+        .await
+        .map_err(|e| match e {
+            crate::splice::ReceiveError::Socket(e) => CopyError::Read(e),
+            crate::splice::ReceiveError::File(e) => CopyError::Write(e),
+        })?;
+    direct.wrote(spliced);
+    Ok(before + spliced)
+}
+
 /// Moves an upload from the data connection into `dst`, converting line ends for TYPE A,
 /// and counts the bytes. It does not flush at the end:
 /// [`crate::storage::Upload::commit`] writes what the upload still holds, so a small file
@@ -805,19 +910,22 @@ async fn receive<R, W>(
     dst: &mut W,
     mut conversion: Conversion,
     progress: &AtomicU64,
-) -> Result<u64, CopyError>
+    phase: Phase,
+) -> Result<Received, CopyError>
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + ?Sized,
 {
     // A small first read size, so a small file never costs the whole chunk; the whole
     // chunk once a read fills it.
-    let mut size = 16 * 1024;
+    let (mut size, mut total) = match phase {
+        Phase::First | Phase::UntilFull => (FIRST_READ, 0u64),
+        Phase::After(n) => (RECEIVE_CHUNK, n),
+    };
     let mut buf = Vec::new();
     let mut out = Vec::new();
-    let mut total = 0u64;
     // Whether bytes were handed to `dst` since it was last flushed.
-    let mut unflushed = false;
+    let mut unflushed = matches!(phase, Phase::After(_));
     loop {
         buf.clear();
         buf.reserve_exact(size);
@@ -851,18 +959,21 @@ where
         let bytes = conversion.apply(&buf, &mut out);
         dst.write_all(bytes).await.map_err(CopyError::Write)?;
         unflushed = true;
-        if n == size {
-            size = RECEIVE_CHUNK;
-        }
         total += n as u64;
         progress.store(total, Ordering::Relaxed);
+        if n == size {
+            if matches!(phase, Phase::UntilFull) {
+                return Ok(Received::Full(total));
+            }
+            size = RECEIVE_CHUNK;
+        }
     }
     if let Conversion::FromNetwork(c) = &mut conversion {
         out.clear();
         c.finish(&mut out);
         dst.write_all(&out).await.map_err(CopyError::Write)?;
     }
-    Ok(total)
+    Ok(Received::End(total))
 }
 
 #[cfg(test)]

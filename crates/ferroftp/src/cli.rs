@@ -101,6 +101,10 @@ pub struct ServeArgs {
     /// copying them through the server [default: true].
     #[arg(long, value_name = "BOOL")]
     pub zero_copy_downloads: Option<bool>,
+    /// Splice plain, binary, unthrottled uploads into local files with splice(2) once they
+    /// outgrow their first 16 KiB, without copying them through the server [default: true].
+    #[arg(long, value_name = "BOOL")]
+    pub zero_copy_uploads: Option<bool>,
     /// Pause after a failed login, in milliseconds; it doubles with each recent failure from
     /// the same address, up to --login-failure-delay-max-ms [default: 1000].
     #[arg(long, value_name = "MS")]

@@ -139,6 +139,8 @@ pub struct FileConfig {
     pub tcp_keepalive: Option<u64>,
     /// `--zero-copy-downloads`.
     pub zero_copy_downloads: Option<bool>,
+    /// `--zero-copy-uploads`.
+    pub zero_copy_uploads: Option<bool>,
     /// `--login-failure-delay-ms`.
     pub login_failure_delay_ms: Option<u64>,
     /// `--allow-user-switch`.
@@ -434,6 +436,10 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
         .zero_copy_downloads
         .or(file.zero_copy_downloads)
         .unwrap_or(defaults.zero_copy_downloads);
+    let zero_copy_uploads = args
+        .zero_copy_uploads
+        .or(file.zero_copy_uploads)
+        .unwrap_or(defaults.zero_copy_uploads);
     let login_failure_delay = args
         .login_failure_delay_ms
         .or(file.login_failure_delay_ms)
@@ -540,6 +546,7 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             stall_timeout,
             tcp_keepalive,
             zero_copy_downloads,
+            zero_copy_uploads,
             login_failure_delay,
             limits,
             allow_user_switch,
@@ -728,6 +735,19 @@ mod tests {
         let args = serve_args(&["--zero-copy-downloads", "true"]);
         let s = merge(&args, file(f)).expect("merge");
         assert!(s.server.zero_copy_downloads);
+    }
+
+    // Guards the zero-copy upload setting: on by default, a key and a flag, the flag wins.
+    #[test]
+    fn zero_copy_uploads_from_file_and_flags() {
+        let s = merge(&serve_args(&[]), FileConfig::default()).expect("merge");
+        assert!(s.server.zero_copy_uploads);
+        let f = "zero_copy_uploads = false\n";
+        let s = merge(&serve_args(&[]), file(f)).expect("merge");
+        assert!(!s.server.zero_copy_uploads);
+        let args = serve_args(&["--zero-copy-uploads", "true"]);
+        let s = merge(&args, file(f)).expect("merge");
+        assert!(s.server.zero_copy_uploads);
     }
 
     // Guards the deadline settings: each is a key and a flag, flags win, 0 turns keepalive off.

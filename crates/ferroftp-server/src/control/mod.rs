@@ -505,6 +505,7 @@ impl<S: ControlStream> Control<S> {
             stall_timeout: self.shared.config.stall_timeout,
             keepalive: self.shared.config.tcp_keepalive,
             zero_copy: self.shared.config.zero_copy_downloads,
+            zero_copy_uploads: self.shared.config.zero_copy_uploads,
             permit: None,
         };
         match permit {

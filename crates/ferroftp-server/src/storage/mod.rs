@@ -102,6 +102,39 @@ pub trait Upload: AsyncWrite + Send + Unpin {
     async fn commit(self: Box<Self>) -> Result<u64, StorageError>;
     /// Discards the upload; for `Create` nothing is left behind.
     async fn abort(self: Box<Self>);
+    /// The local file this upload writes into, for a zero-copy upload (`splice`): every
+    /// byte accepted so far is written out first, and the file's cursor is then where the
+    /// next byte goes. The caller writes the rest of the upload into the file itself,
+    /// reports it with [`DirectFile::wrote`], and ends with `commit` or `abort` as usual.
+    /// `None` (the default) means the upload has no such file (an object store, a wrapper
+    /// that must see every byte, like a quota), and the bytes go through `AsyncWrite`.
+    async fn direct(&mut self) -> Option<io::Result<DirectFile<'_>>> {
+        None
+    }
+}
+
+/// An upload's local file, lent out for writing into it directly (see [`Upload::direct`]).
+#[derive(Debug)]
+pub struct DirectFile<'a> {
+    file: &'a std::fs::File,
+    written: &'a mut u64,
+}
+
+impl<'a> DirectFile<'a> {
+    /// Lends `file`, whose writes are counted into `written`.
+    pub fn new(file: &'a std::fs::File, written: &'a mut u64) -> DirectFile<'a> {
+        DirectFile { file, written }
+    }
+
+    /// The file, its cursor where the next byte goes.
+    pub fn file(&self) -> &std::fs::File {
+        self.file
+    }
+
+    /// Counts `n` bytes written into the file at its cursor.
+    pub fn wrote(&mut self, n: u64) {
+        *self.written = self.written.saturating_add(n);
+    }
 }
 
 /// A place that holds one user's files, addressed by virtual paths that are already

@@ -9,7 +9,7 @@
 
 use std::fmt;
 use std::future::Future as _;
-use std::io::{self, Write as _};
+use std::io::{self, Seek as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,7 +21,7 @@ use cap_std::fs::Dir;
 use tokio::io::AsyncWrite;
 use tokio::task::JoinHandle;
 
-use crate::storage::{StorageError, Upload};
+use crate::storage::{DirectFile, StorageError, Upload};
 
 /// Bytes gathered before one write to the file: large enough that the trips to the blocking
 /// pool cost little next to the copying (four thousand per gigabyte instead of sixteen
@@ -177,6 +177,33 @@ impl LocalUpload {
         Poll::Ready(Ok(()))
     }
 
+    /// Readies the file to be written directly (see [`Upload::direct`]), once no write
+    /// runs: the gathered bytes written, and the cursor where the next byte goes.
+    fn prepare_direct(&mut self) -> io::Result<()> {
+        if self.broken {
+            return Err(broken());
+        }
+        let file = self.file.as_mut().ok_or_else(broken)?;
+        // The first read of an upload, at most: written here on the async worker, like
+        // the spliced writes that follow (see `crate::splice::PIPE_SIZE` for why that is
+        // bounded).
+        if let Err(e) = file.write_all(&self.buf) {
+            self.broken = true;
+            return Err(e);
+        }
+        self.buf = Vec::new();
+        // `splice(2)` refuses a file opened to append (APPE). The bytes go to the end of
+        // the file as it is now instead, from its cursor: the same file in the end, unless
+        // someone else appends to it meanwhile, which would interleave with an `O_APPEND`
+        // upload just as badly.
+        let flags = rustix::fs::fcntl_getfl(&*file)?;
+        if flags.contains(rustix::fs::OFlags::APPEND) {
+            rustix::fs::fcntl_setfl(&*file, flags - rustix::fs::OFlags::APPEND)?;
+            file.seek(io::SeekFrom::End(0))?;
+        }
+        Ok(())
+    }
+
     /// Waits for the running write and takes the file and the bytes not yet written.
     async fn settle(&mut self) -> io::Result<(std::fs::File, Vec<u8>)> {
         std::future::poll_fn(|cx| self.poll_settle(cx)).await?;
@@ -233,6 +260,29 @@ impl Upload for LocalUpload {
         // Renamed: nothing left for Drop to clean up.
         self.temp = None;
         Ok(self.written)
+    }
+
+    async fn direct(&mut self) -> Option<io::Result<DirectFile<'_>>> {
+        if let Err(e) = std::future::poll_fn(|cx| self.poll_settle(cx)).await {
+            return Some(Err(e));
+        }
+        // Every regular file takes spliced writes; a device or FIFO that an administrator
+        // put into a home may not (`/dev/full` refuses them), so it keeps the buffer.
+        let regular = self
+            .file
+            .as_ref()
+            .and_then(|f| f.metadata().ok())
+            .is_some_and(|m| m.is_file());
+        if !regular {
+            return None;
+        }
+        Some(match self.prepare_direct() {
+            Ok(()) => match self.file.as_ref() {
+                Some(file) => Ok(DirectFile::new(file, &mut self.written)),
+                None => Err(broken()),
+            },
+            Err(e) => Err(e),
+        })
     }
 
     async fn abort(mut self: Box<Self>) {
