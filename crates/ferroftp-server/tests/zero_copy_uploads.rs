@@ -436,3 +436,59 @@ fn a_file_that_takes_no_more_gets_the_same_reply_on_both_paths() {
     assert_eq!(replies[0].0, 552, "{:?}", replies[0]);
     assert_eq!(replies[0], replies[1]);
 }
+
+// Guards the quota: its wrapper must see every byte to count it, so a user with a quota
+// never takes the zero-copy path, and an upload over the quota still gets its 552 and
+// leaves nothing behind, with zero-copy on.
+#[test]
+fn uploads_under_a_quota_stay_buffered_and_counted() {
+    use ferroftp_server::users_file::{UsersFile, UsersFileAuthenticator};
+    use ferroftp_server::{ServerConfig, UserLimits};
+    let _serial = LOCK.blocking_lock();
+    let home = tempfile::tempdir().expect("tempdir");
+    let mut users = UsersFile::new();
+    users
+        .add("carol", "pw", home.path(), false)
+        .expect("add carol");
+    let limits = UserLimits {
+        quota_bytes: 3 * PIPE_SIZE as u64,
+        ..UserLimits::default()
+    };
+    users.set_limits("carol", limits).expect("limits");
+    let config = ServerConfig {
+        listen: vec!["127.0.0.1:0".parse().expect("addr")],
+        passive_ports: 0..=0,
+        login_failure_delay: Duration::ZERO,
+        ..ServerConfig::default()
+    };
+    let auth = std::sync::Arc::new(UsersFileAuthenticator::new(users));
+    let s = TestServer::start_serving(home, auth, config);
+    let mut r = Raw::connect(s.addr);
+    assert_eq!(r.code("USER carol"), 331);
+    assert_eq!(r.code("PASS pw"), 230);
+    assert_eq!(r.code("TYPE I"), 200);
+    for (size, code) in [(2 * PIPE_SIZE, 226), (2 * PIPE_SIZE, 552)] {
+        let data = pattern(size, 8);
+        let before = paths();
+        let name = format!("q{code}.bin");
+        let (mut conn, early) = start_upload(&mut r, &format!("STOR {name}"), &data);
+        // Over the quota the server stops reading: the rest may not all be taken.
+        let _ = conn.write_all(&data[early..]);
+        drop(conn);
+        let (got, text) = r.reply();
+        assert_eq!(got, code, "{text}");
+        assert_eq!(
+            since(before),
+            UploadPaths {
+                zero_copy: 0,
+                buffered: 1
+            }
+        );
+        if code == 226 {
+            assert!(std::fs::read(s.path(&name)).expect("read") == data);
+        } else {
+            assert!(!s.path(&name).exists());
+        }
+    }
+    assert!(temp_files(&s).is_empty());
+}
