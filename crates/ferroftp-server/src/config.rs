@@ -32,8 +32,9 @@ pub struct ServerConfig {
     pub max_connections_per_ip: usize,
     /// Most data channels (a waiting passive listener or a running transfer) open at once
     /// in the whole server; PASV/EPSV, or a transfer over PORT/EPRT, beyond it gets
-    /// `Msg::TooManyTransfers`. Each costs up to three descriptors (listener, connection,
-    /// file), so this is what keeps busy sessions within the open-files limit. `None`: no
+    /// `Msg::TooManyTransfers`. Each costs up to four descriptors (connection and file,
+    /// with the listener or a zero-copy upload's pipe), so this is what keeps busy sessions
+    /// within the open-files limit. `None`: no
     /// bound but `max_connections` (the `ferroftp` binary always sets one, fitted to the
     /// limit).
     pub max_transfers: Option<usize>,

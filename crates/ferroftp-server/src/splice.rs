@@ -86,18 +86,41 @@ pub(crate) enum ReceiveError {
     File(io::Error),
 }
 
-/// Moves what arrives on `socket` into `file` at its cursor until the client closes the
-/// connection, counting the bytes into `progress` from `already` on and noting each move
-/// on `clock`. Returns the bytes spliced (without `already`).
+/// The pipe of one zero-copy upload: two descriptors, taken only once the upload
+/// switches to zero-copy (after its first read, when the passive listener is closed), so
+/// that a data channel holds four at most: the data connection, the file and the pipe's
+/// two ends (see `fd_limit.rs` in the binary).
+#[derive(Debug)]
+pub(crate) struct Pipe {
+    read: OwnedFd,
+    write: OwnedFd,
+}
+
+impl Pipe {
+    /// A new pipe, or the reason there is none (no descriptor left, say): the upload then
+    /// stays on the buffered path.
+    pub(crate) fn new() -> io::Result<Pipe> {
+        let (read, write) = new_pipe()?;
+        Ok(Pipe { read, write })
+    }
+}
+
+/// Moves what arrives on `socket` into `file` at its cursor through `pipe` until the
+/// client closes the connection, counting the bytes into `progress` from `already` on and
+/// noting each move on `clock`. Returns the bytes spliced (without `already`).
 pub(crate) async fn receive_file<F: AsFd>(
     socket: &TcpStream,
     file: &F,
+    pipe: Pipe,
     clock: &StallClock,
     progress: &AtomicU64,
     already: u64,
 ) -> Result<u64, ReceiveError> {
     ZERO_COPY.fetch_add(1, Ordering::Relaxed);
-    let (pipe_out, pipe_in) = new_pipe().map_err(ReceiveError::File)?;
+    let Pipe {
+        read: pipe_out,
+        write: pipe_in,
+    } = pipe;
     let cap = pipe_size(&pipe_in);
     let mut total = 0u64;
     let mut since_yield = 0u64;
@@ -237,7 +260,17 @@ mod tests {
                 client.write_all(&data).await.expect("send");
                 drop(client);
             };
-            let (_, got) = tokio::join!(sender, receive_file(&server, &f, &clock, &progress, 4));
+            let (_, got) = tokio::join!(
+                sender,
+                receive_file(
+                    &server,
+                    &f,
+                    Pipe::new().expect("pipe"),
+                    &clock,
+                    &progress,
+                    4
+                )
+            );
             let n = got.expect("receive");
             assert_eq!(n, size as u64);
             assert_eq!(progress.load(Ordering::Relaxed), 4 + n);
@@ -273,7 +306,17 @@ mod tests {
             let _ = client.write_all(&vec![1u8; 256 * 1024]).await;
             drop(client);
         };
-        let (_, got) = tokio::join!(sender, receive_file(&server, &f, &clock, &progress, 0));
+        let (_, got) = tokio::join!(
+            sender,
+            receive_file(
+                &server,
+                &f,
+                Pipe::new().expect("pipe"),
+                &clock,
+                &progress,
+                0
+            )
+        );
         rlimit::Resource::FSIZE
             .set(soft, hard)
             .expect("restore the limit");

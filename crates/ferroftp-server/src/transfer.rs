@@ -874,11 +874,16 @@ async fn receive_zero_copy(
         crate::splice::count_buffered();
         return Ok(first.total());
     };
-    let direct = match (upload.direct().await, &*data) {
-        (Some(direct), MaybeTls::Plain(tcp)) => Some((direct, tcp)),
+    // The pipe comes first: without one (no descriptor left) the upload stays buffered
+    // rather than fail.
+    let pipe = crate::splice::Pipe::new()
+        .inspect_err(|e| tracing::warn!(error = %e, "no pipe for a zero-copy upload"))
+        .ok();
+    let direct = match (pipe, &*data) {
+        (Some(pipe), MaybeTls::Plain(tcp)) => upload.direct().await.map(|d| (d, tcp, pipe)),
         _ => None,
     };
-    let Some((direct, tcp)) = direct else {
+    let Some((direct, tcp, pipe)) = direct else {
         crate::splice::count_buffered();
         let watched = clock.watch(&mut *data);
         let rest = receive(
@@ -891,7 +896,7 @@ async fn receive_zero_copy(
         return rest.await.map(Received::total);
     };
     let mut direct = direct.map_err(CopyError::Write)?;
-    let spliced = crate::splice::receive_file(tcp, direct.file(), clock, progress, before)
+    let spliced = crate::splice::receive_file(tcp, direct.file(), pipe, clock, progress, before)
         .await
         .map_err(|e| match e {
             crate::splice::ReceiveError::Socket(e) => CopyError::Read(e),

@@ -1,7 +1,8 @@
 //! The server-wide bound on data channels (`ServerConfig::max_transfers`).
 //!
 //! An idle session costs one descriptor (its control connection); a data channel costs up
-//! to three more (the passive listener, the data connection, the file). Bounding the
+//! to four more (the data connection and the file, with the passive listener until the
+//! connection comes, or a zero-copy upload's pipe after). Bounding the
 //! channels, not the sessions, is what lets many idle sessions share an open-files limit
 //! with a fixed number of busy ones. A permit is taken when a channel is set up (PASV/EPSV
 //! before binding, PORT/EPRT when the transfer starts) and given back on drop, so ABOR,
