@@ -38,8 +38,13 @@ use crate::stall::StallClock;
 /// the worker to the other sessions between stretches. A hop to the blocking pool per
 /// round would cost two thread switches each time, the very overhead this path removes.
 /// A pipe larger than the default 64 KiB needs `F_SETPIPE_SZ`, which an unprivileged
-/// process may use up to `/proc/sys/fs/pipe-max-size` (1 MiB by default); if the kernel
-/// refuses, the default size is used.
+/// process may use up to `/proc/sys/fs/pipe-max-size` (1 MiB by default) while its user's
+/// pipes stay under `/proc/sys/fs/pipe-user-pages-soft` (64 MiB by default, so some 60
+/// uploads at once); if the kernel refuses, the pipe keeps the size it was given, and the
+/// upload moves in smaller rounds, correct but with more system calls. The pages a pipe
+/// holds are the socket's own, taken by reference: no memory of the process. Measured on
+/// 1 GiB uploads over loopback, pipes of 64 KiB, 256 KiB and 1 MiB cost the same CPU per
+/// byte within the noise of the machine.
 pub const PIPE_SIZE: usize = 1024 * 1024;
 
 /// After this many bytes received without waiting (a client that sends as fast as the
