@@ -5,7 +5,7 @@
 //! The first read of every upload still goes into memory (see `transfer.rs`), so a small
 //! file costs what it did: one trip to the blocking pool that writes and renames it. Only
 //! when that read fills its buffer does the upload switch: the bytes read so far go to the
-//! file first, then [`receive_file`] takes over until the client closes the connection.
+//! file first, then `receive_file` takes over until the client closes the connection.
 //!
 //! The socket is non-blocking and driven by tokio's readiness: wait until it is readable,
 //! let one `splice` move what the socket holds into the (empty) pipe, at most the pipe's
@@ -34,7 +34,7 @@ use crate::stall::StallClock;
 /// under the kernel's limits a write only copies into the page cache (a fraction of a
 /// millisecond for 1 MiB). Past those limits the kernel throttles the writer
 /// (`balance_dirty_pages`), which then holds the worker for as long as the disk needs to
-/// catch up; the cap bounds each stretch to one pipe's worth, and [`YIELD_EVERY`] hands
+/// catch up; the cap bounds each stretch to one pipe's worth, and `YIELD_EVERY` hands
 /// the worker to the other sessions between stretches. A hop to the blocking pool per
 /// round would cost two thread switches each time, the very overhead this path removes.
 /// A pipe larger than the default 64 KiB needs `F_SETPIPE_SZ`, which an unprivileged
