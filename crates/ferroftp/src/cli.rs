@@ -138,6 +138,11 @@ pub struct ServeArgs {
     /// [default: false].
     #[arg(long, value_name = "BOOL")]
     pub fsync_uploads: Option<bool>,
+    /// Run the few file-system calls that start and finish a small STOR on the async
+    /// worker instead of the blocking pool (faster for many small files; a stalling disk
+    /// then delays other sessions too; never with --fsync-uploads) [default: false].
+    #[arg(long, value_name = "BOOL")]
+    pub inline_upload_metadata: Option<bool>,
     /// Let anonymous users SITE CHMOD too (with --anonymous-writable).
     #[arg(long)]
     pub anonymous_chmod: bool,

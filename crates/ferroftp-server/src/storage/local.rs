@@ -1313,6 +1313,14 @@ mod tests {
                 .expect("upload commits");
             assert_eq!(n, 4);
         }
+        // The same with the steps on the worker (the lock and the link-count check there).
+        let inline = f.storage.clone().with_inline_metadata(true);
+        for i in 0..50 {
+            let n = upload(&inline, &format!("/g{i}"), WriteMode::Create, b"data")
+                .await
+                .expect("upload commits");
+            assert_eq!(n, 4);
+        }
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         // It may have removed a file caught between its creation and its lock; the upload
         // then took another name, as the commits above show.
@@ -1320,6 +1328,183 @@ mod tests {
         assert!(dir_names(&f.root)
             .iter()
             .all(|n| !n.starts_with(TEMP_PREFIX)));
+    }
+
+    /// The fixture's storage with the small steps of a STOR on the worker or on the pool,
+    /// and the counter of its pool trips.
+    fn offloaded(f: &Fixture, inline: bool) -> (LocalStorage, Arc<AtomicU64>) {
+        let trips = Arc::new(AtomicU64::new(0));
+        let s = f
+            .storage
+            .clone()
+            .with_inline_metadata(inline)
+            .with_trip_counter(trips.clone());
+        (s, trips)
+    }
+
+    /// Guards the hand-offs of a STOR: one trip to the blocking pool to start it and one to
+    /// commit it; none with inline metadata, except the commit that syncs (fsync never
+    /// runs on the worker). Fails if a trip is added, or if inlining is ignored.
+    #[tokio::test]
+    async fn a_small_store_makes_one_trip_each_way_or_none_inline() {
+        let f = fixture();
+        for (inline, fsync, want) in [(false, false, 2), (true, false, 0), (true, true, 1)] {
+            let (s, trips) = offloaded(&f, inline);
+            let s = s.with_fsync_uploads(fsync);
+            upload(&s, "/small", WriteMode::Create, &[7u8; 4096])
+                .await
+                .expect("up");
+            let got = trips.load(std::sync::atomic::Ordering::Relaxed);
+            assert_eq!(got, want, "inline {inline}, fsync {fsync}");
+            assert_eq!(
+                std::fs::read(f.root.join("small")).expect("read"),
+                [7u8; 4096]
+            );
+        }
+        // A commit with more than a small file left to write goes to the pool.
+        let (s, trips) = offloaded(&f, true);
+        upload(&s, "/big", WriteMode::Create, &vec![1u8; 200_000])
+            .await
+            .expect("up");
+        assert_eq!(trips.load(std::sync::atomic::Ordering::Relaxed), 1);
+    }
+
+    /// Guards atomic replacement on the new path (the directory opened once), on the pool
+    /// and inline: a reader polling the name while it is replaced again and again sees
+    /// only whole versions, never a partial or missing file.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn readers_see_whole_versions_only() {
+        let f = fixture();
+        std::fs::create_dir(f.root.join("d")).expect("mkdir");
+        let a = vec![b'a'; 100_000];
+        let b = vec![b'b'; 70_000];
+        std::fs::write(f.root.join("d/v"), &a).expect("write");
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader = {
+            let (path, stop) = (f.root.join("d/v"), Arc::clone(&stop));
+            let (a, b) = (a.clone(), b.clone());
+            std::thread::spawn(move || {
+                let mut reads = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) || reads == 0 {
+                    let got = std::fs::read(&path).expect("the name never goes missing");
+                    assert!(got == a || got == b, "a partial file of {}", got.len());
+                    reads += 1;
+                }
+                reads
+            })
+        };
+        for inline in [false, true] {
+            let (s, _) = offloaded(&f, inline);
+            for i in 0..40 {
+                let data = if i % 2 == 0 { &b } else { &a };
+                upload(&s, "/d/v", WriteMode::Create, data)
+                    .await
+                    .expect("up");
+            }
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(reader.join().expect("reader") > 0);
+        assert_eq!(dir_names(&f.root.join("d")), set(&["v"]));
+    }
+
+    /// Guards listings against live uploads on the new path: a temporary file in a
+    /// subdirectory exists meanwhile but is never listed, by LIST or NLST.
+    #[tokio::test]
+    async fn a_live_upload_is_never_listed() {
+        let f = fixture();
+        std::fs::create_dir(f.root.join("d")).expect("mkdir");
+        for inline in [false, true] {
+            let (s, _) = offloaded(&f, inline);
+            let mut up = s.write(&vp("/d/new"), WriteMode::Create).await.expect("w");
+            up.write_all(b"bytes").await.expect("write");
+            up.flush().await.expect("flush");
+            assert_eq!(dir_names(&f.root.join("d")).len(), 1, "the temp exists");
+            assert!(names(&s, "/d").await.expect("list").is_empty());
+            let mut listed = s.list_names(&vp("/d")).await.expect("nlst");
+            assert!(listed.next().await.is_none());
+            up.commit().await.expect("commit");
+            assert_eq!(names(&s, "/d").await.expect("list"), set(&["new"]));
+            std::fs::remove_file(f.root.join("d/new")).expect("rm");
+        }
+    }
+
+    /// Guards the open directory against a parent swapped for a link while an upload
+    /// runs: the rename happens in the directory the upload opened (now under its new
+    /// name), never through the planted link to the outside. A path-based rename would
+    /// refuse it (the commit fails); a naive one would write outside the root.
+    #[tokio::test]
+    async fn a_parent_swapped_for_a_link_cannot_redirect_the_rename() {
+        let f = fixture();
+        for inline in [false, true] {
+            std::fs::create_dir(f.root.join("d")).expect("mkdir");
+            let (s, _) = offloaded(&f, inline);
+            let mut up = s.write(&vp("/d/x"), WriteMode::Create).await.expect("w");
+            up.write_all(b"mine").await.expect("write");
+            std::fs::rename(f.root.join("d"), f.root.join("moved")).expect("mv");
+            std::os::unix::fs::symlink(&f.outside, f.root.join("d")).expect("symlink");
+            up.commit().await.expect("commit in the opened directory");
+            assert_eq!(
+                std::fs::read(f.root.join("moved/x")).expect("read"),
+                b"mine"
+            );
+            assert_eq!(dir_names(&f.outside), set(&["secret.txt"]));
+            assert_eq!(dir_names(&f.root.join("moved")), set(&["x"]));
+            std::fs::remove_file(f.root.join("d")).expect("rm link");
+            std::fs::remove_dir_all(f.root.join("moved")).expect("rm dir");
+        }
+    }
+
+    /// Guards the errors of a STOR's start on the new path: the same kinds (and so the
+    /// same replies) as the checked resolution from the root gave, for every way the
+    /// target or its parent can be wrong, on the pool and inline.
+    #[tokio::test]
+    async fn store_errors_keep_their_kinds() {
+        let f = fixture();
+        std::fs::create_dir(f.root.join("sub")).expect("mkdir");
+        std::fs::write(f.root.join("file"), b"x").expect("write");
+        std::os::unix::fs::symlink("sub", f.root.join("to-sub")).expect("symlink");
+        std::os::unix::fs::symlink("file", f.root.join("to-file")).expect("symlink");
+        std::os::unix::fs::symlink("/etc/passwd", f.root.join("pw")).expect("symlink");
+        std::os::unix::fs::symlink("nowhere", f.root.join("dangling")).expect("symlink");
+        std::os::unix::fs::symlink(&f.outside, f.root.join("out")).expect("symlink");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            f.root.join("fifo"),
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .expect("mkfifo");
+        let long = format!("/{}", "n".repeat(300));
+        let cases: [(&str, Option<io::ErrorKind>); 11] = [
+            ("/sub", Some(io::ErrorKind::IsADirectory)),
+            ("/to-sub", Some(io::ErrorKind::IsADirectory)),
+            ("/pw", Some(io::ErrorKind::PermissionDenied)),
+            ("/out/x", Some(io::ErrorKind::PermissionDenied)),
+            ("/fifo", Some(io::ErrorKind::PermissionDenied)),
+            ("/nope/x", Some(io::ErrorKind::NotFound)),
+            ("/file/x", Some(io::ErrorKind::NotADirectory)),
+            (long.as_str(), Some(io::ErrorKind::InvalidInput)),
+            ("/to-file", None),
+            ("/dangling", None),
+            ("/file", None),
+        ];
+        for inline in [false, true] {
+            let (s, _) = offloaded(&f, inline);
+            for (path, want) in &cases {
+                match (s.write(&vp(path), WriteMode::Create).await, want) {
+                    (Ok(up), None) => up.abort().await,
+                    (Err(e), Some(kind)) => assert_eq!(e.kind(), *kind, "{path}: {e}"),
+                    (Ok(_), Some(kind)) => panic!("{path}: started, wanted {kind:?}"),
+                    (Err(e), None) => panic!("{path}: {e}"),
+                }
+            }
+        }
+        // Nothing was left behind, and the link's target is untouched.
+        assert!(dir_names(&f.root)
+            .iter()
+            .all(|n| !n.starts_with(TEMP_PREFIX)));
+        assert_eq!(std::fs::read(f.root.join("file")).expect("read"), b"x");
     }
 
     #[tokio::test]
