@@ -31,6 +31,9 @@ pub(crate) struct Landing {
     pub(crate) temp: OsString,
     /// The final name in `dir`.
     pub(crate) target: OsString,
+    /// Whether `dir` was resolved from the dentry cache alone (see [`open_parent_cached`]):
+    /// only then may the commit run on the async worker.
+    pub(crate) cached: bool,
 }
 
 impl Landing {
@@ -66,20 +69,54 @@ fn plain_name(name: &OsStr) -> bool {
     !b.is_empty() && b != b"." && b != b".." && !b.contains(&b'/') && !b.contains(&0)
 }
 
+/// Opens `parent` beneath the root like cap-std does (`openat2` with `RESOLVE_BENEATH`
+/// and no magic links), but only if every component of the path is in the kernel's
+/// dentry cache (`RESOLVE_CACHED`): such an open never waits on a disk or a network file
+/// system, which is what lets it run on the async worker. `None` when the path is not all
+/// cached (or a network file system wants to revalidate it), when the kernel lacks
+/// `openat2` or the flag, and on any error: the caller then takes the blocking pool,
+/// whose checked open gives the usual answer and error.
+pub(crate) fn open_parent_cached(root: &Dir, parent: &Path) -> Option<Dir> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::fs::ResolveFlags;
+        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS | ResolveFlags::CACHED;
+        let fd = rustix::fs::openat2(root, parent, flags, Mode::empty(), resolve).ok()?;
+        Some(Dir::from_std_file(std::fs::File::from(fd)))
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = (root, parent);
+        None
+    }
+}
+
 /// Starts a `Create` upload of `target` (relative to the root, in `parent`): opens the
-/// parent, checks the target and creates the locked temporary file beside it. Runs where
-/// blocking is allowed.
+/// parent, checks the target and creates the locked temporary file beside it. Runs on the
+/// blocking pool.
 pub(crate) fn open_create(
     root: &Dir,
     target: &Path,
     parent: &Path,
+) -> io::Result<(std::fs::File, Landing)> {
+    let dir = root.open_dir(parent)?;
+    create_in(root, dir, target, false)
+}
+
+/// Starts a `Create` upload of `target` in its open parent `dir`: checks the target and
+/// creates the locked temporary file. `cached`: `dir` came from [`open_parent_cached`].
+pub(crate) fn create_in(
+    root: &Dir,
+    dir: Dir,
+    target: &Path,
+    cached: bool,
 ) -> io::Result<(std::fs::File, Landing)> {
     let name = target
         .file_name()
         .filter(|n| plain_name(n))
         .ok_or_else(|| err(io::ErrorKind::PermissionDenied, "not a plain file name"))?
         .to_owned();
-    let dir = root.open_dir(parent)?;
     check_target(root, &dir, &name, target)?;
     for _ in 0..TEMP_NAME_ATTEMPTS {
         let mut temp = OsString::from(TEMP_PREFIX);
@@ -105,6 +142,7 @@ pub(crate) fn open_create(
                 dir,
                 temp,
                 target: name,
+                cached,
             },
         ));
     }
@@ -135,6 +173,31 @@ fn check_target(root: &Dir, dir: &Dir, name: &OsStr, target: &Path) -> io::Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Guards the gate of the inline path: a directory inside the root that resolves from
+    /// the dentry cache opens; one outside, a link leading out, a missing one or a file
+    /// does not (the blocking pool then answers as before).
+    #[test]
+    fn only_cached_directories_beneath_the_root_open_on_the_worker() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root_path = tmp.path().join("root");
+        std::fs::create_dir_all(root_path.join("d/e")).expect("mkdir");
+        std::fs::write(root_path.join("f"), b"x").expect("write");
+        std::os::unix::fs::symlink(tmp.path(), root_path.join("out")).expect("symlink");
+        let root = Dir::open_ambient_dir(&root_path, cap_std::ambient_authority()).expect("root");
+        // Looked up once, so their dentries are cached.
+        for p in ["d/e", "out", "f"] {
+            let _ = std::fs::symlink_metadata(root_path.join(p));
+        }
+        // A link inside the root may or may not resolve from the cache alone; either answer
+        // is safe (the pool resolves what the cache cannot), so it is not asserted.
+        for ok in [".", "d", "d/e"] {
+            assert!(open_parent_cached(&root, Path::new(ok)).is_some(), "{ok}");
+        }
+        for no in ["..", "out", "d/../..", "missing", "f"] {
+            assert!(open_parent_cached(&root, Path::new(no)).is_none(), "{no}");
+        }
+    }
 
     /// Guards the one check that keeps the `*at` calls inside the directory.
     #[test]

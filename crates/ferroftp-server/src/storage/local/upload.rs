@@ -239,7 +239,9 @@ impl Upload for LocalUpload {
         let root = Arc::clone(&self.root);
         let durability = self.durability.clone();
         // A commit that syncs may wait on the disk for long: never on the worker.
-        let small = !durability.fsync && rest.len() <= INLINE_COMMIT_MAX;
+        let small = !durability.fsync
+            && rest.len() <= INLINE_COMMIT_MAX
+            && temp.as_ref().is_some_and(|t| t.cached);
         let (temp, result) = self
             .offload
             .run(small, move || {
