@@ -156,6 +156,11 @@ pub(crate) fn create_in(
 /// something that is not a regular file), with the same errors as the checked resolution
 /// from the root: a link is resolved that way (it may point elsewhere inside the root, or
 /// outside it), anything else is decided by one `stat` of the name without following it.
+///
+/// This probe stays (one `stat`, where the checked resolution cost an open, a stat and a
+/// close): without it a directory in the way would be found only by the rename, after the
+/// client sent the whole file, and would get another reply than it gets today. Its miss
+/// also leaves a negative dentry that makes the rename's own lookup of the name cheap.
 fn check_target(root: &Dir, dir: &Dir, name: &OsStr, target: &Path) -> io::Result<()> {
     let st = match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
         Ok(st) => st,
