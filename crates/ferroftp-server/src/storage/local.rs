@@ -737,19 +737,25 @@ impl Storage for LocalStorage {
                 true => create::open_parent_cached(&root, &parent),
                 false => None,
             };
-            let opened = match cached {
+            let inline = match cached {
                 Some(dir) => {
+                    let (root, target) = (Arc::clone(&root), target.clone());
                     self.offload
                         .run(true, move || create::create_in(&root, dir, &target, true))
                         .await?
+                        .map_err(StorageError::from_io)?
                 }
-                None => {
-                    self.offload
-                        .run(false, move || create::open_create(&root, &target, &parent))
-                        .await?
-                }
+                None => None,
             };
-            let (file, landing) = opened.map_err(StorageError::from_io)?;
+            let (file, landing) = match inline {
+                Some(started) => started,
+                // Not cached, or a link in the target's place to resolve: on the pool.
+                None => self
+                    .offload
+                    .run(false, move || create::open_create(&root, &target, &parent))
+                    .await?
+                    .map_err(StorageError::from_io)?,
+            };
             (file, Some(landing))
         } else {
             let file = self
@@ -1383,6 +1389,27 @@ mod tests {
             .await
             .expect("up");
         assert_eq!(trips.load(std::sync::atomic::Ordering::Relaxed), 1);
+    }
+
+    /// Guards the worker against link resolution: with inline metadata, a STOR over a link
+    /// starts on the blocking pool (one trip; resolving the link may read a disk), and the
+    /// upload then replaces the link itself, as before.
+    #[tokio::test]
+    async fn a_link_in_the_targets_place_is_checked_on_the_pool() {
+        let f = fixture();
+        std::fs::write(f.root.join("file"), b"old").expect("write");
+        std::os::unix::fs::symlink("file", f.root.join("link")).expect("symlink");
+        let (s, trips) = offloaded(&f, true);
+        upload(&s, "/link", WriteMode::Create, b"new")
+            .await
+            .expect("up");
+        // The open went to the pool; the commit of a directory opened there too.
+        assert_eq!(trips.load(std::sync::atomic::Ordering::Relaxed), 2);
+        assert!(!std::fs::symlink_metadata(f.root.join("link"))
+            .expect("md")
+            .is_symlink());
+        assert_eq!(std::fs::read(f.root.join("link")).expect("read"), b"new");
+        assert_eq!(std::fs::read(f.root.join("file")).expect("read"), b"old");
     }
 
     /// Guards atomic replacement on the new path (the directory opened once), on the pool

@@ -101,23 +101,32 @@ pub(crate) fn open_create(
     parent: &Path,
 ) -> io::Result<(std::fs::File, Landing)> {
     let dir = root.open_dir(parent)?;
-    create_in(root, dir, target, false)
+    create_in(root, dir, target, false)?.ok_or_else(|| {
+        err(
+            io::ErrorKind::Other,
+            "an unchecked link in the target's place",
+        )
+    })
 }
 
 /// Starts a `Create` upload of `target` in its open parent `dir`: checks the target and
-/// creates the locked temporary file. `cached`: `dir` came from [`open_parent_cached`].
+/// creates the locked temporary file. `cached`: `dir` came from [`open_parent_cached`] and
+/// this runs on the async worker, which must not resolve a link in the target's place (that
+/// may read a disk): `None` then, and the caller starts over on the blocking pool.
 pub(crate) fn create_in(
     root: &Dir,
     dir: Dir,
     target: &Path,
     cached: bool,
-) -> io::Result<(std::fs::File, Landing)> {
+) -> io::Result<Option<(std::fs::File, Landing)>> {
     let name = target
         .file_name()
         .filter(|n| plain_name(n))
         .ok_or_else(|| err(io::ErrorKind::PermissionDenied, "not a plain file name"))?
         .to_owned();
-    check_target(root, &dir, &name, target)?;
+    if !check_target(root, &dir, &name, target, !cached)? {
+        return Ok(None);
+    }
     for _ in 0..TEMP_NAME_ATTEMPTS {
         let mut temp = OsString::from(TEMP_PREFIX);
         temp.push(format!("{:016x}.tmp", rand::random::<u64>()));
@@ -136,7 +145,7 @@ pub(crate) fn create_in(
         if !try_lock(&file)? || rustix::fs::fstat(&file)?.st_nlink == 0 {
             continue;
         }
-        return Ok((
+        return Ok(Some((
             file,
             Landing {
                 dir,
@@ -144,7 +153,7 @@ pub(crate) fn create_in(
                 target: name,
                 cached,
             },
-        ));
+        )));
     }
     Err(err(
         io::ErrorKind::AlreadyExists,
@@ -161,16 +170,26 @@ pub(crate) fn create_in(
 /// close): without it a directory in the way would be found only by the rename, after the
 /// client sent the whole file, and would get another reply than it gets today. Its miss
 /// also leaves a negative dentry that makes the rename's own lookup of the name cheap.
-fn check_target(root: &Dir, dir: &Dir, name: &OsStr, target: &Path) -> io::Result<()> {
+///
+/// `false` when the name is a link and `resolve_links` is not given: the check is then
+/// left undone, for the caller to repeat where resolving may block.
+fn check_target(
+    root: &Dir,
+    dir: &Dir,
+    name: &OsStr,
+    target: &Path,
+    resolve_links: bool,
+) -> io::Result<bool> {
     let st = match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
         Ok(st) => st,
-        Err(rustix::io::Errno::NOENT) => return Ok(()),
+        Err(rustix::io::Errno::NOENT) => return Ok(true),
         Err(e) => return Err(e.into()),
     };
     match FileType::from_raw_mode(st.st_mode) {
-        FileType::RegularFile => Ok(()),
+        FileType::RegularFile => Ok(true),
         FileType::Directory => Err(err(io::ErrorKind::IsADirectory, "is a directory")),
-        FileType::Symlink => require_regular_or_missing(root, target),
+        FileType::Symlink if !resolve_links => Ok(false),
+        FileType::Symlink => require_regular_or_missing(root, target).map(|()| true),
         _ => Err(err(io::ErrorKind::PermissionDenied, "not a regular file")),
     }
 }
