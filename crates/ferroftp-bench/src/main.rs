@@ -17,6 +17,7 @@
 //! ferroftp-bench ... logins --workers 8 --secs 5            # logins/s, p50/p99 ms
 //! ferroftp-bench ... list --path many --entries 10000 [--mlsd]
 //! ferroftp-bench ... stor-small --dir up/small --files 2000 --size 4096
+//! ferroftp-bench stor-small-floor --files 2000 --size 4096    # its loopback floor
 //! ferroftp-bench ... idle --pid $(pidof ferroftp) --sessions 2000   # PSS per session
 //! ferroftp-bench ... startup -- ferroftp serve --listen 127.0.0.1:2121 ...
 //! ferroftp-bench mem --pid PID [--peak]                      # VmRSS (VmHWM), PSS
@@ -32,6 +33,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod floor;
 mod ftp;
 mod procmem;
 mod table;
@@ -159,6 +161,16 @@ enum Workload {
         #[arg(long, default_value_t = 4096)]
         size: usize,
     },
+    /// The floor of stor-small: the same client against an in-process minimal responder
+    /// (blocking threads, no disk), files/s. --host, --port, --user and --pass are unused.
+    StorSmallFloor {
+        /// Files.
+        #[arg(long, default_value_t = 2000)]
+        files: usize,
+        /// Bytes per file.
+        #[arg(long, default_value_t = 4096)]
+        size: usize,
+    },
     /// Holds SESSIONS logged-in idle sessions: PSS per session of the server's process tree.
     Idle {
         /// The server's (listening) process; its descendants are counted too.
@@ -256,6 +268,7 @@ fn name(w: &Workload) -> &'static str {
         Workload::Logins { .. } => "logins",
         Workload::List { .. } => "list",
         Workload::StorSmall { .. } => "stor-small",
+        Workload::StorSmallFloor { .. } => "stor-small-floor",
         Workload::Idle { .. } => "idle",
         Workload::Mem { .. } => "mem",
         Workload::Startup { .. } => "startup",
@@ -325,6 +338,9 @@ fn run(args: &Args) -> Result<Option<Value>> {
             *repeat,
         )?,
         Workload::StorSmall { dir, files, size } => workloads::stor_small(&t, dir, *files, *size)?,
+        Workload::StorSmallFloor { files, size } => {
+            floor::stor_small_floor(*files, *size, t.op_timeout)?
+        }
         Workload::Idle {
             pid,
             sessions,

@@ -29,11 +29,21 @@ fn better(key: &str) -> Better {
     }
 }
 
-/// Keys measuring the loopback itself, printed under the table rather than in it.
-const CEILINGS: [(&str, &str); 3] = [
-    ("ceiling-copy", "generator, one stream, copying"),
-    ("ceiling-discard", "generator, one stream, discarding"),
-    ("iperf3", "iperf3, one stream"),
+/// Keys measuring the loopback itself, printed under the table rather than in it, with
+/// what they measure and their unit.
+const CEILINGS: [(&str, &str, &str); 4] = [
+    ("ceiling-copy", "generator, one stream, copying", "MB/s"),
+    (
+        "ceiling-discard",
+        "generator, one stream, discarding",
+        "MB/s",
+    ),
+    ("iperf3", "iperf3, one stream", "MB/s"),
+    (
+        "ceiling-small",
+        "small-file STOR floor (same client, in-process responder, no disk)",
+        "files/s",
+    ),
 ];
 
 /// `1234.5` as `1,235`, small numbers with a decimal or two.
@@ -121,7 +131,7 @@ pub fn render(jsonl: &str, subject: &str) -> Result<String> {
         if !rows.iter().any(|(k, _)| *k == key) {
             rows.push((key.clone(), row));
         }
-        if !CEILINGS.iter().any(|(k, _)| *k == key) && !servers.contains(&server) {
+        if !CEILINGS.iter().any(|(k, _, _)| *k == key) && !servers.contains(&server) {
             servers.push(server.clone());
         }
         let cell = cells.entry((key, server)).or_default();
@@ -153,7 +163,7 @@ pub fn render(jsonl: &str, subject: &str) -> Result<String> {
     let _ = writeln!(out, " {subject} ÷ best reference (> 1: {subject} better) |");
     let _ = writeln!(out, "|{}", " --- |".repeat(servers.len() + 2));
     for (key, row) in &rows {
-        if CEILINGS.iter().any(|(k, _)| k == key) {
+        if CEILINGS.iter().any(|(k, _, _)| k == key) {
             continue;
         }
         let _ = write!(out, "| {row} |");
@@ -186,12 +196,12 @@ pub fn render(jsonl: &str, subject: &str) -> Result<String> {
          per session. Startup: spawn to the first 220. \"—\": not measured or not supported."
     );
     let mut ceil = Vec::new();
-    for (key, what) in CEILINGS {
+    for (key, what, unit) in CEILINGS {
         if let Some(v) = cells
             .get(&(key.to_owned(), "loopback".to_owned()))
             .and_then(Cell::value)
         {
-            ceil.push(format!("{what} {} MB/s", num(v)));
+            ceil.push(format!("{what} {} {unit}", num(v)));
         }
     }
     if !ceil.is_empty() {
@@ -281,6 +291,21 @@ mod tests {
             t.contains("generator, one stream, copying 3,000 MB/s"),
             "{t}"
         );
+        assert!(!t.contains("| loopback"), "{t}");
+    }
+
+    /// Guards the small-file floor's place: under the table, in files/s, not as a server.
+    #[test]
+    fn the_small_file_floor_is_a_ceiling_in_files_per_second() {
+        let lines = [
+            r#"{"key":"stor-small","row":"STOR small","server":"ferroftp","value":3000}"#,
+            r#"{"key":"stor-small","row":"STOR small","server":"pure","value":2000}"#,
+            r#"{"key":"ceiling-small","server":"loopback","value":7000}"#,
+        ]
+        .join("\n");
+        let t = render(&lines, "ferroftp").expect("table");
+        assert!(t.contains("| STOR small | 3,000 | 2,000 | 1.50 |"), "{t}");
+        assert!(t.contains("no disk) 7,000 files/s"), "{t}");
         assert!(!t.contains("| loopback"), "{t}");
     }
 

@@ -342,3 +342,17 @@ fn a_wrong_size_or_content_fails_the_workload() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// Guards the small-file floor: the same upload client runs against the in-process
+/// responder (which answers 226 only to a file of the expected size) and reports files/s.
+#[test]
+fn the_small_file_floor_runs_in_process() {
+    let v = ok(&bench(
+        0,
+        &["stor-small-floor", "--files", "30", "--size", "4096"],
+    ));
+    positive(&v);
+    assert_eq!(v["unit"], "files/s", "{v}");
+    assert_eq!(v["files"], 30, "{v}");
+    assert_eq!(v["workload"], "stor-small-floor", "{v}");
+}

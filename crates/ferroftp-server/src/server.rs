@@ -153,6 +153,7 @@ impl Server {
         // The backends learn the settings that concern them from the one place they live.
         config.storage.set_options(crate::storage::BackendOptions {
             fsync_uploads: config.fsync_uploads,
+            inline_upload_metadata: config.inline_upload_metadata,
         });
         let tls = match &config.tls {
             Some(opts) => Some(Arc::new(

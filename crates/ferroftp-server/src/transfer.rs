@@ -469,8 +469,11 @@ impl TransferJob {
             });
         }
         // End our side too (a TLS close_notify): FTPS clients such as Python's ftplib wait
-        // for it before they read the final reply.
-        let _ = data.shutdown().await;
+        // for it before they read the final reply. A plain upload's socket never carried
+        // our bytes, and closing it (with the job) ends it: no `shutdown` call for nothing.
+        if data.is_tls() {
+            let _ = data.shutdown().await;
+        }
         match upload.commit().await {
             Ok(_) => Ok(match kind {
                 StoreKind::Unique => Computed::UniqueStored {

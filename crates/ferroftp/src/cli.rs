@@ -142,6 +142,12 @@ pub struct ServeArgs {
     /// [default: false].
     #[arg(long, value_name = "BOOL")]
     pub fsync_uploads: Option<bool>,
+    /// Run the few file-system calls that start and finish a small STOR on the async
+    /// worker instead of the blocking pool when its directory is in the dentry cache
+    /// (faster for many small files; a file system that stalls then delays other sessions
+    /// too: off for network file systems; never fsync) [default: true].
+    #[arg(long, value_name = "BOOL")]
+    pub inline_upload_metadata: Option<bool>,
     /// Let anonymous users SITE CHMOD too (with --anonymous-writable).
     #[arg(long)]
     pub anonymous_chmod: bool,

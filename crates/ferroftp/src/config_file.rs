@@ -164,6 +164,8 @@ pub struct FileConfig {
     pub max_upload_rate: Option<u64>,
     /// `--fsync-uploads`.
     pub fsync_uploads: Option<bool>,
+    /// `--inline-upload-metadata`.
+    pub inline_upload_metadata: Option<bool>,
     /// `--anonymous-chmod`.
     pub anonymous_chmod: Option<bool>,
     /// `--max-blocking-threads`.
@@ -507,6 +509,10 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
         .fsync_uploads
         .or(file.fsync_uploads)
         .unwrap_or(defaults.fsync_uploads);
+    let inline_upload_metadata = args
+        .inline_upload_metadata
+        .or(file.inline_upload_metadata)
+        .unwrap_or(defaults.inline_upload_metadata);
     let anonymous_chmod =
         args.anonymous_chmod || file.anonymous_chmod.unwrap_or(defaults.anonymous_chmod);
     let max_blocking_threads = args
@@ -562,6 +568,7 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             tls_handshake_timeout: defaults.tls_handshake_timeout,
             storage: defaults.storage,
             fsync_uploads,
+            inline_upload_metadata,
             max_download_rate,
             max_upload_rate,
             anonymous_upload_dir,
@@ -972,6 +979,29 @@ log = "debug"
         .expect("merge");
         assert!(s.server.fsync_uploads);
         assert!(FileConfig::parse("fsync_uploads = 1").is_err());
+    }
+
+    /// Guards the inline-metadata setting: the TOML key and the flag reach `ServerConfig`,
+    /// the flag wins, and the default is the server's.
+    #[test]
+    fn inline_upload_metadata_from_file_and_flag() {
+        let s = merge(&serve_args(&[]), FileConfig::default()).expect("merge");
+        assert_eq!(
+            s.server.inline_upload_metadata,
+            ServerConfig::default().inline_upload_metadata
+        );
+        for v in [false, true] {
+            let s = merge(
+                &serve_args(&[]),
+                file(&format!("inline_upload_metadata = {v}\n")),
+            )
+            .expect("merge");
+            assert_eq!(s.server.inline_upload_metadata, v);
+            let flag = serve_args(&["--inline-upload-metadata", &(!v).to_string()]);
+            let s = merge(&flag, file(&format!("inline_upload_metadata = {v}\n"))).expect("merge");
+            assert_eq!(s.server.inline_upload_metadata, !v);
+        }
+        assert!(FileConfig::parse("inline_upload_metadata = 1").is_err());
     }
 
     #[test]

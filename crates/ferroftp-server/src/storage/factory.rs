@@ -18,6 +18,9 @@ pub struct BackendOptions {
     /// Whether a finished upload is forced to stable storage before its final reply
     /// (`ServerConfig::fsync_uploads`).
     pub fsync_uploads: bool,
+    /// Whether a small upload's file-system calls may run on the async worker
+    /// (`ServerConfig::inline_upload_metadata`).
+    pub inline_upload_metadata: bool,
 }
 
 /// Opens the storage of each user at login. The default opens the user's home directory
@@ -61,7 +64,8 @@ impl StorageFactory {
         StorageFactory::with_options(Capabilities::ALL, |account, options| {
             let storage = LocalStorage::new(&account.home)
                 .map_err(StorageError::from_io)?
-                .with_fsync_uploads(options.fsync_uploads);
+                .with_fsync_uploads(options.fsync_uploads)
+                .with_inline_metadata(options.inline_upload_metadata);
             Ok(Arc::new(storage) as Arc<dyn Storage>)
         })
     }
@@ -122,6 +126,7 @@ mod tests {
         assert!(format!("{opened:?}").contains("fsync_uploads: false"));
         factory.set_options(BackendOptions {
             fsync_uploads: true,
+            ..BackendOptions::default()
         });
         let opened = factory.open(&account).expect("open");
         assert!(format!("{opened:?}").contains("fsync_uploads: true"));

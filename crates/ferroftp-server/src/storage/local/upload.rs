@@ -21,6 +21,8 @@ use cap_std::fs::Dir;
 use tokio::io::AsyncWrite;
 use tokio::task::JoinHandle;
 
+use super::create::Landing;
+use super::Offload;
 use crate::storage::{DirectFile, StorageError, Upload};
 
 /// Bytes gathered before one write to the file: large enough that the trips to the blocking
@@ -30,14 +32,10 @@ use crate::storage::{DirectFile, StorageError, Upload};
 /// allocator keeps more of them after a burst). An upload holds two.
 pub(super) const WRITE_BUFFER: usize = 256 * 1024;
 
-/// What a `Create` upload writes into and the name it takes on commit.
-#[derive(Debug, Clone)]
-pub(super) struct TempTarget {
-    /// Path of the temporary file, relative to the root.
-    pub(super) temp: PathBuf,
-    /// Final path, relative to the root.
-    pub(super) target: PathBuf,
-}
+/// The most bytes a commit may still have to write and yet run on the async worker (when
+/// `LocalStorage::with_inline_metadata` allows it): a small file's whole content, which
+/// goes to the page cache in a few microseconds.
+const INLINE_COMMIT_MAX: usize = 64 * 1024;
 
 /// Whether and how uploads are forced to stable storage before they count as done.
 #[derive(Debug, Clone, Default)]
@@ -50,8 +48,8 @@ pub(crate) struct Durability {
 
 impl Durability {
     /// fsyncs an open file or directory and counts it.
-    fn sync(&self, file: &std::fs::File) -> io::Result<()> {
-        file.sync_all()?;
+    fn sync(&self, file: impl std::os::fd::AsFd) -> io::Result<()> {
+        rustix::fs::fsync(file)?;
         if let Some(c) = &self.counter {
             c.fetch_add(1, Ordering::Relaxed);
         }
@@ -85,12 +83,16 @@ pub(super) struct LocalUpload {
     written: u64,
     /// The root the paths below are relative to.
     root: Arc<Dir>,
-    /// For `Create` until committed or aborted: the temporary file to rename or remove.
-    temp: Option<TempTarget>,
-    /// The directory that holds the file, relative to the root (synced with `fsync`).
+    /// For `Create` until committed or aborted: the temporary file to rename or remove, in
+    /// its open directory.
+    temp: Option<Landing>,
+    /// The directory that holds an in-place file, relative to the root (synced with
+    /// `fsync`); a `Create` upload syncs its open directory instead.
     dir: PathBuf,
     /// Whether commit syncs.
     durability: Durability,
+    /// Where the commit runs (see `LocalStorage::with_inline_metadata`).
+    offload: Offload,
 }
 
 impl fmt::Debug for LocalUpload {
@@ -113,7 +115,7 @@ impl LocalUpload {
     pub(super) fn new(
         file: std::fs::File,
         root: Arc<Dir>,
-        temp: Option<TempTarget>,
+        temp: Option<Landing>,
         dir: PathBuf,
         durability: Durability,
     ) -> LocalUpload {
@@ -128,7 +130,14 @@ impl LocalUpload {
             temp,
             dir,
             durability,
+            offload: Offload::default(),
         }
+    }
+
+    /// Decides where the commit runs (see `LocalStorage::with_inline_metadata`).
+    pub(super) fn with_offload(mut self, offload: Offload) -> LocalUpload {
+        self.offload = offload;
+        self
     }
 
     /// Waits for the running write, if any, and takes back the file and the buffer.
@@ -215,14 +224,14 @@ impl LocalUpload {
     }
 }
 
-/// The last step of a commit, on the blocking pool: writes `rest`, syncs the file if asked,
-/// renames a temporary file over its target and syncs the directory if asked. The file stays
-/// open (and so locked, see `try_lock`) until the rename is done, so a sweep cannot take it.
+/// The last step of a commit: writes `rest`, syncs the file if asked, renames a temporary
+/// file over its target and syncs the directory if asked. The file stays open (and so
+/// locked, see `try_lock`) until the rename is done, so a sweep cannot take it.
 fn finish(
     root: &Dir,
     mut file: std::fs::File,
     rest: &[u8],
-    temp: Option<&TempTarget>,
+    temp: Option<&Landing>,
     dir: &Path,
     durability: &Durability,
 ) -> io::Result<()> {
@@ -231,13 +240,15 @@ fn finish(
         durability.sync(&file)?;
     }
     if let Some(t) = temp {
-        root.rename(&t.temp, root, &t.target)?;
+        t.rename()?;
     }
     if durability.fsync {
         // The new name (a rename or a created file) lives in the directory: without this,
         // a power loss could leave the old name or none.
-        let d = root.open(dir)?.into_std();
-        durability.sync(&d)?;
+        match temp {
+            Some(t) => t.sync_dir(|d| durability.sync(d))?,
+            None => durability.sync(root.open(dir)?.into_std())?,
+        }
     }
     drop(file);
     Ok(())
@@ -248,17 +259,27 @@ impl Upload for LocalUpload {
     async fn commit(mut self: Box<Self>) -> Result<u64, StorageError> {
         // An early return drops `self`, which removes a temporary file.
         let (file, rest) = self.settle().await.map_err(StorageError::from_io)?;
-        let temp = self.temp.clone();
+        // The landing goes with the trip and comes back; a failed commit leaves it to Drop,
+        // which removes the temporary file.
+        let temp = self.temp.take();
         let dir = self.dir.clone();
         let root = Arc::clone(&self.root);
         let durability = self.durability.clone();
-        tokio::task::spawn_blocking(move || {
-            finish(&root, file, &rest, temp.as_ref(), &dir, &durability)
-        })
-        .await?
-        .map_err(StorageError::from_io)?;
-        // Renamed: nothing left for Drop to clean up.
-        self.temp = None;
+        // A commit that syncs may wait on the disk for long: never on the worker.
+        let small = !durability.fsync
+            && rest.len() <= INLINE_COMMIT_MAX
+            && temp.as_ref().is_some_and(|t| t.cached);
+        let (temp, result) = self
+            .offload
+            .run(small, move || {
+                let result = finish(&root, file, &rest, temp.as_ref(), &dir, &durability);
+                (temp, result)
+            })
+            .await?;
+        if let Err(e) = result {
+            self.temp = temp;
+            return Err(StorageError::from_io(e));
+        }
         Ok(self.written)
     }
 
@@ -289,8 +310,7 @@ impl Upload for LocalUpload {
         match self.temp.take() {
             // A write still running goes on into the unlinked file, which is then freed.
             Some(t) => {
-                let root = Arc::clone(&self.root);
-                let _ = tokio::task::spawn_blocking(move || root.remove_file(&t.temp)).await;
+                let _ = tokio::task::spawn_blocking(move || t.remove_temp()).await;
             }
             // Keep what was written (see the type's docs), including the bytes gathered.
             None => {
@@ -307,8 +327,8 @@ impl Drop for LocalUpload {
         // An upload dropped without commit or abort (a cancelled task, a failed commit):
         // remove its temporary file. One unlink; fine to do synchronously. Best effort.
         if let Some(t) = self.temp.take() {
-            if let Err(e) = self.root.remove_file(&t.temp) {
-                tracing::warn!(error = %e, temp = %t.temp.display(), "could not remove temporary upload");
+            if let Err(e) = t.remove_temp() {
+                tracing::warn!(error = %e, temp = ?t.temp, "could not remove temporary upload");
             }
             return;
         }
