@@ -1,0 +1,631 @@
+//! Listing a local directory: `getdents` and one `statx` per entry, on at most two blocking
+//! jobs per listing at once, and on at most a server-wide number of jobs in all.
+//!
+//! Nearly all of a listing's time is the kernel's (the name lookup and attribute copy of
+//! each `statx`, then `getdents`), so this module spends as little as it can around those
+//! calls and spreads them over two cores: the names of a batch are read by one `getdents`
+//! into a reused buffer and kept in one allocation, each entry is examined with one `statx`
+//! relative to the open directory that asks only for the facts the formats show, and while
+//! one job examines its batch, the next job reads and examines the batch after it. The
+//! batches come out in the directory's order, whatever order the jobs finish in.
+//!
+//! Bounds: a listing holds at most [`JOBS_PER_LISTING`] jobs and `JOBS_PER_LISTING + 1`
+//! batches of at most [`LIST_BATCH`] entries each, whatever the directory's size; every job
+//! ends with its batch, so a client that stops reading holds no thread; and every job holds
+//! a permit of the server's [`ListingJobs`], so that many listings cannot take the whole
+//! blocking pool.
+
+use std::collections::VecDeque;
+use std::ffi::{CStr, OsStr};
+use std::fmt;
+use std::os::unix::ffi::OsStrExt as _;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use cap_std::fs::Dir;
+use ferroftp_proto::listing::{EntryInfo, EntryKind};
+use futures::StreamExt as _;
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir, StatxFlags};
+use std::os::fd::OwnedFd;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinHandle;
+
+use super::{entry_for, is_temp_name, unique_id, LIST_BATCH};
+use crate::storage::{EntryStream, StorageError};
+
+/// How many blocking jobs one listing runs at once: one examines its batch while the next
+/// reads and examines the following one, which keeps two cores busy.
+pub(super) const JOBS_PER_LISTING: usize = 2;
+
+/// How often a job waiting for its turn looks whether its listing was given up, in case
+/// no wake-up comes.
+const TURN_RECHECK: Duration = Duration::from_millis(50);
+
+/// The smallest room a `getdents` record takes (19 bytes of header, a one-byte name and
+/// its NUL, padded to 8): a buffer of `LIST_BATCH` of them never holds more entries.
+const MIN_DIRENT: usize = 24;
+
+/// The facts a listing shows, all a `statx` is asked for (the kernel may skip the rest).
+const FACTS: StatxFlags = StatxFlags::TYPE
+    .union(StatxFlags::MODE)
+    .union(StatxFlags::SIZE)
+    .union(StatxFlags::MTIME)
+    .union(StatxFlags::INO);
+
+/// The server-wide bound on listing jobs: the blocking threads all listings together may use
+/// at once. Cloning shares the bound.
+#[derive(Clone)]
+pub struct ListingJobs {
+    inner: Arc<JobsInner>,
+}
+
+struct JobsInner {
+    permits: Arc<Semaphore>,
+    /// The configured number of permits (the semaphore only knows the free ones).
+    size: Mutex<usize>,
+    /// Jobs running now, and the most that ever ran at once (for tests and metrics).
+    running: AtomicUsize,
+    peak: AtomicUsize,
+    /// Test hook: each job waits, up to a deadline, until this many run at once (once that
+    /// happened the gate stays open), so that a test sees real overlap without timing.
+    #[cfg(test)]
+    gate: Option<(usize, Mutex<bool>, Condvar)>,
+}
+
+impl fmt::Debug for ListingJobs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListingJobs")
+            .field("size", &self.size())
+            .field("running", &self.inner.running.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl ListingJobs {
+    /// A bound of `n` jobs at once (at least 1).
+    pub fn new(n: usize) -> ListingJobs {
+        let n = n.clamp(1, Semaphore::MAX_PERMITS);
+        ListingJobs {
+            inner: Arc::new(JobsInner {
+                permits: Arc::new(Semaphore::new(n)),
+                size: Mutex::new(n),
+                running: AtomicUsize::new(0),
+                peak: AtomicUsize::new(0),
+                #[cfg(test)]
+                gate: None,
+            }),
+        }
+    }
+
+    /// The default bound: twice the CPUs, since a job waits on the disk as often as it
+    /// computes, and never fewer than one listing's worth.
+    pub fn default_size() -> usize {
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        (2 * cpus).max(JOBS_PER_LISTING)
+    }
+
+    /// The bound the storages opened without a server's own share, one per process.
+    pub fn process_default() -> ListingJobs {
+        static DEFAULT: OnceLock<ListingJobs> = OnceLock::new();
+        DEFAULT
+            .get_or_init(|| ListingJobs::new(ListingJobs::default_size()))
+            .clone()
+    }
+
+    /// Changes the bound to `n` (at least 1). Meant for start-up: while jobs hold permits,
+    /// a smaller bound takes effect as they finish, at the latest.
+    pub fn resize(&self, n: usize) {
+        let n = n.clamp(1, Semaphore::MAX_PERMITS);
+        let mut size = self.inner.size.lock().unwrap_or_else(|p| p.into_inner());
+        if n > *size {
+            self.inner.permits.add_permits(n - *size);
+        } else {
+            // Permits held now cannot be taken back; forget the free ones only.
+            self.inner.permits.forget_permits(*size - n);
+        }
+        *size = n;
+    }
+
+    /// The configured bound.
+    pub fn size(&self) -> usize {
+        *self.inner.size.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The most jobs that ever ran at once under this bound.
+    pub fn peak(&self) -> usize {
+        self.inner.peak.load(Ordering::SeqCst)
+    }
+
+    /// A permit, waiting for one.
+    async fn acquire(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.inner.permits).acquire_owned().await.ok()
+    }
+
+    /// A permit if one is free now.
+    fn try_acquire(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.inner.permits).try_acquire_owned().ok()
+    }
+
+    /// Counts a job in for as long as the returned guard lives.
+    fn enter(&self) -> Running<'_> {
+        let now = self.inner.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.inner.peak.fetch_max(now, Ordering::SeqCst);
+        #[cfg(test)]
+        self.wait_at_gate(now);
+        Running(self)
+    }
+
+    #[cfg(test)]
+    fn with_gate(n: usize, target: usize) -> ListingJobs {
+        let jobs = ListingJobs::new(n);
+        let mut inner = Arc::try_unwrap(jobs.inner).unwrap_or_else(|_| unreachable!());
+        inner.gate = Some((target, Mutex::new(false), Condvar::new()));
+        ListingJobs {
+            inner: Arc::new(inner),
+        }
+    }
+
+    #[cfg(test)]
+    fn wait_at_gate(&self, now: usize) {
+        let Some((target, open, cv)) = &self.inner.gate else {
+            return;
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut open = open.lock().unwrap_or_else(|p| p.into_inner());
+        if now >= *target {
+            *open = true;
+            cv.notify_all();
+        }
+        while !*open {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                // The overlap never came: let the test see the peak it got.
+                *open = true;
+                cv.notify_all();
+                break;
+            }
+            open = cv
+                .wait_timeout(open, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+}
+
+/// A running listing job, counted in [`ListingJobs`] until dropped.
+struct Running<'a>(&'a ListingJobs);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.inner.running.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Opens `dir` (a capability, maybe without the right to read) for reading its entries.
+/// `.` from an open directory cannot leave it.
+pub(super) fn open_for_reading(dir: &Dir) -> std::io::Result<OwnedFd> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    Ok(rustix::fs::openat(dir, c".", flags, Mode::empty())?)
+}
+
+/// The entries of the directory `dir` (open by [`open_for_reading`], at `dir_rel` under
+/// `root`), with their facts or names only, read ahead by up to [`JOBS_PER_LISTING`] jobs
+/// under `jobs`.
+pub(super) fn stream(
+    root: Arc<Dir>,
+    dir: OwnedFd,
+    dir_rel: PathBuf,
+    facts: bool,
+    jobs: ListingJobs,
+) -> EntryStream {
+    let shared = Arc::new(Shared {
+        root,
+        dir,
+        dir_rel,
+        facts,
+        cursor: Mutex::new(Cursor {
+            turn: 0,
+            done: false,
+            buf: Vec::with_capacity(LIST_BATCH * MIN_DIRENT),
+        }),
+        turns: Condvar::new(),
+        closed: AtomicBool::new(false),
+    });
+    let ahead = ReadAhead {
+        shared,
+        jobs,
+        pending: VecDeque::with_capacity(JOBS_PER_LISTING),
+        next_ticket: 0,
+        ended: false,
+    };
+    Box::pin(
+        futures::stream::unfold(ahead, |mut ahead| async move {
+            let batch = ahead.next_batch().await?;
+            Some((futures::stream::iter(batch), ahead))
+        })
+        .flatten(),
+    )
+}
+
+/// What the jobs of one listing share.
+struct Shared {
+    root: Arc<Dir>,
+    /// The listed directory, open: `getdents` reads it and each `statx` starts from it.
+    dir: OwnedFd,
+    dir_rel: PathBuf,
+    /// Whether entries get their facts (a stat each) or only their names (NLST).
+    facts: bool,
+    /// The directory's read position is the kernel's, so the jobs take turns at it.
+    cursor: Mutex<Cursor>,
+    turns: Condvar,
+    /// Set when the listing is dropped: a job waiting for its turn gives up.
+    closed: AtomicBool,
+}
+
+/// The reading end of a listing.
+struct Cursor {
+    /// The ticket of the job whose turn it is to read.
+    turn: u64,
+    /// The directory is read to its end (or failed).
+    done: bool,
+    /// The `getdents` buffer, reused by every batch.
+    buf: Vec<u8>,
+}
+
+/// One batch as it leaves its job: entries in directory order, and whether it is the last.
+struct Batch {
+    entries: Vec<Result<EntryInfo, StorageError>>,
+    last: bool,
+}
+
+/// The jobs under way for one listing, oldest first.
+struct ReadAhead {
+    shared: Arc<Shared>,
+    jobs: ListingJobs,
+    pending: VecDeque<JoinHandle<Batch>>,
+    next_ticket: u64,
+    /// A batch said it was the last: no more jobs.
+    ended: bool,
+}
+
+impl ReadAhead {
+    /// The next batch in directory order, `None` after the last.
+    async fn next_batch(&mut self) -> Option<Vec<Result<EntryInfo, StorageError>>> {
+        if self.ended && self.pending.is_empty() {
+            return None;
+        }
+        if self.pending.is_empty() {
+            // Nothing under way: this listing waits its turn for a permit.
+            let permit = self.jobs.acquire().await?;
+            self.spawn(permit);
+        }
+        self.fill();
+        let front = self.pending.pop_front()?;
+        let batch = match front.await {
+            Ok(batch) => batch,
+            Err(e) => Batch {
+                // The directory stream died with the job: nothing more to read.
+                entries: vec![Err(StorageError::from(e))],
+                last: true,
+            },
+        };
+        if batch.last {
+            self.ended = true;
+            // A job still under way would find the end too: it stops at once.
+            self.shared.close();
+            self.pending.clear();
+        } else {
+            // Start the next job before this batch is formatted and sent.
+            self.fill();
+        }
+        Some(batch.entries)
+    }
+
+    /// Starts jobs, while permits are free now, up to [`JOBS_PER_LISTING`] under way.
+    fn fill(&mut self) {
+        while !self.ended && self.pending.len() < JOBS_PER_LISTING {
+            match self.jobs.try_acquire() {
+                Some(permit) => self.spawn(permit),
+                None => return,
+            }
+        }
+    }
+
+    fn spawn(&mut self, permit: OwnedSemaphorePermit) {
+        let shared = Arc::clone(&self.shared);
+        let jobs = self.jobs.clone();
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        self.pending.push_back(tokio::task::spawn_blocking(move || {
+            let _running = jobs.enter();
+            let batch = shared.job(ticket);
+            drop(permit);
+            batch
+        }));
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        // A listing given up (ABOR, a closed connection) needs no more reading: its jobs
+        // stop at their next check and give their permits back. They are not cancelled,
+        // so that each job's turn at the directory always comes.
+        self.shared.close();
+    }
+}
+
+/// The names of one batch in one allocation: for each entry a kind byte (never 0), the
+/// name, and its NUL.
+struct Names(Vec<u8>);
+
+/// Kind bytes of [`Names`], from the directory's record type.
+const KIND_DIR: u8 = b'd';
+const KIND_LINK: u8 = b'l';
+const KIND_UNKNOWN: u8 = b'?';
+const KIND_OTHER: u8 = b'f';
+
+impl Names {
+    /// Each entry's kind byte and name (with its NUL).
+    fn iter(&self) -> impl Iterator<Item = (u8, &CStr)> {
+        self.0.split_inclusive(|b| *b == 0).filter_map(|rec| {
+            let (kind, name) = rec.split_first()?;
+            Some((*kind, CStr::from_bytes_with_nul(name).ok()?))
+        })
+    }
+}
+
+impl Shared {
+    /// Ends the reading: jobs stop at their next check.
+    fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.turns.notify_all();
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// Job `ticket`: waits for its turn, reads the next batch of names, hands the turn on,
+    /// then examines the names. Runs on the blocking pool.
+    fn job(&self, ticket: u64) -> Batch {
+        let (names, err, last) = {
+            let mut cursor = self.turn(ticket);
+            let Some(cursor) = cursor.as_mut() else {
+                return Batch {
+                    entries: Vec::new(),
+                    last: true,
+                };
+            };
+            let read = if cursor.done || self.is_closed() {
+                (Names(Vec::new()), None, true)
+            } else {
+                let read = self.read_names(&mut cursor.buf);
+                cursor.done = read.2;
+                read
+            };
+            cursor.turn += 1;
+            self.turns.notify_all();
+            read
+        };
+        let mut entries = self.examine(&names);
+        if let Some(e) = err {
+            entries.push(Err(e));
+        }
+        Batch { entries, last }
+    }
+
+    /// Waits until it is `ticket`'s turn at the cursor; `None` if the listing was dropped.
+    fn turn(&self, ticket: u64) -> Option<MutexGuard<'_, Cursor>> {
+        let mut cursor = self.cursor.lock().unwrap_or_else(|p| p.into_inner());
+        while cursor.turn != ticket {
+            if self.is_closed() {
+                return None;
+            }
+            // Woken when the turn moves on or the listing closes. The timeout only
+            // matters if the job before never runs (a runtime shutting down drops queued
+            // jobs), and a closing listing was missed between the check and the wait.
+            cursor = self
+                .turns
+                .wait_timeout(cursor, TURN_RECHECK)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        Some(cursor)
+    }
+
+    /// One `getdents` into `buf`: the names it gave (upload temporaries, `.` and `..` left
+    /// out), an error that ended the reading, and whether the directory is at its end.
+    fn read_names(&self, buf: &mut Vec<u8>) -> (Names, Option<StorageError>, bool) {
+        let mut names = Vec::with_capacity(LIST_BATCH * 20);
+        let mut raw = RawDir::new(&self.dir, buf.spare_capacity_mut());
+        let mut first = true;
+        loop {
+            // One `getdents` per batch: stop when its records are used up.
+            if !first && raw.is_buffer_empty() {
+                return (Names(names), None, false);
+            }
+            first = false;
+            let entry = match raw.next() {
+                Some(Ok(entry)) => entry,
+                // A failing readdir may fail again at once; stop rather than loop.
+                Some(Err(e)) => {
+                    let e = StorageError::from_io(e.into());
+                    return (Names(names), Some(e), true);
+                }
+                None => return (Names(names), None, true),
+            };
+            let name = entry.file_name().to_bytes_with_nul();
+            if matches!(name, b".\0" | b"..\0") || is_temp_name(OsStr::from_bytes(name)) {
+                continue;
+            }
+            names.push(match entry.file_type() {
+                FileType::Directory => KIND_DIR,
+                FileType::Symlink => KIND_LINK,
+                FileType::Unknown => KIND_UNKNOWN,
+                _ => KIND_OTHER,
+            });
+            names.extend_from_slice(name);
+        }
+    }
+
+    /// The entries of `names`, with their facts when the listing wants them.
+    fn examine(&self, names: &Names) -> Vec<Result<EntryInfo, StorageError>> {
+        let mut entries = Vec::with_capacity(LIST_BATCH);
+        for (i, (kind, name)) in names.iter().enumerate() {
+            if i % 64 == 63 && self.is_closed() {
+                // Nobody will read this batch any more.
+                break;
+            }
+            let info = if self.facts {
+                // One `statx` relative to the open directory, without following a link:
+                // for anything but a link that is the answer. Vanished meanwhile, or
+                // unreadable: skipping it keeps the rest.
+                let Some(facts) = stat(&self.dir, name, FACTS) else {
+                    continue;
+                };
+                let os_name = OsStr::from_bytes(name.to_bytes());
+                if facts.kind() == EntryKind::Symlink {
+                    // A link shows its target's facts when the target lies inside the
+                    // root, which only the checked resolution from the root can tell.
+                    entry_for(&self.root, &self.dir_rel, os_name)
+                        .unwrap_or_else(|| facts.entry(name_of(name)))
+                } else {
+                    facts.entry(name_of(name))
+                }
+            } else {
+                name_only(&self.dir, kind, name)
+            };
+            entries.push(Ok(info));
+        }
+        entries
+    }
+}
+
+/// An entry with its name and the kind its directory records, every other fact unknown.
+/// Only a file system that keeps no type in its directory costs a stat.
+fn name_only(dir: &OwnedFd, kind: u8, name: &CStr) -> EntryInfo {
+    let kind = match kind {
+        KIND_DIR => EntryKind::Dir,
+        KIND_LINK => EntryKind::Symlink,
+        KIND_UNKNOWN => match stat(dir, name, StatxFlags::TYPE) {
+            Some(facts) if facts.kind() != EntryKind::File => facts.kind(),
+            _ => EntryKind::File,
+        },
+        _ => EntryKind::File,
+    };
+    EntryInfo {
+        name: name_of(name),
+        kind,
+        size: 0,
+        modified: None,
+        mode: None,
+        unique: None,
+    }
+}
+
+/// A file name as text, U+FFFD in place of bytes that are not UTF-8 (as `name_of` does).
+fn name_of(name: &CStr) -> String {
+    String::from_utf8_lossy(name.to_bytes()).into_owned()
+}
+
+/// What one stat tells of an entry.
+struct Facts {
+    /// `st_mode`: type and permission bits.
+    mode: u32,
+    size: u64,
+    /// The modification time, when the file system gave one: seconds and nanoseconds.
+    mtime: Option<(i64, u32)>,
+    dev: u64,
+    ino: u64,
+}
+
+impl Facts {
+    fn kind(&self) -> EntryKind {
+        match FileType::from_raw_mode(self.mode) {
+            FileType::Directory => EntryKind::Dir,
+            FileType::Symlink => EntryKind::Symlink,
+            // Devices, FIFOs and sockets have no kind of their own in FTP; they read as
+            // files (and `read` refuses them).
+            _ => EntryKind::File,
+        }
+    }
+
+    /// The entry as `entry_info` makes it from cap-std's metadata, fact for fact.
+    fn entry(&self, name: String) -> EntryInfo {
+        EntryInfo {
+            name,
+            kind: self.kind(),
+            size: self.size,
+            modified: self.mtime.and_then(|(s, ns)| system_time(s, ns)),
+            mode: Some(self.mode & 0o7777),
+            unique: Some(unique_id(self.dev, self.ino)),
+        }
+    }
+}
+
+/// The time `sec` seconds and `nsec` nanoseconds after the epoch (before it when negative).
+fn system_time(sec: i64, nsec: u32) -> Option<SystemTime> {
+    if sec >= 0 {
+        SystemTime::UNIX_EPOCH.checked_add(Duration::new(sec.unsigned_abs(), nsec))
+    } else {
+        SystemTime::UNIX_EPOCH
+            .checked_sub(Duration::from_secs(sec.unsigned_abs()))
+            .and_then(|t| t.checked_add(Duration::from_nanos(u64::from(nsec))))
+    }
+}
+
+/// Whether `statx` turned out to be missing (old kernels, some seccomp filters).
+static NO_STATX: AtomicBool = AtomicBool::new(false);
+
+/// The facts of `name` in `dir`, not following a link; `None` when it cannot be examined.
+fn stat(dir: &OwnedFd, name: &CStr, mask: StatxFlags) -> Option<Facts> {
+    if !NO_STATX.load(Ordering::Relaxed) {
+        match rustix::fs::statx(dir, name, AtFlags::SYMLINK_NOFOLLOW, mask) {
+            Ok(x) => {
+                return Some(Facts {
+                    mode: u32::from(x.stx_mode),
+                    size: x.stx_size,
+                    mtime: (x.stx_mask & StatxFlags::MTIME.bits() != 0)
+                        .then_some((x.stx_mtime.tv_sec, x.stx_mtime.tv_nsec)),
+                    dev: rustix::fs::makedev(x.stx_dev_major, x.stx_dev_minor),
+                    ino: x.stx_ino,
+                })
+            }
+            Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) if statx_missing() => {}
+            Err(_) => return None,
+        }
+    }
+    let st = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    Some(Facts {
+        mode: st.st_mode,
+        size: u64::try_from(st.st_size).unwrap_or(0),
+        mtime: Some((st.st_mtime, u32::try_from(st.st_mtime_nsec).unwrap_or(0))),
+        dev: st.st_dev,
+        ino: st.st_ino,
+    })
+}
+
+/// After a `statx` refused with `ENOSYS` or `EPERM`: whether `statx` itself is missing
+/// (then remembered), as cap-std tells it, by asking about the working directory.
+fn statx_missing() -> bool {
+    let missing = matches!(
+        rustix::fs::statx(
+            rustix::fs::CWD,
+            c"",
+            AtFlags::EMPTY_PATH,
+            StatxFlags::empty()
+        ),
+        Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM)
+    );
+    if missing {
+        NO_STATX.store(true, Ordering::Relaxed);
+    }
+    missing
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    // Filled in below.
+}
