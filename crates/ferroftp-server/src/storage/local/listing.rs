@@ -15,22 +15,21 @@
 //! a permit of the server's [`ListingJobs`], so that many listings cannot take the whole
 //! blocking pool.
 
-use std::collections::VecDeque;
 use std::ffi::{CStr, OsStr};
 use std::fmt;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use cap_std::fs::Dir;
 use ferroftp_proto::listing::{EntryInfo, EntryKind};
+use futures::task::AtomicWaker;
 use futures::StreamExt as _;
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir, StatxFlags};
 use std::os::fd::OwnedFd;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio::task::JoinHandle;
 
 use super::{entry_for, is_temp_name, unique_id, LIST_BATCH};
 use crate::storage::{EntryStream, StorageError};
@@ -38,10 +37,6 @@ use crate::storage::{EntryStream, StorageError};
 /// How many blocking jobs one listing runs at once: one examines its batch while the next
 /// reads and examines the following one, which keeps two cores busy.
 pub(super) const JOBS_PER_LISTING: usize = 2;
-
-/// How often a job waiting for its turn looks whether its listing was given up, in case
-/// no wake-up comes.
-const TURN_RECHECK: Duration = Duration::from_millis(50);
 
 /// The smallest room a `getdents` record takes (19 bytes of header, a one-byte name and
 /// its NUL, padded to 8): a buffer of `LIST_BATCH` of them never holds more entries.
@@ -71,7 +66,7 @@ struct JobsInner {
     /// Test hook: each job waits, up to a deadline, until this many run at once (once that
     /// happened the gate stays open), so that a test sees real overlap without timing.
     #[cfg(test)]
-    gate: Option<(usize, Mutex<bool>, Condvar)>,
+    gate: Option<(usize, Mutex<bool>, std::sync::Condvar)>,
 }
 
 impl fmt::Debug for ListingJobs {
@@ -161,7 +156,7 @@ impl ListingJobs {
     fn with_gate(n: usize, target: usize) -> ListingJobs {
         let jobs = ListingJobs::new(n);
         let mut inner = Arc::try_unwrap(jobs.inner).unwrap_or_else(|_| unreachable!());
-        inner.gate = Some((target, Mutex::new(false), Condvar::new()));
+        inner.gate = Some((target, Mutex::new(false), std::sync::Condvar::new()));
         ListingJobs {
             inner: Arc::new(inner),
         }
@@ -225,19 +220,24 @@ pub(super) fn stream(
         dir,
         dir_rel,
         facts,
+        jobs,
         cursor: Mutex::new(Cursor {
-            turn: 0,
-            done: false,
+            next: 0,
             buf: Vec::with_capacity(LIST_BATCH * MIN_DIRENT),
         }),
-        turns: Condvar::new(),
+        state: Mutex::new(State {
+            ready: Vec::with_capacity(AHEAD),
+            held: 0,
+            workers: 0,
+        }),
+        exhausted: AtomicBool::new(false),
         closed: AtomicBool::new(false),
+        failed: AtomicBool::new(false),
+        waker: AtomicWaker::new(),
     });
     let ahead = ReadAhead {
         shared,
-        jobs,
-        pending: VecDeque::with_capacity(JOBS_PER_LISTING),
-        next_ticket: 0,
+        taken: 0,
         ended: false,
     };
     Box::pin(
@@ -249,6 +249,11 @@ pub(super) fn stream(
     )
 }
 
+/// How many batches of a listing may exist besides the one being sent: read, being read,
+/// or waiting for the consumer. One more than the jobs, so that a job that finishes its
+/// batch goes on with the next at once instead of waiting for the consumer to take it.
+const AHEAD: usize = JOBS_PER_LISTING + 1;
+
 /// What the jobs of one listing share.
 struct Shared {
     root: Arc<Dir>,
@@ -257,21 +262,37 @@ struct Shared {
     dir_rel: PathBuf,
     /// Whether entries get their facts (a stat each) or only their names (NLST).
     facts: bool,
-    /// The directory's read position is the kernel's, so the jobs take turns at it.
+    jobs: ListingJobs,
+    /// The directory's read position is the kernel's: one job at a time reads names.
     cursor: Mutex<Cursor>,
-    turns: Condvar,
-    /// Set when the listing is dropped: a job waiting for its turn gives up.
+    /// Batches and jobs, for the consumer.
+    state: Mutex<State>,
+    /// The directory is read to its end (or failed): no more batches to start.
+    exhausted: AtomicBool,
+    /// Set when the listing is dropped: jobs stop at their next check.
     closed: AtomicBool,
+    /// A job died (a panic) and its batch with it: the listing ends with an error.
+    failed: AtomicBool,
+    /// The consumer, woken when a batch is ready or a job ends.
+    waker: AtomicWaker,
 }
 
 /// The reading end of a listing.
 struct Cursor {
-    /// The ticket of the job whose turn it is to read.
-    turn: u64,
-    /// The directory is read to its end (or failed).
-    done: bool,
+    /// The number of the next batch to read: batches are numbered in directory order.
+    next: u64,
     /// The `getdents` buffer, reused by every batch.
     buf: Vec<u8>,
+}
+
+/// The listing's batches and jobs.
+struct State {
+    /// Batches done, not yet taken, with their numbers.
+    ready: Vec<(u64, Batch)>,
+    /// Batches being read or ready: at most [`AHEAD`].
+    held: usize,
+    /// Jobs running: at most [`JOBS_PER_LISTING`].
+    workers: usize,
 }
 
 /// One batch as it leaves its job: entries in directory order, and whether it is the last.
@@ -280,79 +301,113 @@ struct Batch {
     last: bool,
 }
 
-/// The jobs under way for one listing, oldest first.
+/// The consuming end of a listing.
 struct ReadAhead {
     shared: Arc<Shared>,
-    jobs: ListingJobs,
-    pending: VecDeque<JoinHandle<Batch>>,
-    next_ticket: u64,
-    /// A batch said it was the last: no more jobs.
+    /// How many batches were taken: the number of the next one.
+    taken: u64,
+    /// The last batch was taken.
     ended: bool,
 }
 
 impl ReadAhead {
     /// The next batch in directory order, `None` after the last.
     async fn next_batch(&mut self) -> Option<Vec<Result<EntryInfo, StorageError>>> {
-        if self.ended && self.pending.is_empty() {
+        if self.ended {
             return None;
         }
-        if self.pending.is_empty() {
-            // Nothing under way: this listing waits its turn for a permit.
-            let permit = self.jobs.acquire().await?;
-            self.spawn(permit);
+        loop {
+            if let Some(batch) = self.take() {
+                self.ended = batch.last;
+                // More jobs before this batch is formatted and sent.
+                self.top_up();
+                return Some(batch.entries);
+            }
+            if self.shared.failed.load(Ordering::SeqCst) {
+                self.ended = true;
+                let e = StorageError::reason(StorageError::Transient, "a listing job failed");
+                return Some(vec![Err(e)]);
+            }
+            if self.workers() == 0 {
+                // Nothing under way and nothing ready: this listing waits in line for a
+                // permit (the semaphore is fair), then starts a job.
+                let permit = self.shared.jobs.acquire().await?;
+                self.start(permit);
+                continue;
+            }
+            self.top_up();
+            // Woken by a job that finished a batch or ended.
+            futures::future::poll_fn(|cx| {
+                self.shared.waker.register(cx.waker());
+                if self.has_next()
+                    || self.workers() == 0
+                    || self.shared.failed.load(Ordering::SeqCst)
+                {
+                    std::task::Poll::Ready(())
+                } else {
+                    std::task::Poll::Pending
+                }
+            })
+            .await;
         }
-        self.fill();
-        let front = self.pending.pop_front()?;
-        let batch = match front.await {
-            Ok(batch) => batch,
-            Err(e) => Batch {
-                // The directory stream died with the job: nothing more to read.
-                entries: vec![Err(StorageError::from(e))],
-                last: true,
-            },
-        };
-        if batch.last {
-            self.ended = true;
-            // A job still under way would find the end too: it stops at once.
-            self.shared.close();
-            self.pending.clear();
-        } else {
-            // Start the next job before this batch is formatted and sent.
-            self.fill();
-        }
-        Some(batch.entries)
     }
 
-    /// Starts jobs, while permits are free now, up to [`JOBS_PER_LISTING`] under way.
-    fn fill(&mut self) {
-        while !self.ended && self.pending.len() < JOBS_PER_LISTING {
-            match self.jobs.try_acquire() {
-                Some(permit) => self.spawn(permit),
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.shared.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn workers(&self) -> usize {
+        self.state().workers
+    }
+
+    fn has_next(&self) -> bool {
+        self.state().ready.iter().any(|(n, _)| *n == self.taken)
+    }
+
+    /// The next batch, if it is ready.
+    fn take(&mut self) -> Option<Batch> {
+        let mut state = self.state();
+        let i = state.ready.iter().position(|(n, _)| *n == self.taken)?;
+        let (_, batch) = state.ready.swap_remove(i);
+        state.held -= 1;
+        drop(state);
+        self.taken += 1;
+        Some(batch)
+    }
+
+    /// Starts a second job when a permit is free now and there is work for it.
+    fn top_up(&mut self) {
+        while !self.ended && self.wants_worker() {
+            match self.shared.jobs.try_acquire() {
+                Some(permit) => self.start(permit),
                 None => return,
             }
         }
     }
 
-    fn spawn(&mut self, permit: OwnedSemaphorePermit) {
+    fn wants_worker(&self) -> bool {
+        if self.shared.exhausted.load(Ordering::SeqCst) {
+            return false;
+        }
+        let state = self.state();
+        state.workers < JOBS_PER_LISTING && state.held < AHEAD
+    }
+
+    /// Starts a job on the blocking pool, counted in before it runs.
+    fn start(&mut self, permit: OwnedSemaphorePermit) {
+        self.state().workers += 1;
         let shared = Arc::clone(&self.shared);
-        let jobs = self.jobs.clone();
-        let ticket = self.next_ticket;
-        self.next_ticket += 1;
-        self.pending.push_back(tokio::task::spawn_blocking(move || {
-            let _running = jobs.enter();
-            let batch = shared.job(ticket);
-            drop(permit);
-            batch
-        }));
+        // The job's handle is not kept: a job ends on its own, at the latest at its next
+        // check after the listing is dropped, and reports through the shared state.
+        drop(tokio::task::spawn_blocking(move || shared.work(permit)));
     }
 }
 
 impl Drop for ReadAhead {
     fn drop(&mut self) {
         // A listing given up (ABOR, a closed connection) needs no more reading: its jobs
-        // stop at their next check and give their permits back. They are not cancelled,
-        // so that each job's turn at the directory always comes.
-        self.shared.close();
+        // stop at their next check and give their permits back.
+        self.shared.closed.store(true, Ordering::SeqCst);
     }
 }
 
@@ -376,63 +431,83 @@ impl Names {
     }
 }
 
-impl Shared {
-    /// Ends the reading: jobs stop at their next check.
-    fn close(&self) {
-        self.closed.store(true, Ordering::SeqCst);
-        self.turns.notify_all();
-    }
+/// Ends a job when dropped, even by a panic: it is counted out and the consumer woken.
+struct WorkerExit<'a>(&'a Shared);
 
+impl Drop for WorkerExit<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.failed.store(true, Ordering::SeqCst);
+        }
+        self.0.state().workers -= 1;
+        self.0.waker.wake();
+    }
+}
+
+impl Shared {
     fn is_closed(&self) -> bool {
         self.closed.load(Ordering::SeqCst)
     }
 
-    /// Job `ticket`: waits for its turn, reads the next batch of names, hands the turn on,
-    /// then examines the names. Runs on the blocking pool.
-    fn job(&self, ticket: u64) -> Batch {
-        let (names, err, last) = {
-            let mut cursor = self.turn(ticket);
-            let Some(cursor) = cursor.as_mut() else {
-                return Batch {
-                    entries: Vec::new(),
-                    last: true,
-                };
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A job: reads and examines batches in turn with the listing's other job, as long as
+    /// there is room for another batch and a permit for it. Runs on the blocking pool.
+    fn work(&self, mut permit: OwnedSemaphorePermit) {
+        let _exit = WorkerExit(self);
+        loop {
+            let running = self.jobs.enter();
+            if !self.batch() {
+                return;
+            }
+            // Between batches the permit goes back: a listing waiting in line for one gets
+            // it, and this job ends; else it goes on without a hand-off.
+            drop(running);
+            drop(permit);
+            permit = match self.jobs.try_acquire() {
+                Some(p) => p,
+                None => return,
             };
-            let read = if cursor.done || self.is_closed() {
-                (Names(Vec::new()), None, true)
+        }
+    }
+
+    /// Reads and examines the next batch into the ready ones; `false` when there is no
+    /// room for it, nothing left to read, or nobody to read it for.
+    fn batch(&self) -> bool {
+        {
+            let mut state = self.state();
+            if self.is_closed() || state.held >= AHEAD {
+                return false;
+            }
+            state.held += 1;
+        }
+        let read = {
+            let mut cursor = self.cursor.lock().unwrap_or_else(|p| p.into_inner());
+            if self.exhausted.load(Ordering::SeqCst) || self.is_closed() {
+                None
             } else {
-                let read = self.read_names(&mut cursor.buf);
-                cursor.done = read.2;
-                read
-            };
-            cursor.turn += 1;
-            self.turns.notify_all();
-            read
+                let (names, err, end) = self.read_names(&mut cursor.buf);
+                if end {
+                    self.exhausted.store(true, Ordering::SeqCst);
+                }
+                let number = cursor.next;
+                cursor.next += 1;
+                Some((number, names, err, end))
+            }
+        };
+        let Some((number, names, err, last)) = read else {
+            self.state().held -= 1;
+            return false;
         };
         let mut entries = self.examine(&names);
         if let Some(e) = err {
             entries.push(Err(e));
         }
-        Batch { entries, last }
-    }
-
-    /// Waits until it is `ticket`'s turn at the cursor; `None` if the listing was dropped.
-    fn turn(&self, ticket: u64) -> Option<MutexGuard<'_, Cursor>> {
-        let mut cursor = self.cursor.lock().unwrap_or_else(|p| p.into_inner());
-        while cursor.turn != ticket {
-            if self.is_closed() {
-                return None;
-            }
-            // Woken when the turn moves on or the listing closes. The timeout only
-            // matters if the job before never runs (a runtime shutting down drops queued
-            // jobs), and a closing listing was missed between the check and the wait.
-            cursor = self
-                .turns
-                .wait_timeout(cursor, TURN_RECHECK)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-        }
-        Some(cursor)
+        self.state().ready.push((number, Batch { entries, last }));
+        self.waker.wake();
+        !last
     }
 
     /// One `getdents` into `buf`: the names it gave (upload temporaries, `.` and `..` left
