@@ -215,26 +215,12 @@ pub(super) fn stream(
     facts: bool,
     jobs: ListingJobs,
 ) -> EntryStream {
-    let shared = Arc::new(Shared {
-        root,
-        dir,
-        dir_rel,
-        facts,
-        jobs,
-        cursor: Mutex::new(Cursor {
-            next: 0,
-            buf: Vec::with_capacity(LIST_BATCH * MIN_DIRENT),
-        }),
-        state: Mutex::new(State {
-            ready: Vec::with_capacity(AHEAD),
-            held: 0,
-            workers: 0,
-        }),
-        exhausted: AtomicBool::new(false),
-        closed: AtomicBool::new(false),
-        failed: AtomicBool::new(false),
-        waker: AtomicWaker::new(),
-    });
+    let shared = Shared::new(root, dir, dir_rel, facts, jobs, LIST_BATCH * MIN_DIRENT);
+    streamed(Arc::new(shared))
+}
+
+/// The stream of the batches of `shared`, entry by entry.
+fn streamed(shared: Arc<Shared>) -> EntryStream {
     let ahead = ReadAhead {
         shared,
         taken: 0,
@@ -247,6 +233,39 @@ pub(super) fn stream(
         })
         .flatten(),
     )
+}
+
+impl Shared {
+    /// A listing whose batches are read by `getdents` into `batch_bytes` of buffer.
+    fn new(
+        root: Arc<Dir>,
+        dir: OwnedFd,
+        dir_rel: PathBuf,
+        facts: bool,
+        jobs: ListingJobs,
+        batch_bytes: usize,
+    ) -> Shared {
+        Shared {
+            root,
+            dir,
+            dir_rel,
+            facts,
+            jobs,
+            cursor: Mutex::new(Cursor {
+                next: 0,
+                buf: Vec::with_capacity(batch_bytes),
+            }),
+            state: Mutex::new(State {
+                ready: Vec::with_capacity(AHEAD),
+                held: 0,
+                workers: 0,
+            }),
+            exhausted: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            failed: AtomicBool::new(false),
+            waker: AtomicWaker::new(),
+        }
+    }
 }
 
 /// How many batches of a listing may exist besides the one being sent: read, being read,
@@ -701,6 +720,210 @@ fn statx_missing() -> bool {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
-    // Filled in below.
+mod tests {
+    use super::super::{DirReader, LocalStorage};
+    use super::*;
+    use crate::storage::Storage as _;
+    use ferroftp_proto::listing::{self, ListTimes, MlstFacts};
+    use ferroftp_proto::path::VPath;
+    use ferroftp_proto::perms::Permissions;
+    use std::path::Path;
+
+    /// The names in the test directories are 7 bytes: a `getdents` record of 32 bytes.
+    const RECORD: usize = 32;
+
+    /// A root holding `dir/` with `n` files of 7-byte names (sizes and modes varied), two
+    /// sub-directories, links (to a file and a directory inside, dangling, and out of the
+    /// root) and an upload's temporary file, and `outside/` next to the root.
+    fn tree(n: usize) -> (tempfile::TempDir, PathBuf) {
+        use std::os::unix::fs::{symlink, PermissionsExt as _};
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path().join("root");
+        let dir = root.join("dir");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::create_dir(tmp.path().join("outside")).expect("mkdir outside");
+        for i in 0..n {
+            let path = dir.join(format!("f{i:06}"));
+            std::fs::write(&path, vec![b'x'; i % 7]).expect("write");
+            let mode = if i % 3 == 0 { 0o600 } else { 0o644 };
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        }
+        std::fs::create_dir(dir.join("sub-one")).expect("mkdir");
+        std::fs::create_dir(dir.join("sub-two")).expect("mkdir");
+        if n > 0 {
+            symlink("f000000", dir.join("ln-file")).expect("symlink");
+        }
+        symlink("sub-one", dir.join("ln-dir")).expect("symlink");
+        symlink("nowhere", dir.join("ln-dangling")).expect("symlink");
+        symlink("../../outside", dir.join("ln-out")).expect("symlink");
+        std::fs::write(dir.join(".ferroftp-upload.abc"), b"half").expect("write temp");
+        (tmp, root)
+    }
+
+    /// What the sequential reader (one batch at a time, cap-std's stat) gives.
+    fn sequential(root: &Path, facts: bool) -> Vec<EntryInfo> {
+        let root = super::super::roots::open(root).expect("root");
+        let mut reader = DirReader {
+            entries: root
+                .open_dir("dir")
+                .and_then(|d| d.entries())
+                .expect("entries"),
+            root,
+            dir_rel: PathBuf::from("dir"),
+            facts,
+        };
+        let mut all = Vec::new();
+        loop {
+            let (batch, more) = reader.next_batch();
+            all.extend(batch.into_iter().map(|e| e.expect("entry")));
+            if !more {
+                return all;
+            }
+        }
+    }
+
+    /// What the parallel listing gives, with `batch_bytes` of `getdents` buffer.
+    async fn parallel(
+        root: &Path,
+        facts: bool,
+        jobs: ListingJobs,
+        batch_bytes: usize,
+    ) -> Vec<EntryInfo> {
+        let cap = super::super::roots::open(root).expect("root");
+        let dir = open_for_reading(&cap.open_dir("dir").expect("dir")).expect("open");
+        let shared = Shared::new(cap, dir, PathBuf::from("dir"), facts, jobs, batch_bytes);
+        streamed(Arc::new(shared))
+            .map(|e| e.expect("entry"))
+            .collect()
+            .await
+    }
+
+    /// The LIST and MLSD bytes of `entries`.
+    fn wire(entries: &[EntryInfo]) -> (Vec<u8>, Vec<u8>) {
+        let times = ListTimes::new(SystemTime::now());
+        let (mut list, mut mlsd) = (Vec::new(), Vec::new());
+        for e in entries {
+            listing::write_list_line(&mut list, e, &times);
+            list.extend_from_slice(b"\r\n");
+            listing::write_mlsx_line(&mut mlsd, e, &MlstFacts::default(), &Permissions::ALL);
+            mlsd.extend_from_slice(b"\r\n");
+        }
+        (list, mlsd)
+    }
+
+    /// Guards the parallel path against the sequential one: for directories of sizes
+    /// around a batch (small batches, then the real one), links and sub-directories
+    /// included, LIST and MLSD send the very same bytes in the very same order, and NLST
+    /// the same names and kinds.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn parallel_listing_matches_the_sequential_one() {
+        let small = 64;
+        let real = LIST_BATCH * MIN_DIRENT / RECORD;
+        let cases = [
+            (0, small),
+            (1, small),
+            (small - 1, small),
+            (small, small),
+            (small + 1, small),
+            (3 * small + 7, small),
+            (real - 1, real),
+            (real, real),
+            (real + 1, real),
+            (3 * real + 7, real),
+        ];
+        for (n, batch) in cases {
+            let (_tmp, root) = tree(n);
+            let want = sequential(&root, true);
+            let jobs = ListingJobs::new(4);
+            let got = parallel(&root, true, jobs.clone(), batch * RECORD).await;
+            // Files, two directories and the links; the temporary file left out.
+            assert_eq!(got.len(), n + 5 + usize::from(n > 0), "{n} files");
+            assert_eq!(wire(&got), wire(&want), "{n} files, batches of {batch}");
+            let names = |v: &[EntryInfo]| -> Vec<(String, EntryKind)> {
+                v.iter().map(|e| (e.name.clone(), e.kind)).collect()
+            };
+            let got = parallel(&root, false, jobs.clone(), batch * RECORD).await;
+            assert_eq!(names(&got), names(&sequential(&root, false)), "NLST of {n}");
+            assert!(got
+                .iter()
+                .all(|e| e.modified.is_none() && e.unique.is_none()));
+            assert!(jobs.peak() <= JOBS_PER_LISTING, "peak {}", jobs.peak());
+        }
+    }
+
+    /// Guards the batch bound that keeps a listing's memory flat: one `getdents` per
+    /// batch, never more than `LIST_BATCH` entries (names as short as they get), and every
+    /// entry once.
+    #[test]
+    fn batches_stay_bounded() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let n = 2 * LIST_BATCH + 100;
+        for i in 0..n {
+            std::fs::write(tmp.path().join(format!("{i:x}")), b"").expect("write");
+        }
+        let cap = Arc::new(
+            Dir::open_ambient_dir(tmp.path(), cap_std::ambient_authority()).expect("root"),
+        );
+        let dir = open_for_reading(&cap).expect("open");
+        let shared = Shared::new(
+            cap,
+            dir,
+            PathBuf::from("."),
+            true,
+            ListingJobs::new(2),
+            LIST_BATCH * MIN_DIRENT,
+        );
+        let mut cursor = shared.cursor.lock().expect("lock");
+        let (mut seen, mut batches) = (0, 0);
+        loop {
+            let (names, err, end) = shared.read_names(&mut cursor.buf);
+            assert!(err.is_none());
+            let count = names.iter().count();
+            assert!(count <= LIST_BATCH, "a batch of {count}");
+            seen += count;
+            batches += 1;
+            if end {
+                break;
+            }
+        }
+        assert_eq!(seen, n);
+        assert!(batches > n / LIST_BATCH, "{batches} batches");
+    }
+
+    /// Guards the parallelism: one listing really has two jobs examining at once. Each job
+    /// waits (up to a deadline) until two run; with one job at a time the peak stays 1.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_listing_runs_two_jobs_at_once() {
+        let (_tmp, root) = tree(10 * 64);
+        let jobs = ListingJobs::with_gate(8, 2);
+        let got = parallel(&root, true, jobs.clone(), 64 * RECORD).await;
+        assert_eq!(got.len(), 10 * 64 + 6);
+        assert_eq!(jobs.peak(), 2, "jobs at once");
+    }
+
+    /// Guards the server-wide bound: many listings at once never run more jobs than the
+    /// bound, and do reach it (each job waits, up to a deadline, until the bound is full);
+    /// every listing still completes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_listings_stay_within_the_bound() {
+        let (_tmp, root) = tree(6 * 64);
+        let jobs = ListingJobs::with_gate(3, 3);
+        let listings = (0..12).map(|_| parallel(&root, true, jobs.clone(), 64 * RECORD));
+        for got in futures::future::join_all(listings).await {
+            assert_eq!(got.len(), 6 * 64 + 6);
+        }
+        assert_eq!(jobs.peak(), 3, "jobs at once");
+        // Through a storage as the server opens it: the bound it was given applies.
+        let storage = LocalStorage::new(&root)
+            .expect("storage")
+            .with_listing_jobs(jobs.clone());
+        let dir = VPath::root().resolve("dir").expect("path");
+        let listed: Vec<_> = futures::future::join_all((0..6).map(|_| async {
+            let stream = storage.list(&dir).await.expect("list");
+            stream.count().await
+        }))
+        .await;
+        assert!(listed.iter().all(|n| *n == 6 * 64 + 6));
+        assert_eq!(jobs.peak(), 3, "jobs at once");
+    }
 }
