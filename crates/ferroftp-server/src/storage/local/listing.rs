@@ -415,10 +415,15 @@ impl ReadAhead {
     /// Starts a job on the blocking pool, counted in before it runs.
     fn start(&mut self, permit: OwnedSemaphorePermit) {
         self.state().workers += 1;
-        let shared = Arc::clone(&self.shared);
+        // Counted out when the job ends, or when it never runs (a runtime shutting down
+        // drops it unrun).
+        let exit = WorkerExit(Arc::clone(&self.shared));
         // The job's handle is not kept: a job ends on its own, at the latest at its next
         // check after the listing is dropped, and reports through the shared state.
-        drop(tokio::task::spawn_blocking(move || shared.work(permit)));
+        drop(tokio::task::spawn_blocking(move || {
+            let exit = exit;
+            exit.0.work(permit);
+        }));
     }
 }
 
@@ -451,9 +456,9 @@ impl Names {
 }
 
 /// Ends a job when dropped, even by a panic: it is counted out and the consumer woken.
-struct WorkerExit<'a>(&'a Shared);
+struct WorkerExit(Arc<Shared>);
 
-impl Drop for WorkerExit<'_> {
+impl Drop for WorkerExit {
     fn drop(&mut self) {
         if std::thread::panicking() {
             self.0.failed.store(true, Ordering::SeqCst);
@@ -475,7 +480,6 @@ impl Shared {
     /// A job: reads and examines batches in turn with the listing's other job, as long as
     /// there is room for another batch and a permit for it. Runs on the blocking pool.
     fn work(&self, mut permit: OwnedSemaphorePermit) {
-        let _exit = WorkerExit(self);
         loop {
             let running = self.jobs.enter();
             if !self.batch() {
