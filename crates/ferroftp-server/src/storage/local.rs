@@ -35,7 +35,7 @@ pub use listing::ListingJobs;
 use upload::{Durability, LocalUpload, TempTarget};
 
 /// Most directory entries one trip to the blocking pool reads and examines (one
-/// `getdents`, see listing.rs). A listing holds at most three batches, whatever the
+/// `getdents`, see listing.rs). A listing holds at most four batches, whatever the
 /// directory's size, and holds no thread while the consumer (a client that may never read)
 /// digests them.
 const LIST_BATCH: usize = 1024;
@@ -265,8 +265,8 @@ fn root_is_a_directory() -> StorageError {
     StorageError::reason(StorageError::IsADirectory, "is a directory")
 }
 
-/// A directory being listed: the open directory stream and where it lies under the root.
-/// It moves into the blocking pool for each batch and back out, so no thread waits on it.
+/// A directory being listed one batch after the other through cap-std: the sequential
+/// reader the parallel listing (listing.rs) is tested against, entry for entry.
 #[cfg(test)]
 struct DirReader {
     root: Arc<Dir>,

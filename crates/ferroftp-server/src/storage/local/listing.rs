@@ -9,11 +9,12 @@
 //! one job examines its batch, the next job reads and examines the batch after it. The
 //! batches come out in the directory's order, whatever order the jobs finish in.
 //!
-//! Bounds: a listing holds at most [`JOBS_PER_LISTING`] jobs and `JOBS_PER_LISTING + 1`
-//! batches of at most [`LIST_BATCH`] entries each, whatever the directory's size; every job
-//! ends with its batch, so a client that stops reading holds no thread; and every job holds
-//! a permit of the server's [`ListingJobs`], so that many listings cannot take the whole
-//! blocking pool.
+//! Bounds: a listing runs at most [`JOBS_PER_LISTING`] jobs and holds at most `AHEAD + 1`
+//! batches (read ahead, and the one being sent) of at most [`LIST_BATCH`] entries each,
+//! whatever the directory's size. A job goes on from batch to batch only while there is
+//! room for one more, so a client that stops reading holds no thread once the room is
+//! full; and a job holds a permit of the server's [`ListingJobs`] for each batch, so that
+//! many listings cannot take the whole blocking pool.
 
 use std::ffi::{CStr, OsStr};
 use std::fmt;
