@@ -437,8 +437,8 @@ impl Drop for ReadAhead {
 }
 
 /// The names of one batch in one allocation: for each entry a kind byte (never 0), the
-/// name, and its NUL.
-struct Names(Vec<u8>);
+/// name, and its NUL; and how many there are.
+struct Names(Vec<u8>, usize);
 
 /// Kind bytes of [`Names`], from the directory's record type.
 const KIND_DIR: u8 = b'd';
@@ -537,13 +537,15 @@ impl Shared {
     /// One `getdents` into `buf`: the names it gave (upload temporaries, `.` and `..` left
     /// out), an error that ended the reading, and whether the directory is at its end.
     fn read_names(&self, buf: &mut Vec<u8>) -> (Names, Option<StorageError>, bool) {
-        let mut names = Vec::with_capacity(LIST_BATCH * 20);
+        // Grown as needed: a small directory's listing stays small.
+        let mut names = Vec::new();
+        let mut count = 0;
         let mut raw = RawDir::new(&self.dir, buf.spare_capacity_mut());
         let mut first = true;
         loop {
             // One `getdents` per batch: stop when its records are used up.
             if !first && raw.is_buffer_empty() {
-                return (Names(names), None, false);
+                return (Names(names, count), None, false);
             }
             first = false;
             let entry = match raw.next() {
@@ -551,9 +553,9 @@ impl Shared {
                 // A failing readdir may fail again at once; stop rather than loop.
                 Some(Err(e)) => {
                     let e = StorageError::from_io(e.into());
-                    return (Names(names), Some(e), true);
+                    return (Names(names, count), Some(e), true);
                 }
-                None => return (Names(names), None, true),
+                None => return (Names(names, count), None, true),
             };
             let name = entry.file_name().to_bytes_with_nul();
             if matches!(name, b".\0" | b"..\0") || is_temp_name(OsStr::from_bytes(name)) {
@@ -566,12 +568,13 @@ impl Shared {
                 _ => KIND_OTHER,
             });
             names.extend_from_slice(name);
+            count += 1;
         }
     }
 
     /// The entries of `names`, with their facts when the listing wants them.
     fn examine(&self, names: &Names) -> Vec<Result<EntryInfo, StorageError>> {
-        let mut entries = Vec::with_capacity(LIST_BATCH);
+        let mut entries = Vec::with_capacity(names.1);
         for (i, (kind, name)) in names.iter().enumerate() {
             if i % 64 == 63 && self.is_closed() {
                 // Nobody will read this batch any more.
