@@ -98,6 +98,10 @@ pub struct ServerConfig {
     /// Most threads of the blocking pool (file-system calls, listings); the binary builds
     /// its runtime with this cap.
     pub max_blocking_threads: usize,
+    /// Most blocking jobs (threads reading and stat'ing directories) all listings of the
+    /// local disk may run at once, so that many listings cannot take the whole blocking
+    /// pool; one listing runs at most two. Default: twice the CPUs.
+    pub max_listing_jobs: usize,
     /// How many entries the start-up sweep for stale temporary upload files visits in each
     /// user's root at most (0 turns the sweep off).
     pub stale_upload_sweep_limit: usize,
@@ -240,6 +244,7 @@ impl Default for ServerConfig {
             anonymous: None,
             anonymous_chmod: false,
             max_blocking_threads: 64,
+            max_listing_jobs: crate::storage::ListingJobs::default_size(),
             stale_upload_sweep_limit: 100_000,
             tls: None,
             implicit_tls_listen: Vec::new(),

@@ -155,6 +155,7 @@ impl Server {
             fsync_uploads: config.fsync_uploads,
             inline_upload_metadata: config.inline_upload_metadata,
         });
+        config.storage.set_max_listing_jobs(config.max_listing_jobs);
         let tls = match &config.tls {
             Some(opts) => Some(Arc::new(
                 TlsConfig::new(opts.cert.clone(), opts.session_reuse)

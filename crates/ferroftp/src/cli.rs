@@ -154,6 +154,10 @@ pub struct ServeArgs {
     /// Most threads for blocking file-system work [default: 64].
     #[arg(long, value_name = "N")]
     pub max_blocking_threads: Option<usize>,
+    /// Most blocking jobs (directory reads and stats) all listings may run at once; one
+    /// listing runs at most two [default: twice the CPUs].
+    #[arg(long, value_name = "N")]
+    pub max_listing_jobs: Option<usize>,
     /// Most entries the start-up sweep for stale temporary upload files visits in each
     /// user's root; 0 turns it off [default: 100000].
     #[arg(long, value_name = "N")]

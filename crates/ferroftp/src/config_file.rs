@@ -170,6 +170,8 @@ pub struct FileConfig {
     pub anonymous_chmod: Option<bool>,
     /// `--max-blocking-threads`.
     pub max_blocking_threads: Option<usize>,
+    /// `--max-listing-jobs`.
+    pub max_listing_jobs: Option<usize>,
     /// `--stale-upload-sweep-limit`.
     pub stale_upload_sweep_limit: Option<usize>,
     /// `--root`.
@@ -522,6 +524,13 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
     if max_blocking_threads == 0 {
         return Err(invalid("max_blocking_threads", "must be greater than 0"));
     }
+    let max_listing_jobs = args
+        .max_listing_jobs
+        .or(file.max_listing_jobs)
+        .unwrap_or(defaults.max_listing_jobs);
+    if max_listing_jobs == 0 {
+        return Err(invalid("max_listing_jobs", "must be greater than 0"));
+    }
     let stale_upload_sweep_limit = args
         .stale_upload_sweep_limit
         .or(file.stale_upload_sweep_limit)
@@ -562,6 +571,7 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             anonymous,
             anonymous_chmod,
             max_blocking_threads,
+            max_listing_jobs,
             stale_upload_sweep_limit,
             tls,
             implicit_tls_listen,
@@ -1100,6 +1110,31 @@ log = "debug"
         assert!(s.server.anonymous_chmod);
         assert_eq!(s.server.max_blocking_threads, 16);
         assert_eq!(s.server.stale_upload_sweep_limit, 500);
+    }
+
+    /// Guards the listing bound's setting: default twice the CPUs, then the file, then the
+    /// flag; 0 is refused (it would stop every listing).
+    #[test]
+    fn max_listing_jobs_from_file_and_flag() {
+        let d = ServerConfig::default();
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        assert_eq!(d.max_listing_jobs, (2 * cpus).max(2));
+        let s = merge(&serve_args(&[]), FileConfig::default()).expect("merge");
+        assert_eq!(s.server.max_listing_jobs, d.max_listing_jobs);
+        let s = merge(&serve_args(&[]), file("max_listing_jobs = 3\n")).expect("merge");
+        assert_eq!(s.server.max_listing_jobs, 3);
+        let flags = ["--max-listing-jobs", "5"];
+        let s = merge(&serve_args(&flags), file("max_listing_jobs = 3\n")).expect("merge");
+        assert_eq!(s.server.max_listing_jobs, 5);
+        for (flags, text) in [
+            (&["--max-listing-jobs", "0"][..], ""),
+            (&[][..], "max_listing_jobs = 0"),
+        ] {
+            assert!(matches!(
+                merge(&serve_args(flags), file(text)),
+                Err(ConfigError::Invalid { .. })
+            ));
+        }
     }
 
     #[test]

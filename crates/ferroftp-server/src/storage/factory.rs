@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::{Capabilities, LocalStorage, Storage, StorageError};
+use super::{Capabilities, ListingJobs, LocalStorage, Storage, StorageError};
 use crate::auth::Account;
 
 /// The function that opens a logged-in user's storage.
@@ -30,6 +30,8 @@ pub struct StorageFactory {
     open: Arc<OpenFn>,
     advertised: Capabilities,
     options: BackendOptions,
+    /// The bound on listing jobs shared by every local storage this factory opens.
+    listing: ListingJobs,
 }
 
 impl StorageFactory {
@@ -56,18 +58,36 @@ impl StorageFactory {
             open: Arc::new(open),
             advertised,
             options: BackendOptions::default(),
+            listing: ListingJobs::new(ListingJobs::default_size()),
         }
     }
 
     /// The local disk: each user's home directory through [`LocalStorage`].
     pub fn local() -> StorageFactory {
-        StorageFactory::with_options(Capabilities::ALL, |account, options| {
-            let storage = LocalStorage::new(&account.home)
-                .map_err(StorageError::from_io)?
-                .with_fsync_uploads(options.fsync_uploads)
-                .with_inline_metadata(options.inline_upload_metadata);
-            Ok(Arc::new(storage) as Arc<dyn Storage>)
-        })
+        let listing = ListingJobs::new(ListingJobs::default_size());
+        let shared = listing.clone();
+        let mut factory =
+            StorageFactory::with_options(Capabilities::ALL, move |account, options| {
+                let storage = LocalStorage::new(&account.home)
+                    .map_err(StorageError::from_io)?
+                    .with_fsync_uploads(options.fsync_uploads)
+                    .with_inline_metadata(options.inline_upload_metadata)
+                    .with_listing_jobs(shared.clone());
+                Ok(Arc::new(storage) as Arc<dyn Storage>)
+            });
+        factory.listing = listing;
+        factory
+    }
+
+    /// Bounds the blocking jobs that all listings of the local storages this factory
+    /// opens may run at once (`ServerConfig::max_listing_jobs`). Meant for start-up.
+    pub fn set_max_listing_jobs(&mut self, n: usize) {
+        self.listing.resize(n);
+    }
+
+    /// The bound on listing jobs of the local storages this factory opens.
+    pub fn listing_jobs(&self) -> &ListingJobs {
+        &self.listing
     }
 
     /// Hands `options` to the backends this factory opens from now on.
@@ -102,6 +122,7 @@ impl fmt::Debug for StorageFactory {
         f.debug_struct("StorageFactory")
             .field("advertised", &self.advertised)
             .field("options", &self.options)
+            .field("listing", &self.listing)
             .finish_non_exhaustive()
     }
 }

@@ -9,41 +9,37 @@
 //! cap-std calls block, so each runs on tokio's blocking pool. They speak `io::Error`; every
 //! one of them becomes a [`StorageError`] in [`StorageError::from_io`] as it leaves the pool.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::{self, Seek, SeekFrom};
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::SystemTime;
 
 use async_trait::async_trait;
 use cap_std::fs::{Dir, Metadata, MetadataExt as _, OpenOptions, Permissions};
 use ferroftp_proto::listing::{EntryInfo, EntryKind};
 use ferroftp_proto::path::VPath;
-use std::future::Future as _;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use super::{Capabilities, EntryStream, ReadStream, Storage, StorageError, Upload, WriteMode};
 
 mod create;
+mod listing;
 mod roots;
 mod upload;
 
+pub use listing::ListingJobs;
+
 use upload::{Durability, LocalUpload};
 
-/// How many directory entries one trip to the blocking pool reads and examines. The
-/// listing holds at most one batch, whatever the directory's size, and holds no thread
-/// while the consumer (a client that may never read) digests it.
-const LIST_BATCH: usize = 512;
-
-/// How many batches of a listing are read at once, ahead of the one being sent.
-const READ_AHEAD: usize = 2;
+/// Most directory entries one trip to the blocking pool reads and examines (one
+/// `getdents`, see listing.rs). A listing holds at most four batches, whatever the
+/// directory's size, and holds no thread while the consumer (a client that may never read)
+/// digests them.
+const LIST_BATCH: usize = 1024;
 
 /// How many random temporary names an upload tries before giving up (a clash is already
 /// astronomically unlikely with 64 random bits; more attempts only guard against a broken RNG).
@@ -61,6 +57,8 @@ pub struct LocalStorage {
     root_path: PathBuf,
     /// Whether uploads are synced to stable storage before they count as done.
     durability: Durability,
+    /// The bound on blocking jobs this storage's listings share with the server's others.
+    listing: ListingJobs,
     /// Where the small steps of an upload run.
     offload: Offload,
 }
@@ -128,6 +126,7 @@ impl LocalStorage {
             root_path,
             durability: Durability::default(),
             offload: Offload::default(),
+            listing: ListingJobs::process_default(),
         })
     }
 
@@ -163,6 +162,13 @@ impl LocalStorage {
     /// plain upload (STOR) makes, so a test can see where those steps run.
     pub fn with_trip_counter(mut self, counter: Arc<AtomicU64>) -> LocalStorage {
         self.offload.trips = Some(counter);
+        self
+    }
+
+    /// Runs this storage's listings under `jobs`, the server-wide bound on listing jobs
+    /// (without it, under one bound per process).
+    pub fn with_listing_jobs(mut self, jobs: ListingJobs) -> LocalStorage {
+        self.listing = jobs;
         self
     }
 
@@ -206,16 +212,16 @@ impl LocalStorage {
         let open_rel = dir_rel.clone();
         // Opened before returning so that a missing directory or a file fails the call
         // itself rather than the first item of the stream.
-        let entries = self
-            .run(move |root| root.open_dir(open_rel)?.entries())
+        let dir = self
+            .run(move |root| listing::open_for_reading(&root.open_dir(open_rel)?))
             .await?;
-        let reader = DirReader {
-            root: Arc::clone(&self.root),
-            entries,
+        Ok(listing::stream(
+            Arc::clone(&self.root),
+            dir,
             dir_rel,
             facts,
-        };
-        Ok(Box::pin(ReadAhead::start(reader)))
+            self.listing.clone(),
+        ))
     }
 
     /// Runs a blocking file-system operation against the root on tokio's blocking pool.
@@ -321,8 +327,9 @@ fn root_is_a_directory() -> StorageError {
     StorageError::reason(StorageError::IsADirectory, "is a directory")
 }
 
-/// A directory being listed: the open directory stream and where it lies under the root.
-/// It moves into the blocking pool for each batch and back out, so no thread waits on it.
+/// A directory being listed one batch after the other through cap-std: the sequential
+/// reader the parallel listing (listing.rs) is tested against, entry for entry.
+#[cfg(test)]
 struct DirReader {
     root: Arc<Dir>,
     entries: cap_std::fs::ReadDir,
@@ -331,6 +338,7 @@ struct DirReader {
     facts: bool,
 }
 
+#[cfg(test)]
 impl DirReader {
     /// Reads up to [`LIST_BATCH`] entries (names and their directory entries, no stat);
     /// returns them and whether the directory may have more. Runs on the blocking pool.
@@ -359,7 +367,6 @@ impl DirReader {
 
     /// Reads and examines up to [`LIST_BATCH`] entries; returns them and whether the
     /// directory may have more.
-    #[cfg(test)]
     fn next_batch(&mut self) -> (Vec<Result<EntryInfo, StorageError>>, bool) {
         let (names, more) = self.read_names();
         (examine(&self.root, &self.dir_rel, names, self.facts), more)
@@ -367,10 +374,12 @@ impl DirReader {
 }
 
 /// A directory entry read but not examined yet, with its name.
+#[cfg(test)]
 type Named = Result<(cap_std::fs::DirEntry, std::ffi::OsString), StorageError>;
 
 /// The facts of each entry of `names`, which lie in `dir_rel`. Runs on the blocking pool.
 /// Without `facts`, only names (and the kind the directory itself records) are filled in.
+#[cfg(test)]
 fn examine(
     root: &Dir,
     dir_rel: &Path,
@@ -413,6 +422,7 @@ fn examine(
 
 /// An entry with its name and the kind its directory records (no stat where the file
 /// system keeps the type in the directory), every other fact unknown.
+#[cfg(test)]
 fn name_only(entry: &cap_std::fs::DirEntry, file_name: &OsStr) -> EntryInfo {
     let kind = match entry.file_type() {
         Ok(t) if t.is_dir() => EntryKind::Dir,
@@ -426,123 +436,6 @@ fn name_only(entry: &cap_std::fs::DirEntry, file_name: &OsStr) -> EntryInfo {
         modified: None,
         mode: None,
         unique: None,
-    }
-}
-
-/// What one blocking task of a listing returns: its examined batch.
-type Batch = Vec<Result<EntryInfo, StorageError>>;
-
-/// Reads `reader`'s next batch on the blocking pool: the names first, after which the
-/// reader goes back through `back` (with `None` at the end) so that the next batch's names
-/// can be read while this one's entries are examined.
-fn read_batch(
-    runtime: &tokio::runtime::Handle,
-    mut reader: DirReader,
-    back: oneshot::Sender<Option<DirReader>>,
-) -> JoinHandle<Batch> {
-    runtime.spawn_blocking(move || {
-        let (names, more) = reader.read_names();
-        let root = Arc::clone(&reader.root);
-        let (dir_rel, facts) = (reader.dir_rel.clone(), reader.facts);
-        let _ = back.send(more.then_some(reader));
-        examine(&root, &dir_rel, names, facts)
-    })
-}
-
-/// Where the directory stream of a [`ReadAhead`] is.
-enum ReaderState {
-    /// Free for the next batch.
-    Idle(DirReader),
-    /// Held by the newest batch's task, which hands it back once it has read its names.
-    Busy(oneshot::Receiver<Option<DirReader>>),
-    /// The directory is read to its end (or failed).
-    Done,
-}
-
-/// The entries of a listed directory, read ahead of the consumer: up to [`READ_AHEAD`]
-/// batches are read and examined on the blocking pool (in parallel, the stat calls being
-/// most of a listing's cost) while the consumer formats and sends the batch before them.
-/// At most `READ_AHEAD + 1` batches exist at a time whatever the directory's size, and each
-/// blocking task ends with its batch, so a consumer that stops reading (a client that never
-/// reads) holds no thread.
-struct ReadAhead {
-    /// The batch being handed out.
-    ready: std::vec::IntoIter<Result<EntryInfo, StorageError>>,
-    /// The batches being read, in directory order.
-    pending: VecDeque<JoinHandle<Batch>>,
-    reader: ReaderState,
-    runtime: tokio::runtime::Handle,
-}
-
-impl ReadAhead {
-    /// Starts reading the first batches. Must run inside the runtime.
-    fn start(reader: DirReader) -> ReadAhead {
-        ReadAhead {
-            ready: Vec::new().into_iter(),
-            pending: VecDeque::with_capacity(READ_AHEAD),
-            reader: ReaderState::Idle(reader),
-            runtime: tokio::runtime::Handle::current(),
-        }
-    }
-
-    /// Starts batches until [`READ_AHEAD`] are under way or the reader is busy or done.
-    fn fill(&mut self, cx: &mut Context<'_>) {
-        while self.pending.len() < READ_AHEAD {
-            match std::mem::replace(&mut self.reader, ReaderState::Done) {
-                ReaderState::Idle(reader) => {
-                    let (back, next) = oneshot::channel();
-                    self.pending
-                        .push_back(read_batch(&self.runtime, reader, back));
-                    self.reader = ReaderState::Busy(next);
-                }
-                ReaderState::Busy(mut next) => match Pin::new(&mut next).poll(cx) {
-                    Poll::Ready(Ok(Some(reader))) => self.reader = ReaderState::Idle(reader),
-                    // The end, or a task that died (its batch reports why).
-                    Poll::Ready(Ok(None) | Err(_)) => return,
-                    Poll::Pending => {
-                        self.reader = ReaderState::Busy(next);
-                        return;
-                    }
-                },
-                ReaderState::Done => return,
-            }
-        }
-    }
-}
-
-impl futures::Stream for ReadAhead {
-    type Item = Result<EntryInfo, StorageError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        loop {
-            self.fill(cx);
-            if let Some(item) = self.ready.next() {
-                return Poll::Ready(Some(item));
-            }
-            let Some(front) = self.pending.front_mut() else {
-                return Poll::Ready(None);
-            };
-            let batch = match std::task::ready!(Pin::new(front).poll(cx)) {
-                Ok(batch) => batch,
-                Err(e) => {
-                    // The directory stream died with the task: nothing more to read.
-                    self.reader = ReaderState::Done;
-                    vec![Err(StorageError::from(e))]
-                }
-            };
-            self.pending.pop_front();
-            self.ready = batch.into_iter();
-        }
-    }
-}
-
-impl Drop for ReadAhead {
-    fn drop(&mut self) {
-        // A listing given up (ABOR, a closed connection) needs no more reading; a batch
-        // already running finishes and is dropped.
-        for pending in &self.pending {
-            pending.abort();
-        }
     }
 }
 

@@ -24,7 +24,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 pub use error::StorageError;
 pub use factory::{BackendOptions, StorageFactory};
-pub use local::LocalStorage;
+pub use local::{ListingJobs, LocalStorage};
 
 /// The byte source of a download.
 ///

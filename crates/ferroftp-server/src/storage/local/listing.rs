@@ -1,0 +1,937 @@
+//! Listing a local directory: `getdents` and one `statx` per entry, on at most two blocking
+//! jobs per listing at once, and on at most a server-wide number of jobs in all.
+//!
+//! Nearly all of a listing's time is the kernel's (the name lookup and attribute copy of
+//! each `statx`, then `getdents`), so this module spends as little as it can around those
+//! calls and spreads them over two cores: the names of a batch are read by one `getdents`
+//! into a reused buffer and kept in one allocation, each entry is examined with one `statx`
+//! relative to the open directory that asks only for the facts the formats show, and while
+//! one job examines its batch, the next job reads and examines the batch after it. The
+//! batches come out in the directory's order, whatever order the jobs finish in.
+//!
+//! Bounds: a listing runs at most [`JOBS_PER_LISTING`] jobs and holds at most `AHEAD + 1`
+//! batches (read ahead, and the one being sent) of at most [`LIST_BATCH`] entries each,
+//! whatever the directory's size. A job goes on from batch to batch only while there is
+//! room for one more, so a client that stops reading holds no thread once the room is
+//! full; and a job holds a permit of the server's [`ListingJobs`] for each batch, so that
+//! many listings cannot take the whole blocking pool.
+
+use std::ffi::{CStr, OsStr};
+use std::fmt;
+use std::os::unix::ffi::OsStrExt as _;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use cap_std::fs::Dir;
+use ferroftp_proto::listing::{EntryInfo, EntryKind};
+use futures::task::AtomicWaker;
+use futures::StreamExt as _;
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir, StatxFlags};
+use std::os::fd::OwnedFd;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::{entry_for, is_temp_name, unique_id, LIST_BATCH};
+use crate::storage::{EntryStream, StorageError};
+
+/// How many blocking jobs one listing runs at once: one examines its batch while the next
+/// reads and examines the following one, which keeps two cores busy.
+pub(super) const JOBS_PER_LISTING: usize = 2;
+
+/// The smallest room a `getdents` record takes (19 bytes of header, a one-byte name and
+/// its NUL, padded to 8): a buffer of `LIST_BATCH` of them never holds more entries.
+const MIN_DIRENT: usize = 24;
+
+/// The facts a listing shows, all a `statx` is asked for (the kernel may skip the rest).
+const FACTS: StatxFlags = StatxFlags::TYPE
+    .union(StatxFlags::MODE)
+    .union(StatxFlags::SIZE)
+    .union(StatxFlags::MTIME)
+    .union(StatxFlags::INO);
+
+/// The server-wide bound on listing jobs: the blocking threads all listings together may use
+/// at once. Cloning shares the bound.
+#[derive(Clone)]
+pub struct ListingJobs {
+    inner: Arc<JobsInner>,
+}
+
+struct JobsInner {
+    permits: Arc<Semaphore>,
+    /// The configured number of permits (the semaphore only knows the free ones).
+    size: Mutex<usize>,
+    /// Jobs running now, and the most that ever ran at once (for tests and metrics).
+    running: AtomicUsize,
+    peak: AtomicUsize,
+    /// Test hook: each job waits, up to a deadline, until this many run at once (once that
+    /// happened the gate stays open), so that a test sees real overlap without timing.
+    #[cfg(test)]
+    gate: Option<(usize, Mutex<bool>, std::sync::Condvar)>,
+}
+
+impl fmt::Debug for ListingJobs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListingJobs")
+            .field("size", &self.size())
+            .field("running", &self.inner.running.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl ListingJobs {
+    /// A bound of `n` jobs at once (at least 1).
+    pub fn new(n: usize) -> ListingJobs {
+        let n = n.clamp(1, Semaphore::MAX_PERMITS);
+        ListingJobs {
+            inner: Arc::new(JobsInner {
+                permits: Arc::new(Semaphore::new(n)),
+                size: Mutex::new(n),
+                running: AtomicUsize::new(0),
+                peak: AtomicUsize::new(0),
+                #[cfg(test)]
+                gate: None,
+            }),
+        }
+    }
+
+    /// The default bound: twice the CPUs, since a job waits on the disk as often as it
+    /// computes, and never fewer than one listing's worth.
+    pub fn default_size() -> usize {
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        (2 * cpus).max(JOBS_PER_LISTING)
+    }
+
+    /// The bound the storages opened without a server's own share, one per process.
+    pub fn process_default() -> ListingJobs {
+        static DEFAULT: OnceLock<ListingJobs> = OnceLock::new();
+        DEFAULT
+            .get_or_init(|| ListingJobs::new(ListingJobs::default_size()))
+            .clone()
+    }
+
+    /// Changes the bound to `n` (at least 1). Meant for start-up: while jobs hold permits,
+    /// a smaller bound takes effect as they finish, at the latest.
+    pub fn resize(&self, n: usize) {
+        let n = n.clamp(1, Semaphore::MAX_PERMITS);
+        let mut size = self.inner.size.lock().unwrap_or_else(|p| p.into_inner());
+        if n > *size {
+            self.inner.permits.add_permits(n - *size);
+        } else {
+            // Permits held now cannot be taken back; forget the free ones only.
+            self.inner.permits.forget_permits(*size - n);
+        }
+        *size = n;
+    }
+
+    /// The configured bound.
+    pub fn size(&self) -> usize {
+        *self.inner.size.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The most jobs that ever ran at once under this bound.
+    pub fn peak(&self) -> usize {
+        self.inner.peak.load(Ordering::SeqCst)
+    }
+
+    /// A permit, waiting for one.
+    async fn acquire(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.inner.permits).acquire_owned().await.ok()
+    }
+
+    /// A permit if one is free now.
+    fn try_acquire(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.inner.permits).try_acquire_owned().ok()
+    }
+
+    /// Counts a job in for as long as the returned guard lives.
+    fn enter(&self) -> Running<'_> {
+        let now = self.inner.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.inner.peak.fetch_max(now, Ordering::SeqCst);
+        #[cfg(test)]
+        self.wait_at_gate(now);
+        Running(self)
+    }
+
+    #[cfg(test)]
+    fn with_gate(n: usize, target: usize) -> ListingJobs {
+        let jobs = ListingJobs::new(n);
+        let mut inner = Arc::try_unwrap(jobs.inner).unwrap_or_else(|_| unreachable!());
+        inner.gate = Some((target, Mutex::new(false), std::sync::Condvar::new()));
+        ListingJobs {
+            inner: Arc::new(inner),
+        }
+    }
+
+    #[cfg(test)]
+    fn wait_at_gate(&self, now: usize) {
+        let Some((target, open, cv)) = &self.inner.gate else {
+            return;
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut open = open.lock().unwrap_or_else(|p| p.into_inner());
+        if now >= *target {
+            *open = true;
+            cv.notify_all();
+        }
+        while !*open {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                // The overlap never came: let the test see the peak it got.
+                *open = true;
+                cv.notify_all();
+                break;
+            }
+            open = cv
+                .wait_timeout(open, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+}
+
+/// A running listing job, counted in [`ListingJobs`] until dropped.
+struct Running<'a>(&'a ListingJobs);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.inner.running.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Opens `dir` (a capability, maybe without the right to read) for reading its entries.
+/// `.` from an open directory cannot leave it.
+pub(super) fn open_for_reading(dir: &Dir) -> std::io::Result<OwnedFd> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+    Ok(rustix::fs::openat(dir, c".", flags, Mode::empty())?)
+}
+
+/// The entries of the directory `dir` (open by [`open_for_reading`], at `dir_rel` under
+/// `root`), with their facts or names only, read ahead by up to [`JOBS_PER_LISTING`] jobs
+/// under `jobs`.
+pub(super) fn stream(
+    root: Arc<Dir>,
+    dir: OwnedFd,
+    dir_rel: PathBuf,
+    facts: bool,
+    jobs: ListingJobs,
+) -> EntryStream {
+    let shared = Shared::new(root, dir, dir_rel, facts, jobs, LIST_BATCH * MIN_DIRENT);
+    streamed(Arc::new(shared))
+}
+
+/// The stream of the batches of `shared`, entry by entry.
+fn streamed(shared: Arc<Shared>) -> EntryStream {
+    let ahead = ReadAhead {
+        shared,
+        taken: 0,
+        ended: false,
+    };
+    Box::pin(
+        futures::stream::unfold(ahead, |mut ahead| async move {
+            let batch = ahead.next_batch().await?;
+            Some((futures::stream::iter(batch), ahead))
+        })
+        .flatten(),
+    )
+}
+
+impl Shared {
+    /// A listing whose batches are read by `getdents` into `batch_bytes` of buffer.
+    fn new(
+        root: Arc<Dir>,
+        dir: OwnedFd,
+        dir_rel: PathBuf,
+        facts: bool,
+        jobs: ListingJobs,
+        batch_bytes: usize,
+    ) -> Shared {
+        Shared {
+            root,
+            dir,
+            dir_rel,
+            facts,
+            jobs,
+            cursor: Mutex::new(Cursor {
+                next: 0,
+                buf: Vec::with_capacity(batch_bytes),
+            }),
+            state: Mutex::new(State {
+                ready: Vec::with_capacity(AHEAD),
+                held: 0,
+                workers: 0,
+            }),
+            exhausted: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+            failed: AtomicBool::new(false),
+            waker: AtomicWaker::new(),
+        }
+    }
+}
+
+/// How many batches of a listing may exist besides the one being sent: read, being read,
+/// or waiting for the consumer. One more than the jobs, so that a job that finishes its
+/// batch goes on with the next at once instead of waiting for the consumer to take it.
+const AHEAD: usize = JOBS_PER_LISTING + 1;
+
+/// What the jobs of one listing share.
+struct Shared {
+    root: Arc<Dir>,
+    /// The listed directory, open: `getdents` reads it and each `statx` starts from it.
+    dir: OwnedFd,
+    dir_rel: PathBuf,
+    /// Whether entries get their facts (a stat each) or only their names (NLST).
+    facts: bool,
+    jobs: ListingJobs,
+    /// The directory's read position is the kernel's: one job at a time reads names.
+    cursor: Mutex<Cursor>,
+    /// Batches and jobs, for the consumer.
+    state: Mutex<State>,
+    /// The directory is read to its end (or failed): no more batches to start.
+    exhausted: AtomicBool,
+    /// Set when the listing is dropped: jobs stop at their next check.
+    closed: AtomicBool,
+    /// A job died (a panic) and its batch with it: the listing ends with an error.
+    failed: AtomicBool,
+    /// The consumer, woken when a batch is ready or a job ends.
+    waker: AtomicWaker,
+}
+
+/// The reading end of a listing.
+struct Cursor {
+    /// The number of the next batch to read: batches are numbered in directory order.
+    next: u64,
+    /// The `getdents` buffer, reused by every batch.
+    buf: Vec<u8>,
+}
+
+/// The listing's batches and jobs.
+struct State {
+    /// Batches done, not yet taken, with their numbers.
+    ready: Vec<(u64, Batch)>,
+    /// Batches being read or ready: at most [`AHEAD`].
+    held: usize,
+    /// Jobs running: at most [`JOBS_PER_LISTING`].
+    workers: usize,
+}
+
+/// One batch as it leaves its job: entries in directory order, and whether it is the last.
+struct Batch {
+    entries: Vec<Result<EntryInfo, StorageError>>,
+    last: bool,
+}
+
+/// The consuming end of a listing.
+struct ReadAhead {
+    shared: Arc<Shared>,
+    /// How many batches were taken: the number of the next one.
+    taken: u64,
+    /// The last batch was taken.
+    ended: bool,
+}
+
+impl ReadAhead {
+    /// The next batch in directory order, `None` after the last.
+    async fn next_batch(&mut self) -> Option<Vec<Result<EntryInfo, StorageError>>> {
+        if self.ended {
+            return None;
+        }
+        loop {
+            if let Some(batch) = self.take() {
+                self.ended = batch.last;
+                // More jobs before this batch is formatted and sent.
+                self.top_up();
+                return Some(batch.entries);
+            }
+            if self.shared.failed.load(Ordering::SeqCst) {
+                self.ended = true;
+                let e = StorageError::reason(StorageError::Transient, "a listing job failed");
+                return Some(vec![Err(e)]);
+            }
+            if self.workers() == 0 {
+                // Nothing under way and nothing ready: this listing waits in line for a
+                // permit (the semaphore is fair), then starts a job.
+                let permit = self.shared.jobs.acquire().await?;
+                self.start(permit);
+                continue;
+            }
+            self.top_up();
+            // Woken by a job that finished a batch or ended.
+            futures::future::poll_fn(|cx| {
+                self.shared.waker.register(cx.waker());
+                if self.has_next()
+                    || self.workers() == 0
+                    || self.shared.failed.load(Ordering::SeqCst)
+                {
+                    std::task::Poll::Ready(())
+                } else {
+                    std::task::Poll::Pending
+                }
+            })
+            .await;
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.shared.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn workers(&self) -> usize {
+        self.state().workers
+    }
+
+    fn has_next(&self) -> bool {
+        self.state().ready.iter().any(|(n, _)| *n == self.taken)
+    }
+
+    /// The next batch, if it is ready.
+    fn take(&mut self) -> Option<Batch> {
+        let mut state = self.state();
+        let i = state.ready.iter().position(|(n, _)| *n == self.taken)?;
+        let (_, batch) = state.ready.swap_remove(i);
+        state.held -= 1;
+        drop(state);
+        self.taken += 1;
+        Some(batch)
+    }
+
+    /// Starts a second job when a permit is free now and there is work for it.
+    fn top_up(&mut self) {
+        while !self.ended && self.wants_worker() {
+            match self.shared.jobs.try_acquire() {
+                Some(permit) => self.start(permit),
+                None => return,
+            }
+        }
+    }
+
+    fn wants_worker(&self) -> bool {
+        if self.shared.exhausted.load(Ordering::SeqCst) {
+            return false;
+        }
+        let state = self.state();
+        state.workers < JOBS_PER_LISTING && state.held < AHEAD
+    }
+
+    /// Starts a job on the blocking pool, counted in before it runs.
+    fn start(&mut self, permit: OwnedSemaphorePermit) {
+        self.state().workers += 1;
+        // Counted out when the job ends, or when it never runs (a runtime shutting down
+        // drops it unrun).
+        let exit = WorkerExit(Arc::clone(&self.shared));
+        // The job's handle is not kept: a job ends on its own, at the latest at its next
+        // check after the listing is dropped, and reports through the shared state.
+        drop(tokio::task::spawn_blocking(move || {
+            let exit = exit;
+            exit.0.work(permit);
+        }));
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        // A listing given up (ABOR, a closed connection) needs no more reading: its jobs
+        // stop at their next check and give their permits back.
+        self.shared.closed.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The names of one batch in one allocation: for each entry a kind byte (never 0), the
+/// name, and its NUL; and how many there are.
+struct Names(Vec<u8>, usize);
+
+/// Kind bytes of [`Names`], from the directory's record type.
+const KIND_DIR: u8 = b'd';
+const KIND_LINK: u8 = b'l';
+const KIND_UNKNOWN: u8 = b'?';
+const KIND_OTHER: u8 = b'f';
+
+impl Names {
+    /// Each entry's kind byte and name (with its NUL).
+    fn iter(&self) -> impl Iterator<Item = (u8, &CStr)> {
+        self.0.split_inclusive(|b| *b == 0).filter_map(|rec| {
+            let (kind, name) = rec.split_first()?;
+            Some((*kind, CStr::from_bytes_with_nul(name).ok()?))
+        })
+    }
+}
+
+/// Ends a job when dropped, even by a panic: it is counted out and the consumer woken.
+struct WorkerExit(Arc<Shared>);
+
+impl Drop for WorkerExit {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.failed.store(true, Ordering::SeqCst);
+        }
+        self.0.state().workers -= 1;
+        self.0.waker.wake();
+    }
+}
+
+impl Shared {
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A job: reads and examines batches in turn with the listing's other job, as long as
+    /// there is room for another batch and a permit for it. Runs on the blocking pool.
+    fn work(&self, mut permit: OwnedSemaphorePermit) {
+        loop {
+            let running = self.jobs.enter();
+            if !self.batch() {
+                return;
+            }
+            // Between batches the permit goes back: a listing waiting in line for one gets
+            // it, and this job ends; else it goes on without a hand-off.
+            drop(running);
+            drop(permit);
+            permit = match self.jobs.try_acquire() {
+                Some(p) => p,
+                None => return,
+            };
+        }
+    }
+
+    /// Reads and examines the next batch into the ready ones; `false` when there is no
+    /// room for it, nothing left to read, or nobody to read it for.
+    fn batch(&self) -> bool {
+        {
+            let mut state = self.state();
+            if self.is_closed() || state.held >= AHEAD {
+                return false;
+            }
+            state.held += 1;
+        }
+        let read = {
+            let mut cursor = self.cursor.lock().unwrap_or_else(|p| p.into_inner());
+            if self.exhausted.load(Ordering::SeqCst) || self.is_closed() {
+                None
+            } else {
+                let (names, err, end) = self.read_names(&mut cursor.buf);
+                if end {
+                    self.exhausted.store(true, Ordering::SeqCst);
+                }
+                let number = cursor.next;
+                cursor.next += 1;
+                Some((number, names, err, end))
+            }
+        };
+        let Some((number, names, err, last)) = read else {
+            self.state().held -= 1;
+            return false;
+        };
+        let mut entries = self.examine(&names);
+        if let Some(e) = err {
+            entries.push(Err(e));
+        }
+        self.state().ready.push((number, Batch { entries, last }));
+        self.waker.wake();
+        !last
+    }
+
+    /// One `getdents` into `buf`: the names it gave (upload temporaries, `.` and `..` left
+    /// out), an error that ended the reading, and whether the directory is at its end.
+    fn read_names(&self, buf: &mut Vec<u8>) -> (Names, Option<StorageError>, bool) {
+        // Grown as needed: a small directory's listing stays small.
+        let mut names = Vec::new();
+        let mut count = 0;
+        let mut raw = RawDir::new(&self.dir, buf.spare_capacity_mut());
+        let mut first = true;
+        loop {
+            // One `getdents` per batch: stop when its records are used up.
+            if !first && raw.is_buffer_empty() {
+                return (Names(names, count), None, false);
+            }
+            first = false;
+            let entry = match raw.next() {
+                Some(Ok(entry)) => entry,
+                // A failing readdir may fail again at once; stop rather than loop.
+                Some(Err(e)) => {
+                    let e = StorageError::from_io(e.into());
+                    return (Names(names, count), Some(e), true);
+                }
+                None => return (Names(names, count), None, true),
+            };
+            let name = entry.file_name().to_bytes_with_nul();
+            if matches!(name, b".\0" | b"..\0") || is_temp_name(OsStr::from_bytes(name)) {
+                continue;
+            }
+            names.push(match entry.file_type() {
+                FileType::Directory => KIND_DIR,
+                FileType::Symlink => KIND_LINK,
+                FileType::Unknown => KIND_UNKNOWN,
+                _ => KIND_OTHER,
+            });
+            names.extend_from_slice(name);
+            count += 1;
+        }
+    }
+
+    /// The entries of `names`, with their facts when the listing wants them.
+    fn examine(&self, names: &Names) -> Vec<Result<EntryInfo, StorageError>> {
+        let mut entries = Vec::with_capacity(names.1);
+        for (i, (kind, name)) in names.iter().enumerate() {
+            if i % 64 == 63 && self.is_closed() {
+                // Nobody will read this batch any more.
+                break;
+            }
+            let info = if self.facts {
+                // One `statx` relative to the open directory, without following a link:
+                // for anything but a link that is the answer. Vanished meanwhile, or
+                // unreadable: skipping it keeps the rest.
+                let Some(facts) = stat(&self.dir, name, FACTS) else {
+                    continue;
+                };
+                let os_name = OsStr::from_bytes(name.to_bytes());
+                if facts.kind() == EntryKind::Symlink {
+                    // A link shows its target's facts when the target lies inside the
+                    // root, which only the checked resolution from the root can tell.
+                    entry_for(&self.root, &self.dir_rel, os_name)
+                        .unwrap_or_else(|| facts.entry(name_of(name)))
+                } else {
+                    facts.entry(name_of(name))
+                }
+            } else {
+                name_only(&self.dir, kind, name)
+            };
+            entries.push(Ok(info));
+        }
+        entries
+    }
+}
+
+/// An entry with its name and the kind its directory records, every other fact unknown.
+/// Only a file system that keeps no type in its directory costs a stat.
+fn name_only(dir: &OwnedFd, kind: u8, name: &CStr) -> EntryInfo {
+    let kind = match kind {
+        KIND_DIR => EntryKind::Dir,
+        KIND_LINK => EntryKind::Symlink,
+        KIND_UNKNOWN => match stat(dir, name, StatxFlags::TYPE) {
+            Some(facts) if facts.kind() != EntryKind::File => facts.kind(),
+            _ => EntryKind::File,
+        },
+        _ => EntryKind::File,
+    };
+    EntryInfo {
+        name: name_of(name),
+        kind,
+        size: 0,
+        modified: None,
+        mode: None,
+        unique: None,
+    }
+}
+
+/// A file name as text, U+FFFD in place of bytes that are not UTF-8 (as `name_of` does).
+fn name_of(name: &CStr) -> String {
+    String::from_utf8_lossy(name.to_bytes()).into_owned()
+}
+
+/// What one stat tells of an entry.
+struct Facts {
+    /// `st_mode`: type and permission bits.
+    mode: u32,
+    size: u64,
+    /// The modification time, when the file system gave one: seconds and nanoseconds.
+    mtime: Option<(i64, u32)>,
+    dev: u64,
+    ino: u64,
+}
+
+impl Facts {
+    fn kind(&self) -> EntryKind {
+        match FileType::from_raw_mode(self.mode) {
+            FileType::Directory => EntryKind::Dir,
+            FileType::Symlink => EntryKind::Symlink,
+            // Devices, FIFOs and sockets have no kind of their own in FTP; they read as
+            // files (and `read` refuses them).
+            _ => EntryKind::File,
+        }
+    }
+
+    /// The entry as `entry_info` makes it from cap-std's metadata, fact for fact.
+    fn entry(&self, name: String) -> EntryInfo {
+        EntryInfo {
+            name,
+            kind: self.kind(),
+            size: self.size,
+            modified: self.mtime.and_then(|(s, ns)| system_time(s, ns)),
+            mode: Some(self.mode & 0o7777),
+            unique: Some(unique_id(self.dev, self.ino)),
+        }
+    }
+}
+
+/// The time `sec` seconds and `nsec` nanoseconds after the epoch (before it when negative).
+fn system_time(sec: i64, nsec: u32) -> Option<SystemTime> {
+    if sec >= 0 {
+        SystemTime::UNIX_EPOCH.checked_add(Duration::new(sec.unsigned_abs(), nsec))
+    } else {
+        SystemTime::UNIX_EPOCH
+            .checked_sub(Duration::from_secs(sec.unsigned_abs()))
+            .and_then(|t| t.checked_add(Duration::from_nanos(u64::from(nsec))))
+    }
+}
+
+/// Whether `statx` turned out to be missing (old kernels, some seccomp filters).
+static NO_STATX: AtomicBool = AtomicBool::new(false);
+
+/// The facts of `name` in `dir`, not following a link; `None` when it cannot be examined.
+fn stat(dir: &OwnedFd, name: &CStr, mask: StatxFlags) -> Option<Facts> {
+    if !NO_STATX.load(Ordering::Relaxed) {
+        match rustix::fs::statx(dir, name, AtFlags::SYMLINK_NOFOLLOW, mask) {
+            Ok(x) => {
+                return Some(Facts {
+                    mode: u32::from(x.stx_mode),
+                    size: x.stx_size,
+                    mtime: (x.stx_mask & StatxFlags::MTIME.bits() != 0)
+                        .then_some((x.stx_mtime.tv_sec, x.stx_mtime.tv_nsec)),
+                    dev: rustix::fs::makedev(x.stx_dev_major, x.stx_dev_minor),
+                    ino: x.stx_ino,
+                })
+            }
+            Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) if statx_missing() => {}
+            Err(_) => return None,
+        }
+    }
+    let st = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+    Some(Facts {
+        mode: st.st_mode,
+        size: u64::try_from(st.st_size).unwrap_or(0),
+        mtime: Some((st.st_mtime, u32::try_from(st.st_mtime_nsec).unwrap_or(0))),
+        dev: st.st_dev,
+        ino: st.st_ino,
+    })
+}
+
+/// After a `statx` refused with `ENOSYS` or `EPERM`: whether `statx` itself is missing
+/// (then remembered), as cap-std tells it, by asking about the working directory.
+fn statx_missing() -> bool {
+    let missing = matches!(
+        rustix::fs::statx(
+            rustix::fs::CWD,
+            c"",
+            AtFlags::EMPTY_PATH,
+            StatxFlags::empty()
+        ),
+        Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM)
+    );
+    if missing {
+        NO_STATX.store(true, Ordering::Relaxed);
+    }
+    missing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{DirReader, LocalStorage};
+    use super::*;
+    use crate::storage::Storage as _;
+    use ferroftp_proto::listing::{self, ListTimes, MlstFacts};
+    use ferroftp_proto::path::VPath;
+    use ferroftp_proto::perms::Permissions;
+    use std::path::Path;
+
+    /// The names in the test directories are 7 bytes: a `getdents` record of 32 bytes.
+    const RECORD: usize = 32;
+
+    /// A root holding `dir/` with `n` files of 7-byte names (sizes and modes varied), two
+    /// sub-directories, links (to a file and a directory inside, dangling, and out of the
+    /// root) and an upload's temporary file, and `outside/` next to the root.
+    fn tree(n: usize) -> (tempfile::TempDir, PathBuf) {
+        use std::os::unix::fs::{symlink, PermissionsExt as _};
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path().join("root");
+        let dir = root.join("dir");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::create_dir(tmp.path().join("outside")).expect("mkdir outside");
+        for i in 0..n {
+            let path = dir.join(format!("f{i:06}"));
+            std::fs::write(&path, vec![b'x'; i % 7]).expect("write");
+            let mode = if i % 3 == 0 { 0o600 } else { 0o644 };
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        }
+        std::fs::create_dir(dir.join("sub-one")).expect("mkdir");
+        std::fs::create_dir(dir.join("sub-two")).expect("mkdir");
+        if n > 0 {
+            symlink("f000000", dir.join("ln-file")).expect("symlink");
+        }
+        symlink("sub-one", dir.join("ln-dir")).expect("symlink");
+        symlink("nowhere", dir.join("ln-dangling")).expect("symlink");
+        symlink("../../outside", dir.join("ln-out")).expect("symlink");
+        std::fs::write(dir.join(".ferroftp-upload.abc"), b"half").expect("write temp");
+        (tmp, root)
+    }
+
+    /// What the sequential reader (one batch at a time, cap-std's stat) gives.
+    fn sequential(root: &Path, facts: bool) -> Vec<EntryInfo> {
+        let root = super::super::roots::open(root).expect("root");
+        let mut reader = DirReader {
+            entries: root
+                .open_dir("dir")
+                .and_then(|d| d.entries())
+                .expect("entries"),
+            root,
+            dir_rel: PathBuf::from("dir"),
+            facts,
+        };
+        let mut all = Vec::new();
+        loop {
+            let (batch, more) = reader.next_batch();
+            all.extend(batch.into_iter().map(|e| e.expect("entry")));
+            if !more {
+                return all;
+            }
+        }
+    }
+
+    /// What the parallel listing gives, with `batch_bytes` of `getdents` buffer.
+    async fn parallel(
+        root: &Path,
+        facts: bool,
+        jobs: ListingJobs,
+        batch_bytes: usize,
+    ) -> Vec<EntryInfo> {
+        let cap = super::super::roots::open(root).expect("root");
+        let dir = open_for_reading(&cap.open_dir("dir").expect("dir")).expect("open");
+        let shared = Shared::new(cap, dir, PathBuf::from("dir"), facts, jobs, batch_bytes);
+        streamed(Arc::new(shared))
+            .map(|e| e.expect("entry"))
+            .collect()
+            .await
+    }
+
+    /// The LIST and MLSD bytes of `entries`.
+    fn wire(entries: &[EntryInfo]) -> (Vec<u8>, Vec<u8>) {
+        let times = ListTimes::new(SystemTime::now());
+        let (mut list, mut mlsd) = (Vec::new(), Vec::new());
+        for e in entries {
+            listing::write_list_line(&mut list, e, &times);
+            list.extend_from_slice(b"\r\n");
+            listing::write_mlsx_line(&mut mlsd, e, &MlstFacts::default(), &Permissions::ALL);
+            mlsd.extend_from_slice(b"\r\n");
+        }
+        (list, mlsd)
+    }
+
+    /// Guards the parallel path against the sequential one: for directories of sizes
+    /// around a batch (small batches, then the real one), links and sub-directories
+    /// included, LIST and MLSD send the very same bytes in the very same order, and NLST
+    /// the same names and kinds.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn parallel_listing_matches_the_sequential_one() {
+        let small = 64;
+        let real = LIST_BATCH * MIN_DIRENT / RECORD;
+        let cases = [
+            (0, small),
+            (1, small),
+            (small - 1, small),
+            (small, small),
+            (small + 1, small),
+            (3 * small + 7, small),
+            (real - 1, real),
+            (real, real),
+            (real + 1, real),
+            (3 * real + 7, real),
+        ];
+        for (n, batch) in cases {
+            let (_tmp, root) = tree(n);
+            let want = sequential(&root, true);
+            let jobs = ListingJobs::new(4);
+            let got = parallel(&root, true, jobs.clone(), batch * RECORD).await;
+            // Files, two directories and the links; the temporary file left out.
+            assert_eq!(got.len(), n + 5 + usize::from(n > 0), "{n} files");
+            assert_eq!(wire(&got), wire(&want), "{n} files, batches of {batch}");
+            let names = |v: &[EntryInfo]| -> Vec<(String, EntryKind)> {
+                v.iter().map(|e| (e.name.clone(), e.kind)).collect()
+            };
+            let got = parallel(&root, false, jobs.clone(), batch * RECORD).await;
+            assert_eq!(names(&got), names(&sequential(&root, false)), "NLST of {n}");
+            assert!(got
+                .iter()
+                .all(|e| e.modified.is_none() && e.unique.is_none()));
+            assert!(jobs.peak() <= JOBS_PER_LISTING, "peak {}", jobs.peak());
+        }
+    }
+
+    /// Guards the batch bound that keeps a listing's memory flat: one `getdents` per
+    /// batch, never more than `LIST_BATCH` entries (names as short as they get), and every
+    /// entry once.
+    #[test]
+    fn batches_stay_bounded() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let n = 2 * LIST_BATCH + 100;
+        for i in 0..n {
+            std::fs::write(tmp.path().join(format!("{i:x}")), b"").expect("write");
+        }
+        let cap = Arc::new(
+            Dir::open_ambient_dir(tmp.path(), cap_std::ambient_authority()).expect("root"),
+        );
+        let dir = open_for_reading(&cap).expect("open");
+        let shared = Shared::new(
+            cap,
+            dir,
+            PathBuf::from("."),
+            true,
+            ListingJobs::new(2),
+            LIST_BATCH * MIN_DIRENT,
+        );
+        let mut cursor = shared.cursor.lock().expect("lock");
+        let (mut seen, mut batches) = (0, 0);
+        loop {
+            let (names, err, end) = shared.read_names(&mut cursor.buf);
+            assert!(err.is_none());
+            let count = names.iter().count();
+            assert!(count <= LIST_BATCH, "a batch of {count}");
+            seen += count;
+            batches += 1;
+            if end {
+                break;
+            }
+        }
+        assert_eq!(seen, n);
+        assert!(batches > n / LIST_BATCH, "{batches} batches");
+    }
+
+    /// Guards the parallelism: one listing really has two jobs examining at once. Each job
+    /// waits (up to a deadline) until two run; with one job at a time the peak stays 1.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_listing_runs_two_jobs_at_once() {
+        let (_tmp, root) = tree(10 * 64);
+        let jobs = ListingJobs::with_gate(8, 2);
+        let got = parallel(&root, true, jobs.clone(), 64 * RECORD).await;
+        assert_eq!(got.len(), 10 * 64 + 6);
+        assert_eq!(jobs.peak(), 2, "jobs at once");
+    }
+
+    /// Guards the server-wide bound: many listings at once never run more jobs than the
+    /// bound, and do reach it (each job waits, up to a deadline, until the bound is full);
+    /// every listing still completes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_listings_stay_within_the_bound() {
+        let (_tmp, root) = tree(6 * 64);
+        let jobs = ListingJobs::with_gate(3, 3);
+        let listings = (0..12).map(|_| parallel(&root, true, jobs.clone(), 64 * RECORD));
+        for got in futures::future::join_all(listings).await {
+            assert_eq!(got.len(), 6 * 64 + 6);
+        }
+        assert_eq!(jobs.peak(), 3, "jobs at once");
+        // Through a storage as the server opens it: the bound it was given applies.
+        let storage = LocalStorage::new(&root)
+            .expect("storage")
+            .with_listing_jobs(jobs.clone());
+        let dir = VPath::root().resolve("dir").expect("path");
+        let listed: Vec<_> = futures::future::join_all((0..6).map(|_| async {
+            let stream = storage.list(&dir).await.expect("list");
+            stream.count().await
+        }))
+        .await;
+        assert!(listed.iter().all(|n| *n == 6 * 64 + 6));
+        assert_eq!(jobs.peak(), 3, "jobs at once");
+    }
+}
