@@ -1,5 +1,7 @@
 //! Turns the JSON lines of a run into one markdown table: a row per workload, a column per
-//! server (medians over rounds), and the subject's ratio to the best reference server.
+//! server (medians over rounds), the subject's ratio to the best reference server, and the
+//! same ratio taken within each round (median and range), which pairs measurements made
+//! seconds apart and so cancels most of what drifts on a shared machine between rounds.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -160,8 +162,11 @@ pub fn render(jsonl: &str, subject: &str) -> Result<String> {
     for s in &servers {
         let _ = write!(out, " {s} |");
     }
-    let _ = writeln!(out, " {subject} ÷ best reference (> 1: {subject} better) |");
-    let _ = writeln!(out, "|{}", " --- |".repeat(servers.len() + 2));
+    let _ = writeln!(
+        out,
+        " {subject} ÷ best reference (> 1: {subject} better) | within each round: median (range) |"
+    );
+    let _ = writeln!(out, "|{}", " --- |".repeat(servers.len() + 3));
     for (key, row) in &rows {
         if CEILINGS.iter().any(|(k, _, _)| k == key) {
             continue;
@@ -175,7 +180,16 @@ pub fn render(jsonl: &str, subject: &str) -> Result<String> {
         }
         let ratio =
             ratio(&cells, key, subject, &refs).map_or("—".to_owned(), |r| format!("{r:.2}"));
-        let _ = writeln!(out, " {ratio} |");
+        let paired =
+            paired_ratios(&cells, key, subject, &refs).map_or("—".to_owned(), |mut r| {
+                let mid = median(&mut r.clone());
+                r.sort_by(f64::total_cmp);
+                match (r.first(), r.last()) {
+                    (Some(lo), Some(hi)) if r.len() > 1 => format!("{mid:.2} ({lo:.2}–{hi:.2})"),
+                    _ => format!("{mid:.2}"),
+                }
+            });
+        let _ = writeln!(out, " {ratio} | {paired} |");
     }
     // Most workloads give one line per round (startup gives several, peak RSS one per run):
     // the most common count is the number of rounds.
@@ -245,6 +259,50 @@ fn ratio(
     r.is_finite().then_some(r)
 }
 
+/// Subject ÷ best reference within each round (the i-th value of every server belongs to
+/// round i), turned around for lower-is-better rows. `None` unless the subject and every
+/// reference that measured the row have the same number of values and nothing failed.
+fn paired_ratios(
+    cells: &BTreeMap<(String, String), Cell>,
+    key: &str,
+    subject: &str,
+    refs: &[&String],
+) -> Option<Vec<f64>> {
+    let dir = better(key);
+    if dir == Better::Neither {
+        return None;
+    }
+    let cell = |s: &str| cells.get(&(key.to_owned(), s.to_owned()));
+    let own = cell(subject).filter(|c| c.errors.is_empty())?;
+    let n = own.values.len();
+    let theirs: Vec<&Cell> = refs
+        .iter()
+        .filter_map(|s| cell(s))
+        .filter(|c| !c.values.is_empty())
+        .collect();
+    if n == 0
+        || theirs.is_empty()
+        || theirs
+            .iter()
+            .any(|c| c.values.len() != n || !c.errors.is_empty())
+    {
+        return None;
+    }
+    let mut out = Vec::with_capacity(n);
+    for (i, mine) in own.values.iter().enumerate() {
+        let round = theirs.iter().map(|c| c.values[i]).filter(|v| *v > 0.0);
+        let r = match dir {
+            Better::High => mine / round.reduce(f64::max)?,
+            _ => round.reduce(f64::min)? / mine,
+        };
+        if !r.is_finite() {
+            return None;
+        }
+        out.push(r);
+    }
+    Some(out)
+}
+
 /// CPUs, kernel and CPU model of this machine.
 fn machine() -> String {
     let cpus = std::thread::available_parallelism().map_or(0, usize::from);
@@ -282,9 +340,15 @@ mod tests {
         ]
         .join("\n");
         let t = render(&lines, "ferroftp").expect("table");
-        assert!(t.contains("| RETR | 200 | 100 | 400 | 0.50 |"), "{t}");
-        assert!(t.contains("| LIST ms | 50.0 | 100 | 200 | 2.00 |"), "{t}");
-        assert!(t.contains("| MLSD ms | — | — | — | — |"), "{t}");
+        assert!(
+            t.contains("| RETR | 200 | 100 | 400 | 0.50 | 0.50 |"),
+            "{t}"
+        );
+        assert!(
+            t.contains("| LIST ms | 50.0 | 100 | 200 | 2.00 | 2.00 |"),
+            "{t}"
+        );
+        assert!(t.contains("| MLSD ms | — | — | — | — | — |"), "{t}");
         assert!(t.contains("| STOR | FAIL |"), "{t}");
         assert!(t.contains("1,000 (1.50 / 3.00)"), "{t}");
         assert!(
@@ -304,7 +368,10 @@ mod tests {
         ]
         .join("\n");
         let t = render(&lines, "ferroftp").expect("table");
-        assert!(t.contains("| STOR small | 3,000 | 2,000 | 1.50 |"), "{t}");
+        assert!(
+            t.contains("| STOR small | 3,000 | 2,000 | 1.50 | 1.50 |"),
+            "{t}"
+        );
         assert!(t.contains("no disk) 7,000 files/s"), "{t}");
         assert!(!t.contains("| loopback"), "{t}");
     }
@@ -318,6 +385,30 @@ mod tests {
         ]
         .join("\n");
         let t = render(&lines, "a").expect("table");
-        assert!(t.contains("| stor | 5.00 | — |"), "{t}");
+        assert!(t.contains("| stor | 5.00 | — | — |"), "{t}");
+    }
+
+    /// Guards the paired column: each round's ratio, then their median and range, which can
+    /// differ from the ratio of the medians when rounds drift.
+    #[test]
+    fn ratios_within_each_round() {
+        let lines = [
+            r#"{"key":"stor","row":"STOR","server":"a","value":100}"#,
+            r#"{"key":"stor","row":"STOR","server":"b","value":50}"#,
+            r#"{"key":"stor","row":"STOR","server":"c","value":80}"#,
+            r#"{"key":"stor","row":"STOR","server":"a","value":60}"#,
+            r#"{"key":"stor","row":"STOR","server":"b","value":100}"#,
+            r#"{"key":"stor","row":"STOR","server":"c","value":40}"#,
+            r#"{"key":"stor","row":"STOR","server":"a","value":300}"#,
+            r#"{"key":"stor","row":"STOR","server":"b","value":200}"#,
+            r#"{"key":"stor","row":"STOR","server":"c","value":100}"#,
+        ]
+        .join("\n");
+        let t = render(&lines, "a").expect("table");
+        // Rounds: 100/80, 60/100, 300/200 -> 1.25, 0.60, 1.50; medians 100 / 100 -> 1.00.
+        assert!(
+            t.contains("| STOR | 100 | 100 | 80.0 | 1.00 | 1.25 (0.60–1.50) |"),
+            "{t}"
+        );
     }
 }
