@@ -22,6 +22,7 @@ pub mod errors;
 pub mod guard;
 pub mod limits;
 mod net;
+pub mod paths;
 pub mod quota;
 pub mod sendfile;
 pub mod server;

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
+use crate::paths::{PathCounter, Paths};
 use crate::stall::StallClock;
 
 /// Most bytes one `sendfile` call may move.
@@ -40,30 +41,19 @@ pub const MAX_PER_CALL: usize = 1024 * 1024;
 /// sessions that share the worker.
 const YIELD_EVERY: u64 = 8 * 1024 * 1024;
 
-static ZERO_COPY: AtomicU64 = AtomicU64::new(0);
-static BUFFERED: AtomicU64 = AtomicU64::new(0);
+static COUNTS: PathCounter = PathCounter::new();
 
 /// How many downloads (RETR) took each path since the process started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct DownloadPaths {
-    /// Sent with `sendfile(2)`.
-    pub zero_copy: u64,
-    /// Read into a buffer and written (TLS, TYPE A, throttled, non-file backends, or
-    /// zero-copy turned off).
-    pub buffered: u64,
-}
+pub type DownloadPaths = Paths;
 
 /// The counts of downloads per path so far.
 pub fn paths() -> DownloadPaths {
-    DownloadPaths {
-        zero_copy: ZERO_COPY.load(Ordering::Relaxed),
-        buffered: BUFFERED.load(Ordering::Relaxed),
-    }
+    COUNTS.get()
 }
 
 /// Counts a download that takes the buffered path.
 pub(crate) fn count_buffered() {
-    BUFFERED.fetch_add(1, Ordering::Relaxed);
+    COUNTS.buffered();
 }
 
 /// Whether this build can send files without copying (Linux only).
@@ -91,7 +81,7 @@ pub(crate) async fn send_file<F>(
 where
     F: std::os::fd::AsFd,
 {
-    ZERO_COPY.fetch_add(1, Ordering::Relaxed);
+    COUNTS.zero_copy();
     let mut pos = offset;
     let mut total = 0u64;
     let mut since_yield = 0u64;

@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
+use crate::paths::{PathCounter, Paths};
 use crate::stall::StallClock;
 
 /// The pipe's size, which is the most one round (socket to pipe, pipe to file) moves.
@@ -52,31 +53,19 @@ pub const PIPE_SIZE: usize = 1024 * 1024;
 /// sessions that share the worker.
 const YIELD_EVERY: u64 = 8 * 1024 * 1024;
 
-static ZERO_COPY: AtomicU64 = AtomicU64::new(0);
-static BUFFERED: AtomicU64 = AtomicU64::new(0);
+static COUNTS: PathCounter = PathCounter::new();
 
 /// How many uploads (STOR, APPE, STOU) took each path since the process started.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct UploadPaths {
-    /// Spliced from the socket into the file (after a first read into memory).
-    pub zero_copy: u64,
-    /// Read into a buffer and written: TLS, TYPE A, throttled, wrapped or non-file
-    /// backends, zero-copy turned off, and every file small enough to end within the
-    /// first read.
-    pub buffered: u64,
-}
+pub type UploadPaths = Paths;
 
 /// The counts of uploads per path so far.
 pub fn paths() -> UploadPaths {
-    UploadPaths {
-        zero_copy: ZERO_COPY.load(Ordering::Relaxed),
-        buffered: BUFFERED.load(Ordering::Relaxed),
-    }
+    COUNTS.get()
 }
 
 /// Counts an upload that took the buffered path.
 pub(crate) fn count_buffered() {
-    BUFFERED.fetch_add(1, Ordering::Relaxed);
+    COUNTS.buffered();
 }
 
 /// Whether this build can splice uploads (Linux only).
@@ -121,7 +110,7 @@ pub(crate) async fn receive_file<F: AsFd>(
     progress: &AtomicU64,
     already: u64,
 ) -> Result<u64, ReceiveError> {
-    ZERO_COPY.fetch_add(1, Ordering::Relaxed);
+    COUNTS.zero_copy();
     let Pipe {
         read: pipe_out,
         write: pipe_in,

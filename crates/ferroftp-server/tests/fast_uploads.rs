@@ -41,15 +41,6 @@ fn counting_server(fsync_uploads: bool) -> (TestServer, Arc<AtomicU64>) {
     (server, syncs)
 }
 
-/// Names in the server's root that look like temporary upload files.
-fn temp_files(server: &TestServer) -> Vec<String> {
-    std::fs::read_dir(server.root.path())
-        .expect("read root")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".ferroftp-upload."))
-        .collect()
-}
-
 /// Guards the buffer hand-offs: STOR, APPE and REST + STOR of files larger than two
 /// buffers, and small ones, arrive byte for byte (a lost or reordered buffer fails it).
 #[test]
@@ -88,7 +79,7 @@ fn large_and_small_uploads_arrive_intact_in_every_mode() {
     let mut expected = big[..offset].to_vec();
     expected.extend_from_slice(&tail);
     assert!(std::fs::read(server.path("big.bin")).expect("read") == expected);
-    assert!(temp_files(&server).is_empty());
+    assert!(server.temp_files().is_empty());
     let _ = ftp.quit();
 }
 
@@ -182,7 +173,7 @@ fn replacing_a_file_is_atomic_with_either_setting() {
         stop.store(true, Ordering::Relaxed);
         assert!(reader.join().expect("reader saw only whole files") > 0);
         assert!(std::fs::read(&path).expect("read") == new);
-        assert!(temp_files(&server).is_empty(), "fsync_uploads = {fsync}");
+        assert!(server.temp_files().is_empty(), "fsync_uploads = {fsync}");
         let _ = ftp.quit();
     }
 }
@@ -215,7 +206,7 @@ fn a_reset_large_upload_leaves_the_old_file() {
     } else {
         assert!(kept == pattern(BIG, 5));
     }
-    assert!(wait_until(deadline(), || temp_files(&server).is_empty()));
+    assert!(wait_until(deadline(), || server.temp_files().is_empty()));
     assert_eq!(raw.code("NOOP"), 200);
 }
 
@@ -236,5 +227,5 @@ fn uploads_onto_a_directory_get_their_reply() {
         );
     }
     assert!(server.path("dir").is_dir());
-    assert!(temp_files(&server).is_empty());
+    assert!(server.temp_files().is_empty());
 }

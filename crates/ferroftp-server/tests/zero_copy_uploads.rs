@@ -50,15 +50,6 @@ fn since(before: UploadPaths) -> UploadPaths {
     }
 }
 
-/// Names in the server's root that look like temporary upload files.
-fn temp_files(server: &TestServer) -> Vec<String> {
-    std::fs::read_dir(server.root.path())
-        .expect("read root")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".ferroftp-upload."))
-        .collect()
-}
-
 /// Opens a passive data connection for `command` and sends the first [`PRESEND`] bytes of
 /// `data` before the command; the connection and the bytes still to send.
 fn start_upload(r: &mut Raw, command: &str, data: &[u8]) -> (TcpStream, usize) {
@@ -157,7 +148,7 @@ fn zero_copy_and_buffered_uploads_store_identical_bytes_in_every_mode() {
             expected.extend_from_slice(&data);
             let got = std::fs::read(s.path(&name)).expect("read");
             assert!(got == expected, "APPE {what}: {} bytes", got.len());
-            assert!(temp_files(s).is_empty(), "{what}");
+            assert!(s.temp_files().is_empty(), "{what}");
         }
     }
 }
@@ -253,7 +244,7 @@ fn abor_during_a_zero_copy_upload_leaves_no_temporary_file() {
     r.send("ABOR");
     assert_eq!(r.reply().0, 426);
     assert_eq!(r.reply().0, 226);
-    assert!(wait_until(deadline(), || temp_files(&s).is_empty()));
+    assert!(wait_until(deadline(), || s.temp_files().is_empty()));
     assert_eq!(
         std::fs::read(s.path("keep.bin")).expect("read"),
         b"old content"
@@ -275,7 +266,7 @@ fn a_reset_during_a_zero_copy_upload_leaves_no_temporary_file() {
     drop(socket);
     let (code, text) = r.reply();
     assert_eq!(code, 426, "{text}");
-    assert!(wait_until(deadline(), || temp_files(&s).is_empty()));
+    assert!(wait_until(deadline(), || s.temp_files().is_empty()));
     assert_eq!(
         std::fs::read(s.path("keep.bin")).expect("read"),
         b"old content"
@@ -428,7 +419,7 @@ fn a_file_that_takes_no_more_gets_the_same_reply_on_both_paths() {
         );
         assert_eq!(r.code("NOOP"), 200);
         replies.push(reply);
-        assert!(temp_files(&s).is_empty());
+        assert!(s.temp_files().is_empty());
     }
     rlimit::Resource::FSIZE
         .set(soft, hard)
@@ -490,5 +481,5 @@ fn uploads_under_a_quota_stay_buffered_and_counted() {
             assert!(!s.path(&name).exists());
         }
     }
-    assert!(temp_files(&s).is_empty());
+    assert!(s.temp_files().is_empty());
 }

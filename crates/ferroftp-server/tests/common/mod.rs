@@ -118,6 +118,15 @@ impl TestServer {
         self.root.path().join(rel)
     }
 
+    /// Names in the root that look like temporary upload files (`.ferroftp-upload.*`).
+    pub fn temp_files(&self) -> Vec<String> {
+        std::fs::read_dir(self.root.path())
+            .expect("read root")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".ferroftp-upload."))
+            .collect()
+    }
+
     pub fn write(&self, rel: &str, data: &[u8]) {
         let p = self.path(rel);
         if let Some(parent) = p.parent() {

@@ -1,0 +1,49 @@
+//! Which path each transfer took, zero-copy or buffered: counters that tests and operators
+//! read to see that a fast path is taken exactly where it should be.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// How many transfers of one direction took each path since the process started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Paths {
+    /// Moved by the kernel without passing through a buffer of ours (`sendfile` for
+    /// downloads, `splice` for uploads).
+    pub zero_copy: u64,
+    /// Read into a buffer and written (TLS, TYPE A, throttled, other backends, zero-copy
+    /// turned off; for uploads also every file that ends within its first read).
+    pub buffered: u64,
+}
+
+/// The live counters behind [`Paths`].
+pub(crate) struct PathCounter {
+    zero_copy: AtomicU64,
+    buffered: AtomicU64,
+}
+
+impl PathCounter {
+    /// Both counts at zero.
+    pub(crate) const fn new() -> PathCounter {
+        PathCounter {
+            zero_copy: AtomicU64::new(0),
+            buffered: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts a transfer that takes the zero-copy path.
+    pub(crate) fn zero_copy(&self) {
+        self.zero_copy.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a transfer that takes the buffered path.
+    pub(crate) fn buffered(&self) {
+        self.buffered.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counts now.
+    pub(crate) fn get(&self) -> Paths {
+        Paths {
+            zero_copy: self.zero_copy.load(Ordering::Relaxed),
+            buffered: self.buffered.load(Ordering::Relaxed),
+        }
+    }
+}
