@@ -1,7 +1,17 @@
-//! Which path each transfer took, zero-copy or buffered: counters that tests and operators
-//! read to see that a fast path is taken exactly where it should be.
+//! What the zero-copy paths (`sendfile.rs` for downloads, `splice.rs` for uploads) share:
+//! when they exist, how often they hand the worker back, and counters of which path each
+//! transfer took, which tests and operators read to see that a fast path is taken exactly
+//! where it should be.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Whether this build can move file data without copying it (Linux only).
+pub(crate) const ZERO_COPY_AVAILABLE: bool = cfg!(any(target_os = "linux", target_os = "android"));
+
+/// After this many bytes moved without waiting (a client as fast as the disk), a zero-copy
+/// transfer hands the worker back once, so that it cannot starve the sessions that share
+/// the worker.
+pub(crate) const YIELD_EVERY: u64 = 8 * 1024 * 1024;
 
 /// How many transfers of one direction took each path since the process started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
-use crate::paths::{PathCounter, Paths};
+use crate::paths::{PathCounter, Paths, YIELD_EVERY};
 use crate::stall::StallClock;
 
 /// Most bytes one `sendfile` call may move.
@@ -36,12 +36,7 @@ use crate::stall::StallClock;
 /// the same throughput and CPU per byte within the noise of the machine.
 pub const MAX_PER_CALL: usize = 1024 * 1024;
 
-/// After this many bytes sent without waiting (a client that reads as fast as the disk
-/// gives), the transfer hands the worker back once, so that it cannot starve the
-/// sessions that share the worker.
-const YIELD_EVERY: u64 = 8 * 1024 * 1024;
-
-static COUNTS: PathCounter = PathCounter::new();
+pub(crate) static COUNTS: PathCounter = PathCounter::new();
 
 /// How many downloads (RETR) took each path since the process started.
 pub type DownloadPaths = Paths;
@@ -50,14 +45,6 @@ pub type DownloadPaths = Paths;
 pub fn paths() -> DownloadPaths {
     COUNTS.get()
 }
-
-/// Counts a download that takes the buffered path.
-pub(crate) fn count_buffered() {
-    COUNTS.buffered();
-}
-
-/// Whether this build can send files without copying (Linux only).
-pub(crate) const AVAILABLE: bool = cfg!(any(target_os = "linux", target_os = "android"));
 
 /// Which side of a zero-copy send failed, as far as the error says: `sendfile` reports
 /// both the file's and the socket's errors.
@@ -125,7 +112,7 @@ fn sendfile_once<F: std::os::fd::AsFd>(
     _file: &F,
     _pos: &mut u64,
 ) -> io::Result<usize> {
-    // Never called: `AVAILABLE` is false here, so every download takes the buffered path.
+    // Never called: `ZERO_COPY_AVAILABLE` is false here, so every download takes the buffered path.
     Err(io::Error::from(io::ErrorKind::Unsupported))
 }
 

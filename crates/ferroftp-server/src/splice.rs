@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
-use crate::paths::{PathCounter, Paths};
+use crate::paths::{PathCounter, Paths, YIELD_EVERY};
 use crate::stall::StallClock;
 
 /// The pipe's size, which is the most one round (socket to pipe, pipe to file) moves.
@@ -48,12 +48,7 @@ use crate::stall::StallClock;
 /// byte within the noise of the machine.
 pub const PIPE_SIZE: usize = 1024 * 1024;
 
-/// After this many bytes received without waiting (a client that sends as fast as the
-/// disk takes), the upload hands the worker back once, so that it cannot starve the
-/// sessions that share the worker.
-const YIELD_EVERY: u64 = 8 * 1024 * 1024;
-
-static COUNTS: PathCounter = PathCounter::new();
+pub(crate) static COUNTS: PathCounter = PathCounter::new();
 
 /// How many uploads (STOR, APPE, STOU) took each path since the process started.
 pub type UploadPaths = Paths;
@@ -62,14 +57,6 @@ pub type UploadPaths = Paths;
 pub fn paths() -> UploadPaths {
     COUNTS.get()
 }
-
-/// Counts an upload that took the buffered path.
-pub(crate) fn count_buffered() {
-    COUNTS.buffered();
-}
-
-/// Whether this build can splice uploads (Linux only).
-pub(crate) const AVAILABLE: bool = cfg!(any(target_os = "linux", target_os = "android"));
 
 /// Which side of a spliced upload failed.
 #[derive(Debug)]
@@ -198,7 +185,7 @@ fn to_file<F: AsFd>(pipe_out: &OwnedFd, file: &F, mut n: usize) -> io::Result<()
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 fn new_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
-    // Never called: `AVAILABLE` is false here, so every upload takes the buffered path.
+    // Never called: `ZERO_COPY_AVAILABLE` is false here, so every upload takes the buffered path.
     Err(io::ErrorKind::Unsupported.into())
 }
 

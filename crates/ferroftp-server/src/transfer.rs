@@ -326,7 +326,7 @@ impl TransferJob {
         // TLS encrypts them, TYPE A converts them, and a bandwidth limit meters them in
         // small steps, which the buffered path does.
         let zero_copy = self.zero_copy
-            && crate::sendfile::AVAILABLE
+            && crate::paths::ZERO_COPY_AVAILABLE
             && !ascii
             && !self.throttle.download.is_limited();
         let copied = match (reader, &data) {
@@ -420,7 +420,7 @@ impl TransferJob {
         // decrypts them, TYPE A converts them, and a bandwidth limit meters them in small
         // steps, which the buffered path does.
         let zero_copy = self.zero_copy_uploads
-            && crate::splice::AVAILABLE
+            && crate::paths::ZERO_COPY_AVAILABLE
             && !ascii
             && !self.throttle.upload.is_limited()
             && matches!(data, MaybeTls::Plain(_));
@@ -428,7 +428,7 @@ impl TransferJob {
             if zero_copy {
                 receive_zero_copy(&mut data, &mut upload, &clock, &progress).await
             } else {
-                crate::splice::count_buffered();
+                crate::splice::COUNTS.buffered();
                 let metered = Throttled::new(
                     RequireCloseNotify::new(clock.watch(&mut data), requires_close_notify),
                     self.throttle.upload.clone(),
@@ -668,7 +668,7 @@ async fn send_file<W>(
 where
     W: AsyncWrite + Unpin + ?Sized,
 {
-    crate::sendfile::count_buffered();
+    crate::sendfile::COUNTS.buffered();
     match source {
         // Positioned reads from `offset` (the REST offset), so the file's cursor does not
         // matter.
@@ -874,7 +874,7 @@ async fn receive_zero_copy(
     )
     .await?;
     let Received::Full(before) = first else {
-        crate::splice::count_buffered();
+        crate::splice::COUNTS.buffered();
         return Ok(first.total());
     };
     // The pipe comes first: without one (no descriptor left) the upload stays buffered
@@ -887,7 +887,7 @@ async fn receive_zero_copy(
         _ => None,
     };
     let Some((direct, tcp, pipe)) = direct else {
-        crate::splice::count_buffered();
+        crate::splice::COUNTS.buffered();
         let watched = clock.watch(&mut *data);
         let rest = receive(
             watched,
