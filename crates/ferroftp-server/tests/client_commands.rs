@@ -294,12 +294,7 @@ fn abor_mid_transfer_is_426_then_226_and_noop_stat_answer_during_transfer() {
     let (mut r, _data) = stalled_download(&s);
     // We stop reading: the transfer stalls on a full socket, and the control channel still answers.
     assert_eq!(r.code("NOOP"), 200);
-    let (code, text) = r.cmd("STAT");
-    assert_eq!(code, 211);
-    assert!(text.contains("Transfer in progress"), "{text}");
-    r.send("ABOR");
-    assert_eq!(r.reply().0, 426);
-    assert_eq!(r.reply().0, 226);
+    r.abort_running_transfer("download");
     assert_eq!(r.code("NOOP"), 200);
 }
 

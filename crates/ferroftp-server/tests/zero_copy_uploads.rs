@@ -238,12 +238,7 @@ fn abor_during_a_zero_copy_upload_leaves_no_temporary_file() {
     let s = TestServer::start();
     s.write("keep.bin", b"old content");
     let (mut r, _conn) = stalled_upload(&s, "keep.bin");
-    let (code, text) = r.cmd("STAT");
-    assert_eq!(code, 211);
-    assert!(text.contains("Transfer in progress"), "{text}");
-    r.send("ABOR");
-    assert_eq!(r.reply().0, 426);
-    assert_eq!(r.reply().0, 226);
+    r.abort_running_transfer("zero-copy upload");
     assert!(wait_until(deadline(), || s.temp_files().is_empty()));
     assert_eq!(
         std::fs::read(s.path("keep.bin")).expect("read"),

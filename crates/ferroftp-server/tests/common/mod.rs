@@ -257,6 +257,17 @@ impl Raw {
     }
 
     /// Sends PASV and connects to the advertised port.
+    /// Checks that STAT reports a running transfer, then aborts it with ABOR: `426` for the
+    /// transfer, then `226` for the ABOR itself (RFC 959).
+    pub fn abort_running_transfer(&mut self, what: &str) {
+        let (code, text) = self.cmd("STAT");
+        assert_eq!(code, 211, "{what}");
+        assert!(text.contains("Transfer in progress"), "{what}: {text}");
+        self.send("ABOR");
+        assert_eq!(self.reply().0, 426, "{what}");
+        assert_eq!(self.reply().0, 226, "{what}");
+    }
+
     pub fn pasv(&mut self) -> TcpStream {
         let (code, text) = self.cmd("PASV");
         assert_eq!(code, 227, "{text}");
