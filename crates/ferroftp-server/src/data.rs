@@ -254,9 +254,6 @@ pub fn same_host(a: IpAddr, b: IpAddr) -> bool {
     a.to_canonical() == b.to_canonical()
 }
 
-/// Connections from the client kept while its transfer has not yet taken one.
-const QUEUED: usize = 4;
-
 /// A listener and its place in its address's count, closed together. Shared between the
 /// channel (which closes it the moment the transfer has its connection or is given up) and
 /// the accepting task (which closes it at the deadline).
@@ -267,12 +264,17 @@ fn close(slot: &Slot) {
     drop(taken);
 }
 
-/// A passive listener waiting, in a task of its own, for the client's data connection.
+/// A passive listener waiting for the client's data connection: in a task of its own until
+/// the client's first connection arrives, then (should the transfer refuse that one) in
+/// the transfer itself.
 #[derive(Debug)]
 pub struct PassiveChannel {
     /// The port the listener is bound to.
     pub port: u16,
     slot: Slot,
+    client: IpAddr,
+    /// When the listener closes if nobody took the channel.
+    deadline: Instant,
     connections: mpsc::Receiver<Result<TcpStream, DataError>>,
     task: JoinHandle<()>,
 }
@@ -314,11 +316,15 @@ impl PassiveChannel {
     ) -> Result<PassiveChannel, DataError> {
         let port = listener.local_addr()?.port();
         let slot: Slot = Arc::new(Mutex::new(Some((listener, reservation))));
-        let (tx, connections) = mpsc::channel(QUEUED);
-        let task = tokio::spawn(accept_from(slot.clone(), client, timeout, tx));
+        let deadline = Instant::now() + timeout;
+        // One message at most: the client's connection, or why there is none.
+        let (tx, connections) = mpsc::channel(1);
+        let task = tokio::spawn(accept_first(slot.clone(), client, deadline, tx));
         Ok(PassiveChannel {
             port,
             slot,
+            client,
+            deadline,
             connections,
             task,
         })
@@ -327,15 +333,49 @@ impl PassiveChannel {
     /// The next connection from the client, waiting for it until the data timeout. A
     /// transfer that refuses a connection (a TLS session of someone else) asks again.
     pub async fn next(&mut self) -> Result<TcpStream, DataError> {
-        match self.connections.recv().await {
-            Some(r) => r,
-            None => Err(DataError::Closed),
+        if let Some(r) = self.connections.recv().await {
+            return r;
+        }
+        // The accepting task handed over the client's first connection and ended: any
+        // further one is accepted here, under the same rules and deadline.
+        match accept_client(&self.slot, self.client, self.deadline).await {
+            Ok(stream) => Ok(stream),
+            Err(None) => Err(DataError::Closed),
+            Err(Some(e)) => {
+                close(&self.slot);
+                Err(e)
+            }
         }
     }
 
     /// Waits for the client's connection, and closes the listener.
     pub async fn connection(mut self) -> Result<TcpStream, DataError> {
         self.next().await
+    }
+
+    /// When the session must call [`PassiveChannel::expire`]: the data timeout, while the
+    /// listener is open. `None` once it is closed.
+    pub fn expires_at(&self) -> Option<Instant> {
+        let open = self
+            .slot
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some();
+        // Asked before the client connects, the answer must already be the deadline: the
+        // session does not look again until its next command. Past the deadline a task
+        // still running is about to close the listener itself.
+        let task_closes = Instant::now() >= self.deadline && !self.task.is_finished();
+        (open && !task_closes).then_some(self.deadline)
+    }
+
+    /// Closes the listener at the data timeout when the accepting task has already ended
+    /// (the client connected, but no transfer took the channel): its port, its place in
+    /// its address's count and its permit are free again, as when the task closes it. A
+    /// connection already handed over stays for the transfer.
+    pub fn expire(&self) {
+        if self.task.is_finished() && Instant::now() >= self.deadline {
+            close(&self.slot);
+        }
     }
 
     /// Makes the listener hold `permit` until it closes or [`PassiveChannel::take_permit`].
@@ -355,15 +395,61 @@ impl PassiveChannel {
     }
 }
 
-/// The listener's task: hands over each connection from the client's address, closes (and
-/// logs) every other one, and closes the listener at the deadline.
-async fn accept_from(
+/// Live accepting tasks, for the test that checks they end by themselves.
+#[cfg(test)]
+static LIVE_ACCEPT_TASKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts a live accepting task while it exists (tests only).
+struct LiveTask;
+
+impl LiveTask {
+    fn new() -> LiveTask {
+        #[cfg(test)]
+        LIVE_ACCEPT_TASKS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        LiveTask
+    }
+}
+
+impl Drop for LiveTask {
+    fn drop(&mut self) {
+        #[cfg(test)]
+        LIVE_ACCEPT_TASKS.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The listener's task: hands over the first connection from the client's address and
+/// ends, so that nothing has to wake it again to cancel it once the transfer has its
+/// connection; closes (and logs) every other one before that, and closes the listener at
+/// the deadline.
+async fn accept_first(
     slot: Slot,
     client: IpAddr,
-    timeout: Duration,
+    deadline: Instant,
     tx: mpsc::Sender<Result<TcpStream, DataError>>,
 ) {
-    let deadline = Instant::now() + timeout;
+    let _live = LiveTask::new();
+    let end = match accept_client(&slot, client, deadline).await {
+        Ok(stream) => {
+            // The only message: the buffer has room, and a dropped channel drops it.
+            let _ = tx.try_send(Ok(stream));
+            return;
+        }
+        // The channel closed the listener.
+        Err(None) => return,
+        Err(Some(e)) => e,
+    };
+    // Close the listener before saying why, so the port is free again at once.
+    close(&slot);
+    let _ = tx.try_send(Err(end));
+}
+
+/// Accepts until a connection from the client's address comes, closing (and logging) every
+/// other one, until `deadline`. `Err(None)`: the listener was closed meanwhile.
+async fn accept_client(
+    slot: &Slot,
+    client: IpAddr,
+    deadline: Instant,
+) -> Result<TcpStream, Option<DataError>> {
     // The lock is held only inside each poll, never across a wait.
     let accept = || {
         std::future::poll_fn(
@@ -373,11 +459,10 @@ async fn accept_from(
             },
         )
     };
-    let end = loop {
+    loop {
         match tokio::time::timeout_at(deadline, accept()).await {
-            Err(_) => break DataError::Timeout,
-            // The channel closed the listener.
-            Ok(None) => return,
+            Err(_) => return Err(Some(DataError::Timeout)),
+            Ok(None) => return Err(None),
             // A connection that was reset before we took it is the stranger's loss, not
             // the client's.
             Ok(Some(Err(e)))
@@ -390,15 +475,8 @@ async fn accept_from(
             {
                 continue
             }
-            Ok(Some(Err(e))) => break DataError::Io(e),
-            Ok(Some(Ok((stream, peer)))) if same_host(peer.ip(), client) => {
-                if let Err(e) = tx.try_send(Ok(stream)) {
-                    if matches!(e, mpsc::error::TrySendError::Closed(_)) {
-                        return;
-                    }
-                    tracing::warn!(%peer, "closed a data connection: too many waiting");
-                }
-            }
+            Ok(Some(Err(e))) => return Err(Some(DataError::Io(e))),
+            Ok(Some(Ok((stream, peer)))) if same_host(peer.ip(), client) => return Ok(stream),
             Ok(Some(Ok((stream, peer)))) => {
                 // A host sweeping the range must not spoil the real client's transfer: close
                 // its connection and go on waiting.
@@ -406,11 +484,7 @@ async fn accept_from(
                 drop(stream);
             }
         }
-    };
-    // Close the listener before saying why, so the port is free again at once.
-    close(&slot);
-    // Waits only while the channel is held; dropping it ends this task.
-    let _ = tx.send(Err(end)).await;
+    }
 }
 
 impl Drop for PassiveChannel {
@@ -419,7 +493,11 @@ impl Drop for PassiveChannel {
         // session's end) closes its listener now instead of holding the port until the
         // timeout.
         close(&self.slot);
-        self.task.abort();
+        // Usually the task has ended already (it hands over a connection and ends);
+        // cancelling an ended one would cost nothing, but a running one is woken for it.
+        if !self.task.is_finished() {
+            self.task.abort();
+        }
     }
 }
 
