@@ -20,8 +20,7 @@ use ferroftp_proto::catalogue::Msg;
 use ferroftp_proto::Reply;
 use rand::Rng;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{mpsc, Notify};
-use tokio::task::JoinHandle;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// Why a data connection could not be made. Each becomes a reply of the catalogue through
@@ -254,34 +253,35 @@ pub fn same_host(a: IpAddr, b: IpAddr) -> bool {
     a.to_canonical() == b.to_canonical()
 }
 
-/// A listener and its place in its address's count, closed together. Shared between the
-/// channel (which closes it the moment the transfer has its connection or is given up) and
-/// the accepting task (which closes it at the deadline).
-type Slot = Arc<Mutex<Option<(TcpListener, Reservation)>>>;
+/// A listener and its place in its address's count, closed together.
+type Slot = Mutex<Option<(TcpListener, Reservation)>>;
 
 fn close(slot: &Slot) {
     let taken = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
     drop(taken);
 }
 
-/// A passive listener waiting for the client's data connection: in a task of its own until
-/// the client's first connection arrives, then (should the transfer refuse that one) in
-/// the transfer itself.
+/// A passive listener waiting for the client's data connection. It has no task of its
+/// own: whoever holds it does the waiting, the session (see [`PassiveChannel::wait`]) until
+/// a transfer takes the channel, then the transfer (see [`PassiveChannel::next`]). A
+/// separate accepting task cost a wake-up of its own per transfer, and another to cancel
+/// it, often on the runtime's other worker thread.
 #[derive(Debug)]
 pub struct PassiveChannel {
     /// The port the listener is bound to.
     pub port: u16,
     slot: Slot,
     client: IpAddr,
-    /// When the listener closes if nobody took the channel.
+    /// The data timeout: the listener closes then if nobody took the channel.
     deadline: Instant,
-    connections: mpsc::Receiver<Result<TcpStream, DataError>>,
-    task: JoinHandle<()>,
+    /// What the waiting so far came to: the client's connection, kept for the transfer,
+    /// or why there will be none.
+    ready: Option<Result<TcpStream, DataError>>,
 }
 
 impl PassiveChannel {
-    /// Binds a port and starts waiting for connections from `client`, for at most
-    /// `timeout`; fails at once when every port is busy.
+    /// Binds a port to wait for connections from `client`, for at most `timeout`; fails
+    /// at once when every port is busy.
     pub fn open(
         pool: &Arc<PortPool>,
         local_ip: IpAddr,
@@ -315,31 +315,60 @@ impl PassiveChannel {
         timeout: Duration,
     ) -> Result<PassiveChannel, DataError> {
         let port = listener.local_addr()?.port();
-        let slot: Slot = Arc::new(Mutex::new(Some((listener, reservation))));
-        let deadline = Instant::now() + timeout;
-        // One message at most: the client's connection, or why there is none.
-        let (tx, connections) = mpsc::channel(1);
-        let task = tokio::spawn(accept_first(slot.clone(), client, deadline, tx));
         Ok(PassiveChannel {
             port,
-            slot,
+            slot: Mutex::new(Some((listener, reservation))),
             client,
-            deadline,
-            connections,
-            task,
+            deadline: Instant::now() + timeout,
+            ready: None,
         })
+    }
+
+    /// The waiting the holder of an untaken channel does beside its other work: accepts
+    /// the client's first connection and keeps it for the transfer, closes (and logs)
+    /// every connection from another address, and closes the listener at the data
+    /// timeout. Completes each time there is news (then call it again); pending for good
+    /// once there is nothing left to wait for.
+    pub async fn wait(&mut self) {
+        if self.ready.is_none() {
+            match accept_client(&self.slot, self.client, self.deadline).await {
+                Ok(stream) => self.ready = Some(Ok(stream)),
+                Err(None) => std::future::pending().await,
+                Err(Some(e)) => {
+                    // Closed before saying why, so the port is free again at once.
+                    close(&self.slot);
+                    self.ready = Some(Err(e));
+                }
+            }
+            return;
+        }
+        if self.is_open() {
+            // The client connected but no transfer took the channel: the listener (its
+            // port, its place in its address's count, its permit) still goes at the
+            // timeout; the connection stays for the transfer.
+            tokio::time::sleep_until(self.deadline).await;
+            close(&self.slot);
+            return;
+        }
+        std::future::pending().await
+    }
+
+    fn is_open(&self) -> bool {
+        self.slot
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
     }
 
     /// The next connection from the client, waiting for it until the data timeout. A
     /// transfer that refuses a connection (a TLS session of someone else) asks again.
     pub async fn next(&mut self) -> Result<TcpStream, DataError> {
-        if let Some(r) = self.connections.recv().await {
+        if let Some(r) = self.ready.take() {
             return r;
         }
-        // The accepting task handed over the client's first connection and ended: any
-        // further one is accepted here, under the same rules and deadline.
         match accept_client(&self.slot, self.client, self.deadline).await {
             Ok(stream) => Ok(stream),
+            // Nothing left to wait for: the reason was handed out already.
             Err(None) => Err(DataError::Closed),
             Err(Some(e)) => {
                 close(&self.slot);
@@ -351,31 +380,6 @@ impl PassiveChannel {
     /// Waits for the client's connection, and closes the listener.
     pub async fn connection(mut self) -> Result<TcpStream, DataError> {
         self.next().await
-    }
-
-    /// When the session must call [`PassiveChannel::expire`]: the data timeout, while the
-    /// listener is open. `None` once it is closed.
-    pub fn expires_at(&self) -> Option<Instant> {
-        let open = self
-            .slot
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some();
-        // Asked before the client connects, the answer must already be the deadline: the
-        // session does not look again until its next command. Past the deadline a task
-        // still running is about to close the listener itself.
-        let task_closes = Instant::now() >= self.deadline && !self.task.is_finished();
-        (open && !task_closes).then_some(self.deadline)
-    }
-
-    /// Closes the listener at the data timeout when the accepting task has already ended
-    /// (the client connected, but no transfer took the channel): its port, its place in
-    /// its address's count and its permit are free again, as when the task closes it. A
-    /// connection already handed over stays for the transfer.
-    pub fn expire(&self) {
-        if self.task.is_finished() && Instant::now() >= self.deadline {
-            close(&self.slot);
-        }
     }
 
     /// Makes the listener hold `permit` until it closes or [`PassiveChannel::take_permit`].
@@ -395,56 +399,8 @@ impl PassiveChannel {
     }
 }
 
-/// Live accepting tasks, for the test that checks they end by themselves.
-#[cfg(test)]
-static LIVE_ACCEPT_TASKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// Counts a live accepting task while it exists (tests only).
-struct LiveTask;
-
-impl LiveTask {
-    fn new() -> LiveTask {
-        #[cfg(test)]
-        LIVE_ACCEPT_TASKS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        LiveTask
-    }
-}
-
-impl Drop for LiveTask {
-    fn drop(&mut self) {
-        #[cfg(test)]
-        LIVE_ACCEPT_TASKS.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-/// The listener's task: hands over the first connection from the client's address and
-/// ends, so that nothing has to wake it again to cancel it once the transfer has its
-/// connection; closes (and logs) every other one before that, and closes the listener at
-/// the deadline.
-async fn accept_first(
-    slot: Slot,
-    client: IpAddr,
-    deadline: Instant,
-    tx: mpsc::Sender<Result<TcpStream, DataError>>,
-) {
-    let _live = LiveTask::new();
-    let end = match accept_client(&slot, client, deadline).await {
-        Ok(stream) => {
-            // The only message: the buffer has room, and a dropped channel drops it.
-            let _ = tx.try_send(Ok(stream));
-            return;
-        }
-        // The channel closed the listener.
-        Err(None) => return,
-        Err(Some(e)) => e,
-    };
-    // Close the listener before saying why, so the port is free again at once.
-    close(&slot);
-    let _ = tx.try_send(Err(end));
-}
-
 /// Accepts until a connection from the client's address comes, closing (and logging) every
-/// other one, until `deadline`. `Err(None)`: the listener was closed meanwhile.
+/// other one, until `deadline`. `Err(None)`: the listener is closed.
 async fn accept_client(
     slot: &Slot,
     client: IpAddr,
@@ -483,20 +439,6 @@ async fn accept_client(
                 tracing::warn!(%peer, %client, "closed a data connection from a foreign address");
                 drop(stream);
             }
-        }
-    }
-}
-
-impl Drop for PassiveChannel {
-    fn drop(&mut self) {
-        // A channel given up (its transfer has its connection, a second PASV, REIN, the
-        // session's end) closes its listener now instead of holding the port until the
-        // timeout.
-        close(&self.slot);
-        // Usually the task has ended already (it hands over a connection and ends);
-        // cancelling an ended one would cost nothing, but a running one is woken for it.
-        if !self.task.is_finished() {
-            self.task.abort();
         }
     }
 }
@@ -646,17 +588,50 @@ mod tests {
         let pool = Arc::new(PortPool::new(0..=0));
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let stranger: IpAddr = "127.0.0.2".parse().unwrap();
-        let ch = PassiveChannel::open(&pool, ip, ip, Duration::from_secs(30)).unwrap();
+        let mut ch = PassiveChannel::open(&pool, ip, ip, Duration::from_secs(30)).unwrap();
         let foreign = TcpSocket::new_v4().unwrap();
         foreign.bind(SocketAddr::new(stranger, 0)).unwrap();
         let mut foreign = foreign.connect(SocketAddr::new(ip, ch.port)).await.unwrap();
-        // The server closes the stranger's connection: it reads the end of the stream.
+        // The server closes the stranger's connection while the channel's holder waits (the
+        // session does, see `wait`): the stranger reads the end of the stream, and the
+        // waiting goes on.
         let mut b = [0u8; 1];
-        let n = tokio::io::AsyncReadExt::read(&mut foreign, &mut b).await;
+        let n = tokio::select! {
+            () = ch.wait() => panic!("the waiting ended on a foreign connection"),
+            n = tokio::io::AsyncReadExt::read(&mut foreign, &mut b) => n,
+        };
         assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
         let client = TcpStream::connect((ip, ch.port)).await.unwrap();
         let server = ch.connection().await.unwrap();
         assert_eq!(server.peer_addr().unwrap(), client.local_addr().unwrap());
+    }
+
+    // Guards the passive channel without a task of its own (the perf issue, small STORs):
+    // the holder's waiting keeps the client's connection for the transfer, and a listener
+    // whose client connected but never started a transfer still closes at the data
+    // timeout (its port free again), as the accepting task used to close it.
+    #[tokio::test]
+    async fn the_waiting_keeps_the_connection_and_closes_the_listener_at_the_timeout() {
+        let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = probe.local_addr().unwrap().port();
+        drop(probe);
+        let pool = Arc::new(PortPool::new(port..=port));
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let mut ch = PassiveChannel::open(&pool, ip, ip, Duration::from_secs(60)).unwrap();
+        let client = TcpStream::connect((ip, ch.port)).await.unwrap();
+        // The first news: the client's connection, taken from the listener.
+        ch.wait().await;
+        assert!(ch.is_open());
+        assert!(matches!(pool.bind(ip), Err(DataError::NoPassivePort)));
+        // Virtual time from here: the next news is the timeout, which closes the listener.
+        tokio::time::pause();
+        ch.wait().await;
+        assert!(!ch.is_open());
+        assert!(pool.bind(ip).is_ok());
+        // The connection was kept for the transfer.
+        let server = ch.next().await.unwrap();
+        assert_eq!(server.peer_addr().unwrap(), client.local_addr().unwrap());
+        assert!(matches!(ch.next().await, Err(DataError::Closed)));
     }
 
     // Guards point 1: ports come in a random order, not in sequence.

@@ -168,9 +168,6 @@ impl<S: ControlStream> Control<S> {
             self.update_login_deadline();
             let idle = tokio::time::sleep_until(self.idle_deadline);
             let login = sleep_until_some(self.login_deadline);
-            // A passive listener whose client connected but never started a transfer
-            // closes at the data timeout (see PassiveChannel::expire).
-            let passive = sleep_until_some(self.listener.as_ref().and_then(|l| l.expires_at()));
             tokio::select! {
                 r = self.stream.read(&mut buf), if self.queue.len() < MAX_QUEUED => match r {
                     Ok(0) | Err(_) => break,
@@ -201,11 +198,9 @@ impl<S: ControlStream> Control<S> {
                     let _ = self.send(&Msg::LoginTimeout.reply()).await;
                     break;
                 }
-                _ = passive => {
-                    if let Some(l) = &self.listener {
-                        l.expire();
-                    }
-                }
+                // The passive listener waits for the client in this task, not one of its
+                // own (see PassiveChannel::wait).
+                () = wait_passive(&mut self.listener), if self.listener.is_some() => {}
                 _ = wait_for_shutdown(&mut shutdown), if !self.shutting_down => {
                     self.shutting_down = true;
                 }
@@ -566,6 +561,14 @@ impl<S: ControlStream> Control<S> {
 async fn sleep_until_some(deadline: Option<Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Does the waiting of the session's passive listener, if any (see PassiveChannel::wait).
+async fn wait_passive(listener: &mut Option<PassiveChannel>) {
+    match listener {
+        Some(l) => l.wait().await,
         None => std::future::pending().await,
     }
 }
