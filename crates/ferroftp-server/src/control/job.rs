@@ -1,4 +1,4 @@
-//! The running transfer's job, driven inside the session's own task rather than spawned.
+//! The running transfer's job, driven inside the session's own task while it is short.
 //!
 //! A spawned job and its session woke each other for every preliminary and final reply,
 //! often across the runtime's worker threads; measured on small STORs this hand-off was a
@@ -6,68 +6,108 @@
 //! alongside its control connection, and every other wait of the session (writing a reply,
 //! running NOOP/STAT/ABOR) polls it too, so the transfer never pauses behind the control
 //! side. The job still reports over its channel, exactly as a spawned one did; the session
-//! reads it without ever being woken by it (see [`next_report`]).
+//! reads it without being woken by it (see [`next_report`]).
+//!
+//! A job still running after [`IN_PLACE_POLLS`] polls is a long transfer: it moves to a
+//! task of its own, as every job used to run. It gains nothing from sharing the session's
+//! task (its few reports are nothing beside its wake-ups), and there each of its wake-ups
+//! would poll the session's other branches too.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use futures::FutureExt as _;
 use tokio::sync::mpsc;
 
 use crate::transfer::TransferEvent;
 
-/// A transfer job in progress.
-pub(super) type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
+/// How many polls a job gets in the session's task before it moves to a task of its own.
+/// A small STOR or RETR takes a handful (open, connection, a read or two, the end).
+const IN_PLACE_POLLS: u32 = 32;
 
-/// Boxes `job`; a panic inside it ends the job only (its channel closes without a final
-/// word, which the session answers), as it did when the job was a task of its own.
-pub(super) fn job(job: impl Future<Output = ()> + Send + 'static) -> Job {
-    Box::pin(std::panic::AssertUnwindSafe(job).catch_unwind().map(|r| {
-        if r.is_err() {
-            tracing::error!("transfer job panicked: ended it; the session goes on");
-        }
-    }))
+/// A transfer job in progress, driven by the session.
+pub(super) struct Job {
+    future: Pin<Box<dyn Future<Output = ()> + Send>>,
+    polls: u32,
 }
 
-/// The job's next report, driving the job until it makes one. The channel is only ever
-/// read with `try_recv`, so the job's reports never wake this task (a task woken while it
-/// runs is queued behind others, where the runtime's other worker thread may be woken to
-/// take it): the report is picked up right after the poll of the job that made it.
-/// `None`: the job ended without a final word (it panicked).
+impl Job {
+    /// Boxes `job`; a panic inside it ends the job only (its channel closes without a
+    /// final word, which the session answers), as it did when the job was a task of its
+    /// own.
+    pub(super) fn new(job: impl Future<Output = ()> + Send + 'static) -> Job {
+        let future = std::panic::AssertUnwindSafe(job).catch_unwind().map(|r| {
+            if r.is_err() {
+                tracing::error!("transfer job panicked: ended it; the session goes on");
+            }
+        });
+        Job {
+            future: Box::pin(future),
+            polls: 0,
+        }
+    }
+
+    /// Runs the job to its end, wherever it was.
+    pub(super) async fn finish(self) {
+        self.future.await
+    }
+}
+
+/// Polls the job held in place, if any: clears `job` once it has ended, or once it has
+/// moved to a task of its own for being long.
+fn poll_job(job: &mut Option<Job>, cx: &mut Context<'_>) {
+    let Some(j) = job else {
+        return;
+    };
+    if j.future.as_mut().poll(cx).is_ready() {
+        *job = None;
+        return;
+    }
+    j.polls += 1;
+    if j.polls >= IN_PLACE_POLLS {
+        if let Some(j) = job.take() {
+            tokio::spawn(j.future);
+        }
+    }
+}
+
+/// The job's next report, driving the job until it makes one. While the job runs here the
+/// channel is read with `try_recv` only, so the job's reports never wake this task (a task
+/// woken while it runs is queued behind others, where the runtime's other worker thread
+/// may be woken to take it): the report is picked up right after the poll of the job that
+/// made it. Once the job has ended or moved to its own task, the channel is awaited as
+/// usual. `None`: the job ended without a final word (it panicked).
 pub(super) fn next_report<'a>(
     job: &'a mut Option<Job>,
     events: &'a mut mpsc::Receiver<TransferEvent>,
 ) -> impl Future<Output = Option<TransferEvent>> + 'a {
     std::future::poll_fn(move |cx| {
-        if let Ok(ev) = events.try_recv() {
-            return Poll::Ready(Some(ev));
-        }
-        if let Some(j) = job {
-            if j.as_mut().poll(cx).is_ready() {
-                *job = None;
+        if job.is_some() {
+            if let Ok(ev) = events.try_recv() {
+                return Poll::Ready(Some(ev));
+            }
+            poll_job(job, cx);
+            if job.is_some() {
+                return match events.try_recv() {
+                    Ok(ev) => Poll::Ready(Some(ev)),
+                    Err(_) => Poll::Pending,
+                };
             }
         }
-        match events.try_recv() {
-            Ok(ev) => Poll::Ready(Some(ev)),
-            // An ended job has dropped its sender: what it said has been read.
-            Err(_) if job.is_none() => Poll::Ready(None),
-            Err(_) => Poll::Pending,
-        }
+        events.poll_recv(cx)
     })
 }
 
-/// Runs `work` while the job, if any, keeps running beside it.
+/// Runs `work` while the job held in place, if any, keeps running beside it.
 pub(super) async fn alongside<T>(job: &mut Option<Job>, work: impl Future<Output = T>) -> T {
     tokio::pin!(work);
-    loop {
-        let Some(j) = job else {
-            return work.await;
-        };
-        tokio::select! {
-            biased;
-            r = &mut work => return r,
-            _ = j.as_mut() => *job = None,
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(r) = work.as_mut().poll(cx) {
+            return Poll::Ready(r);
         }
-    }
+        poll_job(job, cx);
+        Poll::Pending
+    })
+    .await
 }

@@ -90,7 +90,7 @@ pub struct Control<S = MaybeTls> {
     /// The live listener of a passive channel the session records (see data_setup).
     listener: Option<PassiveChannel>,
     transfer: Option<Running>,
-    /// The running transfer's job, polled by this task (see [`job`]).
+    /// The running transfer's job while this task drives it (see [`job`]).
     job: Option<job::Job>,
     /// What arrived during a transfer and waits for it to end (see [`MAX_QUEUED`]).
     queue: VecDeque<Queued>,
@@ -213,7 +213,7 @@ impl<S: ControlStream> Control<S> {
                 let _ = abort.send(());
             }
             if let Some(job) = self.job.take() {
-                job.await;
+                job.finish().await;
             }
             while t.events.recv().await.is_some() {}
         }
@@ -538,10 +538,10 @@ impl<S: ControlStream> Control<S> {
             Ok(permit) => {
                 tracing::info!(transfer = %what, "transfer started");
                 job.permit = permit;
-                self.job = Some(job::job(job.run()));
+                self.job = Some(job::Job::new(job.run()));
             }
             Err(refusal) => {
-                self.job = Some(job::job(async move {
+                self.job = Some(job::Job::new(async move {
                     let _ = job.events.send(TransferEvent::Finished(refusal)).await;
                 }));
             }
