@@ -111,3 +111,82 @@ pub(super) async fn alongside<T>(job: &mut Option<Job>, work: impl Future<Output
     })
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferroftp_proto::catalogue::Msg;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tokio::sync::oneshot;
+
+    /// A waker that counts its wake-ups.
+    struct Count(AtomicUsize);
+
+    impl futures::task::ArcWake for Count {
+        fn wake_by_ref(me: &Arc<Self>) {
+            me.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    // Guards the in-place job (perf issue, small STORs): the job's reports are read
+    // without waking the session's task (a self-wake requeued the task where the other
+    // worker thread was woken to take it). Only what the job waits for wakes the task.
+    #[tokio::test]
+    async fn reports_of_a_job_in_place_do_not_wake_the_session() {
+        let (tx, mut rx) = mpsc::channel(4);
+        let (go, gate) = oneshot::channel::<()>();
+        let mut job = Some(Job::new(async move {
+            let _ = gate.await;
+            let _ = tx.send(TransferEvent::Started(Msg::PortOk.reply())).await;
+            let _ = tx.send(TransferEvent::Finished(Msg::PortOk.reply())).await;
+        }));
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = futures::task::waker(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        {
+            let report = next_report(&mut job, &mut rx);
+            tokio::pin!(report);
+            assert!(report.as_mut().poll(&mut cx).is_pending());
+            let _ = go.send(());
+            // The job's gate woke the task: that one wake-up is the job's own.
+            assert_eq!(count.0.load(Ordering::SeqCst), 1);
+            assert!(matches!(
+                report.as_mut().poll(&mut cx),
+                Poll::Ready(Some(TransferEvent::Started(_)))
+            ));
+            assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        }
+        // The rest was said in the same poll, and the job has ended.
+        assert!(matches!(
+            next_report(&mut job, &mut rx).await,
+            Some(TransferEvent::Finished(_))
+        ));
+        assert!(job.is_none());
+        assert!(next_report(&mut job, &mut rx).await.is_none());
+    }
+
+    // Guards the move of long jobs to a task of their own: a job still running after
+    // IN_PLACE_POLLS polls goes on in another task, and its reports still arrive.
+    #[tokio::test]
+    async fn a_long_job_moves_to_its_own_task() {
+        let session = tokio::task::try_id();
+        let (tx, mut rx) = mpsc::channel(4);
+        let (ran_in, ran_in_rx) = oneshot::channel();
+        let mut job = Some(Job::new(async move {
+            for _ in 0..2 * IN_PLACE_POLLS {
+                tokio::task::yield_now().await;
+            }
+            let _ = ran_in.send(tokio::task::try_id());
+            let _ = tx.send(TransferEvent::Finished(Msg::PortOk.reply())).await;
+        }));
+        assert!(matches!(
+            next_report(&mut job, &mut rx).await,
+            Some(TransferEvent::Finished(_))
+        ));
+        assert!(job.is_none());
+        let ran_in = ran_in_rx.await.unwrap();
+        assert!(ran_in.is_some());
+        assert_ne!(ran_in, session);
+    }
+}
