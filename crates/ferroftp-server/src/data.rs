@@ -9,7 +9,7 @@
 //! sessions. Each client address holds at most a configured number of waiting listeners,
 //! and a PASV that finds every port busy waits a little for one to be freed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::ops::RangeInclusive;
@@ -274,10 +274,13 @@ pub struct PassiveChannel {
     client: IpAddr,
     /// The data timeout: the listener closes then if nobody took the channel.
     deadline: Instant,
-    /// What the waiting so far came to: the client's connection, kept for the transfer,
-    /// or why there will be none.
-    ready: Option<Result<TcpStream, DataError>>,
+    /// What the waiting so far came to: the client's connections, kept for the transfer,
+    /// and last, why there will be no more.
+    ready: VecDeque<Result<TcpStream, DataError>>,
 }
+
+/// Connections from the client kept while its transfer has not yet taken one.
+const QUEUED: usize = 4;
 
 impl PassiveChannel {
     /// Binds a port to wait for connections from `client`, for at most `timeout`; fails
@@ -320,39 +323,31 @@ impl PassiveChannel {
             slot: Mutex::new(Some((listener, reservation))),
             client,
             deadline: Instant::now() + timeout,
-            ready: None,
+            ready: VecDeque::new(),
         })
     }
 
-    /// The waiting the holder of an untaken channel does beside its other work: accepts
-    /// the client's first connection and keeps it for the transfer, closes (and logs)
-    /// every connection from another address, and closes the listener at the data
-    /// timeout. Completes each time there is news (then call it again); pending for good
-    /// once there is nothing left to wait for.
+    /// The waiting the holder of an untaken channel does beside its other work: keeps the
+    /// client's connections for the transfer (a few), closes (and logs) every connection
+    /// from another address, and closes the listener at the data timeout. Completes each
+    /// time there is news (then call it again); pending for good once the listener is
+    /// closed.
     pub async fn wait(&mut self) {
-        if self.ready.is_none() {
-            match accept_client(&self.slot, self.client, self.deadline).await {
-                Ok(stream) => self.ready = Some(Ok(stream)),
-                Err(None) => std::future::pending().await,
-                Err(Some(e)) => {
-                    // Closed before saying why, so the port is free again at once.
-                    close(&self.slot);
-                    self.ready = Some(Err(e));
-                }
+        match accept_client(&self.slot, self.client, self.deadline).await {
+            Ok(stream) if self.ready.len() < QUEUED => self.ready.push_back(Ok(stream)),
+            Ok(stream) => {
+                tracing::warn!(peer = ?stream.peer_addr().ok(), "closed a data connection: too many waiting");
             }
-            return;
+            Err(None) => std::future::pending().await,
+            Err(Some(e)) => {
+                // Closed before saying why, so the port is free again at once.
+                close(&self.slot);
+                self.ready.push_back(Err(e));
+            }
         }
-        if self.is_open() {
-            // The client connected but no transfer took the channel: the listener (its
-            // port, its place in its address's count, its permit) still goes at the
-            // timeout; the connection stays for the transfer.
-            tokio::time::sleep_until(self.deadline).await;
-            close(&self.slot);
-            return;
-        }
-        std::future::pending().await
     }
 
+    #[cfg(test)]
     fn is_open(&self) -> bool {
         self.slot
             .lock()
@@ -363,7 +358,7 @@ impl PassiveChannel {
     /// The next connection from the client, waiting for it until the data timeout. A
     /// transfer that refuses a connection (a TLS session of someone else) asks again.
     pub async fn next(&mut self) -> Result<TcpStream, DataError> {
-        if let Some(r) = self.ready.take() {
+        if let Some(r) = self.ready.pop_front() {
             return r;
         }
         match accept_client(&self.slot, self.client, self.deadline).await {
@@ -623,14 +618,27 @@ mod tests {
         ch.wait().await;
         assert!(ch.is_open());
         assert!(matches!(pool.bind(ip), Err(DataError::NoPassivePort)));
+        // A stranger coming after the client is still closed at once.
+        let foreign = TcpSocket::new_v4().unwrap();
+        foreign
+            .bind(SocketAddr::new("127.0.0.2".parse().unwrap(), 0))
+            .unwrap();
+        let mut foreign = foreign.connect(SocketAddr::new(ip, ch.port)).await.unwrap();
+        let mut b = [0u8; 1];
+        let n = tokio::select! {
+            () = ch.wait() => panic!("the waiting ended on a foreign connection"),
+            n = tokio::io::AsyncReadExt::read(&mut foreign, &mut b) => n,
+        };
+        assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
         // Virtual time from here: the next news is the timeout, which closes the listener.
         tokio::time::pause();
         ch.wait().await;
         assert!(!ch.is_open());
         assert!(pool.bind(ip).is_ok());
-        // The connection was kept for the transfer.
+        // The connection was kept for the transfer, then the reason there is no other.
         let server = ch.next().await.unwrap();
         assert_eq!(server.peer_addr().unwrap(), client.local_addr().unwrap());
+        assert!(matches!(ch.next().await, Err(DataError::Timeout)));
         assert!(matches!(ch.next().await, Err(DataError::Closed)));
     }
 
