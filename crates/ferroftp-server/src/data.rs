@@ -9,7 +9,7 @@
 //! sessions. Each client address holds at most a configured number of waiting listeners,
 //! and a PASV that finds every port busy waits a little for one to be freed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::ops::RangeInclusive;
@@ -20,8 +20,7 @@ use ferroftp_proto::catalogue::Msg;
 use ferroftp_proto::Reply;
 use rand::Rng;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{mpsc, Notify};
-use tokio::task::JoinHandle;
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// Why a data connection could not be made. Each becomes a reply of the catalogue through
@@ -254,32 +253,38 @@ pub fn same_host(a: IpAddr, b: IpAddr) -> bool {
     a.to_canonical() == b.to_canonical()
 }
 
-/// Connections from the client kept while its transfer has not yet taken one.
-const QUEUED: usize = 4;
-
-/// A listener and its place in its address's count, closed together. Shared between the
-/// channel (which closes it the moment the transfer has its connection or is given up) and
-/// the accepting task (which closes it at the deadline).
-type Slot = Arc<Mutex<Option<(TcpListener, Reservation)>>>;
+/// A listener and its place in its address's count, closed together.
+type Slot = Mutex<Option<(TcpListener, Reservation)>>;
 
 fn close(slot: &Slot) {
     let taken = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
     drop(taken);
 }
 
-/// A passive listener waiting, in a task of its own, for the client's data connection.
+/// A passive listener waiting for the client's data connection. It has no task of its
+/// own: whoever holds it does the waiting, the session (see [`PassiveChannel::wait`]) until
+/// a transfer takes the channel, then the transfer (see [`PassiveChannel::next`]). A
+/// separate accepting task cost a wake-up of its own per transfer, and another to cancel
+/// it, often on the runtime's other worker thread.
 #[derive(Debug)]
 pub struct PassiveChannel {
     /// The port the listener is bound to.
     pub port: u16,
     slot: Slot,
-    connections: mpsc::Receiver<Result<TcpStream, DataError>>,
-    task: JoinHandle<()>,
+    client: IpAddr,
+    /// The data timeout: the listener closes then if nobody took the channel.
+    deadline: Instant,
+    /// What the waiting so far came to: the client's connections, kept for the transfer,
+    /// and last, why there will be no more.
+    ready: VecDeque<Result<TcpStream, DataError>>,
 }
 
+/// Connections from the client kept while its transfer has not yet taken one.
+const QUEUED: usize = 4;
+
 impl PassiveChannel {
-    /// Binds a port and starts waiting for connections from `client`, for at most
-    /// `timeout`; fails at once when every port is busy.
+    /// Binds a port to wait for connections from `client`, for at most `timeout`; fails
+    /// at once when every port is busy.
     pub fn open(
         pool: &Arc<PortPool>,
         local_ip: IpAddr,
@@ -313,23 +318,57 @@ impl PassiveChannel {
         timeout: Duration,
     ) -> Result<PassiveChannel, DataError> {
         let port = listener.local_addr()?.port();
-        let slot: Slot = Arc::new(Mutex::new(Some((listener, reservation))));
-        let (tx, connections) = mpsc::channel(QUEUED);
-        let task = tokio::spawn(accept_from(slot.clone(), client, timeout, tx));
         Ok(PassiveChannel {
             port,
-            slot,
-            connections,
-            task,
+            slot: Mutex::new(Some((listener, reservation))),
+            client,
+            deadline: Instant::now() + timeout,
+            ready: VecDeque::new(),
         })
+    }
+
+    /// The waiting the holder of an untaken channel does beside its other work: keeps the
+    /// client's connections for the transfer (a few), closes (and logs) every connection
+    /// from another address, and closes the listener at the data timeout. Completes each
+    /// time there is news (then call it again); pending for good once the listener is
+    /// closed.
+    pub async fn wait(&mut self) {
+        match accept_client(&self.slot, self.client, self.deadline).await {
+            Ok(stream) if self.ready.len() < QUEUED => self.ready.push_back(Ok(stream)),
+            Ok(stream) => {
+                tracing::warn!(peer = ?stream.peer_addr().ok(), "closed a data connection: too many waiting");
+            }
+            Err(None) => std::future::pending().await,
+            Err(Some(e)) => {
+                // Closed before saying why, so the port is free again at once.
+                close(&self.slot);
+                self.ready.push_back(Err(e));
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn is_open(&self) -> bool {
+        self.slot
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
     }
 
     /// The next connection from the client, waiting for it until the data timeout. A
     /// transfer that refuses a connection (a TLS session of someone else) asks again.
     pub async fn next(&mut self) -> Result<TcpStream, DataError> {
-        match self.connections.recv().await {
-            Some(r) => r,
-            None => Err(DataError::Closed),
+        if let Some(r) = self.ready.pop_front() {
+            return r;
+        }
+        match accept_client(&self.slot, self.client, self.deadline).await {
+            Ok(stream) => Ok(stream),
+            // Nothing left to wait for: the reason was handed out already.
+            Err(None) => Err(DataError::Closed),
+            Err(Some(e)) => {
+                close(&self.slot);
+                Err(e)
+            }
         }
     }
 
@@ -355,15 +394,13 @@ impl PassiveChannel {
     }
 }
 
-/// The listener's task: hands over each connection from the client's address, closes (and
-/// logs) every other one, and closes the listener at the deadline.
-async fn accept_from(
-    slot: Slot,
+/// Accepts until a connection from the client's address comes, closing (and logging) every
+/// other one, until `deadline`. `Err(None)`: the listener is closed.
+async fn accept_client(
+    slot: &Slot,
     client: IpAddr,
-    timeout: Duration,
-    tx: mpsc::Sender<Result<TcpStream, DataError>>,
-) {
-    let deadline = Instant::now() + timeout;
+    deadline: Instant,
+) -> Result<TcpStream, Option<DataError>> {
     // The lock is held only inside each poll, never across a wait.
     let accept = || {
         std::future::poll_fn(
@@ -373,11 +410,10 @@ async fn accept_from(
             },
         )
     };
-    let end = loop {
+    loop {
         match tokio::time::timeout_at(deadline, accept()).await {
-            Err(_) => break DataError::Timeout,
-            // The channel closed the listener.
-            Ok(None) => return,
+            Err(_) => return Err(Some(DataError::Timeout)),
+            Ok(None) => return Err(None),
             // A connection that was reset before we took it is the stranger's loss, not
             // the client's.
             Ok(Some(Err(e)))
@@ -390,15 +426,8 @@ async fn accept_from(
             {
                 continue
             }
-            Ok(Some(Err(e))) => break DataError::Io(e),
-            Ok(Some(Ok((stream, peer)))) if same_host(peer.ip(), client) => {
-                if let Err(e) = tx.try_send(Ok(stream)) {
-                    if matches!(e, mpsc::error::TrySendError::Closed(_)) {
-                        return;
-                    }
-                    tracing::warn!(%peer, "closed a data connection: too many waiting");
-                }
-            }
+            Ok(Some(Err(e))) => return Err(Some(DataError::Io(e))),
+            Ok(Some(Ok((stream, peer)))) if same_host(peer.ip(), client) => return Ok(stream),
             Ok(Some(Ok((stream, peer)))) => {
                 // A host sweeping the range must not spoil the real client's transfer: close
                 // its connection and go on waiting.
@@ -406,20 +435,6 @@ async fn accept_from(
                 drop(stream);
             }
         }
-    };
-    // Close the listener before saying why, so the port is free again at once.
-    close(&slot);
-    // Waits only while the channel is held; dropping it ends this task.
-    let _ = tx.send(Err(end)).await;
-}
-
-impl Drop for PassiveChannel {
-    fn drop(&mut self) {
-        // A channel given up (its transfer has its connection, a second PASV, REIN, the
-        // session's end) closes its listener now instead of holding the port until the
-        // timeout.
-        close(&self.slot);
-        self.task.abort();
     }
 }
 
@@ -568,17 +583,63 @@ mod tests {
         let pool = Arc::new(PortPool::new(0..=0));
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let stranger: IpAddr = "127.0.0.2".parse().unwrap();
-        let ch = PassiveChannel::open(&pool, ip, ip, Duration::from_secs(30)).unwrap();
+        let mut ch = PassiveChannel::open(&pool, ip, ip, Duration::from_secs(30)).unwrap();
         let foreign = TcpSocket::new_v4().unwrap();
         foreign.bind(SocketAddr::new(stranger, 0)).unwrap();
         let mut foreign = foreign.connect(SocketAddr::new(ip, ch.port)).await.unwrap();
-        // The server closes the stranger's connection: it reads the end of the stream.
+        // The server closes the stranger's connection while the channel's holder waits (the
+        // session does, see `wait`): the stranger reads the end of the stream, and the
+        // waiting goes on.
         let mut b = [0u8; 1];
-        let n = tokio::io::AsyncReadExt::read(&mut foreign, &mut b).await;
+        let n = tokio::select! {
+            () = ch.wait() => panic!("the waiting ended on a foreign connection"),
+            n = tokio::io::AsyncReadExt::read(&mut foreign, &mut b) => n,
+        };
         assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
         let client = TcpStream::connect((ip, ch.port)).await.unwrap();
         let server = ch.connection().await.unwrap();
         assert_eq!(server.peer_addr().unwrap(), client.local_addr().unwrap());
+    }
+
+    // Guards the passive channel without a task of its own (the perf issue, small STORs):
+    // the holder's waiting keeps the client's connection for the transfer, and a listener
+    // whose client connected but never started a transfer still closes at the data
+    // timeout (its port free again), as the accepting task used to close it.
+    #[tokio::test]
+    async fn the_waiting_keeps_the_connection_and_closes_the_listener_at_the_timeout() {
+        let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = probe.local_addr().unwrap().port();
+        drop(probe);
+        let pool = Arc::new(PortPool::new(port..=port));
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let mut ch = PassiveChannel::open(&pool, ip, ip, Duration::from_secs(60)).unwrap();
+        let client = TcpStream::connect((ip, ch.port)).await.unwrap();
+        // The first news: the client's connection, taken from the listener.
+        ch.wait().await;
+        assert!(ch.is_open());
+        assert!(matches!(pool.bind(ip), Err(DataError::NoPassivePort)));
+        // A stranger coming after the client is still closed at once.
+        let foreign = TcpSocket::new_v4().unwrap();
+        foreign
+            .bind(SocketAddr::new("127.0.0.2".parse().unwrap(), 0))
+            .unwrap();
+        let mut foreign = foreign.connect(SocketAddr::new(ip, ch.port)).await.unwrap();
+        let mut b = [0u8; 1];
+        let n = tokio::select! {
+            () = ch.wait() => panic!("the waiting ended on a foreign connection"),
+            n = tokio::io::AsyncReadExt::read(&mut foreign, &mut b) => n,
+        };
+        assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
+        // Virtual time from here: the next news is the timeout, which closes the listener.
+        tokio::time::pause();
+        ch.wait().await;
+        assert!(!ch.is_open());
+        assert!(pool.bind(ip).is_ok());
+        // The connection was kept for the transfer, then the reason there is no other.
+        let server = ch.next().await.unwrap();
+        assert_eq!(server.peer_addr().unwrap(), client.local_addr().unwrap());
+        assert!(matches!(ch.next().await, Err(DataError::Timeout)));
+        assert!(matches!(ch.next().await, Err(DataError::Closed)));
     }
 
     // Guards point 1: ports come in a random order, not in sequence.

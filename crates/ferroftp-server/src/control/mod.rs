@@ -1,7 +1,8 @@
 //! The control loop of one session: read command lines, let the protocol core decide, carry
 //! out its actions, write the replies. One task per session owns all of the session's state,
-//! so no lock is ever held across an `.await`; a transfer runs as a job of its own and
-//! reports back over a channel, which keeps NOOP, STAT and ABOR answered while it runs.
+//! so no lock is ever held across an `.await`; a transfer runs as a job driven inside this
+//! task (see [`job`]) and reports back over a channel, which keeps NOOP, STAT and ABOR
+//! answered while it runs.
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
@@ -31,6 +32,7 @@ use crate::transfer::{DataTls, JobKind, ListJob, TransferEvent, TransferJob};
 use crate::Account;
 
 mod data_setup;
+mod job;
 
 use data_setup::Prepared;
 mod files;
@@ -88,6 +90,8 @@ pub struct Control<S = MaybeTls> {
     /// The live listener of a passive channel the session records (see data_setup).
     listener: Option<PassiveChannel>,
     transfer: Option<Running>,
+    /// The running transfer's job while this task drives it (see [`job`]).
+    job: Option<job::Job>,
     /// What arrived during a transfer and waits for it to end (see [`MAX_QUEUED`]).
     queue: VecDeque<Queued>,
     /// When the session idles out; each complete command, and the end of a transfer, push
@@ -131,6 +135,7 @@ impl<S: ControlStream> Control<S> {
             storage: None,
             listener: None,
             transfer: None,
+            job: None,
             queue: VecDeque::new(),
             idle_deadline,
             login_deadline,
@@ -149,7 +154,10 @@ impl<S: ControlStream> Control<S> {
         let mut shutdown = self.shared.shutdown.clone();
         let mut buf = vec![0u8; 2048];
         loop {
-            match self.process_buffered().await {
+            let mut job = self.job.take();
+            let flow = job::alongside(&mut job, self.process_buffered()).await;
+            self.put_back(job);
+            match flow {
                 Ok(Flow::Continue) => {}
                 Ok(Flow::Close) | Err(_) => break,
             }
@@ -171,8 +179,11 @@ impl<S: ControlStream> Control<S> {
                         }
                     }
                 },
-                ev = next_event(&mut self.transfer), if self.transfer.is_some() => {
-                    match self.on_transfer_event(ev).await {
+                ev = next_event(&mut self.transfer, &mut self.job), if self.transfer.is_some() => {
+                    let mut job = self.job.take();
+                    let flow = job::alongside(&mut job, self.on_transfer_event(ev)).await;
+                    self.put_back(job);
+                    match flow {
                         Ok(Flow::Continue) => {}
                         Ok(Flow::Close) | Err(_) => break,
                     }
@@ -187,6 +198,9 @@ impl<S: ControlStream> Control<S> {
                     let _ = self.send(&Msg::LoginTimeout.reply()).await;
                     break;
                 }
+                // The passive listener waits for the client in this task, not one of its
+                // own (see PassiveChannel::wait).
+                () = wait_passive(&mut self.listener), if self.listener.is_some() => {}
                 _ = wait_for_shutdown(&mut shutdown), if !self.shutting_down => {
                     self.shutting_down = true;
                 }
@@ -198,9 +212,21 @@ impl<S: ControlStream> Control<S> {
             if let Some(abort) = t.abort.take() {
                 let _ = abort.send(());
             }
+            if let Some(job) = self.job.take() {
+                job.finish().await;
+            }
             while t.events.recv().await.is_some() {}
         }
         tracing::info!("session closed");
+    }
+
+    /// Puts back a job taken out to run beside the session's own work. The work may have
+    /// started a transfer only if the job taken out had ended (a transfer starts only after
+    /// the last one's final reply), so a job still running is never put over a new one.
+    fn put_back(&mut self, job: Option<job::Job>) {
+        if job.is_some() {
+            self.job = job;
+        }
     }
 
     /// Writes one reply, within the reply timeout: a client that sends commands but never
@@ -469,7 +495,7 @@ impl<S: ControlStream> Control<S> {
         }
     }
 
-    /// Hands a transfer to a job of its own.
+    /// Starts a transfer as a job this task drives.
     fn start_transfer(&mut self, kind: JobKind, what: String) -> std::io::Result<Flow> {
         // A refusal (no place under max_transfers) ends the transfer the way a failed data
         // connection does: through the job's channel, so the core sees it finish.
@@ -512,12 +538,12 @@ impl<S: ControlStream> Control<S> {
             Ok(permit) => {
                 tracing::info!(transfer = %what, "transfer started");
                 job.permit = permit;
-                tokio::spawn(job.run());
+                self.job = Some(job::Job::new(job.run()));
             }
             Err(refusal) => {
-                tokio::spawn(async move {
+                self.job = Some(job::Job::new(async move {
                     let _ = job.events.send(TransferEvent::Finished(refusal)).await;
-                });
+                }));
             }
         }
         self.transfer = Some(Running {
@@ -539,15 +565,27 @@ async fn sleep_until_some(deadline: Option<Instant>) {
     }
 }
 
+/// Does the waiting of the session's passive listener, if any (see PassiveChannel::wait).
+async fn wait_passive(listener: &mut Option<PassiveChannel>) {
+    match listener {
+        Some(l) => l.wait().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Completes when the server starts shutting down (or its sender is gone).
 async fn wait_for_shutdown(rx: &mut tokio::sync::watch::Receiver<bool>) {
     // The guard `wait_for` returns is not Send: drop it inside this function.
     let _ = rx.wait_for(|stop| *stop).await.map(|_| ());
 }
 
-async fn next_event(transfer: &mut Option<Running>) -> Option<TransferEvent> {
+/// The running transfer's next report, driving its job meanwhile.
+async fn next_event(
+    transfer: &mut Option<Running>,
+    job: &mut Option<job::Job>,
+) -> Option<TransferEvent> {
     match transfer {
-        Some(t) => t.events.recv().await,
+        Some(t) => job::next_report(job, &mut t.events).await,
         None => std::future::pending().await,
     }
 }
