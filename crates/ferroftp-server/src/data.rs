@@ -527,6 +527,17 @@ impl DataSource {
 mod tests {
     use super::*;
 
+    /// A pool of one port that was free a moment ago, and its address, 127.0.0.1.
+    async fn one_port_pool() -> (Arc<PortPool>, IpAddr) {
+        let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = probe.local_addr().unwrap().port();
+        drop(probe);
+        (
+            Arc::new(PortPool::new(port..=port)),
+            "127.0.0.1".parse().unwrap(),
+        )
+    }
+
     #[test]
     fn data_errors_reach_the_client_without_os_text() {
         let os = DataError::Io(io::Error::other("ECONNREFUSED at /secret/path"));
@@ -548,11 +559,7 @@ mod tests {
     #[tokio::test]
     async fn ports_are_reused_once_the_listener_closes() {
         // Find a free port to anchor a one-port range.
-        let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = probe.local_addr().unwrap().port();
-        drop(probe);
-        let pool = Arc::new(PortPool::new(port..=port));
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let (pool, ip) = one_port_pool().await;
         let first = pool.bind(ip).unwrap();
         assert!(matches!(pool.bind(ip), Err(DataError::NoPassivePort)));
         drop(first);
@@ -566,11 +573,7 @@ mod tests {
 
     #[tokio::test]
     async fn accept_timeout_frees_the_port() {
-        let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = probe.local_addr().unwrap().port();
-        drop(probe);
-        let pool = Arc::new(PortPool::new(port..=port));
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let (pool, ip) = one_port_pool().await;
         let ch = PassiveChannel::open(&pool, ip, ip, Duration::from_millis(50)).unwrap();
         assert!(matches!(ch.connection().await, Err(DataError::Timeout)));
         assert!(pool.bind(ip).is_ok());
@@ -607,11 +610,7 @@ mod tests {
     // timeout (its port free again), as the accepting task used to close it.
     #[tokio::test]
     async fn the_waiting_keeps_the_connection_and_closes_the_listener_at_the_timeout() {
-        let probe = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = probe.local_addr().unwrap().port();
-        drop(probe);
-        let pool = Arc::new(PortPool::new(port..=port));
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let (pool, ip) = one_port_pool().await;
         let mut ch = PassiveChannel::open(&pool, ip, ip, Duration::from_secs(60)).unwrap();
         let client = TcpStream::connect((ip, ch.port)).await.unwrap();
         // The first news: the client's connection, taken from the listener.

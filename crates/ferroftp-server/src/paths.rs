@@ -57,3 +57,15 @@ impl PathCounter {
         }
     }
 }
+
+/// A connected pair of loopback TCP streams (server side, client side), for the tests of
+/// the zero-copy loops.
+#[cfg(test)]
+pub(crate) async fn tcp_pair() -> (tokio::net::TcpStream, tokio::net::TcpStream) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (a, b) = tokio::join!(tokio::net::TcpStream::connect(addr), listener.accept());
+    (b.expect("accept").0, a.expect("connect"))
+}

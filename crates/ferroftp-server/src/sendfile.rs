@@ -133,14 +133,7 @@ mod tests {
     use std::io::Write as _;
     use tokio::io::AsyncReadExt;
 
-    async fn pair() -> (TcpStream, TcpStream) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (a, b) = tokio::join!(TcpStream::connect(addr), listener.accept());
-        (b.expect("accept").0, a.expect("connect"))
-    }
+    use crate::paths::tcp_pair as pair;
 
     // Guards the zero-copy loop itself: every byte from the offset on arrives, in order,
     // for sizes around the per-call cap, and progress and the stall clock follow.

@@ -210,14 +210,7 @@ mod tests {
     use std::io::{Read as _, Seek as _, SeekFrom};
     use tokio::io::AsyncWriteExt;
 
-    async fn pair() -> (TcpStream, TcpStream) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (a, b) = tokio::join!(TcpStream::connect(addr), listener.accept());
-        (b.expect("accept").0, a.expect("connect"))
-    }
+    use crate::paths::tcp_pair as pair;
 
     // Guards the splice loop itself: every byte arrives in the file, in order, at the
     // file's cursor, for sizes around the pipe size, and progress counts on from what was
