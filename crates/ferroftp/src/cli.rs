@@ -155,7 +155,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N")]
     pub max_blocking_threads: Option<usize>,
     /// Most blocking jobs (directory reads and stats) all listings may run at once; one
-    /// listing runs at most two [default: twice the CPUs].
+    /// listing runs at most two; below max_blocking_threads [default: twice the CPUs, at
+    /// most half of max_blocking_threads].
     #[arg(long, value_name = "N")]
     pub max_listing_jobs: Option<usize>,
     /// Most entries the start-up sweep for stale temporary upload files visits in each

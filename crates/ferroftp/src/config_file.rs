@@ -524,13 +524,25 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
     if max_blocking_threads == 0 {
         return Err(invalid("max_blocking_threads", "must be greater than 0"));
     }
-    let max_listing_jobs = args
-        .max_listing_jobs
-        .or(file.max_listing_jobs)
-        .unwrap_or(defaults.max_listing_jobs);
-    if max_listing_jobs == 0 {
-        return Err(invalid("max_listing_jobs", "must be greater than 0"));
-    }
+    // Listing jobs run on the blocking pool: they must leave threads there for uploads,
+    // downloads and password checks. A value the administrator chose is refused when it
+    // would not; the default (twice the CPUs) is held to half the pool.
+    let max_listing_jobs = match args.max_listing_jobs.or(file.max_listing_jobs) {
+        Some(0) => return Err(invalid("max_listing_jobs", "must be greater than 0")),
+        Some(n) if n >= max_blocking_threads => {
+            return Err(invalid(
+                "max_listing_jobs",
+                format!(
+                    "must be below max_blocking_threads ({max_blocking_threads}), so that \
+                     listings leave blocking threads for transfers and logins"
+                ),
+            ))
+        }
+        Some(n) => n,
+        None => defaults
+            .max_listing_jobs
+            .min((max_blocking_threads / 2).max(1)),
+    };
     let stale_upload_sweep_limit = args
         .stale_upload_sweep_limit
         .or(file.stale_upload_sweep_limit)
@@ -1129,12 +1141,30 @@ log = "debug"
         for (flags, text) in [
             (&["--max-listing-jobs", "0"][..], ""),
             (&[][..], "max_listing_jobs = 0"),
+            // As many as the whole blocking pool: nothing would be left for transfers.
+            (&["--max-listing-jobs", "64"][..], ""),
+            (&[][..], "max_listing_jobs = 8\nmax_blocking_threads = 8"),
         ] {
             assert!(matches!(
                 merge(&serve_args(flags), file(text)),
                 Err(ConfigError::Invalid { .. })
             ));
         }
+    }
+
+    // Guards the listing jobs' share of the blocking pool: the default (twice the CPUs,
+    // which a large machine makes large) is held to half a small pool instead of taking it.
+    #[test]
+    fn default_listing_jobs_leave_half_the_blocking_pool() {
+        let s = merge(&serve_args(&[]), file("max_blocking_threads = 2\n")).expect("merge");
+        assert_eq!(s.server.max_listing_jobs, 1);
+        let s = merge(&serve_args(&[]), file("max_blocking_threads = 1\n")).expect("merge");
+        assert_eq!(s.server.max_listing_jobs, 1);
+        let s = merge(&serve_args(&[]), file("max_blocking_threads = 1000\n")).expect("merge");
+        assert_eq!(
+            s.server.max_listing_jobs,
+            ServerConfig::default().max_listing_jobs
+        );
     }
 
     #[test]
