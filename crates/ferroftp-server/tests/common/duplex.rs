@@ -236,6 +236,18 @@ impl Client {
         self.send(line).await;
         self.next_reply().await
     }
+
+    /// Waits (at most `limit` of virtual time) for the stall timeout's `426` and checks
+    /// that it came `stall` after the call.
+    pub async fn expect_stall_abort(&mut self, stall: Duration, limit: Duration, what: &str) {
+        let start = tokio::time::Instant::now();
+        assert_eq!(
+            self.reply_within(limit).await.as_deref(),
+            Some("426 No data moved for too long: transfer aborted.\r\n"),
+            "{what}"
+        );
+        assert_took(start.elapsed(), stall);
+    }
 }
 
 /// `elapsed` is `expected`, give or take the timer wheel's one-millisecond tick.
