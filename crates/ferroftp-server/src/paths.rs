@@ -13,6 +13,16 @@ pub(crate) const ZERO_COPY_AVAILABLE: bool = cfg!(any(target_os = "linux", targe
 /// the worker.
 pub(crate) const YIELD_EVERY: u64 = 8 * 1024 * 1024;
 
+/// Which side of a zero-copy transfer failed: the kernel call that moves the bytes reports
+/// the file's and the socket's errors alike, so each loop says which it was.
+#[derive(Debug)]
+pub(crate) enum ZeroCopyError {
+    /// The file (a disk error on reading; a full disk, a quota or an I/O error on writing).
+    File(std::io::Error),
+    /// The data connection (the client went away, a reset).
+    Socket(std::io::Error),
+}
+
 /// How many transfers of one direction took each path since the process started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Paths {

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
-use crate::paths::{PathCounter, Paths, YIELD_EVERY};
+use crate::paths::{PathCounter, Paths, ZeroCopyError, YIELD_EVERY};
 use crate::stall::StallClock;
 
 /// Most bytes one `sendfile` call may move.
@@ -46,16 +46,6 @@ pub fn paths() -> DownloadPaths {
     COUNTS.get()
 }
 
-/// Which side of a zero-copy send failed, as far as the error says: `sendfile` reports
-/// both the file's and the socket's errors.
-#[derive(Debug)]
-pub(crate) enum SendError {
-    /// Reading the file (an I/O error of the disk, say).
-    File(io::Error),
-    /// The data connection (the client went away).
-    Socket(io::Error),
-}
-
 /// Sends `file` from `offset` to its end over `socket`, counting the bytes into `progress`
 /// and noting each move on `clock`. Returns the bytes sent.
 pub(crate) async fn send_file<F>(
@@ -64,7 +54,7 @@ pub(crate) async fn send_file<F>(
     socket: &TcpStream,
     clock: &StallClock,
     progress: &AtomicU64,
-) -> Result<u64, SendError>
+) -> Result<u64, ZeroCopyError>
 where
     F: std::os::fd::AsFd,
 {
@@ -73,7 +63,7 @@ where
     let mut total = 0u64;
     let mut since_yield = 0u64;
     loop {
-        socket.writable().await.map_err(SendError::Socket)?;
+        socket.writable().await.map_err(ZeroCopyError::Socket)?;
         let sent = socket.try_io(Interest::WRITABLE, || sendfile_once(socket, file, &mut pos));
         match sent {
             Ok(0) => return Ok(total),
@@ -117,13 +107,13 @@ fn sendfile_once<F: std::os::fd::AsFd>(
 }
 
 /// A broken or reset connection is the client's side; anything else is put on the file.
-fn classify(e: io::Error) -> SendError {
+fn classify(e: io::Error) -> ZeroCopyError {
     match e.kind() {
         io::ErrorKind::BrokenPipe
         | io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::NotConnected => SendError::Socket(e),
-        _ => SendError::File(e),
+        | io::ErrorKind::NotConnected => ZeroCopyError::Socket(e),
+        _ => ZeroCopyError::File(e),
     }
 }
 

@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
-use crate::paths::{PathCounter, Paths, YIELD_EVERY};
+use crate::paths::{PathCounter, Paths, ZeroCopyError, YIELD_EVERY};
 use crate::stall::StallClock;
 
 /// The pipe's size, which is the most one round (socket to pipe, pipe to file) moves.
@@ -58,15 +58,6 @@ pub fn paths() -> UploadPaths {
     COUNTS.get()
 }
 
-/// Which side of a spliced upload failed.
-#[derive(Debug)]
-pub(crate) enum ReceiveError {
-    /// The data connection (a reset, say).
-    Socket(io::Error),
-    /// Writing the file (a full disk, a quota, an I/O error).
-    File(io::Error),
-}
-
 /// The pipe of one zero-copy upload: two descriptors, taken only once the upload
 /// switches to zero-copy (after its first read, when the passive listener is closed), so
 /// that a data channel holds four at most: the data connection, the file and the pipe's
@@ -96,7 +87,7 @@ pub(crate) async fn receive_file<F: AsFd>(
     clock: &StallClock,
     progress: &AtomicU64,
     already: u64,
-) -> Result<u64, ReceiveError> {
+) -> Result<u64, ZeroCopyError> {
     COUNTS.zero_copy();
     let Pipe {
         read: pipe_out,
@@ -106,7 +97,7 @@ pub(crate) async fn receive_file<F: AsFd>(
     let mut total = 0u64;
     let mut since_yield = 0u64;
     loop {
-        socket.readable().await.map_err(ReceiveError::Socket)?;
+        socket.readable().await.map_err(ZeroCopyError::Socket)?;
         let got = socket.try_io(Interest::READABLE, || {
             from_socket(socket, &pipe_in, cap).map_err(io::Error::from)
         });
@@ -115,7 +106,7 @@ pub(crate) async fn receive_file<F: AsFd>(
             Ok(n) => {
                 // The pipe was empty before this round, so it holds exactly `n` bytes now;
                 // they all go to the file before the socket is read again.
-                to_file(&pipe_out, file, n).map_err(ReceiveError::File)?;
+                to_file(&pipe_out, file, n).map_err(ZeroCopyError::File)?;
                 total += n as u64;
                 progress.store(already + total, Ordering::Relaxed);
                 clock.moved();
@@ -128,7 +119,7 @@ pub(crate) async fn receive_file<F: AsFd>(
             // Nothing to read: `try_io` cleared the readiness, wait for more.
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(ReceiveError::Socket(e)),
+            Err(e) => return Err(ZeroCopyError::Socket(e)),
         }
     }
 }
@@ -212,6 +203,29 @@ mod tests {
 
     use crate::paths::tcp_pair as pair;
 
+    /// Sends `data` over a loopback connection and splices it into `file` after `already`
+    /// bytes received before: the loop's result and the progress it counted. The sender
+    /// stops quietly when the receiver stops reading.
+    async fn splice_in(
+        file: &std::fs::File,
+        data: &[u8],
+        already: u64,
+    ) -> (Result<u64, ZeroCopyError>, u64) {
+        let (server, mut client) = pair().await;
+        let clock = StallClock::new();
+        let progress = AtomicU64::new(0);
+        let sender = async {
+            let _ = client.write_all(data).await;
+            drop(client);
+        };
+        let pipe = Pipe::new().expect("pipe");
+        let (_, got) = tokio::join!(
+            sender,
+            receive_file(&server, file, pipe, &clock, &progress, already)
+        );
+        (got, progress.load(Ordering::Relaxed))
+    }
+
     // Guards the splice loop itself: every byte arrives in the file, in order, at the
     // file's cursor, for sizes around the pipe size, and progress counts on from what was
     // received before the switch.
@@ -227,27 +241,10 @@ mod tests {
             let data: Vec<u8> = (0..size).map(|i| (i * 13 % 251) as u8).collect();
             let mut f = tempfile::tempfile().expect("tempfile");
             std::io::Write::write_all(&mut f, b"head").expect("head");
-            let (server, mut client) = pair().await;
-            let clock = StallClock::new();
-            let progress = AtomicU64::new(0);
-            let sender = async {
-                client.write_all(&data).await.expect("send");
-                drop(client);
-            };
-            let (_, got) = tokio::join!(
-                sender,
-                receive_file(
-                    &server,
-                    &f,
-                    Pipe::new().expect("pipe"),
-                    &clock,
-                    &progress,
-                    4
-                )
-            );
+            let (got, progress) = splice_in(&f, &data, 4).await;
             let n = got.expect("receive");
             assert_eq!(n, size as u64);
-            assert_eq!(progress.load(Ordering::Relaxed), 4 + n);
+            assert_eq!(progress, 4 + n);
             f.seek(SeekFrom::Start(0)).expect("seek");
             let mut back = Vec::new();
             f.read_to_end(&mut back).expect("read back");
@@ -272,30 +269,13 @@ mod tests {
         rlimit::Resource::FSIZE.set(LIMIT, hard).expect("setrlimit");
         let mut f = tempfile::tempfile().expect("tempfile");
         f.seek(SeekFrom::Start(LIMIT - 1000)).expect("seek");
-        let (server, mut client) = pair().await;
-        let clock = StallClock::new();
-        let progress = AtomicU64::new(0);
-        let sender = async {
-            // The server stops reading at the error; the rest may not be taken.
-            let _ = client.write_all(&vec![1u8; 256 * 1024]).await;
-            drop(client);
-        };
-        let (_, got) = tokio::join!(
-            sender,
-            receive_file(
-                &server,
-                &f,
-                Pipe::new().expect("pipe"),
-                &clock,
-                &progress,
-                0
-            )
-        );
+        // The server stops reading at the error; the rest may not be taken.
+        let (got, _) = splice_in(&f, &vec![1u8; 256 * 1024], 0).await;
         rlimit::Resource::FSIZE
             .set(soft, hard)
             .expect("restore the limit");
         match got {
-            Err(ReceiveError::File(e)) => {
+            Err(ZeroCopyError::File(e)) => {
                 assert_eq!(e.raw_os_error(), Some(libc::EFBIG), "{e}");
                 let e = crate::storage::StorageError::from_io(e);
                 assert!(

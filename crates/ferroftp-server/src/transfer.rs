@@ -338,8 +338,8 @@ impl TransferJob {
                     _ = clock.stalled(self.stall_timeout) => return Err(stalled()),
                 };
                 sent.map_err(|e| match e {
-                    crate::sendfile::SendError::File(e) => CopyError::Read(e),
-                    crate::sendfile::SendError::Socket(e) => CopyError::Write(e),
+                    crate::paths::ZeroCopyError::File(e) => CopyError::Read(e),
+                    crate::paths::ZeroCopyError::Socket(e) => CopyError::Write(e),
                 })
             }
             (reader, _) => {
@@ -902,8 +902,8 @@ async fn receive_zero_copy(
     let spliced = crate::splice::receive_file(tcp, direct.file(), pipe, clock, progress, before)
         .await
         .map_err(|e| match e {
-            crate::splice::ReceiveError::Socket(e) => CopyError::Read(e),
-            crate::splice::ReceiveError::File(e) => CopyError::Write(e),
+            crate::paths::ZeroCopyError::Socket(e) => CopyError::Read(e),
+            crate::paths::ZeroCopyError::File(e) => CopyError::Write(e),
         })?;
     direct.wrote(spliced);
     Ok(before + spliced)
