@@ -538,6 +538,23 @@ mod tests {
         )
     }
 
+    /// Connects from 127.0.0.2 (not the client's address) to `ch`'s port and checks that
+    /// the server closes that connection while the channel's holder waits, the waiting
+    /// going on.
+    async fn a_stranger_is_closed_while_waiting(ch: &mut PassiveChannel, ip: IpAddr) {
+        let foreign = TcpSocket::new_v4().unwrap();
+        foreign
+            .bind(SocketAddr::new("127.0.0.2".parse().unwrap(), 0))
+            .unwrap();
+        let mut foreign = foreign.connect(SocketAddr::new(ip, ch.port)).await.unwrap();
+        let mut b = [0u8; 1];
+        let n = tokio::select! {
+            () = ch.wait() => panic!("the waiting ended on a foreign connection"),
+            n = tokio::io::AsyncReadExt::read(&mut foreign, &mut b) => n,
+        };
+        assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
+    }
+
     #[test]
     fn data_errors_reach_the_client_without_os_text() {
         let os = DataError::Io(io::Error::other("ECONNREFUSED at /secret/path"));
@@ -585,20 +602,10 @@ mod tests {
     async fn a_foreign_peer_is_closed_and_the_client_still_gets_through() {
         let pool = Arc::new(PortPool::new(0..=0));
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        let stranger: IpAddr = "127.0.0.2".parse().unwrap();
         let mut ch = PassiveChannel::open(&pool, ip, ip, Duration::from_secs(30)).unwrap();
-        let foreign = TcpSocket::new_v4().unwrap();
-        foreign.bind(SocketAddr::new(stranger, 0)).unwrap();
-        let mut foreign = foreign.connect(SocketAddr::new(ip, ch.port)).await.unwrap();
         // The server closes the stranger's connection while the channel's holder waits (the
-        // session does, see `wait`): the stranger reads the end of the stream, and the
-        // waiting goes on.
-        let mut b = [0u8; 1];
-        let n = tokio::select! {
-            () = ch.wait() => panic!("the waiting ended on a foreign connection"),
-            n = tokio::io::AsyncReadExt::read(&mut foreign, &mut b) => n,
-        };
-        assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
+        // session does, see `wait`).
+        a_stranger_is_closed_while_waiting(&mut ch, ip).await;
         let client = TcpStream::connect((ip, ch.port)).await.unwrap();
         let server = ch.connection().await.unwrap();
         assert_eq!(server.peer_addr().unwrap(), client.local_addr().unwrap());
@@ -618,17 +625,7 @@ mod tests {
         assert!(ch.is_open());
         assert!(matches!(pool.bind(ip), Err(DataError::NoPassivePort)));
         // A stranger coming after the client is still closed at once.
-        let foreign = TcpSocket::new_v4().unwrap();
-        foreign
-            .bind(SocketAddr::new("127.0.0.2".parse().unwrap(), 0))
-            .unwrap();
-        let mut foreign = foreign.connect(SocketAddr::new(ip, ch.port)).await.unwrap();
-        let mut b = [0u8; 1];
-        let n = tokio::select! {
-            () = ch.wait() => panic!("the waiting ended on a foreign connection"),
-            n = tokio::io::AsyncReadExt::read(&mut foreign, &mut b) => n,
-        };
-        assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
+        a_stranger_is_closed_while_waiting(&mut ch, ip).await;
         // Virtual time from here: the next news is the timeout, which closes the listener.
         tokio::time::pause();
         ch.wait().await;
