@@ -252,9 +252,16 @@ fn ratio(
         .filter_map(|s| get(s))
         .filter(|v| *v > 0.0)
         .collect();
+    versus(dir, own, theirs.into_iter())
+}
+
+/// `own` over the best of `theirs` (the highest, or the lowest for lower-is-better rows,
+/// then turned around), so that > 1 always means `own` did better; `None` without a
+/// reference or when the ratio is not a number.
+fn versus(dir: Better, own: f64, theirs: impl Iterator<Item = f64>) -> Option<f64> {
     let r = match dir {
-        Better::High => own / theirs.into_iter().reduce(f64::max)?,
-        _ => theirs.into_iter().reduce(f64::min)? / own,
+        Better::High => own / theirs.reduce(f64::max)?,
+        _ => theirs.reduce(f64::min)? / own,
     };
     r.is_finite().then_some(r)
 }
@@ -291,14 +298,7 @@ fn paired_ratios(
     let mut out = Vec::with_capacity(n);
     for (i, mine) in own.values.iter().enumerate() {
         let round = theirs.iter().map(|c| c.values[i]).filter(|v| *v > 0.0);
-        let r = match dir {
-            Better::High => mine / round.reduce(f64::max)?,
-            _ => round.reduce(f64::min)? / mine,
-        };
-        if !r.is_finite() {
-            return None;
-        }
-        out.push(r);
+        out.push(versus(dir, *mine, round)?);
     }
     Some(out)
 }
