@@ -75,8 +75,12 @@ pub struct LocalStorage {
 /// stalls would hold every session on that worker meanwhile, as `sendfile` does with a
 /// page-cache miss. So the inline path is bounded: it is taken only when the target's
 /// directory resolves from the kernel's dentry cache alone (`RESOLVE_CACHED`: no disk
-/// read, no network file system revalidation), and anything that can wait long stays on
-/// the pool: fsync, writes of more than a small file, every other mode and operation.
+/// read for the lookup, no network file system revalidation), and anything that can wait
+/// long stays on the pool: fsync, writes of more than a small file, every other mode and
+/// operation. What is left is not free of the disk: creating and renaming an entry may
+/// still read a metadata block (the directory's or an inode table's) that the cache has
+/// dropped, which for a directory in use is rare; `inline_upload_metadata = false` keeps
+/// every step on the pool.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Offload {
     /// Whether the small steps run on the async worker.
