@@ -71,7 +71,8 @@ pub struct ServerConfig {
     pub zero_copy_downloads: bool,
     /// Whether plain (no TLS), binary, unthrottled uploads into local files are moved
     /// from the data connection into the file with `splice(2)`, without copying through
-    /// the server, once they outgrow their first read (16 KiB); on by default. Off, every
+    /// the server, once they outgrow their first read (16 KiB); on by default (APPE stays
+    /// buffered: splice cannot append, see `storage::local`). Off, every
     /// upload is read into a buffer and written (for file systems where splice
     /// misbehaves).
     pub zero_copy_uploads: bool,

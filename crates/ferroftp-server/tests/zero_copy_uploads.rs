@@ -1,6 +1,6 @@
 //! Zero-copy uploads: a plain, binary, unthrottled upload into a local file is spliced
 //! from the socket into the file once its first read (16 KiB) fills; everything else
-//! takes the buffered path. Both must store exactly the bytes sent, at the REST offset or
+//! takes the buffered path, and so does every APPE. Both must store exactly the bytes sent, at the REST offset or
 //! the end (APPE); TYPE A, TLS and a bandwidth limit must never take the zero-copy path;
 //! ABOR, a reset, the stall timeout and a file that takes no more bytes end the upload
 //! the same way on both paths, without a temporary file left behind.
@@ -142,7 +142,8 @@ fn zero_copy_and_buffered_uploads_store_identical_bytes_in_every_mode() {
             s.write(&name, &base);
             let before = paths();
             assert_eq!(upload(s, &format!("APPE {name}"), 0, &data), 226, "{what}");
-            assert_eq!(since(before), expected_path(size, zero_copy), "APPE {what}");
+            // An append always stays buffered (see the concurrent appenders' test).
+            assert_eq!(since(before), expected_path(size, false), "APPE {what}");
             let mut expected = base.clone();
             expected.extend_from_slice(&data);
             let got = std::fs::read(s.path(&name)).expect("read");
@@ -150,6 +151,60 @@ fn zero_copy_and_buffered_uploads_store_identical_bytes_in_every_mode() {
             assert!(s.temp_files().is_empty(), "{what}");
         }
     }
+}
+
+// Guards APPE against a concurrent appender (perf issue, small uploads, point 1): an
+// append that went on by splicing wrote from the end of the file as it was at the switch,
+// so a second APPE landing meanwhile was overwritten. A sends past the switch and pauses,
+// B appends to the same file and completes, then A finishes: the file must be the old
+// content and both payloads in full, B's whole inside A's or after it.
+#[test]
+fn concurrent_appenders_never_overwrite_each_other() {
+    let _serial = LOCK.blocking_lock();
+    let s = TestServer::start();
+    let old = pattern(1000, 7);
+    s.write("log.bin", &old);
+    let a = pattern(3 * PIPE_SIZE + 11, 1);
+    let b = pattern(PIPE_SIZE + 5, 2);
+    let first = 64 * 1024 + 3;
+
+    let mut ra = s.raw_logged_in();
+    assert_eq!(ra.code("TYPE I"), 200);
+    let before = paths();
+    let (mut conn_a, early) = start_upload(&mut ra, "APPE log.bin", &a);
+    conn_a
+        .write_all(&a[early..first])
+        .expect("send A's first part");
+    // A's first part reaches the file: spliced at once, or flushed when A pauses.
+    let path = s.path("log.bin");
+    let size = || std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let landed = (old.len() + first) as u64;
+    assert!(
+        wait_until(deadline(), || size() == landed),
+        "A's first part did not land: {} bytes",
+        size()
+    );
+
+    assert_eq!(upload(&s, "APPE log.bin", 0, &b), 226, "B");
+    conn_a.write_all(&a[first..]).expect("send the rest of A");
+    drop(conn_a);
+    assert_eq!(ra.reply().0, 226, "A");
+    let got = std::fs::read(&path).expect("read");
+    assert_eq!(got.len(), old.len() + a.len() + b.len(), "the sizes add up");
+    assert!(got[..old.len()] == old[..], "the old content stays first");
+    let rest = &got[old.len()..];
+    // B landed as one run somewhere after A's first part; A's bytes around it, in order.
+    let at = (first..=a.len())
+        .find(|&k| rest[..k] == a[..k] && rest[k..k + b.len()] == b[..])
+        .expect("B's payload as one run after A's first part");
+    assert!(rest[at + b.len()..] == a[at..], "the rest of A after B");
+    assert_eq!(
+        since(before),
+        UploadPaths {
+            zero_copy: 0,
+            buffered: 2
+        }
+    );
 }
 
 // Guards TYPE A: its line ends are converted, so it must never be spliced, which would

@@ -102,7 +102,8 @@ pub trait Upload: AsyncWrite + Send + Unpin {
     async fn commit(self: Box<Self>) -> Result<u64, StorageError>;
     /// Discards the upload; for `Create` nothing is left behind.
     async fn abort(self: Box<Self>);
-    /// The local file this upload writes into, for a zero-copy upload (`splice`): every
+    /// The local file this upload writes into, for a zero-copy upload (`splice`), if it may
+    /// be written that way (a local upload that appends may not, see `LocalUpload`): every
     /// byte accepted so far is written out first, and the file's cursor is then where the
     /// next byte goes. The caller writes the rest of the upload into the file itself,
     /// reports it with [`DirectFile::wrote`], and ends with `commit` or `abort` as usual.

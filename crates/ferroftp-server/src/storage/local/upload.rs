@@ -9,7 +9,7 @@
 
 use std::fmt;
 use std::future::Future as _;
-use std::io::{self, Seek as _, Write as _};
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -201,16 +201,19 @@ impl LocalUpload {
             return Err(e);
         }
         self.buf = Vec::new();
-        // `splice(2)` refuses a file opened to append (APPE). The bytes go to the end of
-        // the file as it is now instead, from its cursor: the same file in the end, unless
-        // someone else appends to it meanwhile, which would interleave with an `O_APPEND`
-        // upload just as badly.
-        let flags = rustix::fs::fcntl_getfl(&*file)?;
-        if flags.contains(rustix::fs::OFlags::APPEND) {
-            rustix::fs::fcntl_setfl(&*file, flags - rustix::fs::OFlags::APPEND)?;
-            file.seek(io::SeekFrom::End(0))?;
-        }
         Ok(())
+    }
+
+    /// Whether the file is open to append (APPE). `splice(2)` refuses such a file, and
+    /// writing at the end as it was when splicing began would overwrite what a concurrent
+    /// appender adds meanwhile: an append keeps the buffered path, where each write lands
+    /// at the end as it is then.
+    fn appends(&self) -> bool {
+        // Flags that cannot be read count as appending: the buffered path is always safe.
+        self.file.as_ref().is_some_and(|f| {
+            rustix::fs::fcntl_getfl(f)
+                .map_or(true, |flags| flags.contains(rustix::fs::OFlags::APPEND))
+        })
     }
 
     /// Waits for the running write and takes the file and the bytes not yet written.
@@ -294,7 +297,7 @@ impl Upload for LocalUpload {
             .as_ref()
             .and_then(|f| f.metadata().ok())
             .is_some_and(|m| m.is_file());
-        if !regular {
+        if !regular || self.appends() {
             return None;
         }
         Some(match self.prepare_direct() {
