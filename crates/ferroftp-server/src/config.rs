@@ -61,7 +61,7 @@ pub struct ServerConfig {
     /// A data transfer or listing that moves no byte for this long ends with
     /// `Msg::TransferStalled`; the session goes on.
     pub stall_timeout: Duration,
-    /// TCP keepalive on control and data connections: idle time before the first probe
+    /// TCP keepalive on control connections: idle time before the first probe
     /// (then probes every 10 s, 6 at most). `None` turns keepalive off.
     pub tcp_keepalive: Option<Duration>,
     /// Whether plain (no TLS), binary, unthrottled downloads of local files are sent with

@@ -77,8 +77,6 @@ pub fn address_key(ip: IpAddr) -> IpAddr {
 pub struct PortPool {
     range: RangeInclusive<u16>,
     max_per_address: usize,
-    /// Keepalive for data connections, set on each listener so its connection inherits it.
-    keepalive: Option<Duration>,
     waiting: Mutex<HashMap<IpAddr, usize>>,
     /// Woken whenever a listener of this pool closes, for PASVs waiting for a free port.
     freed: Notify,
@@ -94,17 +92,9 @@ impl PortPool {
         PortPool {
             range,
             max_per_address: usize::MAX,
-            keepalive: None,
             waiting: Mutex::new(HashMap::new()),
             freed: Notify::new(),
         }
-    }
-
-    /// Turns on TCP keepalive (probing after `idle`) for the data connections of this
-    /// pool's listeners; `None`, the default, leaves it off.
-    pub fn with_keepalive(mut self, idle: Option<Duration>) -> PortPool {
-        self.keepalive = idle;
-        self
     }
 
     /// Limits the passive listeners waiting at once for one client address (IPv6: per
@@ -131,21 +121,15 @@ impl PortPool {
             .map(|_| rng.random_range(1..len.max(2)))
             .find(|s| gcd(*s, len) == 1)
             .unwrap_or(1);
-        for i in 0..len {
-            let port = *self.range.start() as usize + (start + i * step) % len;
-            let Ok(port) = u16::try_from(port) else {
-                continue;
-            };
-            match crate::net::bind_listener(SocketAddr::new(ip, port), crate::net::DATA_BACKLOG) {
-                Ok(l) => {
-                    crate::net::data_listener_options(&l, self.keepalive);
-                    return Ok(l);
-                }
-                Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
-                Err(e) => return Err(DataError::Io(e)),
+        let first = *self.range.start() as usize;
+        let ports = (0..len).filter_map(|i| u16::try_from(first + (start + i * step) % len).ok());
+        match crate::net::bind_first(ip, ports, crate::net::DATA_BACKLOG)? {
+            Some(l) => {
+                crate::net::data_listener_options(&l);
+                Ok(l)
             }
+            None => Err(DataError::NoPassivePort),
         }
-        Err(DataError::NoPassivePort)
     }
 
     /// Binds a listener like [`PortPool::bind`]; when every port is busy, waits until
@@ -499,15 +483,15 @@ impl DataSource {
             DataSource::Taken => return Err(DataError::Closed),
         };
         // Data connections carry bulk bytes: Nagle only delays the last segment. A passive
-        // connection inherited that (and keepalive) from its listener where it can.
+        // connection inherited that from its listener where it can.
         if !self.options_inherited() {
             let _ = stream.set_nodelay(true);
         }
         Ok(stream)
     }
 
-    /// Whether this source's connections come with TCP_NODELAY and keepalive already set
-    /// (a passive listener's, where accepted sockets inherit options).
+    /// Whether this source's connections come with TCP_NODELAY already set (a passive
+    /// listener's, where accepted sockets inherit options).
     pub fn options_inherited(&self) -> bool {
         crate::net::OPTIONS_INHERITED && matches!(self, DataSource::Passive(_))
     }

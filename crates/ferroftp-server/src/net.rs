@@ -19,6 +19,19 @@ pub(crate) const DATA_BACKLOG: i32 = 8;
 /// `TIME_WAIT` (a restarted server, a reused passive port). IPv6 listeners are IPv6-only, so
 /// that IPv4 and IPv6 listeners stay independent and can bind the same port.
 pub(crate) fn bind_listener(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
+    bind_first(addr.ip(), std::iter::once(addr.port()), backlog)?
+        .ok_or_else(|| io::ErrorKind::AddrInUse.into())
+}
+
+/// Binds a listener like [`bind_listener`] on `ip` at the first of `ports` that is free;
+/// `None` when every one is in use. One socket serves all the attempts: a port in use
+/// costs one failed `bind`, not a socket, its options and a close as well.
+pub(crate) fn bind_first(
+    ip: std::net::IpAddr,
+    ports: impl IntoIterator<Item = u16>,
+    backlog: i32,
+) -> io::Result<Option<TcpListener>> {
+    let addr = SocketAddr::new(ip, 0);
     // Created non-blocking where the system can (`SOCK_NONBLOCK`): two `fcntl` calls less
     // per listener, and a passive listener is bound for every transfer.
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -32,9 +45,18 @@ pub(crate) fn bind_listener(addr: SocketAddr, backlog: i32) -> io::Result<TcpLis
     }
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     socket.set_nonblocking(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(backlog)?;
-    TcpListener::from_std(socket.into())
+    for port in ports {
+        // A failed bind leaves the socket unbound, free to try the next port.
+        match socket.bind(&SocketAddr::new(ip, port).into()) {
+            Ok(()) => {
+                socket.listen(backlog)?;
+                return TcpListener::from_std(socket.into()).map(Some);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
 }
 
 /// Seconds between keepalive probes once the first goes unanswered.
@@ -49,7 +71,7 @@ const KEEPALIVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1
 ))]
 const KEEPALIVE_PROBES: u32 = 6;
 
-/// Turns on TCP keepalive on a control or data connection, probing after `idle` without
+/// Turns on TCP keepalive on a control connection, probing after `idle` without
 /// traffic: a peer that vanished (a NAT entry dropped, a machine switched off) then ends
 /// in an error on the connection rather than holding it forever. `None` leaves it off.
 pub(crate) fn set_keepalive(stream: &tokio::net::TcpStream, idle: Option<std::time::Duration>) {
@@ -62,19 +84,16 @@ pub(crate) fn set_keepalive(stream: &tokio::net::TcpStream, idle: Option<std::ti
 pub(crate) const OPTIONS_INHERITED: bool = cfg!(any(target_os = "linux", target_os = "android"));
 
 /// Sets on a passive data listener what its data connection needs: no Nagle delay (bulk
-/// bytes; Nagle would only hold back the last segment) and keepalive. Where options are
-/// inherited this replaces the per-connection `setsockopt`s: five per transfer, which
-/// counts for small files.
-pub(crate) fn data_listener_options(
-    listener: &tokio::net::TcpListener,
-    idle: Option<std::time::Duration>,
-) {
+/// bytes; Nagle would only hold back the last segment). Where options are inherited this
+/// replaces the per-connection `setsockopt`. No keepalive: a data connection that moves
+/// nothing ends at the stall timeout (or, before its transfer starts, with the listener's
+/// data timeout or the session), well before keepalive probes would give up, so its four
+/// `setsockopt`s per transfer bought nothing.
+pub(crate) fn data_listener_options(listener: &tokio::net::TcpListener) {
     if !OPTIONS_INHERITED {
         return;
     }
-    let sock = socket2::SockRef::from(listener);
-    let _ = sock.set_tcp_nodelay(true);
-    set_keepalive_on(&sock, idle);
+    let _ = socket2::SockRef::from(listener).set_tcp_nodelay(true);
 }
 
 /// [`set_keepalive`] on any socket: a control listener sets it once for the connections
@@ -110,6 +129,40 @@ mod tests {
         let l = bind_listener("127.0.0.1:0".parse().expect("addr"), DATA_BACKLOG).expect("bind");
         let flags = rustix::fs::fcntl_getfl(&l).expect("getfl");
         assert!(flags.contains(rustix::fs::OFlags::NONBLOCK));
+    }
+
+    // Guards the passive ports' binding on one socket (perf issue, small uploads): ports in
+    // use are skipped on the same socket, which then binds the first free one, and the
+    // answer is `None` when none is. (The socket saved per busy port is not visible from
+    // outside; this checks that reusing it after a failed bind works.)
+    #[tokio::test]
+    async fn one_socket_tries_ports_until_one_is_free() {
+        let ip: std::net::IpAddr = "127.0.0.1".parse().expect("ip");
+        let busy: Vec<TcpListener> = (0..3)
+            .map(|_| bind_listener(SocketAddr::new(ip, 0), DATA_BACKLOG).expect("bind"))
+            .collect();
+        let ports: Vec<u16> = busy
+            .iter()
+            .map(|l| l.local_addr().expect("addr").port())
+            .collect();
+        assert!(bind_first(ip, ports.clone(), DATA_BACKLOG)
+            .expect("only busy ports")
+            .is_none());
+        // A free port: one whose listener was just closed.
+        let free = bind_listener(SocketAddr::new(ip, 0), DATA_BACKLOG).expect("bind");
+        let free_port = free.local_addr().expect("addr").port();
+        drop(free);
+        let mut tried = ports.clone();
+        tried.push(free_port);
+        let l = bind_first(ip, tried, DATA_BACKLOG)
+            .expect("bind")
+            .expect("the free port");
+        assert_eq!(l.local_addr().expect("addr").port(), free_port);
+        // It listens: a connection gets through.
+        let (accepted, connected) =
+            tokio::join!(l.accept(), tokio::net::TcpStream::connect((ip, free_port)));
+        accepted.expect("accept");
+        connected.expect("connect");
     }
 
     #[tokio::test]

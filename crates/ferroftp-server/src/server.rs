@@ -199,8 +199,7 @@ impl Server {
         let shared = Arc::new(Shared {
             ports: Arc::new(
                 PortPool::new(config.passive_ports.clone())
-                    .with_max_per_address(config.max_passive_per_ip)
-                    .with_keepalive(config.tcp_keepalive),
+                    .with_max_per_address(config.max_passive_per_ip),
             ),
             limits: crate::limits::ServerLimits::new(&config),
             guard: LoginGuard::new(config.login_failure_delay, &config.limits),

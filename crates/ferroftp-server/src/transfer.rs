@@ -122,8 +122,6 @@ pub struct TransferJob {
     /// The transfer ends with `Msg::TransferStalled` once its data connection moves no
     /// byte for this long.
     pub stall_timeout: std::time::Duration,
-    /// TCP keepalive for the data connection (see `ServerConfig::tcp_keepalive`).
-    pub keepalive: Option<std::time::Duration>,
     /// Whether a download that allows it is sent with `sendfile(2)` (see
     /// `ServerConfig::zero_copy_downloads`).
     pub zero_copy: bool,
@@ -227,9 +225,6 @@ impl TransferJob {
                 })?,
                 _ = &mut self.abort => return Err(Failure::Aborted),
             };
-            if !source.options_inherited() {
-                crate::net::set_keepalive(&tcp, self.keepalive);
-            }
             if !announced {
                 let _ = self
                     .events

@@ -1,4 +1,5 @@
-//! TCP keepalive on the server's side of control and data connections, seen from outside:
+//! TCP keepalive on the server's side of control connections (and none on data connections,
+//! which the stall timeout watches), seen from outside:
 //! Linux lists every TCP socket in /proc/net/tcp with the timer it has armed, and an idle
 //! connection with keepalive on has its keepalive timer (`tr` 2) armed, one without none.
 
@@ -42,16 +43,20 @@ fn server_side_keeps_alive(client: &TcpStream) -> bool {
     wait_until(deadline(), || timer(server, me) == Some(2))
 }
 
-// Guards point 5: keepalive is on for the control connection and for data connections.
+// Guards point 5 of the hardening issue: keepalive is on for the control connection. A data
+// connection has none since the perf issue (small uploads: four `setsockopt`s per passive
+// listener): a data connection that moves nothing ends at the stall timeout, sooner than
+// keepalive would notice a vanished peer (tests/deadlines.rs), so it is left off there.
 #[test]
-fn control_and_data_connections_have_keepalive() {
+fn control_connections_have_keepalive_and_data_connections_the_stall_timeout() {
     let s = TestServer::start();
     let mut c = s.raw_logged_in();
     assert!(server_side_keeps_alive(c.reader.get_ref()));
     let data = c.pasv();
-    // An upload that waits for bytes: the data connection sits idle.
+    // An upload that waits for bytes: the data connection sits idle, no timer armed.
     assert_eq!(c.code("STOR idle.bin"), 150);
-    assert!(server_side_keeps_alive(&data));
+    let (server, me) = (data.peer_addr().unwrap(), data.local_addr().unwrap());
+    assert!(wait_until(deadline(), || timer(server, me) == Some(0)));
 }
 
 // The check above can fail: with keepalive off, an idle connection arms no timer.

@@ -93,8 +93,8 @@ pub struct ServeArgs {
     /// End transfers and listings that move no byte for this many seconds [default: 60].
     #[arg(long, value_name = "SECS")]
     pub stall_timeout: Option<u64>,
-    /// TCP keepalive on control and data connections: seconds idle before the first probe,
-    /// 0 for off [default: 60].
+    /// TCP keepalive on control connections (a data connection has the stall timeout):
+    /// seconds idle before the first probe, 0 for off [default: 60].
     #[arg(long, value_name = "SECS")]
     pub tcp_keepalive: Option<u64>,
     /// Send plain, binary, unthrottled downloads of local files with sendfile(2), without

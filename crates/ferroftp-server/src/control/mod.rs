@@ -529,7 +529,6 @@ impl<S: ControlStream> Control<S> {
             tls,
             throttle: self.shared.limits.throttle(self.user_limits.as_deref()),
             stall_timeout: self.shared.config.stall_timeout,
-            keepalive: self.shared.config.tcp_keepalive,
             zero_copy: self.shared.config.zero_copy_downloads,
             zero_copy_uploads: self.shared.config.zero_copy_uploads,
             permit: None,
