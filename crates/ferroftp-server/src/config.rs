@@ -131,6 +131,14 @@ pub struct ServerConfig {
     /// file system). On by default. Handed to the backends through
     /// [`crate::storage::BackendOptions`].
     pub inline_upload_metadata: bool,
+    /// Whether a plain upload (STOR) of a new file into a local directory is written into
+    /// a file without a name (`O_TMPFILE`) and linked into place when complete, instead of
+    /// a named temporary file renamed over the target: fewer directory updates per file,
+    /// and an aborted or crashed upload leaves no file behind. A target that exists, a file
+    /// system without `O_TMPFILE` or a missing `/proc` take the named temporary file; the
+    /// guarantees are the same (nothing half-written under the final name, atomic
+    /// replace). On by default.
+    pub tmpfile_uploads: bool,
     /// Most bytes per second all downloads together may use (0: unlimited).
     pub max_download_rate: u64,
     /// Most bytes per second all uploads together may use (0: unlimited).
@@ -253,6 +261,7 @@ impl Default for ServerConfig {
             storage: StorageFactory::default(),
             fsync_uploads: false,
             inline_upload_metadata: true,
+            tmpfile_uploads: true,
             max_download_rate: 0,
             max_upload_rate: 0,
             anonymous_upload_dir: VPath::root().resolve(DEFAULT_UPLOAD_DIR).ok(),

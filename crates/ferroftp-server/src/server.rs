@@ -154,6 +154,7 @@ impl Server {
         config.storage.set_options(crate::storage::BackendOptions {
             fsync_uploads: config.fsync_uploads,
             inline_upload_metadata: config.inline_upload_metadata,
+            tmpfile_uploads: config.tmpfile_uploads,
         });
         config.storage.set_max_listing_jobs(config.max_listing_jobs);
         let tls = match &config.tls {

@@ -434,7 +434,10 @@ fn nlst_and_list_expand_wildcards_for_mget() {
 
 #[test]
 fn uploads_in_progress_are_not_listed() {
-    let s = TestServer::start();
+    // The named temporary file of an upload is what could be listed: a new file has one
+    // only with O_TMPFILE uploads off (with them on it has no name until complete, see
+    // tests/tmpfile_uploads.rs).
+    let s = TestServer::start_with(|c| c.tmpfile_uploads = false);
     s.write("done.txt", b"x");
     let mut r = s.raw_logged_in();
     r.code("TYPE I");

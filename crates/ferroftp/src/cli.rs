@@ -148,6 +148,11 @@ pub struct ServeArgs {
     /// too: off for network file systems; never fsync) [default: true].
     #[arg(long, value_name = "BOOL")]
     pub inline_upload_metadata: Option<bool>,
+    /// Write a STOR of a new file into a file without a name (O_TMPFILE) and link it into
+    /// place when complete, instead of renaming a named temporary file (fewer directory
+    /// updates; falls back by itself where unsupported) [default: true].
+    #[arg(long, value_name = "BOOL")]
+    pub tmpfile_uploads: Option<bool>,
     /// Let anonymous users SITE CHMOD too (with --anonymous-writable).
     #[arg(long)]
     pub anonymous_chmod: bool,

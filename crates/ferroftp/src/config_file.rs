@@ -166,6 +166,8 @@ pub struct FileConfig {
     pub fsync_uploads: Option<bool>,
     /// `--inline-upload-metadata`.
     pub inline_upload_metadata: Option<bool>,
+    /// `--tmpfile-uploads`.
+    pub tmpfile_uploads: Option<bool>,
     /// `--anonymous-chmod`.
     pub anonymous_chmod: Option<bool>,
     /// `--max-blocking-threads`.
@@ -515,6 +517,10 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
         .inline_upload_metadata
         .or(file.inline_upload_metadata)
         .unwrap_or(defaults.inline_upload_metadata);
+    let tmpfile_uploads = args
+        .tmpfile_uploads
+        .or(file.tmpfile_uploads)
+        .unwrap_or(defaults.tmpfile_uploads);
     let anonymous_chmod =
         args.anonymous_chmod || file.anonymous_chmod.unwrap_or(defaults.anonymous_chmod);
     let max_blocking_threads = args
@@ -591,6 +597,7 @@ pub fn merge(args: &ServeArgs, file: FileConfig) -> Result<Settings, ConfigError
             storage: defaults.storage,
             fsync_uploads,
             inline_upload_metadata,
+            tmpfile_uploads,
             max_download_rate,
             max_upload_rate,
             anonymous_upload_dir,
@@ -1024,6 +1031,27 @@ log = "debug"
             assert_eq!(s.server.inline_upload_metadata, !v);
         }
         assert!(FileConfig::parse("inline_upload_metadata = 1").is_err());
+    }
+
+    /// Guards the O_TMPFILE upload setting (perf issue, small uploads): the TOML key and
+    /// the flag reach `ServerConfig`, the flag wins, and the default is the server's.
+    #[test]
+    fn tmpfile_uploads_from_file_and_flag() {
+        let s = merge(&serve_args(&[]), FileConfig::default()).expect("merge");
+        assert!(s.server.tmpfile_uploads);
+        assert_eq!(
+            s.server.tmpfile_uploads,
+            ServerConfig::default().tmpfile_uploads
+        );
+        for v in [false, true] {
+            let s =
+                merge(&serve_args(&[]), file(&format!("tmpfile_uploads = {v}\n"))).expect("merge");
+            assert_eq!(s.server.tmpfile_uploads, v);
+            let flag = serve_args(&["--tmpfile-uploads", &(!v).to_string()]);
+            let s = merge(&flag, file(&format!("tmpfile_uploads = {v}\n"))).expect("merge");
+            assert_eq!(s.server.tmpfile_uploads, !v);
+        }
+        assert!(FileConfig::parse("tmpfile_uploads = 1").is_err());
     }
 
     #[test]

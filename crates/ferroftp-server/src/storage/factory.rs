@@ -21,6 +21,9 @@ pub struct BackendOptions {
     /// Whether a small upload's file-system calls may run on the async worker
     /// (`ServerConfig::inline_upload_metadata`).
     pub inline_upload_metadata: bool,
+    /// Whether a new file is uploaded without a name and linked into place
+    /// (`ServerConfig::tmpfile_uploads`).
+    pub tmpfile_uploads: bool,
 }
 
 /// Opens the storage of each user at login. The default opens the user's home directory
@@ -72,6 +75,7 @@ impl StorageFactory {
                     .map_err(StorageError::from_io)?
                     .with_fsync_uploads(options.fsync_uploads)
                     .with_inline_metadata(options.inline_upload_metadata)
+                    .with_tmpfile_uploads(options.tmpfile_uploads)
                     .with_listing_jobs(shared.clone());
                 Ok(Arc::new(storage) as Arc<dyn Storage>)
             });

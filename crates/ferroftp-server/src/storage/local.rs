@@ -61,6 +61,9 @@ pub struct LocalStorage {
     listing: ListingJobs,
     /// Where the small steps of an upload run.
     offload: Offload,
+    /// Whether a new file is uploaded without a name and linked into place (see
+    /// [`LocalStorage::with_tmpfile_uploads`]).
+    tmpfile: bool,
 }
 
 /// Where the few, short system calls that start and finish a `Create` upload run: on
@@ -131,6 +134,7 @@ impl LocalStorage {
             durability: Durability::default(),
             offload: Offload::default(),
             listing: ListingJobs::process_default(),
+            tmpfile: true,
         })
     }
 
@@ -159,6 +163,17 @@ impl LocalStorage {
     /// writes never run there (see `Offload`).
     pub fn with_inline_metadata(mut self, inline: bool) -> LocalStorage {
         self.offload.inline = inline;
+        self
+    }
+
+    /// Whether a plain upload (STOR) of a file that does not exist yet is written into a
+    /// file without a name (`O_TMPFILE`) and linked into place when done, rather than into
+    /// a named temporary file renamed over the target: fewer directory updates, and
+    /// nothing to sweep after a crash. On by default; the file system's lack of
+    /// `O_TMPFILE`, a missing `/proc`, or a target that exists take the named temporary
+    /// file. Either way nothing half-written is ever seen under the final name.
+    pub fn with_tmpfile_uploads(mut self, tmpfile: bool) -> LocalStorage {
+        self.tmpfile = tmpfile;
         self
     }
 
@@ -628,6 +643,7 @@ impl Storage for LocalStorage {
         let parent = rel(&path.parent());
         let dir = parent.clone();
         let root = Arc::clone(&self.root);
+        let tmpfile = self.tmpfile;
         let (file, temp) = if mode == WriteMode::Create {
             // On the worker only when the directory resolves from the dentry cache alone.
             let cached = match self.offload.inline {
@@ -638,7 +654,9 @@ impl Storage for LocalStorage {
                 Some(dir) => {
                     let (root, target) = (Arc::clone(&root), target.clone());
                     self.offload
-                        .run(true, move || create::create_in(&root, dir, &target, true))
+                        .run(true, move || {
+                            create::create_in(&root, dir, &target, true, tmpfile)
+                        })
                         .await?
                         .map_err(StorageError::from_io)?
                 }
@@ -649,7 +667,9 @@ impl Storage for LocalStorage {
                 // Not cached, or a link in the target's place to resolve: on the pool.
                 None => self
                     .offload
-                    .run(false, move || create::open_create(&root, &target, &parent))
+                    .run(false, move || {
+                        create::open_create(&root, &target, &parent, tmpfile)
+                    })
                     .await?
                     .map_err(StorageError::from_io)?,
             };
@@ -1348,13 +1368,15 @@ mod tests {
     }
 
     /// Guards listings against live uploads on the new path: a temporary file in a
-    /// subdirectory exists meanwhile but is never listed, by LIST or NLST.
+    /// subdirectory exists meanwhile but is never listed, by LIST or NLST. (A new file has
+    /// a named temporary file only with O_TMPFILE uploads off, see create.rs.)
     #[tokio::test]
     async fn a_live_upload_is_never_listed() {
         let f = fixture();
         std::fs::create_dir(f.root.join("d")).expect("mkdir");
         for inline in [false, true] {
             let (s, _) = offloaded(&f, inline);
+            let s = s.with_tmpfile_uploads(false);
             let mut up = s.write(&vp("/d/new"), WriteMode::Create).await.expect("w");
             up.write_all(b"bytes").await.expect("write");
             up.flush().await.expect("flush");

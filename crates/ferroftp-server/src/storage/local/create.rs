@@ -27,8 +27,9 @@ pub(crate) struct Landing {
     /// The target's parent, opened beneath the root (a bare path handle on Linux: enough
     /// for the `*at` calls, not for an fsync).
     pub(crate) dir: Dir,
-    /// The temporary file's name in `dir`.
-    pub(crate) temp: OsString,
+    /// The temporary file's name in `dir`; `None` for a file without a name (`O_TMPFILE`),
+    /// which [`Landing::rename`] links into place.
+    pub(crate) temp: Option<OsString>,
     /// The final name in `dir`.
     pub(crate) target: OsString,
     /// Whether `dir` was resolved from the dentry cache alone (see [`open_parent_cached`]):
@@ -37,11 +38,42 @@ pub(crate) struct Landing {
 }
 
 impl Landing {
-    /// Gives the temporary file its final name: atomic, readers see the old file or the new
-    /// one. A link in the target's place is replaced, never followed.
-    pub(crate) fn rename(&self) -> io::Result<()> {
-        rustix::fs::renameat(&self.dir, &*self.temp, &self.dir, &*self.target)?;
-        Ok(())
+    /// Gives the temporary file (`file`, open) its final name: atomic, readers see the old
+    /// file or the new one. A link in the target's place is replaced, never followed.
+    ///
+    /// A file without a name is linked into place, which only adds the name; when the
+    /// name was taken meanwhile (a racing creator), it is linked under a temporary name
+    /// first and renamed over the target, the atomic replace of the named path.
+    pub(crate) fn rename(&self, file: &std::fs::File) -> io::Result<()> {
+        if let Some(temp) = &self.temp {
+            rustix::fs::renameat(&self.dir, &**temp, &self.dir, &*self.target)?;
+            return Ok(());
+        }
+        match link_anonymous(file, &self.dir, &self.target) {
+            Err(rustix::io::Errno::EXIST) => {}
+            other => return other.map_err(Into::into),
+        }
+        // Locked before it has a name, so a sweep that finds the name leaves it alone.
+        if !try_lock(file)? {
+            return Err(err(io::ErrorKind::Other, "an anonymous upload is locked"));
+        }
+        for _ in 0..TEMP_NAME_ATTEMPTS {
+            let temp = temp_name();
+            match link_anonymous(file, &self.dir, &temp) {
+                Ok(()) => {}
+                Err(rustix::io::Errno::EXIST) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            let renamed = rustix::fs::renameat(&self.dir, &*temp, &self.dir, &*self.target);
+            if renamed.is_err() {
+                let _ = rustix::fs::unlinkat(&self.dir, &*temp, AtFlags::empty());
+            }
+            return renamed.map_err(Into::into);
+        }
+        Err(err(
+            io::ErrorKind::AlreadyExists,
+            "no free temporary upload name",
+        ))
     }
 
     /// fsyncs the directory, through a readable handle on it (the held one may be a bare
@@ -55,11 +87,63 @@ impl Landing {
         sync(&std::fs::File::from(fd))
     }
 
-    /// Removes the temporary file (an upload aborted or dropped).
+    /// Removes the temporary file (an upload aborted or dropped); a file without a name
+    /// goes with its last descriptor.
     pub(crate) fn remove_temp(&self) -> io::Result<()> {
-        rustix::fs::unlinkat(&self.dir, &*self.temp, AtFlags::empty())?;
+        if let Some(temp) = &self.temp {
+            rustix::fs::unlinkat(&self.dir, &**temp, AtFlags::empty())?;
+        }
         Ok(())
     }
+}
+
+/// A fresh temporary file name, unguessable.
+fn temp_name() -> OsString {
+    let mut temp = OsString::from(TEMP_PREFIX);
+    temp.push(format!("{:016x}.tmp", rand::random::<u64>()));
+    temp
+}
+
+/// A file without a name in `dir` (`O_TMPFILE`), for a new upload; `None` when the file
+/// system cannot make one (`EOPNOTSUPP`, `EISDIR` on kernels without it) or on any other
+/// error, for the named temporary file to be tried (and give the usual error).
+fn create_anonymous(dir: &Dir) -> Option<std::fs::File> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(dir, ".", flags, Mode::from_raw_mode(0o666)).ok()?;
+        Some(std::fs::File::from(fd))
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = dir;
+        None
+    }
+}
+
+/// Whether `/proc/self/fd` is there to link a file without a name into place (see
+/// [`link_anonymous`]); looked up once per process.
+fn proc_fd_available() -> bool {
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(|| Path::new(PROC_FD).is_dir())
+}
+
+/// Where a process sees its own descriptors.
+const PROC_FD: &str = "/proc/self/fd";
+
+/// Gives the file without a name `file` the name `name` in `dir` (`linkat` of its
+/// `/proc/self/fd` entry with `AT_SYMLINK_FOLLOW`, which needs no capability, unlike
+/// `AT_EMPTY_PATH`). Fails with `EEXIST` when the name is taken: it never replaces.
+fn link_anonymous(file: &std::fs::File, dir: &Dir, name: &OsStr) -> rustix::io::Result<()> {
+    use std::os::fd::AsRawFd as _;
+    let path = format!("{PROC_FD}/{}", file.as_raw_fd());
+    rustix::fs::linkat(
+        rustix::fs::CWD,
+        path.as_str(),
+        dir,
+        name,
+        AtFlags::SYMLINK_FOLLOW,
+    )
 }
 
 /// Whether `name` is one plain component: the only kind of name the `*at` calls here are
@@ -99,9 +183,10 @@ pub(crate) fn open_create(
     root: &Dir,
     target: &Path,
     parent: &Path,
+    anonymous: bool,
 ) -> io::Result<(std::fs::File, Landing)> {
     let dir = root.open_dir(parent)?;
-    create_in(root, dir, target, false)?.ok_or_else(|| {
+    create_in(root, dir, target, false, anonymous)?.ok_or_else(|| {
         err(
             io::ErrorKind::Other,
             "an unchecked link in the target's place",
@@ -110,26 +195,45 @@ pub(crate) fn open_create(
 }
 
 /// Starts a `Create` upload of `target` in its open parent `dir`: checks the target and
-/// creates the locked temporary file. `cached`: `dir` came from [`open_parent_cached`] and
-/// this runs on the async worker, which must not resolve a link in the target's place (that
-/// may read a disk): `None` then, and the caller starts over on the blocking pool.
+/// creates the temporary file. `cached`: `dir` came from [`open_parent_cached`] and this
+/// runs on the async worker, which must not resolve a link in the target's place (that may
+/// read a disk): `None` then, and the caller starts over on the blocking pool.
+///
+/// `anonymous`: a new file (the check found no entry of that name) is created without a
+/// name (`O_TMPFILE`) and linked into place at commit: the directory then sees one insert
+/// of the final name instead of the temporary name's insert, the rename's lookup, delete
+/// and insert, and there is no temporary name to lock or to sweep. A file system without
+/// `O_TMPFILE`, a missing `/proc`, or a target that exists take the named temporary file
+/// and its rename, as does a name taken meanwhile (see [`Landing::rename`]).
 pub(crate) fn create_in(
     root: &Dir,
     dir: Dir,
     target: &Path,
     cached: bool,
+    anonymous: bool,
 ) -> io::Result<Option<(std::fs::File, Landing)>> {
     let name = target
         .file_name()
         .filter(|n| plain_name(n))
         .ok_or_else(|| err(io::ErrorKind::PermissionDenied, "not a plain file name"))?
         .to_owned();
-    if !check_target(root, &dir, &name, target, !cached)? {
-        return Ok(None);
+    let missing = match check_target(root, &dir, &name, target, !cached)? {
+        Some(missing) => missing,
+        None => return Ok(None),
+    };
+    if missing && anonymous && proc_fd_available() {
+        if let Some(file) = create_anonymous(&dir) {
+            let landing = Landing {
+                dir,
+                temp: None,
+                target: name,
+                cached,
+            };
+            return Ok(Some((file, landing)));
+        }
     }
     for _ in 0..TEMP_NAME_ATTEMPTS {
-        let mut temp = OsString::from(TEMP_PREFIX);
-        temp.push(format!("{:016x}.tmp", rand::random::<u64>()));
+        let temp = temp_name();
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = match rustix::fs::openat(&dir, &*temp, flags, Mode::from_raw_mode(0o666)) {
@@ -149,7 +253,7 @@ pub(crate) fn create_in(
             file,
             Landing {
                 dir,
-                temp,
+                temp: Some(temp),
                 target: name,
                 cached,
             },
@@ -171,25 +275,26 @@ pub(crate) fn create_in(
 /// client sent the whole file, and would get another reply than it gets today. Its miss
 /// also leaves a negative dentry that makes the rename's own lookup of the name cheap.
 ///
-/// `false` when the name is a link and `resolve_links` is not given: the check is then
-/// left undone, for the caller to repeat where resolving may block.
+/// `Some(missing)`: the upload may go on, and whether the name is free. `None` when the
+/// name is a link and `resolve_links` is not given: the check is then left undone, for the
+/// caller to repeat where resolving may block.
 fn check_target(
     root: &Dir,
     dir: &Dir,
     name: &OsStr,
     target: &Path,
     resolve_links: bool,
-) -> io::Result<bool> {
+) -> io::Result<Option<bool>> {
     let st = match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
         Ok(st) => st,
-        Err(rustix::io::Errno::NOENT) => return Ok(true),
+        Err(rustix::io::Errno::NOENT) => return Ok(Some(true)),
         Err(e) => return Err(e.into()),
     };
     match FileType::from_raw_mode(st.st_mode) {
-        FileType::RegularFile => Ok(true),
+        FileType::RegularFile => Ok(Some(false)),
         FileType::Directory => Err(err(io::ErrorKind::IsADirectory, "is a directory")),
-        FileType::Symlink if !resolve_links => Ok(false),
-        FileType::Symlink => require_regular_or_missing(root, target).map(|()| true),
+        FileType::Symlink if !resolve_links => Ok(None),
+        FileType::Symlink => require_regular_or_missing(root, target).map(|()| Some(false)),
         _ => Err(err(io::ErrorKind::PermissionDenied, "not a regular file")),
     }
 }
@@ -220,6 +325,170 @@ mod tests {
         }
         for no in ["..", "out", "d/../..", "missing", "f"] {
             assert!(open_parent_cached(&root, Path::new(no)).is_none(), "{no}");
+        }
+    }
+
+    /// The O_TMPFILE uploads (perf issue, small uploads, point 3), through the storage.
+    mod tmpfile {
+        use std::collections::BTreeSet;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::Arc;
+
+        use ferroftp_proto::path::VPath;
+        use tokio::io::AsyncWriteExt as _;
+
+        use crate::storage::local::LocalStorage;
+        use crate::storage::{Storage as _, WriteMode};
+
+        /// A storage on a fresh directory (its `d/` made), with O_TMPFILE uploads as asked
+        /// and inline metadata as the server has it; `None` where the file system makes
+        /// no file without a name, so the branch under test cannot be taken.
+        fn storage(tmpfile: bool) -> Option<(tempfile::TempDir, LocalStorage)> {
+            let tmp = tempfile::tempdir().expect("tempdir");
+            std::fs::create_dir(tmp.path().join("d")).expect("mkdir");
+            let probe = std::fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(rustix::fs::OFlags::TMPFILE.bits() as i32)
+                .open(tmp.path());
+            if probe.is_err() || !super::super::proc_fd_available() {
+                eprintln!("no O_TMPFILE or /proc here: skipped");
+                return None;
+            }
+            let s = LocalStorage::new(tmp.path())
+                .expect("storage")
+                .with_inline_metadata(true)
+                .with_tmpfile_uploads(tmpfile);
+            Some((tmp, s))
+        }
+
+        use std::os::unix::fs::OpenOptionsExt as _;
+
+        fn vp(s: &str) -> VPath {
+            VPath::root().resolve(s).expect("path")
+        }
+
+        fn names(dir: &std::path::Path) -> BTreeSet<String> {
+            std::fs::read_dir(dir)
+                .expect("read_dir")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect()
+        }
+
+        /// Whether `names` holds a temporary upload name.
+        fn has_temp(names: &BTreeSet<String>) -> bool {
+            names
+                .iter()
+                .any(|n| n.starts_with(super::super::TEMP_PREFIX))
+        }
+
+        // Guards the O_TMPFILE path: a new file has no entry at all while it is written
+        // (the named path shows its temporary name), takes its final name with all its
+        // bytes at commit, and leaves nothing else.
+        #[tokio::test]
+        async fn a_new_file_has_no_name_until_it_is_complete() {
+            let Some((tmp, s)) = storage(true) else {
+                return;
+            };
+            let mut up = s.write(&vp("/d/new"), WriteMode::Create).await.expect("w");
+            up.write_all(b"all of it").await.expect("write");
+            up.flush().await.expect("flush");
+            assert!(names(&tmp.path().join("d")).is_empty(), "nothing named yet");
+            up.commit().await.expect("commit");
+            assert_eq!(
+                names(&tmp.path().join("d")),
+                BTreeSet::from(["new".to_owned()])
+            );
+            let got = std::fs::read(tmp.path().join("d/new")).expect("read");
+            assert_eq!(got, b"all of it");
+        }
+
+        // Guards the fallbacks: a target that exists, or the setting off (the hook that
+        // forces the named path), write a named temporary file renamed over the target.
+        #[tokio::test]
+        async fn an_existing_target_or_the_setting_off_take_the_named_temporary_file() {
+            for (tmpfile, existing) in [(true, true), (false, false), (false, true)] {
+                let Some((tmp, s)) = storage(tmpfile) else {
+                    return;
+                };
+                let what = format!("tmpfile {tmpfile}, existing {existing}");
+                let d = tmp.path().join("d");
+                if existing {
+                    std::fs::write(d.join("f"), b"old").expect("write");
+                }
+                let mut up = s.write(&vp("/d/f"), WriteMode::Create).await.expect("w");
+                up.write_all(b"new bytes").await.expect("write");
+                up.flush().await.expect("flush");
+                let during = names(&d);
+                assert!(has_temp(&during), "{what}: {during:?}");
+                assert_eq!(during.contains("f"), existing, "{what}");
+                if existing {
+                    assert_eq!(std::fs::read(d.join("f")).expect("read"), b"old", "{what}");
+                }
+                up.commit().await.expect("commit");
+                assert_eq!(names(&d), BTreeSet::from(["f".to_owned()]), "{what}");
+                assert_eq!(std::fs::read(d.join("f")).expect("read"), b"new bytes");
+            }
+        }
+
+        // Guards the racing creator: the name was free when the upload started, someone
+        // created it meanwhile; the commit replaces it atomically (through a temporary
+        // name, since a link never replaces), leaving no temporary name behind.
+        #[tokio::test]
+        async fn a_name_taken_meanwhile_is_replaced() {
+            let Some((tmp, s)) = storage(true) else {
+                return;
+            };
+            let d = tmp.path().join("d");
+            let mut up = s.write(&vp("/d/race"), WriteMode::Create).await.expect("w");
+            up.write_all(b"the upload").await.expect("write");
+            std::fs::write(d.join("race"), b"the other creator").expect("write");
+            // A reader holding the other file keeps seeing it whole: replaced, not changed.
+            let held = std::fs::File::open(d.join("race")).expect("open");
+            up.commit().await.expect("commit");
+            assert_eq!(names(&d), BTreeSet::from(["race".to_owned()]));
+            assert_eq!(std::fs::read(d.join("race")).expect("read"), b"the upload");
+            let mut old = String::new();
+            std::io::Read::read_to_string(&mut &held, &mut old).expect("read held");
+            assert_eq!(old, "the other creator");
+        }
+
+        // Guards abort and drop on the O_TMPFILE path: nothing is left, not even a name.
+        #[tokio::test]
+        async fn an_aborted_or_dropped_upload_leaves_nothing() {
+            let Some((tmp, s)) = storage(true) else {
+                return;
+            };
+            let mut up = s.write(&vp("/d/gone"), WriteMode::Create).await.expect("w");
+            up.write_all(&[7u8; 300_000]).await.expect("write");
+            up.abort().await;
+            let mut up = s.write(&vp("/d/gone"), WriteMode::Create).await.expect("w");
+            up.write_all(b"dropped").await.expect("write");
+            drop(up);
+            assert!(names(&tmp.path().join("d")).is_empty());
+        }
+
+        // Guards durability on the O_TMPFILE path: the file and its directory are synced
+        // (the link is the directory's change), and the file is complete.
+        #[tokio::test]
+        async fn fsync_syncs_the_file_and_the_directory() {
+            let Some((tmp, s)) = storage(true) else {
+                return;
+            };
+            let syncs = Arc::new(AtomicU64::new(0));
+            let s = s.with_fsync_uploads(true).with_sync_counter(syncs.clone());
+            let mut up = s
+                .write(&vp("/d/durable"), WriteMode::Create)
+                .await
+                .expect("w");
+            up.write_all(b"kept").await.expect("write");
+            up.flush().await.expect("flush");
+            assert!(names(&tmp.path().join("d")).is_empty());
+            up.commit().await.expect("commit");
+            assert_eq!(syncs.load(Ordering::Relaxed), 2);
+            assert_eq!(
+                std::fs::read(tmp.path().join("d/durable")).expect("read"),
+                b"kept"
+            );
         }
     }
 

@@ -243,7 +243,7 @@ fn finish(
         durability.sync(&file)?;
     }
     if let Some(t) = temp {
-        t.rename()?;
+        t.rename(&file)?;
     }
     if durability.fsync {
         // The new name (a rename or a created file) lives in the directory: without this,
