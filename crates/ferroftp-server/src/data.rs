@@ -112,6 +112,11 @@ impl PortPool {
     /// Binds a listener on `ip` at a free port of the range, trying the ports in a random
     /// order so that the next port cannot be guessed from the last one.
     pub fn bind(&self, ip: IpAddr) -> Result<TcpListener, DataError> {
+        self.bind_port(ip).map(|(listener, _)| listener)
+    }
+
+    /// [`PortPool::bind`], with the port bound.
+    fn bind_port(&self, ip: IpAddr) -> Result<(TcpListener, u16), DataError> {
         let len = self.len();
         let mut rng = rand::rng();
         let start = rng.random_range(0..len);
@@ -124,9 +129,9 @@ impl PortPool {
         let first = *self.range.start() as usize;
         let ports = (0..len).filter_map(|i| u16::try_from(first + (start + i * step) % len).ok());
         match crate::net::bind_first(ip, ports, crate::net::DATA_BACKLOG)? {
-            Some(l) => {
+            Some((l, port)) => {
                 crate::net::data_listener_options(&l);
-                Ok(l)
+                Ok((l, port))
             }
             None => Err(DataError::NoPassivePort),
         }
@@ -134,8 +139,12 @@ impl PortPool {
 
     /// Binds a listener like [`PortPool::bind`]; when every port is busy, waits until
     /// `deadline` for one to be freed.
-    async fn bind_until(&self, ip: IpAddr, deadline: Instant) -> Result<TcpListener, DataError> {
-        self.until(deadline, || match self.bind(ip) {
+    async fn bind_until(
+        &self,
+        ip: IpAddr,
+        deadline: Instant,
+    ) -> Result<(TcpListener, u16), DataError> {
+        self.until(deadline, || match self.bind_port(ip) {
             Err(DataError::NoPassivePort) => None,
             other => Some(other),
         })
@@ -276,7 +285,7 @@ impl PassiveChannel {
         timeout: Duration,
     ) -> Result<PassiveChannel, DataError> {
         let reservation = pool.reserve(client)?;
-        let listener = pool.bind(local_ip)?;
+        let listener = pool.bind_port(local_ip)?;
         Self::start(listener, reservation, client, timeout)
     }
 
@@ -296,12 +305,11 @@ impl PassiveChannel {
     }
 
     fn start(
-        listener: TcpListener,
+        (listener, port): (TcpListener, u16),
         reservation: Reservation,
         client: IpAddr,
         timeout: Duration,
     ) -> Result<PassiveChannel, DataError> {
-        let port = listener.local_addr()?.port();
         Ok(PassiveChannel {
             port,
             slot: Mutex::new(Some((listener, reservation))),

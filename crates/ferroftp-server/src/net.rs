@@ -20,17 +20,19 @@ pub(crate) const DATA_BACKLOG: i32 = 8;
 /// that IPv4 and IPv6 listeners stay independent and can bind the same port.
 pub(crate) fn bind_listener(addr: SocketAddr, backlog: i32) -> io::Result<TcpListener> {
     bind_first(addr.ip(), std::iter::once(addr.port()), backlog)?
+        .map(|(listener, _)| listener)
         .ok_or_else(|| io::ErrorKind::AddrInUse.into())
 }
 
-/// Binds a listener like [`bind_listener`] on `ip` at the first of `ports` that is free;
-/// `None` when every one is in use. One socket serves all the attempts: a port in use
-/// costs one failed `bind`, not a socket, its options and a close as well.
+/// Binds a listener like [`bind_listener`] on `ip` at the first of `ports` that is free,
+/// and says which port it has; `None` when every one is in use. One socket serves all the
+/// attempts: a port in use costs one failed `bind`, not a socket, its options and a close
+/// as well.
 pub(crate) fn bind_first(
     ip: std::net::IpAddr,
     ports: impl IntoIterator<Item = u16>,
     backlog: i32,
-) -> io::Result<Option<TcpListener>> {
+) -> io::Result<Option<(TcpListener, u16)>> {
     let addr = SocketAddr::new(ip, 0);
     // Created non-blocking where the system can (`SOCK_NONBLOCK`): two `fcntl` calls less
     // per listener, and a passive listener is bound for every transfer.
@@ -50,7 +52,14 @@ pub(crate) fn bind_first(
         match socket.bind(&SocketAddr::new(ip, port).into()) {
             Ok(()) => {
                 socket.listen(backlog)?;
-                return TcpListener::from_std(socket.into()).map(Some);
+                let listener = TcpListener::from_std(socket.into())?;
+                // The port asked for is the port bound (no `getsockname` per passive
+                // listener), unless the system was left to choose one.
+                let port = match port {
+                    0 => listener.local_addr()?.port(),
+                    p => p,
+                };
+                return Ok(Some((listener, port)));
             }
             Err(e) if e.kind() == io::ErrorKind::AddrInUse => continue,
             Err(e) => return Err(e),
@@ -154,10 +163,17 @@ mod tests {
         drop(free);
         let mut tried = ports.clone();
         tried.push(free_port);
-        let l = bind_first(ip, tried, DATA_BACKLOG)
+        let (l, port) = bind_first(ip, tried, DATA_BACKLOG)
             .expect("bind")
             .expect("the free port");
+        assert_eq!(port, free_port);
         assert_eq!(l.local_addr().expect("addr").port(), free_port);
+        // Port 0 leaves the choice to the system, and the port it chose is told.
+        let (any, chosen) = bind_first(ip, [0], DATA_BACKLOG)
+            .expect("bind")
+            .expect("a port");
+        assert_eq!(any.local_addr().expect("addr").port(), chosen);
+        assert_ne!(chosen, 0);
         // It listens: a connection gets through.
         let (accepted, connected) =
             tokio::join!(l.accept(), tokio::net::TcpStream::connect((ip, free_port)));
