@@ -8,8 +8,11 @@
 //! cap-std's checked resolution (`openat2(RESOLVE_BENEATH)` on Linux), so it lies inside
 //! the root; a name with no `/` that is neither `.` nor `..` names an entry of that very
 //! directory; and none of the calls follows a link in that last place (`O_CREAT|O_EXCL`
-//! and `O_NOFOLLOW` refuse one, `rename` replaces a link rather than following it, the
-//! check does not follow it).
+//! and `O_NOFOLLOW` refuse one, `rename` replaces a link rather than following it, `linkat`
+//! fails on any entry in its way, the check does not follow it). A new file is written
+//! without a name (`O_TMPFILE` in the directory itself) and linked into place once whole
+//! (see [`create_in`]); the only path resolved from outside the directory is the file's own
+//! `/proc/self/fd` entry.
 
 use std::ffi::{OsStr, OsString};
 use std::io;

@@ -65,7 +65,8 @@ type WriteTask = JoinHandle<(std::fs::File, Vec<u8>, io::Result<()>)>;
 ///
 /// For `Create` the bytes go to a temporary file that [`Upload::commit`] renames over the
 /// final name (atomic: readers see the old file or the new one, never half of it), and that
-/// `abort` or dropping the upload removes. The other modes write in place, and abort keeps
+/// `abort` or dropping the upload removes; a new file's temporary file has no name at all
+/// until commit links it into place (see `create.rs`). The other modes write in place, and abort keeps
 /// what was written: resuming and appending are partial by nature, and the bytes that
 /// reached the disk are what the client resumes from next time (its `SIZE` says where).
 pub(super) struct LocalUpload {
@@ -228,7 +229,8 @@ impl LocalUpload {
 }
 
 /// The last step of a commit: writes `rest`, syncs the file if asked, renames a temporary
-/// file over its target and syncs the directory if asked. The file stays open (and so
+/// file over its target (or links a file without a name into place) and syncs the
+/// directory if asked. The file stays open (and so
 /// locked, see `try_lock`) until the rename is done, so a sweep cannot take it.
 fn finish(
     root: &Dir,
