@@ -619,8 +619,13 @@ impl TransferJob {
                     let Some(chunk) = next else { break };
                     let chunk = chunk.map_err(|e| CopyError::Read(e.into()))?;
                     progress.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-                    if buf.is_empty() && chunk.len() >= LIST_BUFFER {
-                        // A big chunk goes out as it is, without a copy.
+                    if chunk.len() >= LIST_BUFFER / 4 {
+                        // A big chunk goes out as it is, without a copy, after what
+                        // was gathered before it.
+                        if !buf.is_empty() {
+                            out.write_all(&buf).await.map_err(CopyError::Write)?;
+                            buf.clear();
+                        }
                         out.write_all(&chunk).await.map_err(CopyError::Write)?;
                     } else {
                         buf.extend_from_slice(&chunk);
