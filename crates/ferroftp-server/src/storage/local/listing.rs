@@ -1052,6 +1052,165 @@ mod tests {
         assert!(batches > n / LIST_BATCH, "{batches} batches");
     }
 
+    /// What the listing formatted on its jobs sends, with `batch_bytes` of `getdents`
+    /// buffer.
+    async fn formatted_bytes(root: &Path, lines: &ListLines, batch_bytes: usize) -> Vec<u8> {
+        let cap = super::super::roots::open(root).expect("root");
+        let dir = open_for_reading(&cap.open_dir("dir").expect("dir")).expect("open");
+        let jobs = ListingJobs::new(4);
+        let facts = !lines.names_only();
+        let mut shared = Shared::new(cap, dir, PathBuf::from("dir"), facts, jobs, batch_bytes);
+        shared.lines = Some(Arc::new(lines.clone()));
+        let chunks: Vec<Vec<u8>> = chunked(Arc::new(shared))
+            .map(|c| c.expect("chunk"))
+            .collect()
+            .await;
+        chunks.concat()
+    }
+
+    /// What the transfer sends when it formats `entries` itself.
+    fn driver_bytes(entries: &[EntryInfo], lines: &ListLines) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut work = 0;
+        for e in entries {
+            lines.write(&mut out, e, &mut work);
+        }
+        out
+    }
+
+    /// Names that a listing must show with care: line breaks and other control characters
+    /// (C0 and C1), bytes that are not UTF-8, the MLSx separators, spaces, non-ASCII.
+    fn add_odd_names(root: &Path) {
+        let dir = root.join("dir");
+        let odd: [&[u8]; 9] = [
+            b"line\nbreak",
+            b"cr\rname",
+            b"esc\x1b[31mred",
+            b"tab\tname",
+            b"bad\xff\xfeutf8",
+            "\u{85}next-line".as_bytes(),
+            b"semi;colon=eq",
+            b"space name",
+            "\u{fc}n\u{ef}c\u{f6}d\u{e9}".as_bytes(),
+        ];
+        for name in odd {
+            let path = dir.join(OsStr::from_bytes(name));
+            std::fs::write(path, b"odd").expect("write odd name");
+        }
+        std::fs::create_dir(dir.join("sub\x07bell")).expect("mkdir odd");
+    }
+
+    /// Guards the formatted path against the entry path: for directories of sizes around
+    /// a batch, links (inside, dangling, outside the root), sub-directories and odd names
+    /// included, the lines the jobs format are byte for byte those the transfer makes from
+    /// the entries, for LIST, MLSD under several `OPTS MLST` fact sets, and NLST with and
+    /// without a pattern (and its prefix).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn formatted_listing_sends_the_bytes_of_the_entry_listing() {
+        use ferroftp_proto::session::ListFormat;
+        let small = 64;
+        let real = LIST_BATCH * MIN_DIRENT / RECORD;
+        let cases = [
+            (0, small),
+            (1, small),
+            (small - 1, small),
+            (small, small),
+            (small + 1, small),
+            (3 * small + 7, small),
+            (real - 1, real),
+            (real + 1, real),
+            (2 * real + 7, real),
+        ];
+        let now = SystemTime::now();
+        let fact_sets = [
+            MlstFacts::default(),
+            MlstFacts {
+                kind: false,
+                size: false,
+                modify: false,
+                perm: false,
+                unique: false,
+            },
+            MlstFacts {
+                kind: true,
+                size: true,
+                modify: false,
+                perm: false,
+                unique: false,
+            },
+            MlstFacts {
+                kind: false,
+                size: false,
+                modify: true,
+                perm: true,
+                unique: true,
+            },
+        ];
+        let mut line_sets = vec![
+            ListLines::new(
+                ListFormat::List,
+                now,
+                MlstFacts::default(),
+                Permissions::ALL,
+                None,
+                "",
+            ),
+            ListLines::new(
+                ListFormat::Nlst,
+                now,
+                MlstFacts::default(),
+                Permissions::ALL,
+                None,
+                "",
+            ),
+        ];
+        for facts in fact_sets {
+            line_sets.push(ListLines::new(
+                ListFormat::Mlsd,
+                now,
+                facts,
+                Permissions::READ_ONLY,
+                None,
+                "",
+            ));
+        }
+        for (format, pattern, prefix) in [
+            (ListFormat::Nlst, "f00000*", "dir/"),
+            (ListFormat::Nlst, "[a-z]*?e*", "dir\nx/"),
+            (ListFormat::Nlst, "ln-*", ""),
+            (ListFormat::List, "*-*", ""),
+            (ListFormat::Mlsd, "*e*", ""),
+        ] {
+            let glob = listing::Glob::new(pattern).expect("pattern");
+            line_sets.push(ListLines::new(
+                format,
+                now,
+                MlstFacts::default(),
+                Permissions::ALL,
+                Some(glob),
+                prefix,
+            ));
+        }
+        for (n, batch) in cases {
+            let (_tmp, root) = tree(n);
+            add_odd_names(&root);
+            for lines in &line_sets {
+                let facts = !lines.names_only();
+                let entries = parallel(&root, facts, ListingJobs::new(4), batch * RECORD).await;
+                let want = driver_bytes(&entries, lines);
+                let got = formatted_bytes(&root, lines, batch * RECORD).await;
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    String::from_utf8_lossy(&want),
+                    "{n} files, batches of {batch}, {lines:?}"
+                );
+                assert_eq!(got, want, "{n} files, batches of {batch}, {lines:?}");
+                // And what the sequential reader gives, formatted the same way.
+                assert_eq!(got, driver_bytes(&sequential(&root, facts), lines));
+            }
+        }
+    }
+
     /// Guards the parallelism: one listing really has two jobs examining at once. Each job
     /// waits (up to a deadline) until two run; with one job at a time the peak stays 1.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
