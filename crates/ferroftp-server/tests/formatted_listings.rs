@@ -272,3 +272,78 @@ fn the_drop_directory_stays_hidden() {
     assert!(!list.contains("secret"));
     assert_eq!(jobs.formatted_listings(), 0);
 }
+
+/// Guards the bounds of the formatted path: with a blocking pool of one thread, a
+/// formatted listing whose consumer stopped after one chunk (a client that does not read)
+/// leaves the thread free for other file operations, goes on to its end when read again,
+/// and one given up half-way (ABOR, a closed connection) frees the thread for the next
+/// listing. The deadlines only turn a hang into a failure; nothing is timed.
+#[test]
+fn a_stalled_formatted_listing_holds_no_blocking_thread() {
+    use ferroftp_proto::listing::MlstFacts;
+    use ferroftp_proto::perms::Permissions;
+    use ferroftp_proto::session::ListFormat;
+    use ferroftp_server::storage::ListLines;
+    use futures::StreamExt as _;
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for i in 0..5000 {
+        std::fs::write(tmp.path().join(format!("f{i:05}")), b"x").expect("write");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let storage = LocalStorage::new(tmp.path()).expect("open");
+        let lines = || {
+            Arc::new(ListLines::new(
+                ListFormat::Nlst,
+                SystemTime::now(),
+                MlstFacts::default(),
+                Permissions::ALL,
+                None,
+                "",
+            ))
+        };
+        let limit = Duration::from_secs(30);
+        let root = VPath::root();
+        let mut stalled = storage
+            .list_formatted(&root, lines())
+            .await
+            .expect("list")
+            .expect("formatted");
+        let first = stalled.next().await.expect("a chunk").expect("bytes");
+        let other =
+            tokio::time::timeout(limit, storage.metadata(&root.join("f00001").expect("path")))
+                .await;
+        assert!(matches!(other, Ok(Ok(_))), "thread held: {other:?}");
+        let mut names = first.split(|b| *b == b'\n').count() - 1;
+        while let Some(chunk) = stalled.next().await {
+            names += chunk.expect("bytes").split(|b| *b == b'\n').count() - 1;
+        }
+        assert_eq!(names, 5000);
+
+        // Given up after one chunk: the next listing still gets the one thread.
+        let mut given_up = storage
+            .list_formatted(&root, lines())
+            .await
+            .expect("list")
+            .expect("formatted");
+        assert!(given_up.next().await.is_some());
+        drop(given_up);
+        let next = tokio::time::timeout(limit, async {
+            let listing = storage.list_formatted(&root, lines()).await;
+            let mut chunks = listing.expect("list").expect("formatted");
+            let mut n = 0;
+            while let Some(chunk) = chunks.next().await {
+                n += chunk.expect("bytes").split(|b| *b == b'\n').count() - 1;
+            }
+            n
+        })
+        .await;
+        assert_eq!(next.ok(), Some(5000));
+    });
+}
