@@ -9,6 +9,12 @@
 //! one job examines its batch, the next job reads and examines the batch after it. The
 //! batches come out in the directory's order, whatever order the jobs finish in.
 //!
+//! A listing the transfer wants formatted ([`formatted`]) goes one step further: each job
+//! formats its batch into one buffer of lines right after examining it, refilling one
+//! scratch entry rather than allocating one per entry, so that the async worker only
+//! sends ready chunks and the formatting runs on the two cores that do the examining.
+//! Each job examines through a handle of its own on the directory (see [`own_handle`]).
+//!
 //! Bounds: a listing runs at most [`JOBS_PER_LISTING`] jobs and holds at most `AHEAD + 1`
 //! batches (read ahead, and the one being sent) of at most [`LIST_BATCH`] entries each,
 //! whatever the directory's size. A job goes on from batch to batch only while there is
