@@ -666,6 +666,7 @@ impl ListTimes {
 }
 
 /// A UTC calendar time, as the listing formats need it.
+#[derive(Debug, Clone, Copy)]
 struct Civil {
     year: i64,
     /// 1..=12.
@@ -787,7 +788,7 @@ pub fn write_list_line(out: &mut Vec<u8>, entry: &EntryInfo, times: &ListTimes) 
     push_padded(out, entry.size, 8, b' ');
     out.push(b' ');
     let secs = unix_secs(entry.modified.unwrap_or(UNIX_EPOCH));
-    let t = civil(secs);
+    let t = civil_cached(secs);
     out.extend_from_slice(MONTHS[(t.month as usize + 11) % 12].as_bytes());
     out.push(b' ');
     push_padded(out, u64::from(t.day), 2, b' ');
@@ -807,11 +808,54 @@ pub fn write_list_line(out: &mut Vec<u8>, entry: &EntryInfo, times: &ListTimes) 
 
 /// Appends `t` as `YYYYMMDDHHMMSS` in UTC: the bytes of [`format_mdtm`].
 pub fn write_mdtm(out: &mut Vec<u8>, t: SystemTime) {
-    let t = civil(unix_secs(t));
-    push_padded(out, t.year.clamp(0, 9999) as u64, 4, b'0');
-    for n in [t.month, t.day, t.hour, t.minute, t.second] {
-        push_2(out, n);
+    let secs = unix_secs(t);
+    // The files of a directory often share their second (a batch copied or unpacked at
+    // once): the last second this thread formatted is kept with its digits.
+    let (last, digits) = LAST_MDTM.get();
+    if last == secs {
+        out.extend_from_slice(&digits);
+        return;
     }
+    let t = civil(secs);
+    let mut digits = [0u8; 14];
+    let year = t.year.clamp(0, 9999) as u32;
+    let fields = [
+        year / 100,
+        year % 100,
+        t.month,
+        t.day,
+        t.hour,
+        t.minute,
+        t.second,
+    ];
+    for (pair, n) in digits.chunks_exact_mut(2).zip(fields) {
+        pair.copy_from_slice(&[b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8]);
+    }
+    LAST_MDTM.set((secs, digits));
+    out.extend_from_slice(&digits);
+}
+
+thread_local! {
+    /// The last second [`write_mdtm`] formatted on this thread, with its 14 digits (none
+    /// yet: a second no time is clamped to).
+    static LAST_MDTM: std::cell::Cell<(i64, [u8; 14])> =
+        const { std::cell::Cell::new((i64::MIN, [0; 14])) };
+    /// The last second [`civil_cached`] converted on this thread, with its calendar time.
+    static LAST_CIVIL: std::cell::Cell<Option<(i64, Civil)>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// [`civil`] of `secs`, kept for the next call on this thread when it asks for the same
+/// second (as the files of a listing often do).
+fn civil_cached(secs: i64) -> Civil {
+    if let Some((last, t)) = LAST_CIVIL.get() {
+        if last == secs {
+            return t;
+        }
+    }
+    let t = civil(secs);
+    LAST_CIVIL.set(Some((secs, t)));
+    t
 }
 
 /// Appends the `MLSD` line of `entry` to `out`: the same bytes as [`mlsx_line`], no CRLF.
@@ -1408,6 +1452,43 @@ mod tests {
             out.clear();
             write_mdtm(&mut out, t);
             assert_eq!(out, format_mdtm(t).as_bytes());
+        }
+    }
+
+    /// Guards the per-thread caches of `write_mdtm` and the LIST dates: runs of one second,
+    /// then another, then the first again, and neighbours a second apart, each give the
+    /// bytes of the String formatters (a stale cache would repeat the last second).
+    #[test]
+    fn cached_dates_follow_every_change() {
+        let n = now();
+        let base = at(2026, 11, 30, 7, 49, 9);
+        let one = Duration::from_secs(1);
+        let sequence = [
+            base,
+            base,
+            base,
+            base + one,
+            base + one,
+            base,
+            n,
+            n,
+            base - one,
+            base,
+            UNIX_EPOCH,
+            UNIX_EPOCH,
+            base,
+        ];
+        let facts = MlstFacts::default();
+        for (i, t) in sequence.into_iter().enumerate() {
+            let e = EntryInfo {
+                name: format!("f{i}"),
+                kind: EntryKind::File,
+                size: 1,
+                modified: Some(t),
+                mode: Some(0o644),
+                unique: None,
+            };
+            assert_same_bytes(&e, n, &facts, &Permissions::ALL);
         }
     }
 

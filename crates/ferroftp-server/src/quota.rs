@@ -26,7 +26,8 @@ use ferroftp_proto::path::VPath;
 use tokio::io::AsyncWrite;
 
 use crate::storage::{
-    Capabilities, EntryStream, ReadStream, Storage, StorageError, Upload, WriteMode,
+    Capabilities, ChunkStream, EntryStream, ListLines, ReadStream, Storage, StorageError, Upload,
+    WriteMode,
 };
 
 /// Most directory entries the login walk looks at. Past it the walk stops and the usage
@@ -197,6 +198,15 @@ impl Storage for QuotaStorage {
 
     async fn list(&self, path: &VPath) -> Result<EntryStream, StorageError> {
         self.inner.list(path).await
+    }
+
+    /// Forwarded on purpose: a quota limits what is written, never what is listed.
+    async fn list_formatted(
+        &self,
+        path: &VPath,
+        lines: Arc<ListLines>,
+    ) -> Result<Option<ChunkStream>, StorageError> {
+        self.inner.list_formatted(path, lines).await
     }
 
     async fn read(&self, path: &VPath, offset: u64) -> Result<ReadStream, StorageError> {

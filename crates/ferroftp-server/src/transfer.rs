@@ -31,7 +31,9 @@ use tokio::sync::{mpsc, oneshot};
 use crate::data::{DataError, DataSource};
 use crate::errors::storage_error_reply;
 use crate::stall::StallClock;
-use crate::storage::{ReadStream, Storage, StorageError, WriteMode};
+use crate::storage::{
+    ChunkStream, EntryStream, ListLines, ReadStream, Storage, StorageError, WriteMode,
+};
 use crate::stream::MaybeTls;
 use crate::throttle::{Throttle, Throttled};
 use crate::tls::{DataSession, SessionReuse, SessionTls};
@@ -525,49 +527,46 @@ impl TransferJob {
             .metadata(path)
             .await
             .map_err(|e| storage_error_reply(&e))?;
-        let mut entries = if meta.kind == EntryKind::Dir {
-            // NLST shows names only: the backend may skip each entry's facts.
-            let listed = if format == ListFormat::Nlst {
-                self.storage.list_names(path).await
-            } else {
-                self.storage.list(path).await
+        // The recent/old date decision of LIST is made once per listing; NLST names keep
+        // the directory the client wrote, for mget.
+        let prefix = pattern.as_ref().map_or("", |p| p.prefix.as_str());
+        let lines = Arc::new(ListLines::new(
+            format,
+            SystemTime::now(),
+            facts.clone(),
+            *perms,
+            glob,
+            prefix,
+        ));
+        let mut listed = if meta.kind == EntryKind::Dir {
+            // A backend that formats the lines where it reads the entries does so;
+            // otherwise the entries come here. NLST shows names only: the backend may
+            // skip each entry's facts.
+            let listed = match self.storage.list_formatted(path, Arc::clone(&lines)).await {
+                Ok(Some(chunks)) => Ok(Listed::Chunks(chunks)),
+                Ok(None) if format == ListFormat::Nlst => {
+                    self.storage.list_names(path).await.map(Listed::Entries)
+                }
+                Ok(None) => self.storage.list(path).await.map(Listed::Entries),
+                Err(e) => Err(e),
             };
-            Some(listed.map_err(|e| storage_error_reply(&e))?)
+            listed.map_err(|e| storage_error_reply(&e))?
         } else if format == ListFormat::Mlsd {
             return Err(Msg::MlsdNotDirectory.reply().into());
         } else {
-            None
+            Listed::One(meta)
         };
         let mut data = self.open(Msg::ListingStarting.reply()).await?;
-        // The recent/old date decision of LIST is made once per listing.
-        let times = listing::ListTimes::new(SystemTime::now());
         let progress = self.progress.clone();
         let clock = StallClock::new();
-        let line = |buf: &mut Vec<u8>, e: &EntryInfo| {
-            match format {
-                ListFormat::List => listing::write_list_line(buf, e, &times),
-                ListFormat::Nlst => listing::write_nlst_line(buf, &e.name),
-                ListFormat::Mlsd => listing::write_mlsx_line(buf, e, facts, perms),
-            }
-            buf.extend_from_slice(b"\r\n");
-        };
-        // NLST names keep the directory the client wrote, for mget.
-        let nlst_prefix = match pattern {
-            Some(p) if format == ListFormat::Nlst => {
-                let mut prefix = Vec::new();
-                listing::write_display_name(&mut prefix, &p.prefix);
-                prefix
-            }
-            _ => Vec::new(),
-        };
         let write_all = async {
             let mut out = clock.watch(&mut data);
             // Lines are formatted straight into one buffer that goes out in one write when
             // it is full: no allocation per line, few system calls per listing.
             let mut buf = Vec::with_capacity(LIST_BUFFER + 1024);
-            match entries.as_mut() {
-                None => line(&mut buf, &meta),
-                Some(stream) => {
+            match &mut listed {
+                Listed::One(meta) => lines.write_bare(&mut buf, meta),
+                Listed::Entries(stream) => {
                     // Matching and formatting run on an async worker: count their work and
                     // hand the worker back now and then, so that a long pattern over a huge
                     // directory never holds up the other sessions.
@@ -591,14 +590,8 @@ impl TransferJob {
                             work = 0;
                             tokio::task::yield_now().await;
                         }
-                        if let Some(g) = &glob {
-                            if !g.matches_counting(&entry.name, &mut work) {
-                                continue;
-                            }
-                        }
                         let before = buf.len();
-                        buf.extend_from_slice(&nlst_prefix);
-                        line(&mut buf, &entry);
+                        lines.write(&mut buf, &entry, &mut work);
                         progress.fetch_add((buf.len() - before) as u64, Ordering::Relaxed);
                         if buf.len() >= LIST_BUFFER {
                             out.write_all(&buf).await.map_err(CopyError::Write)?;
@@ -606,6 +599,37 @@ impl TransferJob {
                         }
                     }
                 }
+                Listed::Chunks(stream) => loop {
+                    // The same rule for chunks of lines: small ones are gathered while
+                    // more are ready, and nothing waits in the buffer while the backend
+                    // makes the next.
+                    let next = match stream.next().now_or_never() {
+                        Some(next) => next,
+                        None => {
+                            out.write_all(&buf).await.map_err(CopyError::Write)?;
+                            buf.clear();
+                            stream.next().await
+                        }
+                    };
+                    let Some(chunk) = next else { break };
+                    let chunk = chunk.map_err(|e| CopyError::Read(e.into()))?;
+                    progress.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                    if chunk.len() >= LIST_BUFFER / 4 {
+                        // A big chunk goes out as it is, without a copy, after what
+                        // was gathered before it.
+                        if !buf.is_empty() {
+                            out.write_all(&buf).await.map_err(CopyError::Write)?;
+                            buf.clear();
+                        }
+                        out.write_all(&chunk).await.map_err(CopyError::Write)?;
+                    } else {
+                        buf.extend_from_slice(&chunk);
+                        if buf.len() >= LIST_BUFFER {
+                            out.write_all(&buf).await.map_err(CopyError::Write)?;
+                            buf.clear();
+                        }
+                    }
+                },
             }
             out.write_all(&buf).await.map_err(CopyError::Write)?;
             out.flush().await.map_err(CopyError::Write)
@@ -627,6 +651,14 @@ impl TransferJob {
             Err(CopyError::Write(_)) => Err(Msg::ListingClosed.reply().into()),
         }
     }
+}
+
+/// What a listing sends: one entry (a file listed by name), the entries of a directory to
+/// format here, or the lines its backend formatted.
+enum Listed {
+    One(EntryInfo),
+    Entries(EntryStream),
+    Chunks(ChunkStream),
 }
 
 /// A transfer ended by its stall timeout; the log says which.

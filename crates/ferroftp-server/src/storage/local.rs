@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::{self, Seek, SeekFrom};
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
@@ -24,7 +25,10 @@ use cap_std::fs::{Dir, Metadata, MetadataExt as _, OpenOptions, Permissions};
 use ferroftp_proto::listing::{EntryInfo, EntryKind};
 use ferroftp_proto::path::VPath;
 
-use super::{Capabilities, EntryStream, ReadStream, Storage, StorageError, Upload, WriteMode};
+use super::{
+    Capabilities, ChunkStream, EntryStream, ListLines, ReadStream, Storage, StorageError, Upload,
+    WriteMode,
+};
 
 mod create;
 mod listing;
@@ -227,13 +231,7 @@ impl LocalStorage {
 
     /// The entries of the directory `path`, with their facts (`facts`) or names only.
     async fn list_dir(&self, path: &VPath, facts: bool) -> Result<EntryStream, StorageError> {
-        let dir_rel = rel(path);
-        let open_rel = dir_rel.clone();
-        // Opened before returning so that a missing directory or a file fails the call
-        // itself rather than the first item of the stream.
-        let dir = self
-            .run(move |root| listing::open_for_reading(&root.open_dir(open_rel)?))
-            .await?;
+        let (dir_rel, dir) = self.open_listed(path).await?;
         Ok(listing::stream(
             Arc::clone(&self.root),
             dir,
@@ -241,6 +239,18 @@ impl LocalStorage {
             facts,
             self.listing.clone(),
         ))
+    }
+
+    /// The directory `path` relative to the root, and open for reading its entries.
+    /// Opened before a listing is returned so that a missing directory or a file fails the
+    /// call itself rather than the first item of the stream.
+    async fn open_listed(&self, path: &VPath) -> Result<(PathBuf, OwnedFd), StorageError> {
+        let dir_rel = rel(path);
+        let open_rel = dir_rel.clone();
+        let dir = self
+            .run(move |root| listing::open_for_reading(&root.open_dir(open_rel)?))
+            .await?;
+        Ok((dir_rel, dir))
     }
 
     /// Runs a blocking file-system operation against the root on tokio's blocking pool.
@@ -290,9 +300,16 @@ fn entry_info(name: String, md: &Metadata) -> EntryInfo {
     }
 }
 
-/// The MLSx `unique` fact of a file: `{dev:x}-{ino:x}`, written without the `fmt`
-/// machinery because every listed entry needs one.
+/// The MLSx `unique` fact of a file: `{dev:x}-{ino:x}`.
 fn unique_id(dev: u64, ino: u64) -> String {
+    let mut s = String::with_capacity(24);
+    write_unique_id(&mut s, dev, ino);
+    s
+}
+
+/// Appends the `unique` fact of [`unique_id`] to `out`, written without the `fmt`
+/// machinery because every listed entry needs one.
+fn write_unique_id(out: &mut String, dev: u64, ino: u64) {
     fn hex(out: &mut String, n: u64) {
         let digits = (64 - n.leading_zeros()).div_ceil(4).max(1);
         for i in (0..digits).rev() {
@@ -300,11 +317,9 @@ fn unique_id(dev: u64, ino: u64) -> String {
             out.push(char::from(b"0123456789abcdef"[d as usize]));
         }
     }
-    let mut s = String::with_capacity(24);
-    hex(&mut s, dev);
-    s.push('-');
-    hex(&mut s, ino);
-    s
+    hex(out, dev);
+    out.push('-');
+    hex(out, ino);
 }
 
 /// Checks that what `md` describes may be opened as a file to read or write: a directory
@@ -610,6 +625,23 @@ impl Storage for LocalStorage {
 
     async fn list_names(&self, path: &VPath) -> Result<EntryStream, StorageError> {
         self.list_dir(path, false).await
+    }
+
+    /// Formatted on the listing's own jobs, right after each batch is examined: the
+    /// transfer only sends the lines.
+    async fn list_formatted(
+        &self,
+        path: &VPath,
+        lines: Arc<ListLines>,
+    ) -> Result<Option<ChunkStream>, StorageError> {
+        let (dir_rel, dir) = self.open_listed(path).await?;
+        Ok(Some(listing::formatted(
+            Arc::clone(&self.root),
+            dir,
+            dir_rel,
+            lines,
+            self.listing.clone(),
+        )))
     }
 
     async fn read(&self, path: &VPath, offset: u64) -> Result<ReadStream, StorageError> {

@@ -8,10 +8,12 @@
 
 pub mod error;
 pub mod factory;
+pub mod lines;
 pub mod local;
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::SystemTime;
 
@@ -24,6 +26,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 pub use error::StorageError;
 pub use factory::{BackendOptions, StorageFactory};
+pub use lines::ListLines;
 pub use local::{ListingJobs, LocalStorage};
 
 /// The byte source of a download.
@@ -75,6 +78,10 @@ impl AsyncRead for ReadStream {
 /// A stream of directory entries; entries arrive one by one so that a huge directory is never
 /// held in memory.
 pub type EntryStream = Pin<Box<dyn Stream<Item = Result<EntryInfo, StorageError>> + Send>>;
+
+/// A listing formatted by its backend: the bytes of its lines, in chunks of many lines each,
+/// in the order the entries come. An error ends the listing.
+pub type ChunkStream = Pin<Box<dyn Stream<Item = Result<Vec<u8>, StorageError>> + Send>>;
 
 /// How an upload places its bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +162,21 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     /// can skip that cost here. By default, [`Storage::list`].
     async fn list_names(&self, path: &VPath) -> Result<EntryStream, StorageError> {
         self.list(path).await
+    }
+    /// The listing of a directory already formatted by `lines` (its format, pattern and
+    /// prefix; names only when [`ListLines::names_only`]): the same bytes the transfer would
+    /// make from [`Storage::list`] (or [`Storage::list_names`]) entry by entry, made where
+    /// the backend has the entries at hand, so that the transfer only sends them.
+    /// `Ok(None)` (the default) means the backend does not do this, and the transfer
+    /// formats the entries itself; a wrapper that filters or hides entries must not
+    /// forward it to the backend it wraps.
+    async fn list_formatted(
+        &self,
+        path: &VPath,
+        lines: Arc<ListLines>,
+    ) -> Result<Option<ChunkStream>, StorageError> {
+        let _ = (path, lines);
+        Ok(None)
     }
     /// Reads a file from `offset` to its end.
     async fn read(&self, path: &VPath, offset: u64) -> Result<ReadStream, StorageError>;

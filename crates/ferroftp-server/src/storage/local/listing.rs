@@ -9,6 +9,12 @@
 //! one job examines its batch, the next job reads and examines the batch after it. The
 //! batches come out in the directory's order, whatever order the jobs finish in.
 //!
+//! A listing the transfer wants formatted ([`formatted`]) goes one step further: each job
+//! formats its batch into one buffer of lines right after examining it, refilling one
+//! scratch entry rather than allocating one per entry, so that the async worker only
+//! sends ready chunks and the formatting runs on the two cores that do the examining.
+//! Each job examines through a handle of its own on the directory (see [`own_handle`]).
+//!
 //! Bounds: a listing runs at most [`JOBS_PER_LISTING`] jobs and holds at most `AHEAD + 1`
 //! batches (read ahead, and the one being sent) of at most [`LIST_BATCH`] entries each,
 //! whatever the directory's size. A job goes on from batch to batch only while there is
@@ -20,7 +26,7 @@ use std::ffi::{CStr, OsStr};
 use std::fmt;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime};
 
@@ -32,8 +38,8 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir, StatxFlags};
 use std::os::fd::OwnedFd;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::{entry_for, is_temp_name, unique_id, LIST_BATCH};
-use crate::storage::{EntryStream, StorageError};
+use super::{entry_for, is_temp_name, write_unique_id, LIST_BATCH};
+use crate::storage::{ChunkStream, EntryStream, ListLines, StorageError};
 
 /// How many blocking jobs one listing runs at once: one examines its batch while the next
 /// reads and examines the following one, which keeps two cores busy.
@@ -64,6 +70,8 @@ struct JobsInner {
     /// Jobs running now, and the most that ever ran at once (for tests and metrics).
     running: AtomicUsize,
     peak: AtomicUsize,
+    /// Listings whose jobs formatted the lines themselves (for tests and metrics).
+    formatted: AtomicU64,
     /// Test hook: each job waits, up to a deadline, until this many run at once (once that
     /// happened the gate stays open), so that a test sees real overlap without timing.
     #[cfg(test)]
@@ -89,6 +97,7 @@ impl ListingJobs {
                 size: Mutex::new(n),
                 running: AtomicUsize::new(0),
                 peak: AtomicUsize::new(0),
+                formatted: AtomicU64::new(0),
                 #[cfg(test)]
                 gate: None,
             }),
@@ -132,6 +141,11 @@ impl ListingJobs {
     /// The most jobs that ever ran at once under this bound.
     pub fn peak(&self) -> usize {
         self.inner.peak.load(Ordering::SeqCst)
+    }
+
+    /// How many listings under this bound had their lines formatted by their jobs.
+    pub fn formatted_listings(&self) -> u64 {
+        self.inner.formatted.load(Ordering::Relaxed)
     }
 
     /// A permit, waiting for one.
@@ -220,6 +234,44 @@ pub(super) fn stream(
     streamed(Arc::new(shared))
 }
 
+/// Like [`stream`], but each job formats its batch with `lines` right after examining it:
+/// the listing comes out as one chunk of lines per batch.
+pub(super) fn formatted(
+    root: Arc<Dir>,
+    dir: OwnedFd,
+    dir_rel: PathBuf,
+    lines: Arc<ListLines>,
+    jobs: ListingJobs,
+) -> ChunkStream {
+    jobs.inner.formatted.fetch_add(1, Ordering::Relaxed);
+    let facts = !lines.names_only();
+    let mut shared = Shared::new(root, dir, dir_rel, facts, jobs, LIST_BATCH * MIN_DIRENT);
+    shared.lines = Some(lines);
+    chunked(Arc::new(shared))
+}
+
+/// The stream of the formatted batches of `shared`, chunk by chunk.
+fn chunked(shared: Arc<Shared>) -> ChunkStream {
+    let ahead = ReadAhead {
+        shared,
+        taken: 0,
+        ended: false,
+    };
+    Box::pin(
+        futures::stream::unfold(ahead, |mut ahead| async move {
+            let batch = ahead.next_batch().await?;
+            let bytes = match batch.out {
+                Output::Bytes(b) if !b.is_empty() => Some(Ok(b)),
+                // Nothing matched in this batch, or the batch failed before any line.
+                _ => None,
+            };
+            let items = bytes.into_iter().chain(batch.err.map(Err));
+            Some((futures::stream::iter(items), ahead))
+        })
+        .flatten(),
+    )
+}
+
 /// The stream of the batches of `shared`, entry by entry.
 fn streamed(shared: Arc<Shared>) -> EntryStream {
     let ahead = ReadAhead {
@@ -230,7 +282,13 @@ fn streamed(shared: Arc<Shared>) -> EntryStream {
     Box::pin(
         futures::stream::unfold(ahead, |mut ahead| async move {
             let batch = ahead.next_batch().await?;
-            Some((futures::stream::iter(batch), ahead))
+            let entries = match batch.out {
+                Output::Entries(v) => v,
+                // Only a formatted listing makes bytes, and it is never streamed here.
+                Output::Bytes(_) => Vec::new(),
+            };
+            let items = entries.into_iter().map(Ok).chain(batch.err.map(Err));
+            Some((futures::stream::iter(items), ahead))
         })
         .flatten(),
     )
@@ -251,6 +309,7 @@ impl Shared {
             dir,
             dir_rel,
             facts,
+            lines: None,
             jobs,
             cursor: Mutex::new(Cursor {
                 next: 0,
@@ -282,6 +341,9 @@ struct Shared {
     dir_rel: PathBuf,
     /// Whether entries get their facts (a stat each) or only their names (NLST).
     facts: bool,
+    /// When set, jobs format their batches into lines with it instead of handing over
+    /// the entries.
+    lines: Option<Arc<ListLines>>,
     jobs: ListingJobs,
     /// The directory's read position is the kernel's: one job at a time reads names.
     cursor: Mutex<Cursor>,
@@ -315,10 +377,20 @@ struct State {
     workers: usize,
 }
 
-/// One batch as it leaves its job: entries in directory order, and whether it is the last.
+/// One batch as it leaves its job: entries (or their lines) in directory order, the error
+/// that ended the reading after them, and whether it is the last.
 struct Batch {
-    entries: Vec<Result<EntryInfo, StorageError>>,
+    out: Output,
+    err: Option<StorageError>,
     last: bool,
+}
+
+/// What a job makes of a batch.
+enum Output {
+    /// The entries, for the transfer to format.
+    Entries(Vec<EntryInfo>),
+    /// Their lines, formatted by the job.
+    Bytes(Vec<u8>),
 }
 
 /// The consuming end of a listing.
@@ -332,7 +404,7 @@ struct ReadAhead {
 
 impl ReadAhead {
     /// The next batch in directory order, `None` after the last.
-    async fn next_batch(&mut self) -> Option<Vec<Result<EntryInfo, StorageError>>> {
+    async fn next_batch(&mut self) -> Option<Batch> {
         if self.ended {
             return None;
         }
@@ -341,12 +413,16 @@ impl ReadAhead {
                 self.ended = batch.last;
                 // More jobs before this batch is formatted and sent.
                 self.top_up();
-                return Some(batch.entries);
+                return Some(batch);
             }
             if self.shared.failed.load(Ordering::SeqCst) {
                 self.ended = true;
                 let e = StorageError::reason(StorageError::Transient, "a listing job failed");
-                return Some(vec![Err(e)]);
+                return Some(Batch {
+                    out: Output::Entries(Vec::new()),
+                    err: Some(e),
+                    last: true,
+                });
             }
             if self.workers() == 0 {
                 // Nothing under way and nothing ready: this listing waits in line for a
@@ -481,9 +557,13 @@ impl Shared {
     /// A job: reads and examines batches in turn with the listing's other job, as long as
     /// there is room for another batch and a permit for it. Runs on the blocking pool.
     fn work(&self, mut permit: OwnedSemaphorePermit) {
+        let mut job = Job {
+            scratch: blank_entry(),
+            dir: own_handle(&self.dir),
+        };
         loop {
             let running = self.jobs.enter();
-            if !self.batch() {
+            if !self.batch(&mut job) {
                 return;
             }
             // Between batches the permit goes back: a listing waiting in line for one gets
@@ -499,7 +579,7 @@ impl Shared {
 
     /// Reads and examines the next batch into the ready ones; `false` when there is no
     /// room for it, nothing left to read, or nobody to read it for.
-    fn batch(&self) -> bool {
+    fn batch(&self, job: &mut Job) -> bool {
         {
             let mut state = self.state();
             if self.is_closed() || state.held >= AHEAD {
@@ -525,11 +605,11 @@ impl Shared {
             self.state().held -= 1;
             return false;
         };
-        let mut entries = self.examine(&names);
-        if let Some(e) = err {
-            entries.push(Err(e));
-        }
-        self.state().ready.push((number, Batch { entries, last }));
+        let out = match &self.lines {
+            Some(lines) => Output::Bytes(self.format(&names, lines, job)),
+            None => Output::Entries(self.examine(&names, job)),
+        };
+        self.state().ready.push((number, Batch { out, err, last }));
         self.waker.wake();
         !last
     }
@@ -573,42 +653,114 @@ impl Shared {
     }
 
     /// The entries of `names`, with their facts when the listing wants them.
-    fn examine(&self, names: &Names) -> Vec<Result<EntryInfo, StorageError>> {
+    fn examine(&self, names: &Names, job: &Job) -> Vec<EntryInfo> {
         let mut entries = Vec::with_capacity(names.1);
         for (i, (kind, name)) in names.iter().enumerate() {
             if i % 64 == 63 && self.is_closed() {
                 // Nobody will read this batch any more.
                 break;
             }
-            let info = if self.facts {
-                // One `statx` relative to the open directory, without following a link:
-                // for anything but a link that is the answer. Vanished meanwhile, or
-                // unreadable: skipping it keeps the rest.
-                let Some(facts) = stat(&self.dir, name, FACTS) else {
-                    continue;
-                };
-                let os_name = OsStr::from_bytes(name.to_bytes());
-                if facts.kind() == EntryKind::Symlink {
-                    // A link shows its target's facts when the target lies inside the
-                    // root, which only the checked resolution from the root can tell.
-                    entry_for(&self.root, &self.dir_rel, os_name)
-                        .unwrap_or_else(|| facts.entry(name_of(name)))
-                } else {
-                    facts.entry(name_of(name))
-                }
-            } else {
-                name_only(&self.dir, kind, name)
-            };
-            entries.push(Ok(info));
+            let mut entry = blank_entry();
+            if self.fill(job.dir(&self.dir), kind, name, &mut entry) {
+                entries.push(entry);
+            }
         }
         entries
     }
+
+    /// The lines of the entries of `names` as `lines` formats them, each entry examined
+    /// into the job's scratch entry in turn.
+    fn format(&self, names: &Names, lines: &ListLines, job: &mut Job) -> Vec<u8> {
+        let Job { scratch, dir } = job;
+        let dir = dir.as_ref().unwrap_or(&self.dir);
+        // Room for the names and a typical line's facts: one allocation for most batches.
+        let mut out = Vec::with_capacity(names.0.len() + names.1 * LINE_FACTS);
+        // The pattern's own limits bound each match; this job's bound bounds the rest.
+        let mut work = 0;
+        for (i, (kind, name)) in names.iter().enumerate() {
+            if i % 64 == 63 && self.is_closed() {
+                break;
+            }
+            if self.fill(dir, kind, name, scratch) {
+                lines.write(&mut out, scratch, &mut work);
+            }
+        }
+        out
+    }
+
+    /// Examines the entry `name` (of the directory's record type `kind`) of `dir` (the
+    /// listed directory) into `entry`, reusing its strings; `false` when it is to be left
+    /// out.
+    fn fill(&self, dir: &OwnedFd, kind: u8, name: &CStr, entry: &mut EntryInfo) -> bool {
+        if !self.facts {
+            name_only(dir, kind, name, entry);
+            return true;
+        }
+        // One `statx` relative to the open directory, without following a link: for
+        // anything but a link that is the answer. Vanished meanwhile, or unreadable:
+        // skipping it keeps the rest.
+        let Some(facts) = stat(dir, name, FACTS) else {
+            return false;
+        };
+        if facts.kind() == EntryKind::Symlink {
+            // A link shows its target's facts when the target lies inside the root,
+            // which only the checked resolution from the root can tell.
+            let os_name = OsStr::from_bytes(name.to_bytes());
+            if let Some(target) = entry_for(&self.root, &self.dir_rel, os_name) {
+                *entry = target;
+                return true;
+            }
+        }
+        facts.fill(name, entry);
+        true
+    }
 }
 
-/// An entry with its name and the kind its directory records, every other fact unknown.
-/// Only a file system that keeps no type in its directory costs a stat.
-fn name_only(dir: &OwnedFd, kind: u8, name: &CStr) -> EntryInfo {
-    let kind = match kind {
+/// What one job keeps from batch to batch.
+struct Job {
+    /// One entry's facts, refilled for each entry a formatting job formats: its strings
+    /// keep their room from entry to entry.
+    scratch: EntryInfo,
+    /// The listed directory, opened anew for this job's stats (`None` when that failed).
+    dir: Option<OwnedFd>,
+}
+
+impl Job {
+    /// The handle this job's stats start from.
+    fn dir<'a>(&'a self, shared: &'a OwnedFd) -> &'a OwnedFd {
+        self.dir.as_ref().unwrap_or(shared)
+    }
+}
+
+/// A handle of its own on the directory `dir`, for one job's stats: every `statx` takes
+/// and drops a reference on the open file it starts from, and two jobs doing that on the
+/// same open file make its counter bounce between their cores. A path-only handle of `.`
+/// cannot leave the directory.
+fn own_handle(dir: &OwnedFd) -> Option<OwnedFd> {
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    rustix::fs::openat(dir, c".", flags, Mode::empty()).ok()
+}
+
+/// Bytes a listing line takes besides its name, about: an MLSD line with every fact of a
+/// file on a local disk, or a LIST line, and the CRLF.
+const LINE_FACTS: usize = 96;
+
+/// An entry with no facts yet, to be filled in.
+fn blank_entry() -> EntryInfo {
+    EntryInfo {
+        name: String::new(),
+        kind: EntryKind::File,
+        size: 0,
+        modified: None,
+        mode: None,
+        unique: None,
+    }
+}
+
+/// Fills `entry` with its name and the kind its directory records, every other fact
+/// unknown. Only a file system that keeps no type in its directory costs a stat.
+fn name_only(dir: &OwnedFd, kind: u8, name: &CStr, entry: &mut EntryInfo) {
+    entry.kind = match kind {
         KIND_DIR => EntryKind::Dir,
         KIND_LINK => EntryKind::Symlink,
         KIND_UNKNOWN => match stat(dir, name, StatxFlags::TYPE) {
@@ -617,19 +769,21 @@ fn name_only(dir: &OwnedFd, kind: u8, name: &CStr) -> EntryInfo {
         },
         _ => EntryKind::File,
     };
-    EntryInfo {
-        name: name_of(name),
-        kind,
-        size: 0,
-        modified: None,
-        mode: None,
-        unique: None,
-    }
+    set_name(&mut entry.name, name);
+    entry.size = 0;
+    entry.modified = None;
+    entry.mode = None;
+    entry.unique = None;
 }
 
-/// A file name as text, U+FFFD in place of bytes that are not UTF-8 (as `name_of` does).
-fn name_of(name: &CStr) -> String {
-    String::from_utf8_lossy(name.to_bytes()).into_owned()
+/// Sets `out` to the file name as text, U+FFFD in place of bytes that are not UTF-8 (as
+/// `name_of` does). Nearly every name is UTF-8 already and is copied as it is.
+fn set_name(out: &mut String, name: &CStr) {
+    out.clear();
+    match std::str::from_utf8(name.to_bytes()) {
+        Ok(text) => out.push_str(text),
+        Err(_) => out.push_str(&String::from_utf8_lossy(name.to_bytes())),
+    }
 }
 
 /// What one stat tells of an entry.
@@ -654,16 +808,17 @@ impl Facts {
         }
     }
 
-    /// The entry as `entry_info` makes it from cap-std's metadata, fact for fact.
-    fn entry(&self, name: String) -> EntryInfo {
-        EntryInfo {
-            name,
-            kind: self.kind(),
-            size: self.size,
-            modified: self.mtime.and_then(|(s, ns)| system_time(s, ns)),
-            mode: Some(self.mode & 0o7777),
-            unique: Some(unique_id(self.dev, self.ino)),
-        }
+    /// Fills `entry` as `entry_info` makes it from cap-std's metadata, fact for fact,
+    /// named `name`.
+    fn fill(&self, name: &CStr, entry: &mut EntryInfo) {
+        set_name(&mut entry.name, name);
+        entry.kind = self.kind();
+        entry.size = self.size;
+        entry.modified = self.mtime.and_then(|(s, ns)| system_time(s, ns));
+        entry.mode = Some(self.mode & 0o7777);
+        let unique = entry.unique.get_or_insert_with(String::new);
+        unique.clear();
+        write_unique_id(unique, self.dev, self.ino);
     }
 }
 
@@ -901,6 +1056,165 @@ mod tests {
         }
         assert_eq!(seen, n);
         assert!(batches > n / LIST_BATCH, "{batches} batches");
+    }
+
+    /// What the listing formatted on its jobs sends, with `batch_bytes` of `getdents`
+    /// buffer.
+    async fn formatted_bytes(root: &Path, lines: &ListLines, batch_bytes: usize) -> Vec<u8> {
+        let cap = super::super::roots::open(root).expect("root");
+        let dir = open_for_reading(&cap.open_dir("dir").expect("dir")).expect("open");
+        let jobs = ListingJobs::new(4);
+        let facts = !lines.names_only();
+        let mut shared = Shared::new(cap, dir, PathBuf::from("dir"), facts, jobs, batch_bytes);
+        shared.lines = Some(Arc::new(lines.clone()));
+        let chunks: Vec<Vec<u8>> = chunked(Arc::new(shared))
+            .map(|c| c.expect("chunk"))
+            .collect()
+            .await;
+        chunks.concat()
+    }
+
+    /// What the transfer sends when it formats `entries` itself.
+    fn driver_bytes(entries: &[EntryInfo], lines: &ListLines) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut work = 0;
+        for e in entries {
+            lines.write(&mut out, e, &mut work);
+        }
+        out
+    }
+
+    /// Names that a listing must show with care: line breaks and other control characters
+    /// (C0 and C1), bytes that are not UTF-8, the MLSx separators, spaces, non-ASCII.
+    fn add_odd_names(root: &Path) {
+        let dir = root.join("dir");
+        let odd: [&[u8]; 9] = [
+            b"line\nbreak",
+            b"cr\rname",
+            b"esc\x1b[31mred",
+            b"tab\tname",
+            b"bad\xff\xfeutf8",
+            "\u{85}next-line".as_bytes(),
+            b"semi;colon=eq",
+            b"space name",
+            "\u{fc}n\u{ef}c\u{f6}d\u{e9}".as_bytes(),
+        ];
+        for name in odd {
+            let path = dir.join(OsStr::from_bytes(name));
+            std::fs::write(path, b"odd").expect("write odd name");
+        }
+        std::fs::create_dir(dir.join("sub\x07bell")).expect("mkdir odd");
+    }
+
+    /// Guards the formatted path against the entry path: for directories of sizes around
+    /// a batch, links (inside, dangling, outside the root), sub-directories and odd names
+    /// included, the lines the jobs format are byte for byte those the transfer makes from
+    /// the entries, for LIST, MLSD under several `OPTS MLST` fact sets, and NLST with and
+    /// without a pattern (and its prefix).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn formatted_listing_sends_the_bytes_of_the_entry_listing() {
+        use ferroftp_proto::session::ListFormat;
+        let small = 64;
+        let real = LIST_BATCH * MIN_DIRENT / RECORD;
+        let cases = [
+            (0, small),
+            (1, small),
+            (small - 1, small),
+            (small, small),
+            (small + 1, small),
+            (3 * small + 7, small),
+            (real - 1, real),
+            (real + 1, real),
+            (2 * real + 7, real),
+        ];
+        let now = SystemTime::now();
+        let fact_sets = [
+            MlstFacts::default(),
+            MlstFacts {
+                kind: false,
+                size: false,
+                modify: false,
+                perm: false,
+                unique: false,
+            },
+            MlstFacts {
+                kind: true,
+                size: true,
+                modify: false,
+                perm: false,
+                unique: false,
+            },
+            MlstFacts {
+                kind: false,
+                size: false,
+                modify: true,
+                perm: true,
+                unique: true,
+            },
+        ];
+        let mut line_sets = vec![
+            ListLines::new(
+                ListFormat::List,
+                now,
+                MlstFacts::default(),
+                Permissions::ALL,
+                None,
+                "",
+            ),
+            ListLines::new(
+                ListFormat::Nlst,
+                now,
+                MlstFacts::default(),
+                Permissions::ALL,
+                None,
+                "",
+            ),
+        ];
+        for facts in fact_sets {
+            line_sets.push(ListLines::new(
+                ListFormat::Mlsd,
+                now,
+                facts,
+                Permissions::READ_ONLY,
+                None,
+                "",
+            ));
+        }
+        for (format, pattern, prefix) in [
+            (ListFormat::Nlst, "f00000*", "dir/"),
+            (ListFormat::Nlst, "[a-z]*?e*", "dir\nx/"),
+            (ListFormat::Nlst, "ln-*", ""),
+            (ListFormat::List, "*-*", ""),
+            (ListFormat::Mlsd, "*e*", ""),
+        ] {
+            let glob = listing::Glob::new(pattern).expect("pattern");
+            line_sets.push(ListLines::new(
+                format,
+                now,
+                MlstFacts::default(),
+                Permissions::ALL,
+                Some(glob),
+                prefix,
+            ));
+        }
+        for (n, batch) in cases {
+            let (_tmp, root) = tree(n);
+            add_odd_names(&root);
+            for lines in &line_sets {
+                let facts = !lines.names_only();
+                let entries = parallel(&root, facts, ListingJobs::new(4), batch * RECORD).await;
+                let want = driver_bytes(&entries, lines);
+                let got = formatted_bytes(&root, lines, batch * RECORD).await;
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    String::from_utf8_lossy(&want),
+                    "{n} files, batches of {batch}, {lines:?}"
+                );
+                assert_eq!(got, want, "{n} files, batches of {batch}, {lines:?}");
+                // And what the sequential reader gives, formatted the same way.
+                assert_eq!(got, driver_bytes(&sequential(&root, facts), lines));
+            }
+        }
     }
 
     /// Guards the parallelism: one listing really has two jobs examining at once. Each job
