@@ -34,7 +34,15 @@ impl FullDiskServer {
         // mount lives exactly as long as the server does.
         let script = format!("mount -t tmpfs -o {DISK} tmpfs ftp-data && exec \"$@\"");
         let mut child = Command::new("unshare")
-            .args(["--user", "--map-root-user", "--mount", "sh", "-c", &script, "sh"])
+            .args([
+                "--user",
+                "--map-root-user",
+                "--mount",
+                "sh",
+                "-c",
+                &script,
+                "sh",
+            ])
             .arg(BIN)
             .args([
                 "serve",
@@ -192,7 +200,11 @@ fn full_disk_is_452_and_leaves_nothing(extra: &[&str]) {
     let reply = c.upload("APPE", "keep.bin", &pattern(TOO_BIG, 4));
     assert!(reply.starts_with("452"), "append: {reply}");
     let appended = c.download("keep.bin");
-    assert_eq!(&appended[..old.len()], &old[..], "the appended file starts whole");
+    assert_eq!(
+        &appended[..old.len()],
+        &old[..],
+        "the appended file starts whole"
+    );
     assert!(appended.len() < old.len() + TOO_BIG);
     // Give the append's bytes back for the rest of the test.
     assert!(c.cmd("DELE keep.bin").starts_with("250"));
