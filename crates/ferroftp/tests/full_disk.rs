@@ -6,12 +6,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::io::{Read, Write};
+use std::net::Shutdown;
 
-use common::BIN;
+use common::{Ctl, Serve, Served};
 
 /// The home's size: far less than the big uploads below.
 const DISK: &str = "size=1m";
@@ -20,155 +18,70 @@ const TOO_BIG: usize = 3 * 1024 * 1024;
 
 /// `ferroftp serve` in quick-start mode, in `dir`, inside a fresh user and mount namespace
 /// where `dir/ftp-data` is a tmpfs of [`DISK`]; killed when dropped.
-struct FullDiskServer {
-    child: Child,
-    addr: String,
-    user: String,
-    pass: String,
+fn start(dir: &std::path::Path, extra: &[&str]) -> Served {
+    std::fs::create_dir(dir.join("ftp-data")).unwrap();
+    // The shell mounts the tmpfs in the new namespace, then becomes the server: the mount
+    // lives exactly as long as the server does.
+    let script = format!("mount -t tmpfs -o {DISK} tmpfs ftp-data && exec \"$@\"");
+    let wrapper = [
+        "unshare",
+        "--user",
+        "--map-root-user",
+        "--mount",
+        "sh",
+        "-c",
+        &script,
+        "sh",
+    ];
+    Serve::local_inside(&wrapper, extra)
+        .current_dir(dir)
+        .start()
 }
 
-impl FullDiskServer {
-    fn start(dir: &std::path::Path, extra: &[&str]) -> FullDiskServer {
-        std::fs::create_dir(dir.join("ftp-data")).unwrap();
-        // The shell mounts the tmpfs in the new namespace, then becomes the server: the
-        // mount lives exactly as long as the server does.
-        let script = format!("mount -t tmpfs -o {DISK} tmpfs ftp-data && exec \"$@\"");
-        let mut child = Command::new("unshare")
-            .args([
-                "--user",
-                "--map-root-user",
-                "--mount",
-                "sh",
-                "-c",
-                &script,
-                "sh",
-            ])
-            .arg(BIN)
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--passive-ports",
-                "0-0",
-                "--login-failure-delay-ms",
-                "0",
-            ])
-            .args(extra)
-            .env_remove("FERROFTP_USERS")
-            .current_dir(dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("unshare (util-linux) starts");
-        let out = BufReader::new(child.stdout.take().expect("stdout"));
-        let (mut addr, mut creds) = (None, None);
-        for line in out.lines() {
-            let line = line.expect("server output");
-            if let Some(rest) = line.strip_prefix("ferroftp quick start: user \"") {
-                let user = rest.split('"').next().unwrap().to_owned();
-                let pass = rest.split("password \"").nth(1).unwrap();
-                creds = Some((user, pass.split('"').next().unwrap().to_owned()));
-            }
-            if let Some(a) = line.strip_prefix("listening on ftp://") {
-                addr = Some(a.trim().to_owned());
-                break;
-            }
-        }
-        let (user, pass) = creds.expect("quick-start credentials printed");
-        FullDiskServer {
-            child,
-            addr: addr.expect("the server listens (is unshare allowed here?)"),
-            user,
-            pass,
-        }
-    }
-
-    fn login(&self) -> Ctl {
-        let s = TcpStream::connect(&self.addr).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let mut c = Ctl(BufReader::new(s));
-        assert!(c.line().starts_with("220"));
-        assert!(c.cmd(&format!("USER {}", self.user)).starts_with("331"));
-        assert!(c.cmd(&format!("PASS {}", self.pass)).starts_with("230"));
-        assert!(c.cmd("TYPE I").starts_with("200"));
-        c
-    }
+/// Logged in on `srv` as its quick-start user, in TYPE I.
+fn login(srv: &Served) -> Ctl {
+    let (user, pass) = srv.quick_start.clone().expect("quick-start credentials");
+    let (mut c, greeting) = Ctl::connect(&srv.addr);
+    assert!(greeting.starts_with("220"), "{greeting}");
+    assert!(c.cmd(&format!("USER {user}")).starts_with("331"));
+    assert!(c.cmd(&format!("PASS {pass}")).starts_with("230"));
+    assert!(c.cmd("TYPE I").starts_with("200"));
+    c
 }
 
-impl Drop for FullDiskServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `VERB name` with `bytes` as the data; the final reply. Writing stops quietly when the
+/// server gives up on the data connection, as a client's would.
+fn upload(c: &mut Ctl, verb: &str, name: &str, bytes: &[u8]) -> String {
+    let mut data = c.pasv();
+    let opening = c.cmd(&format!("{verb} {name}"));
+    assert!(opening.starts_with("150"), "{opening}");
+    let _ = data.write_all(bytes);
+    let _ = data.shutdown(Shutdown::Write);
+    let reply = c.line();
+    drop(data);
+    reply
 }
 
-struct Ctl(BufReader<TcpStream>);
+/// The data sent for `command` (RETR, MLSD), after its `150` and before its `226`.
+fn download(c: &mut Ctl, command: &str) -> Vec<u8> {
+    let mut data = c.pasv();
+    let opening = c.cmd(command);
+    assert!(opening.starts_with("150"), "{opening}");
+    let mut bytes = Vec::new();
+    data.read_to_end(&mut bytes).unwrap();
+    assert!(c.line().starts_with("226"));
+    bytes
+}
 
-impl Ctl {
-    fn line(&mut self) -> String {
-        let mut l = String::new();
-        self.0.read_line(&mut l).expect("a reply");
-        l
-    }
-
-    fn cmd(&mut self, c: &str) -> String {
-        self.0
-            .get_mut()
-            .write_all(format!("{c}\r\n").as_bytes())
-            .unwrap();
-        self.line()
-    }
-
-    fn epsv(&mut self) -> TcpStream {
-        let reply = self.cmd("EPSV");
-        assert!(reply.starts_with("229"), "{reply}");
-        let port: u16 = reply
-            .split("|||")
-            .nth(1)
-            .and_then(|r| r.split('|').next())
-            .and_then(|p| p.parse().ok())
-            .expect("a port in the 229");
-        TcpStream::connect(("127.0.0.1", port)).expect("data connection")
-    }
-
-    /// `VERB name` with `bytes` as the data; the final reply. Writing stops quietly when the
-    /// server gives up on the data connection, as a client's would.
-    fn upload(&mut self, verb: &str, name: &str, bytes: &[u8]) -> String {
-        let mut data = self.epsv();
-        let opening = self.cmd(&format!("{verb} {name}"));
-        assert!(opening.starts_with("150"), "{opening}");
-        let _ = data.write_all(bytes);
-        let _ = data.shutdown(Shutdown::Write);
-        let reply = self.line();
-        drop(data);
-        reply
-    }
-
-    fn download(&mut self, name: &str) -> Vec<u8> {
-        let mut data = self.epsv();
-        let opening = self.cmd(&format!("RETR {name}"));
-        assert!(opening.starts_with("150"), "{opening}");
-        let mut bytes = Vec::new();
-        data.read_to_end(&mut bytes).unwrap();
-        assert!(self.line().starts_with("226"));
-        bytes
-    }
-
-    /// Every name in the home, hidden ones included (a temporary upload would show).
-    fn names(&mut self) -> Vec<String> {
-        let mut data = self.epsv();
-        let opening = self.cmd("MLSD");
-        assert!(opening.starts_with("150"), "{opening}");
-        let mut text = String::new();
-        data.read_to_string(&mut text).unwrap();
-        assert!(self.line().starts_with("226"));
-        let mut names: Vec<String> = text
-            .lines()
-            .filter_map(|l| l.split_once("; ").map(|(_, n)| n.to_owned()))
-            .collect();
-        names.sort();
-        names
-    }
+/// Every name in the home, hidden ones included (a temporary upload would show).
+fn names(c: &mut Ctl) -> Vec<String> {
+    let text = String::from_utf8(download(c, "MLSD")).unwrap();
+    let mut names: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.split_once("; ").map(|(_, n)| n.to_owned()))
+        .collect();
+    names.sort();
+    names
 }
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
@@ -180,26 +93,30 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
 /// One server configuration through every way a full disk can meet an upload.
 fn full_disk_is_452_and_leaves_nothing(extra: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
-    let srv = FullDiskServer::start(dir.path(), extra);
-    let mut c = srv.login();
+    let srv = start(dir.path(), extra);
+    let mut c = login(&srv);
     let old = pattern(200 * 1024, 1);
-    assert!(c.upload("STOR", "keep.bin", &old).starts_with("226"));
+    assert!(upload(&mut c, "STOR", "keep.bin", &old).starts_with("226"));
 
     // Replacing a file: the new bytes don't fit; the old file stays as it was.
-    let reply = c.upload("STOR", "keep.bin", &pattern(TOO_BIG, 2));
+    let reply = upload(&mut c, "STOR", "keep.bin", &pattern(TOO_BIG, 2));
     assert!(reply.starts_with("452"), "replace: {reply}");
-    assert_eq!(c.download("keep.bin"), old, "the old file is kept whole");
+    assert_eq!(
+        download(&mut c, "RETR keep.bin"),
+        old,
+        "the old file is kept whole"
+    );
 
     // A new file that does not fit leaves no trace: no partial file, no temporary file.
-    let reply = c.upload("STOR", "new.bin", &pattern(TOO_BIG, 3));
+    let reply = upload(&mut c, "STOR", "new.bin", &pattern(TOO_BIG, 3));
     assert!(reply.starts_with("452"), "new file: {reply}");
-    assert_eq!(c.names(), ["keep.bin"]);
+    assert_eq!(names(&mut c), ["keep.bin"]);
 
     // An append that does not fit: a 452, and what it appended before the disk filled
     // stays (APPE writes in place, as every FTP server's does) but the file is not broken.
-    let reply = c.upload("APPE", "keep.bin", &pattern(TOO_BIG, 4));
+    let reply = upload(&mut c, "APPE", "keep.bin", &pattern(TOO_BIG, 4));
     assert!(reply.starts_with("452"), "append: {reply}");
-    let appended = c.download("keep.bin");
+    let appended = download(&mut c, "RETR keep.bin");
     assert_eq!(
         &appended[..old.len()],
         &old[..],
@@ -211,9 +128,9 @@ fn full_disk_is_452_and_leaves_nothing(extra: &[&str]) {
 
     // The space of the failed uploads came back: a file of most of the disk fits now.
     let fits = pattern(700 * 1024, 5);
-    assert!(c.upload("STOR", "fits.bin", &fits).starts_with("226"));
-    assert_eq!(c.download("fits.bin"), fits);
-    assert_eq!(c.names(), ["fits.bin"]);
+    assert!(upload(&mut c, "STOR", "fits.bin", &fits).starts_with("226"));
+    assert_eq!(download(&mut c, "RETR fits.bin"), fits);
+    assert_eq!(names(&mut c), ["fits.bin"]);
     assert!(c.cmd("NOOP").starts_with("200"));
 }
 

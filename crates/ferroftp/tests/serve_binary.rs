@@ -2,69 +2,15 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::Read;
 use std::process::Command;
-use std::time::Duration;
 
-use common::{add_user, deadline, del_user, log_shows, set_password, wait_until, Served, BIN};
+use common::{add_user, deadline, del_user, log_shows, set_password, wait_until, Ctl, Served, BIN};
 
 /// Starts `ferroftp serve ARGS` in `dir` and reads the quick-start line and the listening
 /// address.
 fn serve(args: &[&str], dir: &std::path::Path) -> Served {
     Served::start(args, dir)
-}
-
-struct Ctl(BufReader<TcpStream>);
-
-impl Ctl {
-    fn connect(addr: &str) -> (Ctl, String) {
-        let s = TcpStream::connect(addr).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let mut c = Ctl(BufReader::new(s));
-        let g = c.line();
-        (c, g)
-    }
-    fn line(&mut self) -> String {
-        let mut l = String::new();
-        self.0.read_line(&mut l).unwrap();
-        l
-    }
-    fn cmd(&mut self, c: &str) -> String {
-        self.0
-            .get_mut()
-            .write_all(format!("{c}\r\n").as_bytes())
-            .unwrap();
-        self.line()
-    }
-    /// Whether a reply has arrived that was not read yet; does not wait.
-    fn has_pending(&mut self) -> bool {
-        if !self.0.buffer().is_empty() {
-            return true;
-        }
-        let socket = self.0.get_mut();
-        socket.set_nonblocking(true).unwrap();
-        let peeked = socket.peek(&mut [0u8; 1]);
-        socket.set_nonblocking(false).unwrap();
-        match peeked {
-            Ok(n) => n > 0,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
-            Err(e) => panic!("control connection: {e}"),
-        }
-    }
-    /// Opens a passive data connection.
-    fn pasv(&mut self) -> TcpStream {
-        let reply = self.cmd("PASV");
-        assert!(reply.starts_with("227"), "{reply}");
-        let numbers: Vec<u16> = reply
-            .split(['(', ')'])
-            .nth(1)
-            .expect("address in the 227")
-            .split(',')
-            .map(|n| n.trim().parse().expect("a number"))
-            .collect();
-        TcpStream::connect(("127.0.0.1", numbers[4] * 256 + numbers[5])).expect("data connection")
-    }
 }
 
 #[test]

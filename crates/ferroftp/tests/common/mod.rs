@@ -7,6 +7,7 @@
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::thread;
@@ -139,6 +140,16 @@ pub fn log_shows(log: &Path, text: &str) -> bool {
     })
 }
 
+/// The arguments of [`Serve::local`]: loopback, OS-picked ports, no delay after a failed login.
+const LOCAL: [&str; 6] = [
+    "--listen",
+    "127.0.0.1:0",
+    "--passive-ports",
+    "0-0",
+    "--login-failure-delay-ms",
+    "0",
+];
+
 /// How to start `ferroftp serve`.
 pub struct Serve {
     cmd: Command,
@@ -157,16 +168,25 @@ impl Serve {
     /// and no delay after a failed login (so tests that log in wrongly do not wait), then
     /// ARGS.
     pub fn local<S: AsRef<OsStr>>(args: &[S]) -> Serve {
-        let mut serve = Serve::new(&[
-            "--listen",
-            "127.0.0.1:0",
-            "--passive-ports",
-            "0-0",
-            "--login-failure-delay-ms",
-            "0",
-        ]);
+        let mut serve = Serve::new(&LOCAL);
         serve.cmd.args(args);
         serve
+    }
+
+    /// As [`Serve::local`], but started by `wrapper` (a program and its arguments), which
+    /// is given the binary and its arguments to run (`unshare ... sh -c '...; exec "$@"'`).
+    pub fn local_inside<S: AsRef<OsStr>>(wrapper: &[&str], args: &[S]) -> Serve {
+        let (program, wrapper_args) = wrapper.split_first().expect("a wrapper program");
+        let mut cmd = Command::new(program);
+        cmd.args(wrapper_args)
+            .arg(BIN)
+            .arg("serve")
+            .args(LOCAL)
+            .args(args)
+            .env_remove("FERROFTP_USERS")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        Serve { cmd, listeners: 1 }
     }
 
     /// One more argument.
@@ -280,5 +300,61 @@ impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A control connection driven line by line, for tests that speak FTP by hand.
+pub struct Ctl(pub BufReader<TcpStream>);
+
+impl Ctl {
+    /// Connects to `addr`; the connection and its greeting.
+    pub fn connect(addr: &str) -> (Ctl, String) {
+        let s = TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut c = Ctl(BufReader::new(s));
+        let g = c.line();
+        (c, g)
+    }
+    /// The next reply line.
+    pub fn line(&mut self) -> String {
+        let mut l = String::new();
+        self.0.read_line(&mut l).unwrap();
+        l
+    }
+    /// Sends `c` and reads one reply line.
+    pub fn cmd(&mut self, c: &str) -> String {
+        self.0
+            .get_mut()
+            .write_all(format!("{c}\r\n").as_bytes())
+            .unwrap();
+        self.line()
+    }
+    /// Whether a reply has arrived that was not read yet; does not wait.
+    pub fn has_pending(&mut self) -> bool {
+        if !self.0.buffer().is_empty() {
+            return true;
+        }
+        let socket = self.0.get_mut();
+        socket.set_nonblocking(true).unwrap();
+        let peeked = socket.peek(&mut [0u8; 1]);
+        socket.set_nonblocking(false).unwrap();
+        match peeked {
+            Ok(n) => n > 0,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+            Err(e) => panic!("control connection: {e}"),
+        }
+    }
+    /// Opens a passive data connection.
+    pub fn pasv(&mut self) -> TcpStream {
+        let reply = self.cmd("PASV");
+        assert!(reply.starts_with("227"), "{reply}");
+        let numbers: Vec<u16> = reply
+            .split(['(', ')'])
+            .nth(1)
+            .expect("address in the 227")
+            .split(',')
+            .map(|n| n.trim().parse().expect("a number"))
+            .collect();
+        TcpStream::connect(("127.0.0.1", numbers[4] * 256 + numbers[5])).expect("data connection")
     }
 }
