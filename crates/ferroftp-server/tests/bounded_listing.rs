@@ -25,12 +25,7 @@ fn a_stalled_listing_holds_no_blocking_thread() {
     for i in 0..1000 {
         std::fs::write(tmp.path().join(format!("f{i:04}")), b"x").expect("write");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .max_blocking_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = common::one_blocking_thread_runtime();
     runtime.block_on(async {
         let storage = LocalStorage::new(tmp.path()).expect("open");
         let mut stalled = storage.list(&VPath::root()).await.expect("list");

@@ -15,15 +15,12 @@ use ferroftp_server::{Authenticator, LoginLimits, ServerConfig};
 
 fn config(adjust: impl FnOnce(&mut ServerConfig)) -> ServerConfig {
     let mut config = ServerConfig {
-        listen: vec!["127.0.0.1:0".parse().expect("address")],
-        passive_ports: 0..=0,
-        login_failure_delay: Duration::ZERO,
         limits: LoginLimits {
             ban_after_failures: 0,
             max_login_failures: 0,
             ..LoginLimits::default()
         },
-        ..ServerConfig::default()
+        ..common::loopback_config()
     };
     adjust(&mut config);
     config

@@ -30,12 +30,7 @@ fn serve(auth: Arc<UsersFileAuthenticator>, config: ServerConfig) -> TestServer 
 }
 
 fn tcp_config() -> ServerConfig {
-    ServerConfig {
-        listen: vec!["127.0.0.1:0".parse().expect("address")],
-        passive_ports: 0..=0,
-        login_failure_delay: Duration::ZERO,
-        ..ServerConfig::default()
-    }
+    common::loopback_config()
 }
 
 // Guards "a cache hit must not touch the HashGate": the first login takes the one permit

@@ -21,7 +21,7 @@ use ferroftp_server::storage::{
     StorageFactory, Upload, WriteMode,
 };
 use ferroftp_server::users_file::{UsersFile, UsersFileAuthenticator};
-use ferroftp_server::{AnonymousConfig, ServerConfig, UserLimits};
+use ferroftp_server::{AnonymousConfig, UserLimits};
 
 /// A local storage behind a wrapper that forwards everything but the formatted listing:
 /// the transfer formats its entries itself, as for any backend without one.
@@ -203,14 +203,7 @@ fn quota_users_list_through_the_formatted_path() {
     };
     users.set_limits("carol", limits).expect("limits");
     let auth = Arc::new(UsersFileAuthenticator::new(users));
-    let config = ServerConfig {
-        listen: vec!["127.0.0.1:0".parse().expect("addr")],
-        passive_ports: 0..=0,
-        login_failure_delay: Duration::ZERO,
-        data_connect_timeout: Duration::from_secs(5),
-        shutdown_grace: Duration::from_secs(5),
-        ..ServerConfig::default()
-    };
+    let config = common::loopback_config();
     let jobs = config.storage.listing_jobs().clone();
     let s = TestServer::start_serving(home, auth, config);
     let mut r = Raw::connect(s.addr);
@@ -290,12 +283,7 @@ fn a_stalled_formatted_listing_holds_no_blocking_thread() {
     for i in 0..5000 {
         std::fs::write(tmp.path().join(format!("f{i:05}")), b"x").expect("write");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .max_blocking_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = common::one_blocking_thread_runtime();
     runtime.block_on(async {
         let storage = LocalStorage::new(tmp.path()).expect("open");
         let lines = || {

@@ -18,14 +18,11 @@ use ferroftp_server::{AnonymousConfig, Authenticator, LoginLimits, ServerConfig}
 /// A server with `auth` on its own runtime thread, stopped on drop.
 fn start(auth: Arc<dyn Authenticator>, adjust: impl FnOnce(&mut ServerConfig)) -> TestServer {
     let mut config = ServerConfig {
-        listen: vec!["127.0.0.1:0".parse().expect("address")],
-        passive_ports: 0..=0,
-        login_failure_delay: Duration::ZERO,
         limits: LoginLimits {
             ban_after_failures: 0,
             ..LoginLimits::default()
         },
-        ..ServerConfig::default()
+        ..common::loopback_config()
     };
     adjust(&mut config);
     let root = tempfile::tempdir().expect("tempdir");

@@ -7,11 +7,10 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use common::{Raw, TestServer};
 use ferroftp_server::users_file::{UsersFile, UsersFileAuthenticator};
-use ferroftp_server::{ServerConfig, UserLimits};
+use ferroftp_server::UserLimits;
 
 const PASSWORD: &str = "pw";
 const QUOTA_TEXT: &str =
@@ -28,14 +27,7 @@ fn start(limits: UserLimits, prepare: impl FnOnce(&Path)) -> TestServer {
         .expect("add carol");
     users.set_limits("carol", limits).expect("limits");
     let auth = Arc::new(UsersFileAuthenticator::new(users));
-    let config = ServerConfig {
-        listen: vec!["127.0.0.1:0".parse().expect("addr")],
-        passive_ports: 0..=0,
-        login_failure_delay: Duration::ZERO,
-        data_connect_timeout: Duration::from_secs(5),
-        shutdown_grace: Duration::from_secs(5),
-        ..ServerConfig::default()
-    };
+    let config = common::loopback_config();
     TestServer::start_serving(home, auth, config)
 }
 

@@ -478,7 +478,7 @@ fn a_file_that_takes_no_more_gets_the_same_reply_on_both_paths() {
 #[test]
 fn uploads_under_a_quota_stay_buffered_and_counted() {
     use ferroftp_server::users_file::{UsersFile, UsersFileAuthenticator};
-    use ferroftp_server::{ServerConfig, UserLimits};
+    use ferroftp_server::UserLimits;
     let _serial = LOCK.blocking_lock();
     let home = tempfile::tempdir().expect("tempdir");
     let mut users = UsersFile::new();
@@ -490,12 +490,7 @@ fn uploads_under_a_quota_stay_buffered_and_counted() {
         ..UserLimits::default()
     };
     users.set_limits("carol", limits).expect("limits");
-    let config = ServerConfig {
-        listen: vec!["127.0.0.1:0".parse().expect("addr")],
-        passive_ports: 0..=0,
-        login_failure_delay: Duration::ZERO,
-        ..ServerConfig::default()
-    };
+    let config = common::loopback_config();
     let auth = std::sync::Arc::new(UsersFileAuthenticator::new(users));
     let s = TestServer::start_serving(home, auth, config);
     let mut r = Raw::connect(s.addr);

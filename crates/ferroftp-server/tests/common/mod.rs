@@ -61,13 +61,8 @@ impl TestServer {
         adjust: impl FnOnce(&mut ServerConfig),
     ) -> TestServer {
         let mut config = ServerConfig {
-            listen: vec!["127.0.0.1:0".parse().unwrap()],
-            // Port 0 range: the OS picks each passive port, so parallel tests never collide.
-            passive_ports: 0..=0,
             login_failure_delay: Duration::from_millis(20),
-            data_connect_timeout: Duration::from_secs(5),
-            shutdown_grace: Duration::from_secs(5),
-            ..ServerConfig::default()
+            ..loopback_config()
         };
         adjust(&mut config);
         let auth = Arc::new(StaticAuthenticator::new(USER, PASS, root.path(), perms));
@@ -324,6 +319,31 @@ impl Raw {
         }
         false
     }
+}
+
+/// A configuration for tests that build their own server: loopback, OS-picked control and
+/// passive ports, no pause after a failed login, short data and shutdown waits.
+pub fn loopback_config() -> ServerConfig {
+    ServerConfig {
+        listen: vec!["127.0.0.1:0".parse().expect("address")],
+        // Port 0 range: the OS picks each passive port, so parallel tests never collide.
+        passive_ports: 0..=0,
+        login_failure_delay: Duration::ZERO,
+        data_connect_timeout: Duration::from_secs(5),
+        shutdown_grace: Duration::from_secs(5),
+        ..ServerConfig::default()
+    }
+}
+
+/// A runtime with one worker and one blocking thread: a listing that held its thread
+/// while stalled would leave nothing for any other file operation.
+pub fn one_blocking_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 /// The address in a `227 Entering Passive Mode (h1,h2,h3,h4,p1,p2).` reply.
