@@ -5,9 +5,12 @@
 //! each `statx`, then `getdents`), so this module spends as little as it can around those
 //! calls and spreads them over two cores: the names of a batch are read by one `getdents`
 //! into a reused buffer and kept in one allocation, each entry is examined with one `statx`
-//! relative to the open directory that asks only for the facts the formats show, and while
-//! one job examines its batch, the next job reads and examines the batch after it. The
-//! batches come out in the directory's order, whatever order the jobs finish in.
+//! relative to the open directory that asks only for the facts the formats show. The two
+//! jobs take the parts ([`PART`] entries each) of a batch in turn, and the job that finds
+//! every part of it taken reads the next batch: neither job idles while entries are left,
+//! and at the end of a listing at most one part is left to one job. The parts of a batch
+//! are joined in order, and the batches come out in the directory's order, whatever order
+//! the jobs finish in.
 //!
 //! A listing the transfer wants formatted ([`formatted`]) goes one step further: each job
 //! formats its batch into one buffer of lines right after examining it, refilling one
@@ -19,7 +22,7 @@
 //! batches (read ahead, and the one being sent) of at most [`LIST_BATCH`] entries each,
 //! whatever the directory's size. A job goes on from batch to batch only while there is
 //! room for one more, so a client that stops reading holds no thread once the room is
-//! full; and a job holds a permit of the server's [`ListingJobs`] for each batch, so that
+//! full; and a job holds a permit of the server's [`ListingJobs`] for each part, so that
 //! many listings cannot take the whole blocking pool.
 
 use std::ffi::{CStr, OsStr};
@@ -314,6 +317,7 @@ impl Shared {
             cursor: Mutex::new(Cursor {
                 next: 0,
                 buf: Vec::with_capacity(batch_bytes),
+                open: None,
             }),
             state: Mutex::new(State {
                 ready: Vec::with_capacity(AHEAD),
@@ -324,6 +328,8 @@ impl Shared {
             closed: AtomicBool::new(false),
             failed: AtomicBool::new(false),
             waker: AtomicWaker::new(),
+            #[cfg(test)]
+            part_gate: None,
         }
     }
 }
@@ -345,7 +351,8 @@ struct Shared {
     /// the entries.
     lines: Option<Arc<ListLines>>,
     jobs: ListingJobs,
-    /// The directory's read position is the kernel's: one job at a time reads names.
+    /// The directory's read position is the kernel's: one job at a time reads names, or
+    /// takes a part of the batch under way.
     cursor: Mutex<Cursor>,
     /// Batches and jobs, for the consumer.
     state: Mutex<State>,
@@ -357,6 +364,10 @@ struct Shared {
     failed: AtomicBool,
     /// The consumer, woken when a batch is ready or a job ends.
     waker: AtomicWaker,
+    /// Test hook: a job that handed in a part waits, up to a deadline, until jobs on two
+    /// threads have handed in parts, so that a test sees the parts shared without timing.
+    #[cfg(test)]
+    part_gate: Option<PartGate>,
 }
 
 /// The reading end of a listing.
@@ -365,6 +376,28 @@ struct Cursor {
     next: u64,
     /// The `getdents` buffer, reused by every batch.
     buf: Vec<u8>,
+    /// The batch whose parts are being taken, and the next part to take, while one is
+    /// left.
+    open: Option<(Arc<Open>, usize)>,
+}
+
+/// A batch read, its parts being examined.
+struct Open {
+    number: u64,
+    names: Names,
+    /// Whether it is the listing's last.
+    last: bool,
+    done: Mutex<Assembly>,
+}
+
+/// The parts of a batch examined so far.
+struct Assembly {
+    /// Each part's output, in order, once handed in.
+    parts: Vec<Option<Output>>,
+    /// Parts not handed in yet.
+    left: usize,
+    /// The error that ended the reading after the batch's entries.
+    err: Option<StorageError>,
 }
 
 /// The listing's batches and jobs.
@@ -513,8 +546,18 @@ impl Drop for ReadAhead {
 }
 
 /// The names of one batch in one allocation: for each entry a kind byte (never 0), the
-/// name, and its NUL; and how many there are.
-struct Names(Vec<u8>, usize);
+/// name, and its NUL; and where each part of [`PART`] entries starts.
+struct Names {
+    bytes: Vec<u8>,
+    /// The offset in `bytes` of each part's first record.
+    cuts: Vec<usize>,
+}
+
+/// How many entries of a batch a job examines and formats at a time. The two jobs of a
+/// listing take the parts of a batch in turn, so that neither idles while the other
+/// examines the rest of a batch: at the end of a listing at most one part is left to one
+/// job. Small enough for a short tail, big enough that taking a part costs nothing.
+const PART: usize = 64;
 
 /// Kind bytes of [`Names`], from the directory's record type.
 const KIND_DIR: u8 = b'd';
@@ -523,13 +566,35 @@ const KIND_UNKNOWN: u8 = b'?';
 const KIND_OTHER: u8 = b'f';
 
 impl Names {
-    /// Each entry's kind byte and name (with its NUL).
-    fn iter(&self) -> impl Iterator<Item = (u8, &CStr)> {
-        self.0.split_inclusive(|b| *b == 0).filter_map(|rec| {
-            let (kind, name) = rec.split_first()?;
-            Some((*kind, CStr::from_bytes_with_nul(name).ok()?))
-        })
+    fn new(bytes: Vec<u8>, cuts: Vec<usize>) -> Names {
+        Names { bytes, cuts }
     }
+
+    /// Each entry's kind byte and name (with its NUL).
+    #[cfg(test)]
+    fn iter(&self) -> impl Iterator<Item = (u8, &CStr)> {
+        records(&self.bytes)
+    }
+
+    /// How many parts the batch has (none when it has no entries).
+    fn parts(&self) -> usize {
+        self.cuts.len()
+    }
+
+    /// The records of part `i`.
+    fn part(&self, i: usize) -> &[u8] {
+        let start = self.cuts.get(i).copied().unwrap_or(self.bytes.len());
+        let end = self.cuts.get(i + 1).copied().unwrap_or(self.bytes.len());
+        self.bytes.get(start..end).unwrap_or_default()
+    }
+}
+
+/// Each kind byte and name (with its NUL) of the records in `bytes`.
+fn records(bytes: &[u8]) -> impl Iterator<Item = (u8, &CStr)> {
+    bytes.split_inclusive(|b| *b == 0).filter_map(|rec| {
+        let (kind, name) = rec.split_first()?;
+        Some((*kind, CStr::from_bytes_with_nul(name).ok()?))
+    })
 }
 
 /// Ends a job when dropped, even by a panic: it is counted out and the consumer woken.
@@ -563,10 +628,10 @@ impl Shared {
         };
         loop {
             let running = self.jobs.enter();
-            if !self.batch(&mut job) {
+            if !self.step(&mut job) {
                 return;
             }
-            // Between batches the permit goes back: a listing waiting in line for one gets
+            // Between parts the permit goes back: a listing waiting in line for one gets
             // it, and this job ends; else it goes on without a hand-off.
             drop(running);
             drop(permit);
@@ -577,41 +642,155 @@ impl Shared {
         }
     }
 
-    /// Reads and examines the next batch into the ready ones; `false` when there is no
-    /// room for it, nothing left to read, or nobody to read it for.
-    fn batch(&self, job: &mut Job) -> bool {
-        {
-            let mut state = self.state();
-            if self.is_closed() || state.held >= AHEAD {
-                return false;
-            }
-            state.held += 1;
-        }
-        let read = {
-            let mut cursor = self.cursor.lock().unwrap_or_else(|p| p.into_inner());
-            if self.exhausted.load(Ordering::SeqCst) || self.is_closed() {
-                None
-            } else {
-                let (names, err, end) = self.read_names(&mut cursor.buf);
-                if end {
-                    self.exhausted.store(true, Ordering::SeqCst);
-                }
-                let number = cursor.next;
-                cursor.next += 1;
-                Some((number, names, err, end))
-            }
-        };
-        let Some((number, names, err, last)) = read else {
-            self.state().held -= 1;
+    /// Examines (and formats) one part of a batch, reading the next batch first when
+    /// every part of the one under way is taken; `false` when there is no room for
+    /// another batch, nothing left to read, or nobody to read it for.
+    fn step(&self, job: &mut Job) -> bool {
+        let Some((open, part)) = self.claim() else {
             return false;
         };
+        let records = open.names.part(part);
         let out = match &self.lines {
-            Some(lines) => Output::Bytes(self.format(&names, lines, job)),
-            None => Output::Entries(self.examine(&names, job)),
+            Some(lines) => Output::Bytes(self.format(records, lines, job)),
+            None => Output::Entries(self.examine(records, job)),
         };
-        self.state().ready.push((number, Batch { out, err, last }));
+        self.finish(&open, part, out);
+        true
+    }
+
+    /// The next part to examine: of the batch under way, or else of a batch read now.
+    fn claim(&self) -> Option<(Arc<Open>, usize)> {
+        let mut cursor = self.cursor.lock().unwrap_or_else(|p| p.into_inner());
+        if self.is_closed() {
+            return None;
+        }
+        if let Some((open, next)) = cursor.open.take() {
+            if next + 1 < open.names.parts() {
+                cursor.open = Some((Arc::clone(&open), next + 1));
+            }
+            return Some((open, next));
+        }
+        loop {
+            if self.exhausted.load(Ordering::SeqCst) || self.is_closed() {
+                return None;
+            }
+            {
+                let mut state = self.state();
+                if state.held >= AHEAD {
+                    return None;
+                }
+                state.held += 1;
+            }
+            let (names, err, last) = self.read_names(&mut cursor.buf);
+            if last {
+                self.exhausted.store(true, Ordering::SeqCst);
+            }
+            let number = cursor.next;
+            cursor.next += 1;
+            let parts = names.parts();
+            if parts == 0 {
+                // Nothing to examine (only `.`, `..` or upload temporaries, or the end):
+                // the batch is done as it is, and the next one is read.
+                let out = self.empty_output();
+                self.ready(number, Batch { out, err, last });
+                continue;
+            }
+            let open = Arc::new(Open {
+                number,
+                last,
+                done: Mutex::new(Assembly {
+                    parts: (0..parts).map(|_| None).collect(),
+                    left: parts,
+                    err,
+                }),
+                names,
+            });
+            if parts > 1 {
+                cursor.open = Some((Arc::clone(&open), 1));
+            }
+            return Some((open, 0));
+        }
+    }
+
+    /// Hands in part `part` of the batch `open`; the job handing in its last part joins
+    /// the parts in order and makes the batch ready.
+    fn finish(&self, open: &Open, part: usize, out: Output) {
+        let mut done = open.done.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(slot) = done.parts.get_mut(part) {
+            *slot = Some(out);
+        }
+        done.left -= 1;
+        if done.left > 0 {
+            drop(done);
+            #[cfg(test)]
+            self.wait_at_part_gate();
+            return;
+        }
+        let parts = std::mem::take(&mut done.parts);
+        let err = done.err.take();
+        drop(done);
+        let out = self.join(parts);
+        self.ready(
+            open.number,
+            Batch {
+                out,
+                err,
+                last: open.last,
+            },
+        );
+    }
+
+    #[cfg(test)]
+    fn wait_at_part_gate(&self) {
+        let Some(gate) = &self.part_gate else {
+            return;
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut seen = gate.threads.lock().unwrap_or_else(|p| p.into_inner());
+        seen.insert(std::thread::current().id());
+        gate.cv.notify_all();
+        while seen.len() < 2 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            seen = gate
+                .cv
+                .wait_timeout(seen, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+
+    /// The parts of a batch as one output, in order.
+    fn join(&self, parts: Vec<Option<Output>>) -> Output {
+        let mut parts = parts.into_iter().flatten();
+        let Some(mut out) = parts.next() else {
+            return self.empty_output();
+        };
+        for part in parts {
+            match (&mut out, part) {
+                (Output::Bytes(all), Output::Bytes(b)) => all.extend_from_slice(&b),
+                (Output::Entries(all), Output::Entries(e)) => all.extend(e),
+                // The jobs of one listing all make the same kind of output.
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The output of a batch without entries.
+    fn empty_output(&self) -> Output {
+        match self.lines {
+            Some(_) => Output::Bytes(Vec::new()),
+            None => Output::Entries(Vec::new()),
+        }
+    }
+
+    /// Makes batch `number` ready for the consumer.
+    fn ready(&self, number: u64, batch: Batch) {
+        self.state().ready.push((number, batch));
         self.waker.wake();
-        !last
     }
 
     /// One `getdents` into `buf`: the names it gave (upload temporaries, `.` and `..` left
@@ -620,12 +799,13 @@ impl Shared {
         // Grown as needed: a small directory's listing stays small.
         let mut names = Vec::new();
         let mut count = 0;
+        let mut cuts = Vec::new();
         let mut raw = RawDir::new(&self.dir, buf.spare_capacity_mut());
         let mut first = true;
         loop {
             // One `getdents` per batch: stop when its records are used up.
             if !first && raw.is_buffer_empty() {
-                return (Names(names, count), None, false);
+                return (Names::new(names, cuts), None, false);
             }
             first = false;
             let entry = match raw.next() {
@@ -633,13 +813,16 @@ impl Shared {
                 // A failing readdir may fail again at once; stop rather than loop.
                 Some(Err(e)) => {
                     let e = StorageError::from_io(e.into());
-                    return (Names(names, count), Some(e), true);
+                    return (Names::new(names, cuts), Some(e), true);
                 }
-                None => return (Names(names, count), None, true),
+                None => return (Names::new(names, cuts), None, true),
             };
             let name = entry.file_name().to_bytes_with_nul();
             if matches!(name, b".\0" | b"..\0") || is_temp_name(OsStr::from_bytes(name)) {
                 continue;
+            }
+            if count % PART == 0 {
+                cuts.push(names.len());
             }
             names.push(match entry.file_type() {
                 FileType::Directory => KIND_DIR,
@@ -652,10 +835,10 @@ impl Shared {
         }
     }
 
-    /// The entries of `names`, with their facts when the listing wants them.
-    fn examine(&self, names: &Names, job: &Job) -> Vec<EntryInfo> {
-        let mut entries = Vec::with_capacity(names.1);
-        for (i, (kind, name)) in names.iter().enumerate() {
+    /// The entries of the records `part`, with their facts when the listing wants them.
+    fn examine(&self, part: &[u8], job: &Job) -> Vec<EntryInfo> {
+        let mut entries = Vec::with_capacity(PART);
+        for (i, (kind, name)) in records(part).enumerate() {
             if i % 64 == 63 && self.is_closed() {
                 // Nobody will read this batch any more.
                 break;
@@ -668,16 +851,16 @@ impl Shared {
         entries
     }
 
-    /// The lines of the entries of `names` as `lines` formats them, each entry examined
-    /// into the job's scratch entry in turn.
-    fn format(&self, names: &Names, lines: &ListLines, job: &mut Job) -> Vec<u8> {
+    /// The lines of the entries of the records `part` as `lines` formats them, each entry
+    /// examined into the job's scratch entry in turn.
+    fn format(&self, part: &[u8], lines: &ListLines, job: &mut Job) -> Vec<u8> {
         let Job { scratch, dir } = job;
         let dir = dir.as_ref().unwrap_or(&self.dir);
-        // Room for the names and a typical line's facts: one allocation for most batches.
-        let mut out = Vec::with_capacity(names.0.len() + names.1 * LINE_FACTS);
+        // Room for the names and a typical line's facts: one allocation for most parts.
+        let mut out = Vec::with_capacity(part.len() + PART * LINE_FACTS);
         // The pattern's own limits bound each match; this job's bound bounds the rest.
         let mut work = 0;
-        for (i, (kind, name)) in names.iter().enumerate() {
+        for (i, (kind, name)) in records(part).enumerate() {
             if i % 64 == 63 && self.is_closed() {
                 break;
             }
@@ -714,6 +897,15 @@ impl Shared {
         facts.fill(name, entry);
         true
     }
+}
+
+/// See `Shared::part_gate`.
+#[cfg(test)]
+#[derive(Default)]
+struct PartGate {
+    /// The threads of the jobs that handed in a part.
+    threads: Mutex<std::collections::HashSet<std::thread::ThreadId>>,
+    cv: std::sync::Condvar,
 }
 
 /// What one job keeps from batch to batch.
@@ -989,6 +1181,10 @@ mod tests {
             (small, small),
             (small + 1, small),
             (3 * small + 7, small),
+            // Batches of several parts, the last one short or full.
+            (2 * PART + 1, 3 * PART + 5),
+            (3 * PART + 5, 3 * PART + 5),
+            (7 * PART + 3, 3 * PART + 5),
             (real - 1, real),
             (real, real),
             (real + 1, real),
@@ -1123,6 +1319,8 @@ mod tests {
             (small, small),
             (small + 1, small),
             (3 * small + 7, small),
+            (2 * PART + 1, 3 * PART + 5),
+            (7 * PART + 3, 3 * PART + 5),
             (real - 1, real),
             (real + 1, real),
             (2 * real + 7, real),
@@ -1215,6 +1413,43 @@ mod tests {
                 assert_eq!(got, driver_bytes(&sequential(&root, facts), lines));
             }
         }
+    }
+
+    /// Guards the sharing of a batch's parts: a directory of one batch of many parts is
+    /// examined by two jobs, not by the one that read it. A job that handed in a part waits
+    /// (up to a deadline) until another did; with one job per batch only one ever does.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn both_jobs_examine_the_parts_of_one_batch() {
+        let n = 6 * PART;
+        let (_tmp, root) = tree(n);
+        let cap = super::super::roots::open(&root).expect("root");
+        let dir = open_for_reading(&cap.open_dir("dir").expect("dir")).expect("open");
+        let batch = (n + 64) * RECORD;
+        let mut shared = Shared::new(
+            cap,
+            dir,
+            PathBuf::from("dir"),
+            true,
+            ListingJobs::new(4),
+            batch,
+        );
+        shared.part_gate = Some(PartGate::default());
+        let shared = Arc::new(shared);
+        let got: Vec<EntryInfo> = streamed(Arc::clone(&shared))
+            .map(|e| e.expect("entry"))
+            .collect()
+            .await;
+        assert_eq!(got.len(), n + 6);
+        assert_eq!(wire(&got), wire(&sequential(&root, true)));
+        let threads = shared
+            .part_gate
+            .as_ref()
+            .map(|g| g.threads.lock().expect("lock").len());
+        assert_eq!(
+            threads,
+            Some(2),
+            "jobs that examined parts of the one batch"
+        );
     }
 
     /// Guards the parallelism: one listing really has two jobs examining at once. Each job
