@@ -255,11 +255,7 @@ pub(super) fn formatted(
 
 /// The stream of the formatted batches of `shared`, chunk by chunk.
 fn chunked(shared: Arc<Shared>) -> ChunkStream {
-    let ahead = ReadAhead {
-        shared,
-        taken: 0,
-        ended: false,
-    };
+    let ahead = ReadAhead::started(shared);
     Box::pin(
         futures::stream::unfold(ahead, |mut ahead| async move {
             let batch = ahead.next_batch().await?;
@@ -277,11 +273,7 @@ fn chunked(shared: Arc<Shared>) -> ChunkStream {
 
 /// The stream of the batches of `shared`, entry by entry.
 fn streamed(shared: Arc<Shared>) -> EntryStream {
-    let ahead = ReadAhead {
-        shared,
-        taken: 0,
-        ended: false,
-    };
+    let ahead = ReadAhead::started(shared);
     Box::pin(
         futures::stream::unfold(ahead, |mut ahead| async move {
             let batch = ahead.next_batch().await?;
@@ -436,6 +428,22 @@ struct ReadAhead {
 }
 
 impl ReadAhead {
+    /// The consuming end of `shared`, its jobs started at once when permits are free: the
+    /// first batches are read while the transfer opens its data connection.
+    fn started(shared: Arc<Shared>) -> ReadAhead {
+        let mut ahead = ReadAhead {
+            shared,
+            taken: 0,
+            ended: false,
+        };
+        // Outside a runtime there is no blocking pool to start on; the first poll starts
+        // the jobs then.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            ahead.top_up();
+        }
+        ahead
+    }
+
     /// The next batch in directory order, `None` after the last.
     async fn next_batch(&mut self) -> Option<Batch> {
         if self.ended {
@@ -504,7 +512,7 @@ impl ReadAhead {
         Some(batch)
     }
 
-    /// Starts a second job when a permit is free now and there is work for it.
+    /// Starts jobs, up to the listing's two, while a permit is free now and there is work.
     fn top_up(&mut self) {
         while !self.ended && self.wants_worker() {
             match self.shared.jobs.try_acquire() {
