@@ -25,12 +25,13 @@
 //! full; and a job holds a permit of the server's [`ListingJobs`] for each part, so that
 //! many listings cannot take the whole blocking pool.
 
+use std::collections::VecDeque;
 use std::ffi::{CStr, OsStr};
 use std::fmt;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use cap_std::fs::Dir;
@@ -309,8 +310,12 @@ impl Shared {
             cursor: Mutex::new(Cursor {
                 next: 0,
                 buf: Vec::with_capacity(batch_bytes),
-                open: None,
             }),
+            claims: Mutex::new(Claims {
+                open: VecDeque::with_capacity(2),
+                reading: false,
+            }),
+            read_done: Condvar::new(),
             state: Mutex::new(State {
                 ready: Vec::with_capacity(AHEAD),
                 held: 0,
@@ -343,9 +348,12 @@ struct Shared {
     /// the entries.
     lines: Option<Arc<ListLines>>,
     jobs: ListingJobs,
-    /// The directory's read position is the kernel's: one job at a time reads names, or
-    /// takes a part of the batch under way.
+    /// The directory's read position is the kernel's: one job at a time reads names.
     cursor: Mutex<Cursor>,
+    /// The batches read whose parts are not all taken yet, and whether a job reads.
+    claims: Mutex<Claims>,
+    /// Signalled when a job ends its read.
+    read_done: Condvar,
     /// Batches and jobs, for the consumer.
     state: Mutex<State>,
     /// The directory is read to its end (or failed): no more batches to start.
@@ -368,9 +376,41 @@ struct Cursor {
     next: u64,
     /// The `getdents` buffer, reused by every batch.
     buf: Vec<u8>,
-    /// The batch whose parts are being taken, and the next part to take, while one is
-    /// left.
-    open: Option<(Arc<Open>, usize)>,
+}
+
+/// The parts to take.
+struct Claims {
+    /// Batches read, in order, each with the next part to take, while one is left: at
+    /// most two (the one under way and the one read ahead).
+    open: VecDeque<(Arc<Open>, usize)>,
+    /// A job is reading the next batch.
+    reading: bool,
+}
+
+/// What a job does next.
+enum Move {
+    /// Read the next batch.
+    Read,
+    /// Wait for the job reading the next batch.
+    Wait,
+    /// Examine this part of this batch.
+    Part(Arc<Open>, usize),
+    /// End: nothing left, no room, or nobody to read for.
+    End,
+}
+
+/// When a batch's parts not yet taken are this few, a job reads the next batch: the
+/// other job examines them meanwhile, so a `getdents` costs no core its stats.
+const LOW_PARTS: usize = 2;
+
+/// Ends a read of the next batch when dropped, even by a panic.
+struct Reading<'a>(&'a Shared);
+
+impl Drop for Reading<'_> {
+    fn drop(&mut self) {
+        self.0.claims().reading = false;
+        self.0.read_done.notify_all();
+    }
 }
 
 /// A batch read, its parts being examined.
@@ -650,74 +690,108 @@ impl Shared {
         }
     }
 
-    /// Examines (and formats) one part of a batch, reading the next batch first when
-    /// every part of the one under way is taken; `false` when there is no room for
-    /// another batch, nothing left to read, or nobody to read it for.
+    /// Examines (and formats) one part of a batch, reading the next batch first when the
+    /// parts left run low; `false` when there is no room for another batch, nothing left
+    /// to read, or nobody to read it for.
     fn step(&self, job: &mut Job) -> bool {
-        let Some((open, part)) = self.claim() else {
-            return false;
-        };
-        let records = open.names.part(part);
-        let out = match &self.lines {
-            Some(lines) => Output::Bytes(self.format(records, lines, job)),
-            None => Output::Entries(self.examine(records, job)),
-        };
-        self.finish(&open, part, out);
-        true
+        loop {
+            match self.next_move() {
+                Move::Read => self.read_batch(),
+                Move::Wait => {
+                    // Another job reads the next batch (one `getdents`): nothing else to do.
+                    let claims = self.claims();
+                    drop(
+                        self.read_done
+                            .wait_while(claims, |c| c.reading)
+                            .unwrap_or_else(|p| p.into_inner()),
+                    );
+                }
+                Move::Part(open, part) => {
+                    let records = open.names.part(part);
+                    let out = match &self.lines {
+                        Some(lines) => Output::Bytes(self.format(records, lines, job)),
+                        None => Output::Entries(self.examine(records, job)),
+                    };
+                    self.finish(&open, part, out);
+                    return true;
+                }
+                Move::End => return false,
+            }
+        }
     }
 
-    /// The next part to examine: of the batch under way, or else of a batch read now.
-    fn claim(&self) -> Option<(Arc<Open>, usize)> {
-        let mut cursor = self.cursor.lock().unwrap_or_else(|p| p.into_inner());
+    /// What a job does next: reads the next batch while the other job still has parts to
+    /// examine (so that the `getdents` overlaps the other job's stats), or takes a part.
+    fn next_move(&self) -> Move {
+        let mut claims = self.claims();
         if self.is_closed() {
-            return None;
+            return Move::End;
         }
-        if let Some((open, next)) = cursor.open.take() {
-            if next + 1 < open.names.parts() {
-                cursor.open = Some((Arc::clone(&open), next + 1));
-            }
-            return Some((open, next));
-        }
-        loop {
-            if self.exhausted.load(Ordering::SeqCst) || self.is_closed() {
-                return None;
-            }
-            {
-                let mut state = self.state();
-                if state.held >= AHEAD {
-                    return None;
-                }
+        let left: usize = claims
+            .open
+            .iter()
+            .map(|(open, next)| open.names.parts() - next)
+            .sum();
+        if !claims.reading && left <= LOW_PARTS && !self.exhausted.load(Ordering::SeqCst) {
+            let mut state = self.state();
+            if state.held < AHEAD {
                 state.held += 1;
+                claims.reading = true;
+                return Move::Read;
             }
-            let (names, err, last) = self.read_names(&mut cursor.buf);
-            if last {
-                self.exhausted.store(true, Ordering::SeqCst);
-            }
-            let number = cursor.next;
-            cursor.next += 1;
-            let parts = names.parts();
-            if parts == 0 {
-                // Nothing to examine (only `.`, `..` or upload temporaries, or the end):
-                // the batch is done as it is, and the next one is read.
-                let out = self.empty_output();
-                self.ready(number, Batch { out, err, last });
-                continue;
-            }
-            let open = Arc::new(Open {
-                number,
-                last,
-                done: Mutex::new(Assembly {
-                    parts: (0..parts).map(|_| None).collect(),
-                    left: parts,
-                    err,
-                }),
-                names,
-            });
-            if parts > 1 {
-                cursor.open = Some((Arc::clone(&open), 1));
-            }
-            return Some((open, 0));
         }
+        if let Some((open, next)) = claims.open.front_mut() {
+            let part = *next;
+            *next += 1;
+            let open = Arc::clone(open);
+            if *next >= open.names.parts() {
+                claims.open.pop_front();
+            }
+            return Move::Part(open, part);
+        }
+        if claims.reading {
+            Move::Wait
+        } else {
+            // Read to the end, or no room until the consumer takes a batch.
+            Move::End
+        }
+    }
+
+    /// Reads the next batch (one `getdents`, a batch was counted in `held` for it) and
+    /// offers its parts; a batch without entries is ready at once.
+    fn read_batch(&self) {
+        // Whatever happens, the other job stops waiting for this read.
+        let _reading = Reading(self);
+        let mut cursor = self.cursor.lock().unwrap_or_else(|p| p.into_inner());
+        let (names, err, last) = self.read_names(&mut cursor.buf);
+        if last {
+            self.exhausted.store(true, Ordering::SeqCst);
+        }
+        let number = cursor.next;
+        cursor.next += 1;
+        drop(cursor);
+        let parts = names.parts();
+        if parts == 0 {
+            // Nothing to examine: only `.`, `..` or upload temporaries, or the end.
+            let out = self.empty_output();
+            self.ready(number, Batch { out, err, last });
+            return;
+        }
+        let open = Arc::new(Open {
+            number,
+            last,
+            done: Mutex::new(Assembly {
+                parts: (0..parts).map(|_| None).collect(),
+                left: parts,
+                err,
+            }),
+            names,
+        });
+        self.claims().open.push_back((open, 0));
+    }
+
+    fn claims(&self) -> MutexGuard<'_, Claims> {
+        self.claims.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Hands in part `part` of the batch `open`; the job handing in its last part joins
