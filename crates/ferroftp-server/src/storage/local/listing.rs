@@ -76,6 +76,8 @@ struct JobsInner {
     peak: AtomicUsize,
     /// Listings whose jobs formatted the lines themselves (for tests and metrics).
     formatted: AtomicU64,
+    /// Jobs started (for tests and metrics).
+    starts: AtomicU64,
     /// Test hook: each job waits, up to a deadline, until this many run at once (once that
     /// happened the gate stays open), so that a test sees real overlap without timing.
     #[cfg(test)]
@@ -102,6 +104,7 @@ impl ListingJobs {
                 running: AtomicUsize::new(0),
                 peak: AtomicUsize::new(0),
                 formatted: AtomicU64::new(0),
+                starts: AtomicU64::new(0),
                 #[cfg(test)]
                 gate: None,
             }),
@@ -150,6 +153,11 @@ impl ListingJobs {
     /// How many listings under this bound had their lines formatted by their jobs.
     pub fn formatted_listings(&self) -> u64 {
         self.inner.formatted.load(Ordering::Relaxed)
+    }
+
+    /// How many jobs listings under this bound started.
+    pub fn starts(&self) -> u64 {
+        self.inner.starts.load(Ordering::Relaxed)
     }
 
     /// A permit, waiting for one.
@@ -316,10 +324,13 @@ impl Shared {
                 reading: false,
             }),
             read_done: Condvar::new(),
+            room: Condvar::new(),
+            room_wait: ROOM_WAIT,
             state: Mutex::new(State {
                 ready: Vec::with_capacity(AHEAD),
                 held: 0,
                 workers: 0,
+                waiting: 0,
             }),
             exhausted: AtomicBool::new(false),
             closed: AtomicBool::new(false),
@@ -332,9 +343,10 @@ impl Shared {
 }
 
 /// How many batches of a listing may exist besides the one being sent: read, being read,
-/// or waiting for the consumer. One more than the jobs, so that a job that finishes its
-/// batch goes on with the next at once instead of waiting for the consumer to take it.
-const AHEAD: usize = JOBS_PER_LISTING + 1;
+/// or waiting for the consumer. Two more than the jobs: besides the batch under way and
+/// the one read ahead while its last parts are examined, room for the ready ones, so that
+/// the jobs go on while the consumer sends.
+const AHEAD: usize = JOBS_PER_LISTING + 2;
 
 /// What the jobs of one listing share.
 struct Shared {
@@ -354,6 +366,10 @@ struct Shared {
     claims: Mutex<Claims>,
     /// Signalled when a job ends its read.
     read_done: Condvar,
+    /// Signalled (with `state`) when the consumer takes a batch or gives the listing up.
+    room: Condvar,
+    /// How long a job waits for room: [`ROOM_WAIT`].
+    room_wait: Duration,
     /// Batches and jobs, for the consumer.
     state: Mutex<State>,
     /// The directory is read to its end (or failed): no more batches to start.
@@ -395,9 +411,25 @@ enum Move {
     Wait,
     /// Examine this part of this batch.
     Part(Arc<Open>, usize),
-    /// End: nothing left, no room, or nobody to read for.
+    /// Wait for the consumer to take a batch: there is no room to read another.
+    NoRoom,
+    /// End: nothing left, or nobody to read for.
     End,
 }
+
+/// What came of a job's step.
+enum Step {
+    /// A part was examined.
+    Worked,
+    /// Nothing to examine and no room to read the next batch.
+    NoRoom,
+    /// Nothing left, or the listing was given up.
+    Done,
+}
+
+/// How long a job with no room for the next batch waits for the consumer to take one
+/// before it ends (and the consumer starts a new one when it takes one later).
+const ROOM_WAIT: Duration = Duration::from_millis(5);
 
 /// When a batch's parts not yet taken are this few, a job reads the next batch: the
 /// other job examines them meanwhile, so a `getdents` costs no core its stats.
@@ -440,6 +472,8 @@ struct State {
     held: usize,
     /// Jobs running: at most [`JOBS_PER_LISTING`].
     workers: usize,
+    /// Jobs waiting for room (see `Shared::wait_for_room`).
+    waiting: usize,
 }
 
 /// One batch as it leaves its job: entries (or their lines) in directory order, the error
@@ -547,7 +581,11 @@ impl ReadAhead {
         let i = state.ready.iter().position(|(n, _)| *n == self.taken)?;
         let (_, batch) = state.ready.swap_remove(i);
         state.held -= 1;
+        let waiting = state.waiting > 0;
         drop(state);
+        if waiting {
+            self.shared.room.notify_one();
+        }
         self.taken += 1;
         Some(batch)
     }
@@ -572,6 +610,11 @@ impl ReadAhead {
 
     /// Starts a job on the blocking pool, counted in before it runs.
     fn start(&mut self, permit: OwnedSemaphorePermit) {
+        self.shared
+            .jobs
+            .inner
+            .starts
+            .fetch_add(1, Ordering::Relaxed);
         self.state().workers += 1;
         // Counted out when the job ends, or when it never runs (a runtime shutting down
         // drops it unrun).
@@ -590,6 +633,10 @@ impl Drop for ReadAhead {
         // A listing given up (ABOR, a closed connection) needs no more reading: its jobs
         // stop at their next check and give their permits back.
         self.shared.closed.store(true, Ordering::SeqCst);
+        // A job waiting for room checks `closed` under the state's lock: taking it here
+        // makes sure the job either sees it or is already waiting for this signal.
+        drop(self.shared.state());
+        self.shared.room.notify_all();
     }
 }
 
@@ -676,13 +723,16 @@ impl Shared {
         };
         loop {
             let running = self.jobs.enter();
-            if !self.step(&mut job) {
-                return;
-            }
+            let step = self.step(&mut job);
             // Between parts the permit goes back: a listing waiting in line for one gets
             // it, and this job ends; else it goes on without a hand-off.
             drop(running);
             drop(permit);
+            match step {
+                Step::Worked => {}
+                Step::NoRoom if self.wait_for_room() => {}
+                Step::NoRoom | Step::Done => return,
+            }
             permit = match self.jobs.try_acquire() {
                 Some(p) => p,
                 None => return,
@@ -690,10 +740,26 @@ impl Shared {
         }
     }
 
+    /// Waits, holding no permit, until the consumer takes a batch (`true`), or for at
+    /// most `room_wait`, or until the listing is given up: a job that is ahead goes on
+    /// without a new start when the consumer keeps up, and a listing whose client stops
+    /// reading soon holds no thread.
+    fn wait_for_room(&self) -> bool {
+        let mut state = self.state();
+        state.waiting += 1;
+        let (mut state, _) = self
+            .room
+            .wait_timeout_while(state, self.room_wait, |s| {
+                s.held >= AHEAD && !self.is_closed()
+            })
+            .unwrap_or_else(|p| p.into_inner());
+        state.waiting -= 1;
+        state.held < AHEAD && !self.is_closed()
+    }
+
     /// Examines (and formats) one part of a batch, reading the next batch first when the
-    /// parts left run low; `false` when there is no room for another batch, nothing left
-    /// to read, or nobody to read it for.
-    fn step(&self, job: &mut Job) -> bool {
+    /// parts left run low.
+    fn step(&self, job: &mut Job) -> Step {
         loop {
             match self.next_move() {
                 Move::Read => self.read_batch(),
@@ -713,9 +779,10 @@ impl Shared {
                         None => Output::Entries(self.examine(records, job)),
                     };
                     self.finish(&open, part, out);
-                    return true;
+                    return Step::Worked;
                 }
-                Move::End => return false,
+                Move::NoRoom => return Step::NoRoom,
+                Move::End => return Step::Done,
             }
         }
     }
@@ -740,6 +807,7 @@ impl Shared {
                 return Move::Read;
             }
         }
+        let no_room = !claims.reading && left <= LOW_PARTS;
         if let Some((open, next)) = claims.open.front_mut() {
             let part = *next;
             *next += 1;
@@ -751,8 +819,10 @@ impl Shared {
         }
         if claims.reading {
             Move::Wait
+        } else if no_room && !self.exhausted.load(Ordering::SeqCst) {
+            // No room until the consumer takes a batch.
+            Move::NoRoom
         } else {
-            // Read to the end, or no room until the consumer takes a batch.
             Move::End
         }
     }
@@ -1532,6 +1602,72 @@ mod tests {
             Some(2),
             "jobs that examined parts of the one batch"
         );
+    }
+
+    /// Polls `done` until it holds, failing after a deadline (which only turns a hang
+    /// into a failure).
+    fn poll_until(what: &str, done: impl Fn() -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(std::time::Instant::now() < deadline, "never: {what}");
+            std::thread::yield_now();
+        }
+    }
+
+    /// Guards the wait for room: a job that is ahead of the consumer waits for it to take
+    /// a batch instead of ending, so a listing read in fits and starts runs on its first
+    /// two jobs; and a waiting job ends at once when the listing is given up. (Without
+    /// the wait no job ever waits, and each batch taken later starts a new job.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_ahead_waits_for_room_and_ends_when_given_up() {
+        let n = 20 * 64;
+        let (_tmp, root) = tree(n);
+        let listing = |jobs: &ListingJobs| {
+            let cap = super::super::roots::open(&root).expect("root");
+            let dir = open_for_reading(&cap.open_dir("dir").expect("dir")).expect("open");
+            let mut shared = Shared::new(
+                cap,
+                dir,
+                PathBuf::from("dir"),
+                true,
+                jobs.clone(),
+                64 * RECORD,
+            );
+            // Long enough that only the consumer or the end of the listing ends a wait.
+            shared.room_wait = Duration::from_secs(60);
+            Arc::new(shared)
+        };
+        let waiting = |shared: &Shared| shared.state().waiting > 0;
+
+        // Read in fits and starts: after each batch the consumer waits until a job
+        // waits for room.
+        let jobs = ListingJobs::new(4);
+        let shared = listing(&jobs);
+        let mut stream = streamed(Arc::clone(&shared));
+        let mut got = 0;
+        let mut fits = 0;
+        while let Some(entry) = stream.next().await {
+            entry.expect("entry");
+            got += 1;
+            if got % 64 == 0 && !shared.exhausted.load(Ordering::SeqCst) {
+                poll_until("a job waits for room", || {
+                    waiting(&shared) || shared.exhausted.load(Ordering::SeqCst)
+                });
+                fits += 1;
+            }
+        }
+        assert_eq!(got, n + 6);
+        assert!(fits > AHEAD, "{fits} fits");
+        assert_eq!(jobs.starts(), JOBS_PER_LISTING as u64, "jobs started");
+
+        // Given up while a job waits for room: the job ends now, not after its wait.
+        let jobs = ListingJobs::new(4);
+        let shared = listing(&jobs);
+        let mut stream = streamed(Arc::clone(&shared));
+        stream.next().await.expect("an entry").expect("entry");
+        poll_until("a job waits for room", || waiting(&shared));
+        drop(stream);
+        poll_until("the jobs end", || shared.state().workers == 0);
     }
 
     /// Guards the parallelism: one listing really has two jobs examining at once. Each job
