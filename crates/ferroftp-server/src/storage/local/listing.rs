@@ -20,10 +20,11 @@
 //!
 //! Bounds: a listing runs at most [`JOBS_PER_LISTING`] jobs and holds at most `AHEAD + 1`
 //! batches (read ahead, and the one being sent) of at most [`LIST_BATCH`] entries each,
-//! whatever the directory's size. A job goes on from batch to batch only while there is
-//! room for one more, so a client that stops reading holds no thread once the room is
-//! full; and a job holds a permit of the server's [`ListingJobs`] for each part, so that
-//! many listings cannot take the whole blocking pool.
+//! whatever the directory's size. A job reads another batch only while there is room
+//! for it; with none it waits, holding no permit, for the consumer to take a batch, at
+//! most [`ROOM_WAIT`], so a client that stops reading soon holds no thread; and a job
+//! holds a permit of the server's [`ListingJobs`] for each part, so that many listings
+//! cannot take the whole blocking pool.
 
 use std::collections::VecDeque;
 use std::ffi::{CStr, OsStr};
