@@ -6,11 +6,12 @@
 //! calls and spreads them over two cores: the names of a batch are read by one `getdents`
 //! into a reused buffer and kept in one allocation, each entry is examined with one `statx`
 //! relative to the open directory that asks only for the facts the formats show. The two
-//! jobs take the parts ([`PART`] entries each) of a batch in turn, and the job that finds
-//! every part of it taken reads the next batch: neither job idles while entries are left,
-//! and at the end of a listing at most one part is left to one job. The parts of a batch
-//! are joined in order, and the batches come out in the directory's order, whatever order
-//! the jobs finish in.
+//! jobs take the parts ([`PART`] entries each) of a batch in turn, and when few parts are
+//! left, one job reads the next batch while the other examines them: neither job idles
+//! while entries are left, a `getdents` overlaps the other job's stats, and at the end of
+//! a listing at most one part is left to one job. The parts of a batch are joined in
+//! order, and the batches come out in the directory's order, whatever order the jobs
+//! finish in.
 //!
 //! A listing the transfer wants formatted ([`formatted`]) goes one step further: each job
 //! formats its batch into one buffer of lines right after examining it, refilling one
