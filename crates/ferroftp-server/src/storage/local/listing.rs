@@ -918,19 +918,38 @@ impl Shared {
 
     /// The parts of a batch as one output, in order.
     fn join(&self, parts: Vec<Option<Output>>) -> Output {
-        let mut parts = parts.into_iter().flatten();
-        let Some(mut out) = parts.next() else {
-            return self.empty_output();
-        };
-        for part in parts {
-            match (&mut out, part) {
-                (Output::Bytes(all), Output::Bytes(b)) => all.extend_from_slice(&b),
-                (Output::Entries(all), Output::Entries(e)) => all.extend(e),
-                // The jobs of one listing all make the same kind of output.
-                _ => {}
+        let mut parts: Vec<Output> = parts.into_iter().flatten().collect();
+        if parts.len() <= 1 {
+            return parts.pop().unwrap_or_else(|| self.empty_output());
+        }
+        // One allocation of the batch's exact size: no regrowing, no spare room kept.
+        let size: usize = parts
+            .iter()
+            .map(|p| match p {
+                Output::Bytes(b) => b.len(),
+                Output::Entries(e) => e.len(),
+            })
+            .sum();
+        match self.lines {
+            Some(_) => {
+                let mut all = Vec::with_capacity(size);
+                for part in parts {
+                    if let Output::Bytes(b) = part {
+                        all.extend_from_slice(&b);
+                    }
+                }
+                Output::Bytes(all)
+            }
+            None => {
+                let mut all = Vec::with_capacity(size);
+                for part in parts {
+                    if let Output::Entries(e) = part {
+                        all.extend(e);
+                    }
+                }
+                Output::Entries(all)
             }
         }
-        out
     }
 
     /// The output of a batch without entries.
@@ -1651,6 +1670,8 @@ mod tests {
         while let Some(entry) = stream.next().await {
             entry.expect("entry");
             got += 1;
+            // The memory bound: never more batches read ahead than the room.
+            assert!(shared.state().held <= AHEAD);
             if got % 64 == 0 && !shared.exhausted.load(Ordering::SeqCst) {
                 poll_until("a job waits for room", || {
                     waiting(&shared) || shared.exhausted.load(Ordering::SeqCst)
