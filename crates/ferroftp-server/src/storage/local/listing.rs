@@ -1693,6 +1693,41 @@ mod tests {
         poll_until("the jobs end", || shared.state().workers == 0);
     }
 
+    /// Guards the early start: a listing's jobs start when it is made, before its first
+    /// poll, so that the first batches are read while the transfer opens its data
+    /// connection; dropped unpolled, its jobs end. (Started lazily, nothing is ever ready
+    /// before the first poll.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn jobs_start_when_the_listing_is_made() {
+        let n = 5 * 64;
+        let (_tmp, root) = tree(n);
+        let listing = || {
+            let cap = super::super::roots::open(&root).expect("root");
+            let dir = open_for_reading(&cap.open_dir("dir").expect("dir")).expect("open");
+            let shared = Shared::new(
+                cap,
+                dir,
+                PathBuf::from("dir"),
+                true,
+                ListingJobs::new(4),
+                64 * RECORD,
+            );
+            Arc::new(shared)
+        };
+        let shared = listing();
+        let stream = streamed(Arc::clone(&shared));
+        poll_until("a batch ready before the first poll", || {
+            !shared.state().ready.is_empty()
+        });
+        assert_eq!(stream.count().await, n + 6);
+
+        let shared = listing();
+        let stream = streamed(Arc::clone(&shared));
+        poll_until("a batch ready", || !shared.state().ready.is_empty());
+        drop(stream);
+        poll_until("the jobs end", || shared.state().workers == 0);
+    }
+
     /// Guards the parallelism: one listing really has two jobs examining at once. Each job
     /// waits (up to a deadline) until two run; with one job at a time the peak stays 1.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
