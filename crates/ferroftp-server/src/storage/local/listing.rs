@@ -5,9 +5,13 @@
 //! each `statx`, then `getdents`), so this module spends as little as it can around those
 //! calls and spreads them over two cores: the names of a batch are read by one `getdents`
 //! into a reused buffer and kept in one allocation, each entry is examined with one `statx`
-//! relative to the open directory that asks only for the facts the formats show, and while
-//! one job examines its batch, the next job reads and examines the batch after it. The
-//! batches come out in the directory's order, whatever order the jobs finish in.
+//! relative to the open directory that asks only for the facts the formats show. The two
+//! jobs take the parts ([`PART`] entries each) of a batch in turn, and when few parts are
+//! left, one job reads the next batch while the other examines them: neither job idles
+//! while entries are left, a `getdents` overlaps the other job's stats, and at the end of
+//! a listing at most one part is left to one job. The parts of a batch are joined in
+//! order, and the batches come out in the directory's order, whatever order the jobs
+//! finish in.
 //!
 //! A listing the transfer wants formatted ([`formatted`]) goes one step further: each job
 //! formats its batch into one buffer of lines right after examining it, refilling one
@@ -17,17 +21,19 @@
 //!
 //! Bounds: a listing runs at most [`JOBS_PER_LISTING`] jobs and holds at most `AHEAD + 1`
 //! batches (read ahead, and the one being sent) of at most [`LIST_BATCH`] entries each,
-//! whatever the directory's size. A job goes on from batch to batch only while there is
-//! room for one more, so a client that stops reading holds no thread once the room is
-//! full; and a job holds a permit of the server's [`ListingJobs`] for each batch, so that
-//! many listings cannot take the whole blocking pool.
+//! whatever the directory's size. A job reads another batch only while there is room
+//! for it; with none it waits, holding no permit, for the consumer to take a batch, at
+//! most [`ROOM_WAIT`], so a client that stops reading soon holds no thread; and a job
+//! holds a permit of the server's [`ListingJobs`] for each part, so that many listings
+//! cannot take the whole blocking pool.
 
+use std::collections::VecDeque;
 use std::ffi::{CStr, OsStr};
 use std::fmt;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use cap_std::fs::Dir;
@@ -72,6 +78,8 @@ struct JobsInner {
     peak: AtomicUsize,
     /// Listings whose jobs formatted the lines themselves (for tests and metrics).
     formatted: AtomicU64,
+    /// Jobs started (for tests and metrics).
+    starts: AtomicU64,
     /// Test hook: each job waits, up to a deadline, until this many run at once (once that
     /// happened the gate stays open), so that a test sees real overlap without timing.
     #[cfg(test)]
@@ -98,6 +106,7 @@ impl ListingJobs {
                 running: AtomicUsize::new(0),
                 peak: AtomicUsize::new(0),
                 formatted: AtomicU64::new(0),
+                starts: AtomicU64::new(0),
                 #[cfg(test)]
                 gate: None,
             }),
@@ -146,6 +155,11 @@ impl ListingJobs {
     /// How many listings under this bound had their lines formatted by their jobs.
     pub fn formatted_listings(&self) -> u64 {
         self.inner.formatted.load(Ordering::Relaxed)
+    }
+
+    /// How many jobs listings under this bound started.
+    pub fn starts(&self) -> u64 {
+        self.inner.starts.load(Ordering::Relaxed)
     }
 
     /// A permit, waiting for one.
@@ -252,11 +266,7 @@ pub(super) fn formatted(
 
 /// The stream of the formatted batches of `shared`, chunk by chunk.
 fn chunked(shared: Arc<Shared>) -> ChunkStream {
-    let ahead = ReadAhead {
-        shared,
-        taken: 0,
-        ended: false,
-    };
+    let ahead = ReadAhead::started(shared);
     Box::pin(
         futures::stream::unfold(ahead, |mut ahead| async move {
             let batch = ahead.next_batch().await?;
@@ -274,11 +284,7 @@ fn chunked(shared: Arc<Shared>) -> ChunkStream {
 
 /// The stream of the batches of `shared`, entry by entry.
 fn streamed(shared: Arc<Shared>) -> EntryStream {
-    let ahead = ReadAhead {
-        shared,
-        taken: 0,
-        ended: false,
-    };
+    let ahead = ReadAhead::started(shared);
     Box::pin(
         futures::stream::unfold(ahead, |mut ahead| async move {
             let batch = ahead.next_batch().await?;
@@ -315,23 +321,34 @@ impl Shared {
                 next: 0,
                 buf: Vec::with_capacity(batch_bytes),
             }),
+            claims: Mutex::new(Claims {
+                open: VecDeque::with_capacity(2),
+                reading: false,
+            }),
+            read_done: Condvar::new(),
+            room: Condvar::new(),
+            room_wait: ROOM_WAIT,
             state: Mutex::new(State {
                 ready: Vec::with_capacity(AHEAD),
                 held: 0,
                 workers: 0,
+                waiting: 0,
             }),
             exhausted: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             failed: AtomicBool::new(false),
             waker: AtomicWaker::new(),
+            #[cfg(test)]
+            part_gate: None,
         }
     }
 }
 
 /// How many batches of a listing may exist besides the one being sent: read, being read,
-/// or waiting for the consumer. One more than the jobs, so that a job that finishes its
-/// batch goes on with the next at once instead of waiting for the consumer to take it.
-const AHEAD: usize = JOBS_PER_LISTING + 1;
+/// or waiting for the consumer. Two more than the jobs: besides the batch under way and
+/// the one read ahead while its last parts are examined, room for the ready ones, so that
+/// the jobs go on while the consumer sends.
+const AHEAD: usize = JOBS_PER_LISTING + 2;
 
 /// What the jobs of one listing share.
 struct Shared {
@@ -347,6 +364,14 @@ struct Shared {
     jobs: ListingJobs,
     /// The directory's read position is the kernel's: one job at a time reads names.
     cursor: Mutex<Cursor>,
+    /// The batches read whose parts are not all taken yet, and whether a job reads.
+    claims: Mutex<Claims>,
+    /// Signalled when a job ends its read.
+    read_done: Condvar,
+    /// Signalled (with `state`) when the consumer takes a batch or gives the listing up.
+    room: Condvar,
+    /// How long a job waits for room: [`ROOM_WAIT`].
+    room_wait: Duration,
     /// Batches and jobs, for the consumer.
     state: Mutex<State>,
     /// The directory is read to its end (or failed): no more batches to start.
@@ -357,6 +382,10 @@ struct Shared {
     failed: AtomicBool,
     /// The consumer, woken when a batch is ready or a job ends.
     waker: AtomicWaker,
+    /// Test hook: a job that handed in a part waits, up to a deadline, until jobs on two
+    /// threads have handed in parts, so that a test sees the parts shared without timing.
+    #[cfg(test)]
+    part_gate: Option<PartGate>,
 }
 
 /// The reading end of a listing.
@@ -367,6 +396,76 @@ struct Cursor {
     buf: Vec<u8>,
 }
 
+/// The parts to take.
+struct Claims {
+    /// Batches read, in order, each with the next part to take, while one is left: at
+    /// most two (the one under way and the one read ahead).
+    open: VecDeque<(Arc<Open>, usize)>,
+    /// A job is reading the next batch.
+    reading: bool,
+}
+
+/// What a job does next.
+enum Move {
+    /// Read the next batch.
+    Read,
+    /// Wait for the job reading the next batch.
+    Wait,
+    /// Examine this part of this batch.
+    Part(Arc<Open>, usize),
+    /// Wait for the consumer to take a batch: there is no room to read another.
+    NoRoom,
+    /// End: nothing left, or nobody to read for.
+    End,
+}
+
+/// What came of a job's step.
+enum Step {
+    /// A part was examined.
+    Worked,
+    /// Nothing to examine and no room to read the next batch.
+    NoRoom,
+    /// Nothing left, or the listing was given up.
+    Done,
+}
+
+/// How long a job with no room for the next batch waits for the consumer to take one
+/// before it ends (and the consumer starts a new one when it takes one later).
+const ROOM_WAIT: Duration = Duration::from_millis(5);
+
+/// When a batch's parts not yet taken are this few, a job reads the next batch: the
+/// other job examines them meanwhile, so a `getdents` costs no core its stats.
+const LOW_PARTS: usize = 2;
+
+/// Ends a read of the next batch when dropped, even by a panic.
+struct Reading<'a>(&'a Shared);
+
+impl Drop for Reading<'_> {
+    fn drop(&mut self) {
+        self.0.claims().reading = false;
+        self.0.read_done.notify_all();
+    }
+}
+
+/// A batch read, its parts being examined.
+struct Open {
+    number: u64,
+    names: Names,
+    /// Whether it is the listing's last.
+    last: bool,
+    done: Mutex<Assembly>,
+}
+
+/// The parts of a batch examined so far.
+struct Assembly {
+    /// Each part's output, in order, once handed in.
+    parts: Vec<Option<Output>>,
+    /// Parts not handed in yet.
+    left: usize,
+    /// The error that ended the reading after the batch's entries.
+    err: Option<StorageError>,
+}
+
 /// The listing's batches and jobs.
 struct State {
     /// Batches done, not yet taken, with their numbers.
@@ -375,6 +474,8 @@ struct State {
     held: usize,
     /// Jobs running: at most [`JOBS_PER_LISTING`].
     workers: usize,
+    /// Jobs waiting for room (see `Shared::wait_for_room`).
+    waiting: usize,
 }
 
 /// One batch as it leaves its job: entries (or their lines) in directory order, the error
@@ -403,6 +504,22 @@ struct ReadAhead {
 }
 
 impl ReadAhead {
+    /// The consuming end of `shared`, its jobs started at once when permits are free: the
+    /// first batches are read while the transfer opens its data connection.
+    fn started(shared: Arc<Shared>) -> ReadAhead {
+        let mut ahead = ReadAhead {
+            shared,
+            taken: 0,
+            ended: false,
+        };
+        // Outside a runtime there is no blocking pool to start on; the first poll starts
+        // the jobs then.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            ahead.top_up();
+        }
+        ahead
+    }
+
     /// The next batch in directory order, `None` after the last.
     async fn next_batch(&mut self) -> Option<Batch> {
         if self.ended {
@@ -466,12 +583,16 @@ impl ReadAhead {
         let i = state.ready.iter().position(|(n, _)| *n == self.taken)?;
         let (_, batch) = state.ready.swap_remove(i);
         state.held -= 1;
+        let waiting = state.waiting > 0;
         drop(state);
+        if waiting {
+            self.shared.room.notify_one();
+        }
         self.taken += 1;
         Some(batch)
     }
 
-    /// Starts a second job when a permit is free now and there is work for it.
+    /// Starts jobs, up to the listing's two, while a permit is free now and there is work.
     fn top_up(&mut self) {
         while !self.ended && self.wants_worker() {
             match self.shared.jobs.try_acquire() {
@@ -491,6 +612,11 @@ impl ReadAhead {
 
     /// Starts a job on the blocking pool, counted in before it runs.
     fn start(&mut self, permit: OwnedSemaphorePermit) {
+        self.shared
+            .jobs
+            .inner
+            .starts
+            .fetch_add(1, Ordering::Relaxed);
         self.state().workers += 1;
         // Counted out when the job ends, or when it never runs (a runtime shutting down
         // drops it unrun).
@@ -509,12 +635,26 @@ impl Drop for ReadAhead {
         // A listing given up (ABOR, a closed connection) needs no more reading: its jobs
         // stop at their next check and give their permits back.
         self.shared.closed.store(true, Ordering::SeqCst);
+        // A job waiting for room checks `closed` under the state's lock: taking it here
+        // makes sure the job either sees it or is already waiting for this signal.
+        drop(self.shared.state());
+        self.shared.room.notify_all();
     }
 }
 
 /// The names of one batch in one allocation: for each entry a kind byte (never 0), the
-/// name, and its NUL; and how many there are.
-struct Names(Vec<u8>, usize);
+/// name, and its NUL; and where each part of [`PART`] entries starts.
+struct Names {
+    bytes: Vec<u8>,
+    /// The offset in `bytes` of each part's first record.
+    cuts: Vec<usize>,
+}
+
+/// How many entries of a batch a job examines and formats at a time. The two jobs of a
+/// listing take the parts of a batch in turn, so that neither idles while the other
+/// examines the rest of a batch: at the end of a listing at most one part is left to one
+/// job. Small enough for a short tail, big enough that taking a part costs nothing.
+const PART: usize = 64;
 
 /// Kind bytes of [`Names`], from the directory's record type.
 const KIND_DIR: u8 = b'd';
@@ -523,13 +663,35 @@ const KIND_UNKNOWN: u8 = b'?';
 const KIND_OTHER: u8 = b'f';
 
 impl Names {
-    /// Each entry's kind byte and name (with its NUL).
-    fn iter(&self) -> impl Iterator<Item = (u8, &CStr)> {
-        self.0.split_inclusive(|b| *b == 0).filter_map(|rec| {
-            let (kind, name) = rec.split_first()?;
-            Some((*kind, CStr::from_bytes_with_nul(name).ok()?))
-        })
+    fn new(bytes: Vec<u8>, cuts: Vec<usize>) -> Names {
+        Names { bytes, cuts }
     }
+
+    /// Each entry's kind byte and name (with its NUL).
+    #[cfg(test)]
+    fn iter(&self) -> impl Iterator<Item = (u8, &CStr)> {
+        records(&self.bytes)
+    }
+
+    /// How many parts the batch has (none when it has no entries).
+    fn parts(&self) -> usize {
+        self.cuts.len()
+    }
+
+    /// The records of part `i`.
+    fn part(&self, i: usize) -> &[u8] {
+        let start = self.cuts.get(i).copied().unwrap_or(self.bytes.len());
+        let end = self.cuts.get(i + 1).copied().unwrap_or(self.bytes.len());
+        self.bytes.get(start..end).unwrap_or_default()
+    }
+}
+
+/// Each kind byte and name (with its NUL) of the records in `bytes`.
+fn records(bytes: &[u8]) -> impl Iterator<Item = (u8, &CStr)> {
+    bytes.split_inclusive(|b| *b == 0).filter_map(|rec| {
+        let (kind, name) = rec.split_first()?;
+        Some((*kind, CStr::from_bytes_with_nul(name).ok()?))
+    })
 }
 
 /// Ends a job when dropped, even by a panic: it is counted out and the consumer woken.
@@ -563,13 +725,16 @@ impl Shared {
         };
         loop {
             let running = self.jobs.enter();
-            if !self.batch(&mut job) {
-                return;
-            }
-            // Between batches the permit goes back: a listing waiting in line for one gets
+            let step = self.step(&mut job);
+            // Between parts the permit goes back: a listing waiting in line for one gets
             // it, and this job ends; else it goes on without a hand-off.
             drop(running);
             drop(permit);
+            match step {
+                Step::Worked => {}
+                Step::NoRoom if self.wait_for_room() => {}
+                Step::NoRoom | Step::Done => return,
+            }
             permit = match self.jobs.try_acquire() {
                 Some(p) => p,
                 None => return,
@@ -577,41 +742,228 @@ impl Shared {
         }
     }
 
-    /// Reads and examines the next batch into the ready ones; `false` when there is no
-    /// room for it, nothing left to read, or nobody to read it for.
-    fn batch(&self, job: &mut Job) -> bool {
-        {
-            let mut state = self.state();
-            if self.is_closed() || state.held >= AHEAD {
-                return false;
-            }
-            state.held += 1;
-        }
-        let read = {
-            let mut cursor = self.cursor.lock().unwrap_or_else(|p| p.into_inner());
-            if self.exhausted.load(Ordering::SeqCst) || self.is_closed() {
-                None
-            } else {
-                let (names, err, end) = self.read_names(&mut cursor.buf);
-                if end {
-                    self.exhausted.store(true, Ordering::SeqCst);
+    /// Waits, holding no permit, until the consumer takes a batch (`true`), or for at
+    /// most `room_wait`, or until the listing is given up: a job that is ahead goes on
+    /// without a new start when the consumer keeps up, and a listing whose client stops
+    /// reading soon holds no thread.
+    fn wait_for_room(&self) -> bool {
+        let mut state = self.state();
+        state.waiting += 1;
+        let (mut state, _) = self
+            .room
+            .wait_timeout_while(state, self.room_wait, |s| {
+                s.held >= AHEAD && !self.is_closed()
+            })
+            .unwrap_or_else(|p| p.into_inner());
+        state.waiting -= 1;
+        state.held < AHEAD && !self.is_closed()
+    }
+
+    /// Examines (and formats) one part of a batch, reading the next batch first when the
+    /// parts left run low.
+    fn step(&self, job: &mut Job) -> Step {
+        loop {
+            match self.next_move() {
+                Move::Read => self.read_batch(),
+                Move::Wait => {
+                    // Another job reads the next batch (one `getdents`): nothing else to do.
+                    let claims = self.claims();
+                    drop(
+                        self.read_done
+                            .wait_while(claims, |c| c.reading)
+                            .unwrap_or_else(|p| p.into_inner()),
+                    );
                 }
-                let number = cursor.next;
-                cursor.next += 1;
-                Some((number, names, err, end))
+                Move::Part(open, part) => {
+                    let records = open.names.part(part);
+                    let out = match &self.lines {
+                        Some(lines) => Output::Bytes(self.format(records, lines, job)),
+                        None => Output::Entries(self.examine(records, job)),
+                    };
+                    self.finish(&open, part, out);
+                    return Step::Worked;
+                }
+                Move::NoRoom => return Step::NoRoom,
+                Move::End => return Step::Done,
             }
+        }
+    }
+
+    /// What a job does next: reads the next batch while the other job still has parts to
+    /// examine (so that the `getdents` overlaps the other job's stats), or takes a part.
+    fn next_move(&self) -> Move {
+        let mut claims = self.claims();
+        if self.is_closed() {
+            return Move::End;
+        }
+        let left: usize = claims
+            .open
+            .iter()
+            .map(|(open, next)| open.names.parts() - next)
+            .sum();
+        if !claims.reading && left <= LOW_PARTS && !self.exhausted.load(Ordering::SeqCst) {
+            let mut state = self.state();
+            if state.held < AHEAD {
+                state.held += 1;
+                claims.reading = true;
+                return Move::Read;
+            }
+        }
+        let no_room = !claims.reading && left <= LOW_PARTS;
+        if let Some((open, next)) = claims.open.front_mut() {
+            let part = *next;
+            *next += 1;
+            let open = Arc::clone(open);
+            if *next >= open.names.parts() {
+                claims.open.pop_front();
+            }
+            return Move::Part(open, part);
+        }
+        if claims.reading {
+            Move::Wait
+        } else if no_room && !self.exhausted.load(Ordering::SeqCst) {
+            // No room until the consumer takes a batch.
+            Move::NoRoom
+        } else {
+            Move::End
+        }
+    }
+
+    /// Reads the next batch (one `getdents`, a batch was counted in `held` for it) and
+    /// offers its parts; a batch without entries is ready at once.
+    fn read_batch(&self) {
+        // Whatever happens, the other job stops waiting for this read.
+        let _reading = Reading(self);
+        let mut cursor = self.cursor.lock().unwrap_or_else(|p| p.into_inner());
+        let (names, err, last) = self.read_names(&mut cursor.buf);
+        if last {
+            self.exhausted.store(true, Ordering::SeqCst);
+        }
+        let number = cursor.next;
+        cursor.next += 1;
+        drop(cursor);
+        let parts = names.parts();
+        if parts == 0 {
+            // Nothing to examine: only `.`, `..` or upload temporaries, or the end.
+            let out = self.empty_output();
+            self.ready(number, Batch { out, err, last });
+            return;
+        }
+        let open = Arc::new(Open {
+            number,
+            last,
+            done: Mutex::new(Assembly {
+                parts: (0..parts).map(|_| None).collect(),
+                left: parts,
+                err,
+            }),
+            names,
+        });
+        self.claims().open.push_back((open, 0));
+    }
+
+    fn claims(&self) -> MutexGuard<'_, Claims> {
+        self.claims.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Hands in part `part` of the batch `open`; the job handing in its last part joins
+    /// the parts in order and makes the batch ready.
+    fn finish(&self, open: &Open, part: usize, out: Output) {
+        let mut done = open.done.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(slot) = done.parts.get_mut(part) {
+            *slot = Some(out);
+        }
+        done.left -= 1;
+        if done.left > 0 {
+            drop(done);
+            #[cfg(test)]
+            self.wait_at_part_gate();
+            return;
+        }
+        let parts = std::mem::take(&mut done.parts);
+        let err = done.err.take();
+        drop(done);
+        let out = self.join(parts);
+        self.ready(
+            open.number,
+            Batch {
+                out,
+                err,
+                last: open.last,
+            },
+        );
+    }
+
+    #[cfg(test)]
+    fn wait_at_part_gate(&self) {
+        let Some(gate) = &self.part_gate else {
+            return;
         };
-        let Some((number, names, err, last)) = read else {
-            self.state().held -= 1;
-            return false;
-        };
-        let out = match &self.lines {
-            Some(lines) => Output::Bytes(self.format(&names, lines, job)),
-            None => Output::Entries(self.examine(&names, job)),
-        };
-        self.state().ready.push((number, Batch { out, err, last }));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut seen = gate.threads.lock().unwrap_or_else(|p| p.into_inner());
+        seen.insert(std::thread::current().id());
+        gate.cv.notify_all();
+        while seen.len() < 2 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            seen = gate
+                .cv
+                .wait_timeout(seen, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+
+    /// The parts of a batch as one output, in order.
+    fn join(&self, parts: Vec<Option<Output>>) -> Output {
+        let mut parts: Vec<Output> = parts.into_iter().flatten().collect();
+        if parts.len() <= 1 {
+            return parts.pop().unwrap_or_else(|| self.empty_output());
+        }
+        // One allocation of the batch's exact size: no regrowing, no spare room kept.
+        let size: usize = parts
+            .iter()
+            .map(|p| match p {
+                Output::Bytes(b) => b.len(),
+                Output::Entries(e) => e.len(),
+            })
+            .sum();
+        match self.lines {
+            Some(_) => {
+                let mut all = Vec::with_capacity(size);
+                for part in parts {
+                    if let Output::Bytes(b) = part {
+                        all.extend_from_slice(&b);
+                    }
+                }
+                Output::Bytes(all)
+            }
+            None => {
+                let mut all = Vec::with_capacity(size);
+                for part in parts {
+                    if let Output::Entries(e) = part {
+                        all.extend(e);
+                    }
+                }
+                Output::Entries(all)
+            }
+        }
+    }
+
+    /// The output of a batch without entries.
+    fn empty_output(&self) -> Output {
+        match self.lines {
+            Some(_) => Output::Bytes(Vec::new()),
+            None => Output::Entries(Vec::new()),
+        }
+    }
+
+    /// Makes batch `number` ready for the consumer.
+    fn ready(&self, number: u64, batch: Batch) {
+        self.state().ready.push((number, batch));
         self.waker.wake();
-        !last
     }
 
     /// One `getdents` into `buf`: the names it gave (upload temporaries, `.` and `..` left
@@ -620,12 +972,13 @@ impl Shared {
         // Grown as needed: a small directory's listing stays small.
         let mut names = Vec::new();
         let mut count = 0;
+        let mut cuts = Vec::new();
         let mut raw = RawDir::new(&self.dir, buf.spare_capacity_mut());
         let mut first = true;
         loop {
             // One `getdents` per batch: stop when its records are used up.
             if !first && raw.is_buffer_empty() {
-                return (Names(names, count), None, false);
+                return (Names::new(names, cuts), None, false);
             }
             first = false;
             let entry = match raw.next() {
@@ -633,13 +986,16 @@ impl Shared {
                 // A failing readdir may fail again at once; stop rather than loop.
                 Some(Err(e)) => {
                     let e = StorageError::from_io(e.into());
-                    return (Names(names, count), Some(e), true);
+                    return (Names::new(names, cuts), Some(e), true);
                 }
-                None => return (Names(names, count), None, true),
+                None => return (Names::new(names, cuts), None, true),
             };
             let name = entry.file_name().to_bytes_with_nul();
             if matches!(name, b".\0" | b"..\0") || is_temp_name(OsStr::from_bytes(name)) {
                 continue;
+            }
+            if count % PART == 0 {
+                cuts.push(names.len());
             }
             names.push(match entry.file_type() {
                 FileType::Directory => KIND_DIR,
@@ -652,10 +1008,10 @@ impl Shared {
         }
     }
 
-    /// The entries of `names`, with their facts when the listing wants them.
-    fn examine(&self, names: &Names, job: &Job) -> Vec<EntryInfo> {
-        let mut entries = Vec::with_capacity(names.1);
-        for (i, (kind, name)) in names.iter().enumerate() {
+    /// The entries of the records `part`, with their facts when the listing wants them.
+    fn examine(&self, part: &[u8], job: &Job) -> Vec<EntryInfo> {
+        let mut entries = Vec::with_capacity(PART);
+        for (i, (kind, name)) in records(part).enumerate() {
             if i % 64 == 63 && self.is_closed() {
                 // Nobody will read this batch any more.
                 break;
@@ -668,16 +1024,16 @@ impl Shared {
         entries
     }
 
-    /// The lines of the entries of `names` as `lines` formats them, each entry examined
-    /// into the job's scratch entry in turn.
-    fn format(&self, names: &Names, lines: &ListLines, job: &mut Job) -> Vec<u8> {
+    /// The lines of the entries of the records `part` as `lines` formats them, each entry
+    /// examined into the job's scratch entry in turn.
+    fn format(&self, part: &[u8], lines: &ListLines, job: &mut Job) -> Vec<u8> {
         let Job { scratch, dir } = job;
         let dir = dir.as_ref().unwrap_or(&self.dir);
-        // Room for the names and a typical line's facts: one allocation for most batches.
-        let mut out = Vec::with_capacity(names.0.len() + names.1 * LINE_FACTS);
+        // Room for the names and a typical line's facts: one allocation for most parts.
+        let mut out = Vec::with_capacity(part.len() + PART * LINE_FACTS);
         // The pattern's own limits bound each match; this job's bound bounds the rest.
         let mut work = 0;
-        for (i, (kind, name)) in names.iter().enumerate() {
+        for (i, (kind, name)) in records(part).enumerate() {
             if i % 64 == 63 && self.is_closed() {
                 break;
             }
@@ -714,6 +1070,15 @@ impl Shared {
         facts.fill(name, entry);
         true
     }
+}
+
+/// See `Shared::part_gate`.
+#[cfg(test)]
+#[derive(Default)]
+struct PartGate {
+    /// The threads of the jobs that handed in a part.
+    threads: Mutex<std::collections::HashSet<std::thread::ThreadId>>,
+    cv: std::sync::Condvar,
 }
 
 /// What one job keeps from batch to batch.
@@ -989,6 +1354,10 @@ mod tests {
             (small, small),
             (small + 1, small),
             (3 * small + 7, small),
+            // Batches of several parts, the last one short or full.
+            (2 * PART + 1, 3 * PART + 5),
+            (3 * PART + 5, 3 * PART + 5),
+            (7 * PART + 3, 3 * PART + 5),
             (real - 1, real),
             (real, real),
             (real + 1, real),
@@ -1123,6 +1492,8 @@ mod tests {
             (small, small),
             (small + 1, small),
             (3 * small + 7, small),
+            (2 * PART + 1, 3 * PART + 5),
+            (7 * PART + 3, 3 * PART + 5),
             (real - 1, real),
             (real + 1, real),
             (2 * real + 7, real),
@@ -1215,6 +1586,146 @@ mod tests {
                 assert_eq!(got, driver_bytes(&sequential(&root, facts), lines));
             }
         }
+    }
+
+    /// Guards the sharing of a batch's parts: a directory of one batch of many parts is
+    /// examined by two jobs, not by the one that read it. A job that handed in a part waits
+    /// (up to a deadline) until another did; with one job per batch only one ever does.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn both_jobs_examine_the_parts_of_one_batch() {
+        let n = 6 * PART;
+        let (_tmp, root) = tree(n);
+        let cap = super::super::roots::open(&root).expect("root");
+        let dir = open_for_reading(&cap.open_dir("dir").expect("dir")).expect("open");
+        let batch = (n + 64) * RECORD;
+        let mut shared = Shared::new(
+            cap,
+            dir,
+            PathBuf::from("dir"),
+            true,
+            ListingJobs::new(4),
+            batch,
+        );
+        shared.part_gate = Some(PartGate::default());
+        let shared = Arc::new(shared);
+        let got: Vec<EntryInfo> = streamed(Arc::clone(&shared))
+            .map(|e| e.expect("entry"))
+            .collect()
+            .await;
+        assert_eq!(got.len(), n + 6);
+        assert_eq!(wire(&got), wire(&sequential(&root, true)));
+        let threads = shared
+            .part_gate
+            .as_ref()
+            .map(|g| g.threads.lock().expect("lock").len());
+        assert_eq!(
+            threads,
+            Some(2),
+            "jobs that examined parts of the one batch"
+        );
+    }
+
+    /// Polls `done` until it holds, failing after a deadline (which only turns a hang
+    /// into a failure).
+    fn poll_until(what: &str, done: impl Fn() -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(std::time::Instant::now() < deadline, "never: {what}");
+            std::thread::yield_now();
+        }
+    }
+
+    /// Guards the wait for room: a job that is ahead of the consumer waits for it to take
+    /// a batch instead of ending, so a listing read in fits and starts runs on its first
+    /// two jobs; and a waiting job ends at once when the listing is given up. (Without
+    /// the wait no job ever waits, and each batch taken later starts a new job.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_ahead_waits_for_room_and_ends_when_given_up() {
+        let n = 20 * 64;
+        let (_tmp, root) = tree(n);
+        let listing = |jobs: &ListingJobs| {
+            let cap = super::super::roots::open(&root).expect("root");
+            let dir = open_for_reading(&cap.open_dir("dir").expect("dir")).expect("open");
+            let mut shared = Shared::new(
+                cap,
+                dir,
+                PathBuf::from("dir"),
+                true,
+                jobs.clone(),
+                64 * RECORD,
+            );
+            // Long enough that only the consumer or the end of the listing ends a wait.
+            shared.room_wait = Duration::from_secs(60);
+            Arc::new(shared)
+        };
+        let waiting = |shared: &Shared| shared.state().waiting > 0;
+
+        // Read in fits and starts: after each batch the consumer waits until a job
+        // waits for room.
+        let jobs = ListingJobs::new(4);
+        let shared = listing(&jobs);
+        let mut stream = streamed(Arc::clone(&shared));
+        let mut got = 0;
+        let mut fits = 0;
+        while let Some(entry) = stream.next().await {
+            entry.expect("entry");
+            got += 1;
+            // The memory bound: never more batches read ahead than the room.
+            assert!(shared.state().held <= AHEAD);
+            if got % 64 == 0 && !shared.exhausted.load(Ordering::SeqCst) {
+                poll_until("a job waits for room", || {
+                    waiting(&shared) || shared.exhausted.load(Ordering::SeqCst)
+                });
+                fits += 1;
+            }
+        }
+        assert_eq!(got, n + 6);
+        assert!(fits > AHEAD, "{fits} fits");
+        assert_eq!(jobs.starts(), JOBS_PER_LISTING as u64, "jobs started");
+
+        // Given up while a job waits for room: the job ends now, not after its wait.
+        let jobs = ListingJobs::new(4);
+        let shared = listing(&jobs);
+        let mut stream = streamed(Arc::clone(&shared));
+        stream.next().await.expect("an entry").expect("entry");
+        poll_until("a job waits for room", || waiting(&shared));
+        drop(stream);
+        poll_until("the jobs end", || shared.state().workers == 0);
+    }
+
+    /// Guards the early start: a listing's jobs start when it is made, before its first
+    /// poll, so that the first batches are read while the transfer opens its data
+    /// connection; dropped unpolled, its jobs end. (Started lazily, nothing is ever ready
+    /// before the first poll.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn jobs_start_when_the_listing_is_made() {
+        let n = 5 * 64;
+        let (_tmp, root) = tree(n);
+        let listing = || {
+            let cap = super::super::roots::open(&root).expect("root");
+            let dir = open_for_reading(&cap.open_dir("dir").expect("dir")).expect("open");
+            let shared = Shared::new(
+                cap,
+                dir,
+                PathBuf::from("dir"),
+                true,
+                ListingJobs::new(4),
+                64 * RECORD,
+            );
+            Arc::new(shared)
+        };
+        let shared = listing();
+        let stream = streamed(Arc::clone(&shared));
+        poll_until("a batch ready before the first poll", || {
+            !shared.state().ready.is_empty()
+        });
+        assert_eq!(stream.count().await, n + 6);
+
+        let shared = listing();
+        let stream = streamed(Arc::clone(&shared));
+        poll_until("a batch ready", || !shared.state().ready.is_empty());
+        drop(stream);
+        poll_until("the jobs end", || shared.state().workers == 0);
     }
 
     /// Guards the parallelism: one listing really has two jobs examining at once. Each job
