@@ -572,18 +572,9 @@ impl TransferJob {
                     // directory never holds up the other sessions.
                     let mut work = 0u64;
                     loop {
-                        // What the backend has ready is taken at once; when it makes us
-                        // wait, the lines so far go out first, so the client never waits
-                        // on a half-full buffer.
-                        let next = match stream.next().now_or_never() {
-                            Some(next) => next,
-                            None => {
-                                out.write_all(&buf).await.map_err(CopyError::Write)?;
-                                buf.clear();
-                                stream.next().await
-                            }
+                        let Some(entry) = next_or_flush(stream, &mut out, &mut buf).await? else {
+                            break;
                         };
-                        let Some(entry) = next else { break };
                         let entry = entry.map_err(|e| CopyError::Read(e.into()))?;
                         work += entry.name.len() as u64 + 64;
                         if work >= LIST_WORK_BEFORE_YIELD {
@@ -600,18 +591,10 @@ impl TransferJob {
                     }
                 }
                 Listed::Chunks(stream) => loop {
-                    // The same rule for chunks of lines: small ones are gathered while
-                    // more are ready, and nothing waits in the buffer while the backend
-                    // makes the next.
-                    let next = match stream.next().now_or_never() {
-                        Some(next) => next,
-                        None => {
-                            out.write_all(&buf).await.map_err(CopyError::Write)?;
-                            buf.clear();
-                            stream.next().await
-                        }
+                    // Small chunks are gathered while more are ready.
+                    let Some(chunk) = next_or_flush(stream, &mut out, &mut buf).await? else {
+                        break;
                     };
-                    let Some(chunk) = next else { break };
                     let chunk = chunk.map_err(|e| CopyError::Read(e.into()))?;
                     progress.fetch_add(chunk.len() as u64, Ordering::Relaxed);
                     if chunk.len() >= LIST_BUFFER / 4 {
@@ -808,6 +791,25 @@ async fn shutdown(data: &mut DataConnection) -> Result<(), Failure> {
     data.shutdown()
         .await
         .map_err(|_| Failure::Reply(Msg::DataConnectionClosed.reply()))
+}
+
+/// The next item of a listing's `stream`: at once when the backend has it ready; when
+/// the backend makes us wait, the lines gathered in `buf` go out first, so the client never
+/// waits on a half-full buffer.
+async fn next_or_flush<T, W>(
+    stream: &mut (impl futures::Stream<Item = T> + Unpin + ?Sized),
+    out: &mut W,
+    buf: &mut Vec<u8>,
+) -> Result<Option<T>, CopyError>
+where
+    W: AsyncWrite + Unpin,
+{
+    if let Some(next) = stream.next().now_or_never() {
+        return Ok(next);
+    }
+    out.write_all(buf).await.map_err(CopyError::Write)?;
+    buf.clear();
+    Ok(stream.next().await)
 }
 
 /// Which side of a copy failed.

@@ -1339,22 +1339,20 @@ mod tests {
         (list, mlsd)
     }
 
-    /// Guards the parallel path against the sequential one: for directories of sizes
-    /// around a batch (small batches, then the real one), links and sub-directories
-    /// included, LIST and MLSD send the very same bytes in the very same order, and NLST
-    /// the same names and kinds.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn parallel_listing_matches_the_sequential_one() {
+    /// Directory sizes and batch sizes (entries, batch) around the edges of a batch and of
+    /// its parts: empty, one, one short of a batch, a batch, one over, several batches, and
+    /// batches of several parts whose last part is short or full; small batches, then the
+    /// real one.
+    fn batch_edges() -> [(usize, usize); 13] {
         let small = 64;
         let real = LIST_BATCH * MIN_DIRENT / RECORD;
-        let cases = [
+        [
             (0, small),
             (1, small),
             (small - 1, small),
             (small, small),
             (small + 1, small),
             (3 * small + 7, small),
-            // Batches of several parts, the last one short or full.
             (2 * PART + 1, 3 * PART + 5),
             (3 * PART + 5, 3 * PART + 5),
             (7 * PART + 3, 3 * PART + 5),
@@ -1362,7 +1360,16 @@ mod tests {
             (real, real),
             (real + 1, real),
             (3 * real + 7, real),
-        ];
+        ]
+    }
+
+    /// Guards the parallel path against the sequential one: for directories of sizes
+    /// around a batch (small batches, then the real one), links and sub-directories
+    /// included, LIST and MLSD send the very same bytes in the very same order, and NLST
+    /// the same names and kinds.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn parallel_listing_matches_the_sequential_one() {
+        let cases = batch_edges();
         for (n, batch) in cases {
             let (_tmp, root) = tree(n);
             let want = sequential(&root, true);
@@ -1483,21 +1490,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn formatted_listing_sends_the_bytes_of_the_entry_listing() {
         use ferroftp_proto::session::ListFormat;
-        let small = 64;
-        let real = LIST_BATCH * MIN_DIRENT / RECORD;
-        let cases = [
-            (0, small),
-            (1, small),
-            (small - 1, small),
-            (small, small),
-            (small + 1, small),
-            (3 * small + 7, small),
-            (2 * PART + 1, 3 * PART + 5),
-            (7 * PART + 3, 3 * PART + 5),
-            (real - 1, real),
-            (real + 1, real),
-            (2 * real + 7, real),
-        ];
+        let cases = batch_edges();
         let now = SystemTime::now();
         let fact_sets = [
             MlstFacts::default(),
