@@ -1,6 +1,6 @@
 //! Authentication: who may log in, where their home is and what they may do.
 //!
-//! The users file is TOML with argon2id password hashes; see [`UsersFile`].
+//! The users file is TOML with argon2id password hashes; see [`UsersFile`](crate::users_file::UsersFile).
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -2,11 +2,11 @@
 //! connection, streams the bytes and reports its replies (the preliminary one, then the final one) to
 //! the control loop, which stays free to answer NOOP, STAT and ABOR meanwhile.
 //!
-//! An upload goes through [`receive`], reading into a buffer; a plain, binary, unthrottled
+//! An upload goes through `receive`, reading into a buffer; a plain, binary, unthrottled
 //! upload larger than its first read into a local file is spliced into it from the
 //! socket instead (see [`crate::splice`]). A download takes one of two paths: a plain, binary,
 //! unthrottled download of a local file goes out with `sendfile(2)` (see
-//! [`crate::sendfile`]); every other one goes through [`send_file`], which reads in large
+//! [`crate::sendfile`]); every other one goes through `send_file`, which reads in large
 //! blocks and reads the next block while the last one is being written.
 //!
 //! No reply of a transfer carries an error's text: OS and backend errors go to the log, and

@@ -16,6 +16,8 @@ use ferroftp_doctor::{target, Lang, Options, Target};
 pub struct DoctorArgs {
     /// The server: ftp://[user[:password]@]host[:port][/dir] (default port 21, user
     /// anonymous), or ftps://... for explicit TLS (AUTH TLS).
+    // The brackets are the URL's optional parts, shown as they are in --help, not links.
+    #[allow(rustdoc::broken_intra_doc_links)]
     #[arg(value_name = "URL")]
     pub url: String,
     /// Print the report as JSON.

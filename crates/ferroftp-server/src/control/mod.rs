@@ -1,7 +1,7 @@
 //! The control loop of one session: read command lines, let the protocol core decide, carry
 //! out its actions, write the replies. One task per session owns all of the session's state,
 //! so no lock is ever held across an `.await`; a transfer runs as a job driven inside this
-//! task (see [`job`]) and reports back over a channel, which keeps NOOP, STAT and ABOR
+//! task (see `control/job.rs`) and reports back over a channel, which keeps NOOP, STAT and ABOR
 //! answered while it runs.
 
 use std::collections::VecDeque;
