@@ -14,14 +14,11 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use async_trait::async_trait;
 use ferroftp_proto::listing::{EntryInfo, EntryKind};
-use ferroftp_proto::path::VPath;
 use ferroftp_server::storage::{
-    Capabilities, EntryStream, LocalStorage, ReadStream, Storage, StorageError, StorageFactory,
-    Upload, WriteMode,
+    Capabilities, EntryStream, LocalStorage, Storage, StorageError, StorageFactory,
 };
 use futures::StreamExt as _;
 
@@ -236,57 +233,21 @@ async fn a_download_the_client_stops_reading_ends_with_426_after_the_stall_timeo
     drop(data);
 }
 
-/// The local disk, except that every directory lists endlessly, from memory: a listing
-/// that only a stall (or ABOR) can end. (The local backend lists from a blocking thread,
-/// which would keep paused time from moving while it waits for the client.)
-#[derive(Debug)]
-struct EndlessDirs(LocalStorage);
-
-#[async_trait]
-impl Storage for EndlessDirs {
-    fn capabilities(&self) -> Capabilities {
-        self.0.capabilities()
-    }
-    async fn metadata(&self, path: &VPath) -> Result<EntryInfo, StorageError> {
-        self.0.metadata(path).await
-    }
-    async fn list(&self, _path: &VPath) -> Result<EntryStream, StorageError> {
-        let names = futures::stream::iter(0u64..).map(|i| {
-            Ok(EntryInfo {
-                name: format!("{i:0>200}"),
-                kind: EntryKind::File,
-                size: 0,
-                modified: None,
-                mode: None,
-                unique: None,
-            })
-        });
-        Ok(Box::pin(names))
-    }
-    async fn read(&self, path: &VPath, offset: u64) -> Result<ReadStream, StorageError> {
-        self.0.read(path, offset).await
-    }
-    async fn write(&self, path: &VPath, mode: WriteMode) -> Result<Box<dyn Upload>, StorageError> {
-        self.0.write(path, mode).await
-    }
-    async fn mkdir(&self, path: &VPath) -> Result<(), StorageError> {
-        self.0.mkdir(path).await
-    }
-    async fn rmdir(&self, path: &VPath) -> Result<(), StorageError> {
-        self.0.rmdir(path).await
-    }
-    async fn delete(&self, path: &VPath) -> Result<(), StorageError> {
-        self.0.delete(path).await
-    }
-    async fn rename(&self, from: &VPath, to: &VPath) -> Result<(), StorageError> {
-        self.0.rename(from, to).await
-    }
-    async fn set_modified(&self, path: &VPath, time: SystemTime) -> Result<(), StorageError> {
-        self.0.set_modified(path, time).await
-    }
-    async fn chmod(&self, path: &VPath, mode: u32) -> Result<(), StorageError> {
-        self.0.chmod(path, mode).await
-    }
+/// Every directory listed endlessly, from memory: a listing that only a stall (or ABOR)
+/// can end. (The local backend lists from a blocking thread, which would keep paused time
+/// from moving while it waits for the client.)
+fn endless_listing() -> EntryStream {
+    let names = futures::stream::iter(0u64..).map(|i| {
+        Ok(EntryInfo {
+            name: format!("{i:0>200}"),
+            kind: EntryKind::File,
+            size: 0,
+            modified: None,
+            mode: None,
+            unique: None,
+        })
+    });
+    Box::pin(names)
 }
 
 // Guards point 3: a listing whose client stops reading stalls the same way (before, it
@@ -296,7 +257,10 @@ async fn a_listing_the_client_stops_reading_ends_with_426_after_the_stall_timeou
     let h = start(|c| {
         c.storage = StorageFactory::new(Capabilities::ALL, |account| {
             let local = LocalStorage::new(&account.home).map_err(StorageError::from_io)?;
-            Ok(Arc::new(EndlessDirs(local)) as Arc<dyn Storage>)
+            Ok(Arc::new(common::EntryListing {
+                inner: local,
+                listing: Some(endless_listing),
+            }) as Arc<dyn Storage>)
         });
     })
     .await;

@@ -12,61 +12,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use async_trait::async_trait;
 use common::{read_all, Raw, TestServer};
-use ferroftp_proto::listing::EntryInfo;
 use ferroftp_proto::path::VPath;
 use ferroftp_server::storage::{
-    Capabilities, EntryStream, ListingJobs, LocalStorage, ReadStream, Storage, StorageError,
-    StorageFactory, Upload, WriteMode,
+    Capabilities, ListingJobs, LocalStorage, Storage, StorageError, StorageFactory,
 };
 use ferroftp_server::users_file::{UsersFile, UsersFileAuthenticator};
 use ferroftp_server::{AnonymousConfig, UserLimits};
-
-/// A local storage behind a wrapper that forwards everything but the formatted listing:
-/// the transfer formats its entries itself, as for any backend without one.
-#[derive(Debug)]
-struct EntriesOnly(LocalStorage);
-
-#[async_trait]
-impl Storage for EntriesOnly {
-    fn capabilities(&self) -> Capabilities {
-        self.0.capabilities()
-    }
-    async fn metadata(&self, path: &VPath) -> Result<EntryInfo, StorageError> {
-        self.0.metadata(path).await
-    }
-    async fn list(&self, path: &VPath) -> Result<EntryStream, StorageError> {
-        self.0.list(path).await
-    }
-    async fn list_names(&self, path: &VPath) -> Result<EntryStream, StorageError> {
-        self.0.list_names(path).await
-    }
-    async fn read(&self, path: &VPath, offset: u64) -> Result<ReadStream, StorageError> {
-        self.0.read(path, offset).await
-    }
-    async fn write(&self, path: &VPath, mode: WriteMode) -> Result<Box<dyn Upload>, StorageError> {
-        self.0.write(path, mode).await
-    }
-    async fn mkdir(&self, path: &VPath) -> Result<(), StorageError> {
-        self.0.mkdir(path).await
-    }
-    async fn rmdir(&self, path: &VPath) -> Result<(), StorageError> {
-        self.0.rmdir(path).await
-    }
-    async fn delete(&self, path: &VPath) -> Result<(), StorageError> {
-        self.0.delete(path).await
-    }
-    async fn rename(&self, from: &VPath, to: &VPath) -> Result<(), StorageError> {
-        self.0.rename(from, to).await
-    }
-    async fn set_modified(&self, path: &VPath, time: SystemTime) -> Result<(), StorageError> {
-        self.0.set_modified(path, time).await
-    }
-    async fn chmod(&self, path: &VPath, mode: u32) -> Result<(), StorageError> {
-        self.0.chmod(path, mode).await
-    }
-}
 
 /// Files, a sub-directory, links (inside, dangling, out of the root) and odd names (a line
 /// break, an escape sequence, bytes that are not UTF-8) in `root`, with many files in
@@ -147,7 +99,10 @@ fn local_listings_are_formatted_on_the_jobs_with_the_same_bytes() {
                 .map_err(StorageError::from_io)?
                 .with_listing_jobs(shared.clone());
             if flag.load(Ordering::SeqCst) {
-                Ok(Arc::new(EntriesOnly(local)) as Arc<dyn Storage>)
+                Ok(Arc::new(common::EntryListing {
+                    inner: local,
+                    listing: None,
+                }) as Arc<dyn Storage>)
             } else {
                 Ok(Arc::new(local) as Arc<dyn Storage>)
             }

@@ -321,6 +321,79 @@ impl Raw {
     }
 }
 
+/// The local backend behind a wrapper with only the `Storage` trait's own methods: no
+/// formatted listing, so the transfer formats each entry itself, as for any backend without
+/// one. `listing`, when given, is what every directory lists instead of its entries.
+#[derive(Debug)]
+pub struct EntryListing {
+    /// The backend everything else goes to.
+    pub inner: ferroftp_server::storage::LocalStorage,
+    /// A listing of every directory, in place of the local one.
+    pub listing: Option<fn() -> ferroftp_server::storage::EntryStream>,
+}
+
+mod entry_listing {
+    use std::time::SystemTime;
+
+    use ferroftp_proto::listing::EntryInfo;
+    use ferroftp_proto::path::VPath;
+    use ferroftp_server::storage::{
+        Capabilities, EntryStream, ReadStream, Storage, StorageError, Upload, WriteMode,
+    };
+
+    use super::EntryListing;
+
+    #[async_trait::async_trait]
+    impl Storage for EntryListing {
+        fn capabilities(&self) -> Capabilities {
+            self.inner.capabilities()
+        }
+        async fn metadata(&self, path: &VPath) -> Result<EntryInfo, StorageError> {
+            self.inner.metadata(path).await
+        }
+        async fn list(&self, path: &VPath) -> Result<EntryStream, StorageError> {
+            match self.listing {
+                Some(listing) => Ok(listing()),
+                None => self.inner.list(path).await,
+            }
+        }
+        async fn list_names(&self, path: &VPath) -> Result<EntryStream, StorageError> {
+            match self.listing {
+                Some(listing) => Ok(listing()),
+                None => self.inner.list_names(path).await,
+            }
+        }
+        async fn read(&self, path: &VPath, offset: u64) -> Result<ReadStream, StorageError> {
+            self.inner.read(path, offset).await
+        }
+        async fn write(
+            &self,
+            path: &VPath,
+            mode: WriteMode,
+        ) -> Result<Box<dyn Upload>, StorageError> {
+            self.inner.write(path, mode).await
+        }
+        async fn mkdir(&self, path: &VPath) -> Result<(), StorageError> {
+            self.inner.mkdir(path).await
+        }
+        async fn rmdir(&self, path: &VPath) -> Result<(), StorageError> {
+            self.inner.rmdir(path).await
+        }
+        async fn delete(&self, path: &VPath) -> Result<(), StorageError> {
+            self.inner.delete(path).await
+        }
+        async fn rename(&self, from: &VPath, to: &VPath) -> Result<(), StorageError> {
+            self.inner.rename(from, to).await
+        }
+        async fn set_modified(&self, path: &VPath, time: SystemTime) -> Result<(), StorageError> {
+            self.inner.set_modified(path, time).await
+        }
+        async fn chmod(&self, path: &VPath, mode: u32) -> Result<(), StorageError> {
+            self.inner.chmod(path, mode).await
+        }
+    }
+}
+
 /// A configuration for tests that build their own server: loopback, OS-picked control and
 /// passive ports, no pause after a failed login, short data and shutdown waits.
 pub fn loopback_config() -> ServerConfig {
