@@ -266,34 +266,36 @@ pub(super) fn formatted(
 
 /// The stream of the formatted batches of `shared`, chunk by chunk.
 fn chunked(shared: Arc<Shared>) -> ChunkStream {
-    let ahead = ReadAhead::started(shared);
-    Box::pin(
-        futures::stream::unfold(ahead, |mut ahead| async move {
-            let batch = ahead.next_batch().await?;
-            let bytes = match batch.out {
-                Output::Bytes(b) if !b.is_empty() => Some(Ok(b)),
-                // Nothing matched in this batch, or the batch failed before any line.
-                _ => None,
-            };
-            let items = bytes.into_iter().chain(batch.err.map(Err));
-            Some((futures::stream::iter(items), ahead))
-        })
-        .flatten(),
-    )
+    batches(shared, |out| match out {
+        Output::Bytes(b) if !b.is_empty() => vec![b],
+        // Nothing matched in this batch, or the batch failed before any line.
+        _ => Vec::new(),
+    })
 }
 
 /// The stream of the batches of `shared`, entry by entry.
 fn streamed(shared: Arc<Shared>) -> EntryStream {
+    batches(shared, |out| match out {
+        Output::Entries(v) => v,
+        // Only a formatted listing makes bytes, and it is never streamed here.
+        Output::Bytes(_) => Vec::new(),
+    })
+}
+
+/// The batches of `shared` in order, each turned into `items` and followed by the error
+/// that ended its reading, if any.
+fn batches<T: Send + 'static>(
+    shared: Arc<Shared>,
+    items: fn(Output) -> Vec<T>,
+) -> std::pin::Pin<Box<dyn futures::Stream<Item = Result<T, StorageError>> + Send>> {
     let ahead = ReadAhead::started(shared);
     Box::pin(
-        futures::stream::unfold(ahead, |mut ahead| async move {
+        futures::stream::unfold(ahead, move |mut ahead| async move {
             let batch = ahead.next_batch().await?;
-            let entries = match batch.out {
-                Output::Entries(v) => v,
-                // Only a formatted listing makes bytes, and it is never streamed here.
-                Output::Bytes(_) => Vec::new(),
-            };
-            let items = entries.into_iter().map(Ok).chain(batch.err.map(Err));
+            let items = items(batch.out)
+                .into_iter()
+                .map(Ok)
+                .chain(batch.err.map(Err));
             Some((futures::stream::iter(items), ahead))
         })
         .flatten(),
