@@ -110,13 +110,9 @@ impl PortPool {
     }
 
     /// Binds a listener on `ip` at a free port of the range, trying the ports in a random
-    /// order so that the next port cannot be guessed from the last one.
-    pub fn bind(&self, ip: IpAddr) -> Result<TcpListener, DataError> {
-        self.bind_port(ip).map(|(listener, _)| listener)
-    }
-
-    /// [`PortPool::bind`], with the port bound.
-    fn bind_port(&self, ip: IpAddr) -> Result<(TcpListener, u16), DataError> {
+    /// order so that the next port cannot be guessed from the last one; the listener and
+    /// its port.
+    pub fn bind(&self, ip: IpAddr) -> Result<(TcpListener, u16), DataError> {
         let len = self.len();
         let mut rng = rand::rng();
         let start = rng.random_range(0..len);
@@ -144,7 +140,7 @@ impl PortPool {
         ip: IpAddr,
         deadline: Instant,
     ) -> Result<(TcpListener, u16), DataError> {
-        self.until(deadline, || match self.bind_port(ip) {
+        self.until(deadline, || match self.bind(ip) {
             Err(DataError::NoPassivePort) => None,
             other => Some(other),
         })
@@ -285,7 +281,7 @@ impl PassiveChannel {
         timeout: Duration,
     ) -> Result<PassiveChannel, DataError> {
         let reservation = pool.reserve(client)?;
-        let listener = pool.bind_port(local_ip)?;
+        let listener = pool.bind(local_ip)?;
         Self::start(listener, reservation, client, timeout)
     }
 
@@ -643,7 +639,7 @@ mod tests {
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let mut ports = Vec::new();
         for _ in 0..20 {
-            let l = pool.bind(ip).unwrap();
+            let (l, _) = pool.bind(ip).unwrap();
             ports.push(l.local_addr().unwrap().port());
         }
         let sequential = ports.windows(2).filter(|w| w[1] == w[0] + 1).count();
